@@ -1,0 +1,142 @@
+"""`python -m knowledge build | search | eval | calibrate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from knowledge.abstention import load_calibration, save_calibration
+from knowledge.embedder import SentenceTransformerEmbedder
+from knowledge.entries import KnowledgeBaseError, load_entries
+from knowledge.index import IndexUnavailable, build_retriever, load_retriever, save_index
+from knowledge.language import LANGUAGES, parse_language
+from knowledge.retriever import HybridRetriever
+from knowledge.settings import get_settings
+
+
+def _progress(message: str) -> None:
+    print(f"[knowledge] {message}", file=sys.stderr, flush=True)
+
+
+def _fresh_retriever(faq_dir: Path) -> HybridRetriever:
+    settings = get_settings()
+    entries = load_entries(faq_dir)
+    embedder = SentenceTransformerEmbedder(settings.embedding_model or None)
+    return build_retriever(entries, embedder, load_calibration(settings.calibration_file), _progress)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    retriever = _fresh_retriever(args.faq_dir)
+    manifest = save_index(retriever, args.index_dir)
+    _progress(
+        f"index written to {args.index_dir}: {manifest.entries} entries, {manifest.phrasings} phrasings, "
+        f"model {manifest.model} ({manifest.dimension} d), checksum {manifest.checksum[:12]}, "
+        f"{time.perf_counter() - started:.1f}s"
+    )
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    embedder = SentenceTransformerEmbedder(settings.embedding_model or None)
+    retriever = load_retriever(args.index_dir, embedder, load_calibration(settings.calibration_file))
+    language = parse_language(args.lang) if args.lang else None
+    started = time.perf_counter()
+    result = retriever.search(args.query, language, k=args.k)
+    elapsed = (time.perf_counter() - started) * 1000
+    print(f"language={result.language} decision={result.decision} ({elapsed:.1f} ms)")
+    for rank, hit in enumerate(result.hits, start=1):
+        signals = " ".join(f"{name}={value:.3f}" for name, value in hit.signals.items())
+        print(f"{rank}. {hit.score:.3f}  {hit.entry.id:<40} {signals}")
+        print(f"   {hit.entry.answer_in(result.language)}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from knowledge.evaluation import load_dev_set, report, score_dev_set
+
+    settings = get_settings()
+    retriever = _fresh_retriever(args.faq_dir)
+    questions = load_dev_set(args.dev_set)
+    _progress(f"scoring {len(questions)} development questions")
+    scored = score_dev_set(retriever, questions)
+    calibration = load_calibration(settings.calibration_file)
+    results = report(scored, calibration)
+    print(f"thresholds ({settings.calibration_file}):")
+    for lang in LANGUAGES:
+        print(f"  {lang}: {calibration[lang]}")
+    for lang, row in results.items():
+        print(f"[{lang}]")
+        for key, value in row.items():
+            print(f"  {key:<28} {value:.4f}" if isinstance(value, float) else f"  {key:<28} {value}")
+    if args.json:
+        payload = {"thresholds": {k: v.__dict__ for k, v in calibration.items()}, "results": results}
+        args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    if args.show_errors:
+        for s in scored:
+            if s.ranked_ids[:1] != [s.question.expected]:
+                print(f"  MISS {s.question.language} {s.question.text!r}: expected {s.question.expected}, "
+                      f"got {s.ranked_ids[:2]} {[round(x, 3) for x in s.scores[:2]]}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from knowledge.evaluation import choose_thresholds, load_dev_set, score_dev_set
+
+    settings = get_settings()
+    retriever = _fresh_retriever(args.faq_dir)
+    scored = score_dev_set(retriever, load_dev_set(args.dev_set))
+    chosen = choose_thresholds(scored)
+    note = (
+        f"Chosen by `python -m knowledge calibrate` on {args.dev_set.name} ({len(scored)} questions) "
+        f"with {retriever.embedder.name}."
+    )
+    save_calibration(settings.calibration_file, chosen, note)
+    for lang, thresholds in chosen.items():
+        print(f"{lang}: {thresholds}")
+    print(f"written to {settings.calibration_file}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    settings = get_settings()
+    top = argparse.ArgumentParser(prog="python -m knowledge", description="The FAQ knowledge base and retriever.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build the index from the FAQ seed files")
+    build.add_argument("--faq-dir", type=Path, default=settings.faq_dir)
+    build.add_argument("--index-dir", type=Path, default=settings.index_dir)
+    build.set_defaults(run=cmd_build)
+
+    search = sub.add_parser("search", help="rank entries for a question, with scores")
+    search.add_argument("query")
+    search.add_argument("--lang", choices=LANGUAGES)
+    search.add_argument("-k", type=int, default=5)
+    search.add_argument("--index-dir", type=Path, default=settings.index_dir)
+    search.set_defaults(run=cmd_search)
+
+    for name, run, text in (
+        ("eval", cmd_eval, "accuracy per language and signal on the development set"),
+        ("calibrate", cmd_calibrate, "choose the abstention thresholds on the development set"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("--faq-dir", type=Path, default=settings.faq_dir)
+        command.add_argument("--dev-set", type=Path, default=settings.dev_set)
+        if name == "eval":
+            command.add_argument("--json", type=Path, help="also write the results as JSON")
+            command.add_argument("--show-errors", action="store_true")
+        command.set_defaults(run=run)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (KnowledgeBaseError, IndexUnavailable, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,84 @@
+"""The retriever a running process serves: loaded once, swapped when a rebuilt index appears."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import structlog
+
+from knowledge.abstention import load_calibration
+from knowledge.embedder import Embedder, SentenceTransformerEmbedder
+from knowledge.entries import FaqEntry
+from knowledge.index import Manifest, load_retriever, read_manifest
+from knowledge.language import Language
+from knowledge.retriever import HybridRetriever, SearchResult
+from knowledge.settings import KnowledgeSettings, get_settings
+
+log = structlog.get_logger(__name__)
+
+
+class LiveRetriever:
+    """A `Retriever` over the index directory that notices a new manifest and swaps atomically.
+
+    The embedding model is shared across swaps; readers keep the retriever they started with.
+    """
+
+    def __init__(self, settings: KnowledgeSettings, embedder: Embedder | None = None) -> None:
+        self._settings = settings
+        self._embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model or None)
+        self._current: HybridRetriever | None = None
+        self._manifest: Manifest | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def index_dir(self) -> Path:
+        return self._settings.index_dir
+
+    @property
+    def manifest(self) -> Manifest | None:
+        return self._manifest
+
+    def current(self) -> HybridRetriever:
+        """The newest loaded retriever, reloading when the manifest on disk has changed."""
+        now = time.monotonic()
+        if self._current is None or now - self._checked_at >= self._settings.reload_interval:
+            self._refresh(now)
+        assert self._current is not None
+        return self._current
+
+    def _refresh(self, now: float) -> None:
+        with self._lock:
+            self._checked_at = now
+            manifest = read_manifest(self._settings.index_dir)
+            if self._current is not None and manifest == self._manifest:
+                return
+            calibration = load_calibration(self._settings.calibration_file)
+            retriever = load_retriever(self._settings.index_dir, self._embedder, calibration)
+            self._current, self._manifest = retriever, manifest
+            log.info("knowledge_index_loaded", entries=manifest.entries, checksum=manifest.checksum[:12])
+
+    def warm_up(self) -> None:
+        """Load the index and the model now rather than on the first customer question."""
+        self.current().search("warm up")
+
+    def search(self, query: str, language: Language | None = None, k: int = 5) -> SearchResult:
+        return self.current().search(query, language, k)
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return self.current().entry(entry_id)
+
+
+_shared: LiveRetriever | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_retriever() -> LiveRetriever:
+    """The process-wide live retriever: the app and the actions it hosts use the same one."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = LiveRetriever(get_settings())
+        return _shared

@@ -1,0 +1,28 @@
+"""Settings of the knowledge package (environment prefix `KNOWLEDGE_`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class KnowledgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KNOWLEDGE_", extra="ignore")
+
+    faq_dir: Path = PACKAGE_DIR / "faq"
+    index_dir: Path = Path("var/index")
+    calibration_file: Path = PACKAGE_DIR / "calibration.yml"
+    dev_set: Path = PACKAGE_DIR / "eval" / "dev.yml"
+    # A sentence-transformers model name or path; empty means the bundled offline MiniLM.
+    embedding_model: str = ""
+    # How often a running process looks for a rebuilt index (seconds).
+    reload_interval: float = 2.0
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> KnowledgeSettings:
+    return KnowledgeSettings()

@@ -1,0 +1,97 @@
+"""The text layer: normalisation and spaCy tokenisation (the only module that imports spaCy).
+
+Chinese is segmented by spaCy's `zh` language with its jieba segmenter; English by spaCy's `en`
+tokenizer. Chinese also gets character bigrams so that rare words and typos still overlap.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from knowledge.language import Language, detect_language
+from knowledge.synonyms import canonicalise
+
+if TYPE_CHECKING:
+    from spacy.language import Language as SpacyLanguage
+
+_WORDLIKE = re.compile(r"\w", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_SPACE = re.compile(r"\s+")
+
+# Words that carry no topic in either language; dropping them keeps BM25 on the content words.
+STOP_WORDS = frozenset(
+    """的 了 吗 呢 啊 吧 呀 么 嘛 我 你 您 我们 你们 他 她 它 是 在 有 和 就 都 也 要 会 能 可以 请问 请 一下
+    这个 那个 怎么 什么 多少 如何 为什么 哪 哪里 还 没 不 个 下 把 给 被 让 对 又 a an the is are was were be
+    been to of in on at for and or my me i you your we our it this that do does did can could would should
+    will what when where how why which who please hi hello with from about if so just have has had there
+    any get got am""".split()
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, synonyms folded, whitespace collapsed."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return _SPACE.sub(" ", canonicalise(folded)).strip()
+
+
+@lru_cache(maxsize=2)
+def spacy_pipeline(language: Language) -> SpacyLanguage:
+    """A blank spaCy pipeline for tokenising; built once per language on first use."""
+    import spacy
+
+    if language == "zh":
+        return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    return spacy.blank("en")
+
+
+def blank_pipeline() -> SpacyLanguage:
+    """A fresh blank multi-language pipeline, for rule-based components such as an EntityRuler."""
+    import spacy
+
+    return spacy.blank("xx")
+
+
+def words(text: str, language: Language | None = None) -> list[str]:
+    """Content words of normalised text, segmented by spaCy for the text's language."""
+    normalised = normalise(text)
+    lang = language or detect_language(normalised)
+    doc = spacy_pipeline(lang).make_doc(normalised)
+    return [t.text for t in doc if _WORDLIKE.search(t.text) and t.text not in STOP_WORDS]
+
+
+def lexical_tokens(text: str, language: Language | None = None) -> list[str]:
+    """Tokens for BM25: words, plus character bigrams of every Chinese run."""
+    normalised = normalise(text)
+    lang = language or detect_language(normalised)
+    tokens = words(normalised, lang)
+    for run in _CJK_RUN.findall(normalised):
+        tokens.extend(f"#{run[i:i + 2]}" for i in range(len(run) - 1))
+    return tokens
+
+
+# Identifiers (LM…, RMA…, e-mail addresses, phone numbers) are kept whole; everything else splits
+# into single characters or punctuation, so offsets in Chinese text without spaces stay exact.
+_ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}|\+?[A-Za-z0-9][A-Za-z0-9\-]*|\s+|.")
+
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+
+def identifier_doc(nlp: SpacyLanguage, text: str) -> Doc:
+    """A spaCy Doc of `text` whose tokens keep identifiers whole; `doc.text == text`."""
+    from spacy.tokens import Doc
+
+    pieces = _ID_TOKEN.findall(text)
+    token_words: list[str] = []
+    spaces: list[bool] = []
+    for piece in pieces:
+        if piece == " " and token_words and not spaces[-1] and not token_words[-1].isspace():
+            spaces[-1] = True
+            continue
+        token_words.append(piece)
+        spaces.append(False)
+    return Doc(nlp.vocab, words=token_words, spaces=spaces)
