@@ -1,0 +1,50 @@
+# The two commands: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+FAQ := $(wildcard knowledge/faq/*.yml)
+KNOWLEDGE_SRC := $(wildcard knowledge/*.py)
+
+.PHONY: run test install model index lint typecheck clean
+
+run: install index
+	@scripts/run.sh "$$(scripts/rasa-model.sh)"
+
+test: install index
+	@scripts/rasa-model.sh >/dev/null
+	$(RASA_VENV)/bin/rasa data validate --data bot/nlu bot/rules bot/stories --domain domain.yml --config config.yml --fail-on-warnings >/dev/null
+	$(VENV)/bin/python -m pytest
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(VENV)/bin/python || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	@# The CPU build of torch first, so that sentence-transformers never pulls a CUDA build.
+	$(VENV)/bin/pip install --quiet torch==2.13.0
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(RASA_VENV)/.installed: requirements-rasa.txt
+	test -x $(RASA_VENV)/bin/python || "$$(scripts/find-python310.sh)" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade "pip<25"
+	$(RASA_VENV)/bin/pip install --quiet -r requirements-rasa.txt
+	touch $@
+
+model: install
+	@scripts/rasa-model.sh
+
+index: var/index/manifest.json
+
+var/index/manifest.json: $(VENV)/.installed $(FAQ) $(KNOWLEDGE_SRC)
+	$(VENV)/bin/python -m knowledge build
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf var models .pytest_cache .mypy_cache

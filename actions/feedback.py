@@ -1,0 +1,73 @@
+"""`action_log_feedback`: 👍/👎 votes on answers, CSAT ratings and the optional comment after them."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import channel_of, entity, human_offer_buttons, language_of, latest_intent, turn_record
+from actions.phrases import NO_COMMENT, say
+from desk.services import DeskServices, shared_services
+
+MISSES_BEFORE_OFFER = 2
+
+
+class ActionLogFeedback(Action):
+    def __init__(self, services: DeskServices | None = None) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        return "action_log_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        book = (self._services or shared_services()).feedback
+        language = language_of(tracker)
+        common = {"channel": channel_of(tracker), "language": language}
+        intent = latest_intent(tracker)
+        comment = tracker.get_slot("feedback_comment")
+
+        if intent == "rate_service":
+            score = _csat(entity(tracker, "csat"))
+            if score is None:
+                dispatcher.utter_message(json_message=turn_record("feedback"))
+                return []
+            book.record(tracker.sender_id, kind="csat", score=score, **common)
+            dispatcher.utter_message(text=say("csat_thanks", language))
+            dispatcher.utter_message(json_message=turn_record("feedback"))
+            return []
+
+        if comment is not None and intent != "vote":
+            text = str(comment).strip()
+            if text and text.lower().strip(" .!。！") not in NO_COMMENT:
+                book.record(tracker.sender_id, kind="comment", comment=text[:2000], **common)
+            dispatcher.utter_message(json_message=turn_record("feedback"))
+            return [SlotSet("feedback_comment", None)]
+
+        vote = entity(tracker, "vote")
+        vote = vote if vote in ("up", "down") else "up"
+        faq_id = entity(tracker, "faq_id") or tracker.get_slot("last_faq_id")
+        book.record(tracker.sender_id, kind="vote", vote=vote, faq_id=faq_id, **common)
+        if vote == "up":
+            dispatcher.utter_message(text=say("vote_up_thanks", language))
+            dispatcher.utter_message(json_message=turn_record("feedback", faq_id=faq_id))
+            return [SlotSet("faq_misses", 0.0)]
+        # A 👎 is an answer that did not resolve the question: two in a row offer a human.
+        misses = int(tracker.get_slot("faq_misses") or 0) + 1
+        if misses >= MISSES_BEFORE_OFFER:
+            dispatcher.utter_message(text=say("offer_human", language), buttons=human_offer_buttons(language))
+        else:
+            dispatcher.utter_message(text=say("vote_down_sorry", language))
+        dispatcher.utter_message(json_message=turn_record("feedback", faq_id=faq_id))
+        return [SlotSet("faq_misses", float(misses))]
+
+
+def _csat(value: object) -> int | None:
+    try:
+        score = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return score if 1 <= score <= 5 else None

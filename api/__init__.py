@@ -1,0 +1,1 @@
+"""The FastAPI app: conversation API, Rasa action endpoint, health and metrics."""

@@ -1,0 +1,57 @@
+"""Talking to the Rasa server: its REST channel for messages, its HTTP API for slots and health."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import httpx
+
+JSON = dict[str, Any]
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer, or answered with an error: the message is kept, the client retries."""
+
+
+class RasaGateway(Protocol):
+    async def send(self, sender: str, message: str, metadata: JSON) -> list[JSON]: ...
+
+    async def set_slot(self, sender: str, name: str, value: Any) -> None: ...
+
+    async def healthy(self) -> bool: ...
+
+
+class HttpRasaGateway:
+    def __init__(self, client: httpx.AsyncClient, token: str) -> None:
+        self._client = client
+        self._token = token
+
+    async def send(self, sender: str, message: str, metadata: JSON) -> list[JSON]:
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        response = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        replies = response.json()
+        if not isinstance(replies, list):
+            raise RasaUnavailable(f"unexpected reply from Rasa's REST channel: {type(replies).__name__}")
+        return replies
+
+    async def set_slot(self, sender: str, name: str, value: Any) -> None:
+        event = {"event": "slot", "name": name, "value": value}
+        await self._request(
+            "POST", f"/conversations/{sender}/tracker/events", json=event, params={"token": self._token}
+        )
+
+    async def healthy(self) -> bool:
+        try:
+            response = await self._client.get("/", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self._client.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(f"Rasa is unreachable: {type(error).__name__}") from error
+        if response.status_code >= 400:
+            raise RasaUnavailable(f"Rasa answered {response.status_code} to {method} {path.split('?')[0]}")
+        return response

@@ -1,0 +1,165 @@
+"""A customer message's way through: store it, then Rasa if the bot owns the conversation, else the
+agent inbox; store the reply and the turn record before answering."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from starlette.concurrency import run_in_threadpool
+
+from api.metrics import Metrics
+from api.rasa_gateway import RasaGateway, RasaUnavailable
+from desk.conversations import HUMAN_OWNED, BotMessage, ConversationStore, StoredMessage, TurnRecord
+from desk.models import ConversationStatus
+from knowledge.identifiers import mask_personal_data
+from knowledge.language import Language, detect_language
+
+log = structlog.get_logger(__name__)
+
+# When Rasa sends several turn records (e.g. feedback then handoff), the strongest one describes the turn.
+OUTCOME_STRENGTH = ["smalltalk", "feedback", "declined", "fallback", "clarified", "answered", "handoff"]
+
+
+class UnknownPayload(ValueError):
+    """A button payload the assistant never offered in this conversation."""
+
+
+class ServiceUnavailable(RuntimeError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Inbound:
+    conversation_id: str
+    text: str
+    payload: str | None = None
+    language: Language | None = None
+    channel: str = "api"
+    customer_id: str | None = None
+    message_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    conversation_id: str
+    messages: list[StoredMessage]
+    status: ConversationStatus
+    outcome: str
+    faq_id: str | None = None
+    confidence: float | None = None
+    priority: str | None = None
+
+
+class MessageRouter:
+    def __init__(self, store: ConversationStore, rasa: RasaGateway, metrics: Metrics) -> None:
+        self._store = store
+        self._rasa = rasa
+        self._metrics = metrics
+
+    async def handle(self, inbound: Inbound) -> TurnResult:
+        started = time.perf_counter()
+        language: Language = inbound.language or detect_language(inbound.text)
+        if inbound.payload is not None:
+            offered = await run_in_threadpool(self._store.offered_payloads, inbound.conversation_id)
+            if inbound.payload not in offered:
+                raise UnknownPayload("this button was not offered in the conversation")
+        stored = await run_in_threadpool(
+            lambda: self._store.record_inbound(
+                inbound.conversation_id, text=inbound.text, payload=inbound.payload, language=language,
+                channel=inbound.channel, customer_id=inbound.customer_id, client_message_id=inbound.message_id,
+            )
+        )
+        log.info(
+            "customer_message", conversation=inbound.conversation_id, channel=inbound.channel,
+            language=language, text=mask_personal_data(inbound.text), duplicate=stored.duplicate,
+        )
+        if stored.duplicate and stored.message.state in ("answered", "held"):
+            return await self._replay(stored.message.id, inbound.conversation_id)
+
+        conversation = stored.conversation
+        if conversation.status in HUMAN_OWNED:
+            # A human owns the conversation: the message waits for the agent, the bot stays silent.
+            await run_in_threadpool(
+                lambda: self._store.record_reply(
+                    conversation.id, stored.message.id, [], TurnRecord("queued"), language=language, latency_ms=None
+                )
+            )
+            self._metrics.turns.labels("queued", inbound.channel, language).inc()
+            return TurnResult(conversation.id, [], conversation.status, "queued")
+
+        try:
+            if conversation.rasa_language != language:
+                await self._rasa.set_slot(conversation.id, "language", language)
+                await run_in_threadpool(self._store.set_rasa_language, conversation.id, language)
+            metadata = {**inbound.metadata, "language": language, "channel": inbound.channel}
+            replies = await self._rasa.send(conversation.id, inbound.payload or inbound.text, metadata)
+        except RasaUnavailable as error:
+            await run_in_threadpool(self._store.mark, stored.message.id, "failed")
+            self._metrics.rasa_errors.inc()
+            log.warning("rasa_unavailable", conversation=conversation.id, error=str(error))
+            raise ServiceUnavailable(
+                "The assistant is temporarily unavailable. Your message was saved; please retry.", retry_after=5
+            ) from error
+
+        bot_messages, turn, priority = parse_replies(replies)
+        latency_ms = (time.perf_counter() - started) * 1000
+        saved = await run_in_threadpool(
+            lambda: self._store.record_reply(
+                conversation.id, stored.message.id, bot_messages, turn, language=language, latency_ms=latency_ms
+            )
+        )
+        after = await run_in_threadpool(self._store.get, conversation.id)
+        assert after is not None
+        self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
+        self._metrics.turn_latency.observe(latency_ms / 1000)
+        return TurnResult(
+            conversation.id, saved, after.status, turn.outcome, turn.faq_id, turn.confidence, priority
+        )
+
+    async def _replay(self, inbound_id: int, conversation_id: str) -> TurnResult:
+        """The answer already given to a retried message, without asking Rasa again."""
+        replies = await run_in_threadpool(self._store.replies_to, inbound_id)
+        conversation = await run_in_threadpool(self._store.get, conversation_id)
+        assert conversation is not None
+        first = replies[0] if replies else None
+        outcome = first.outcome if first and first.outcome else "queued"
+        return TurnResult(
+            conversation_id, replies, conversation.status, outcome,
+            first.faq_id if first else None, first.confidence if first else None,
+        )
+
+
+def parse_replies(replies: list[dict[str, Any]]) -> tuple[list[BotMessage], TurnRecord, str | None]:
+    """Split Rasa's REST replies into what the customer sees and the turn record (custom payloads)."""
+    messages: list[BotMessage] = []
+    records: list[dict[str, Any]] = []
+    for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("turn"), dict):
+            records.append(custom["turn"])
+        text = reply.get("text")
+        if isinstance(text, str) and text:
+            buttons = [
+                {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                for b in reply.get("buttons") or []
+                if isinstance(b, dict)
+            ]
+            messages.append(BotMessage(text, buttons))
+    if not records:
+        return messages, TurnRecord("fallback"), None
+    strongest = max(records, key=lambda r: OUTCOME_STRENGTH.index(r.get("outcome", "smalltalk"))
+                    if r.get("outcome") in OUTCOME_STRENGTH else -1)
+    confidence = strongest.get("confidence")
+    turn = TurnRecord(
+        outcome=str(strongest.get("outcome", "fallback")),
+        faq_id=strongest.get("faq_id"),
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+    )
+    priority = strongest.get("priority")
+    return messages, turn, str(priority) if priority else None

@@ -1,0 +1,53 @@
+"""`/healthz` (app, Rasa, database, index) and `/metrics` (Prometheus)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import RuntimeDep
+from desk.database import session_factory
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz(runtime: RuntimeDep) -> JSONResponse:
+    """Each dependency's state; 200 when all are up, 503 otherwise."""
+    checks = {
+        "app": "ok",
+        "rasa": "ok" if await runtime.rasa.healthy() else "unavailable",
+        "database": await run_in_threadpool(_database, runtime.database_url),
+        "index": await run_in_threadpool(_index, runtime),
+    }
+    healthy = all(value == "ok" for value in checks.values())
+    body: dict[str, object] = {"status": "ok" if healthy else "degraded", "checks": checks}
+    manifest = runtime.retriever.manifest
+    if manifest is not None:
+        body["index"] = {"entries": manifest.entries, "model": manifest.model, "checksum": manifest.checksum}
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+@router.get("/metrics")
+async def metrics(runtime: RuntimeDep) -> Response:
+    return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _database(url: str) -> str:
+    try:
+        with session_factory(url)() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as error:
+        return f"unavailable: {type(error).__name__}"
+    return "ok"
+
+
+def _index(runtime: RuntimeDep) -> str:
+    try:
+        runtime.retriever.current()
+    except Exception as error:
+        return f"unavailable: {type(error).__name__}"
+    return "ok"

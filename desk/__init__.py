@@ -1,0 +1,1 @@
+"""The support desk's domain: conversations and their state, transcripts, escalations, feedback."""

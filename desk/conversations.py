@@ -1,0 +1,264 @@
+"""Conversations, their transcripts and their state machine, in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from desk.models import Conversation, ConversationStatus, Message, Sender, Turn, utcnow
+
+# bot → queued (handed off) → agent (claimed) → resolved (CSAT asked) → bot (customer writes again).
+# A human can also hand back to the bot from queued or agent.
+TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
+    ConversationStatus.BOT: frozenset({ConversationStatus.QUEUED}),
+    ConversationStatus.QUEUED: frozenset({ConversationStatus.AGENT, ConversationStatus.RESOLVED, ConversationStatus.BOT}),
+    ConversationStatus.AGENT: frozenset({ConversationStatus.QUEUED, ConversationStatus.RESOLVED, ConversationStatus.BOT}),
+    ConversationStatus.RESOLVED: frozenset({ConversationStatus.BOT, ConversationStatus.QUEUED}),
+}
+
+HUMAN_OWNED = frozenset({ConversationStatus.QUEUED, ConversationStatus.AGENT})
+
+
+class InvalidTransition(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """One message the assistant sends, with the machine-readable record of the turn it belongs to."""
+
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    outcome: str
+    faq_id: str | None = None
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    sender: str
+    text: str
+    payload: str | None
+    buttons: list[dict[str, str]]
+    language: str | None
+    state: str
+    outcome: str | None
+    faq_id: str | None
+    confidence: float | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Message) -> StoredMessage:
+        return cls(
+            row.id, row.sender, row.text, row.payload, list(row.buttons or []), row.language, row.state,
+            row.outcome, row.faq_id, row.confidence, row.created_at,
+        )
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    id: str
+    channel: str
+    customer_id: str | None
+    language: str
+    rasa_language: str | None
+    status: ConversationStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: Conversation) -> ConversationView:
+        return cls(
+            row.id, row.channel, row.customer_id, row.language, row.rasa_language,
+            ConversationStatus(row.status), row.created_at, row.updated_at,
+        )
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A customer message as stored: `duplicate` when the client already sent this message id."""
+
+    message: StoredMessage
+    conversation: ConversationView
+    duplicate: bool
+
+
+class ConversationStore:
+    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] = utcnow) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def get(self, conversation_id: str) -> ConversationView | None:
+        with self._sessions() as session:
+            row = session.get(Conversation, conversation_id)
+            return ConversationView.of(row) if row else None
+
+    def record_inbound(
+        self,
+        conversation_id: str,
+        *,
+        text: str,
+        payload: str | None,
+        language: str,
+        channel: str,
+        customer_id: str | None = None,
+        client_message_id: str | None = None,
+    ) -> Inbound:
+        """Store a customer message (creating the conversation on first contact) and commit it.
+
+        A resolved conversation goes back to the bot when the customer writes again.
+        """
+        with self._sessions() as session:
+            if client_message_id:
+                existing = session.scalar(
+                    select(Message).where(
+                        Message.conversation_id == conversation_id, Message.client_message_id == client_message_id
+                    )
+                )
+                if existing is not None:
+                    conversation = session.get_one(Conversation, conversation_id)
+                    return Inbound(StoredMessage.of(existing), ConversationView.of(conversation), True)
+            conversation = session.get(Conversation, conversation_id)
+            now = self._clock()
+            if conversation is None:
+                conversation = Conversation(
+                    id=conversation_id, channel=channel, customer_id=customer_id, language=language,
+                    status=ConversationStatus.BOT, created_at=now, updated_at=now,
+                )
+                session.add(conversation)
+            conversation.language = language
+            if conversation.status == ConversationStatus.RESOLVED:
+                conversation.status = ConversationStatus.BOT
+            conversation.updated_at = now
+            message = Message(
+                conversation_id=conversation_id, sender=Sender.CUSTOMER, text=text, payload=payload,
+                language=language, client_message_id=client_message_id, created_at=now,
+                state="held" if conversation.status in HUMAN_OWNED else "received",
+            )
+            session.add(message)
+            try:
+                session.commit()
+            except IntegrityError:
+                # The same client message id raced in from a retry: answer with the stored one.
+                session.rollback()
+                return self.record_inbound(
+                    conversation_id, text=text, payload=payload, language=language, channel=channel,
+                    customer_id=customer_id, client_message_id=client_message_id,
+                )
+            return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False)
+
+    def mark(self, message_id: int, state: str) -> None:
+        with self._sessions() as session:
+            session.get_one(Message, message_id).state = state
+            session.commit()
+
+    def record_reply(
+        self,
+        conversation_id: str,
+        inbound_id: int,
+        messages: Sequence[BotMessage],
+        turn: TurnRecord,
+        *,
+        language: str,
+        latency_ms: float | None,
+    ) -> list[StoredMessage]:
+        """Store the bot's messages and the turn record together, and mark the inbound answered."""
+        with self._sessions() as session:
+            conversation = session.get_one(Conversation, conversation_id)
+            now = self._clock()
+            rows = [
+                Message(
+                    conversation_id=conversation_id, sender=Sender.BOT, text=m.text, buttons=m.buttons or None,
+                    language=language, state="sent", outcome=turn.outcome, faq_id=turn.faq_id,
+                    confidence=turn.confidence, created_at=now,
+                )
+                for m in messages
+            ]
+            session.add_all(rows)
+            session.add(
+                Turn(
+                    conversation_id=conversation_id, message_id=inbound_id, channel=conversation.channel,
+                    language=language, outcome=turn.outcome, faq_id=turn.faq_id, confidence=turn.confidence,
+                    latency_ms=latency_ms, created_at=now,
+                )
+            )
+            inbound = session.get_one(Message, inbound_id)
+            inbound.state = "answered" if turn.outcome != "queued" else "held"
+            conversation.updated_at = now
+            session.commit()
+            return [StoredMessage.of(r) for r in rows]
+
+    def replies_to(self, inbound_id: int) -> list[StoredMessage]:
+        """The bot messages stored after a customer message and before the next one."""
+        with self._sessions() as session:
+            inbound = session.get_one(Message, inbound_id)
+            rows = session.scalars(
+                select(Message).where(Message.conversation_id == inbound.conversation_id, Message.id > inbound_id)
+                .order_by(Message.id)
+            ).all()
+            replies = []
+            for row in rows:
+                if row.sender == Sender.CUSTOMER:
+                    break
+                replies.append(StoredMessage.of(row))
+            return replies
+
+    def set_rasa_language(self, conversation_id: str, language: str) -> None:
+        with self._sessions() as session:
+            session.get_one(Conversation, conversation_id).rasa_language = language
+            session.commit()
+
+    def transition(self, conversation_id: str, to: ConversationStatus, session: Session | None = None) -> None:
+        """Move along the state machine; an impossible move is an error, not a silent overwrite."""
+        if session is not None:
+            self._transition(session, conversation_id, to)
+            return
+        with self._sessions() as own:
+            self._transition(own, conversation_id, to)
+            own.commit()
+
+    def _transition(self, session: Session, conversation_id: str, to: ConversationStatus) -> None:
+        conversation = session.get_one(Conversation, conversation_id)
+        current = ConversationStatus(conversation.status)
+        if current == to:
+            return
+        if to not in TRANSITIONS[current]:
+            raise InvalidTransition(f"conversation {conversation_id} cannot go from {current} to {to}")
+        conversation.status = to
+        conversation.updated_at = self._clock()
+
+    def transcript(self, conversation_id: str) -> list[StoredMessage]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+            ).all()
+            return [StoredMessage.of(r) for r in rows]
+
+    def offered_payloads(self, conversation_id: str, recent: int = 6) -> set[str]:
+        """Button payloads among the last bot messages: the only payloads a customer can send back."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, Message.sender == Sender.BOT)
+                .order_by(Message.id.desc())
+                .limit(recent)
+            ).all()
+            return {b["payload"] for r in rows for b in (r.buttons or []) if "payload" in b}
+
+
+def transcript_json(messages: Sequence[StoredMessage]) -> list[dict[str, Any]]:
+    return [
+        {"sender": m.sender, "text": m.text, "at": m.created_at.isoformat(), "outcome": m.outcome, "faq_id": m.faq_id}
+        for m in messages
+    ]

@@ -1,0 +1,44 @@
+"""Words that mean the bot must stop and a human must take over, whatever the NLU thought.
+
+The dialogue engine recognises these situations as intents; this is the safety net beneath it, so a
+smoking device described in words the model has never seen is never answered from the FAQ.
+"""
+
+from __future__ import annotations
+
+import re
+
+from desk.handoff import HandoffReason
+
+_SAFETY = (
+    "冒烟", "起火", "着火", "打火", "火花", "焦糊", "烧焦", "糊味", "烧糊", "漏电", "触电", "电到", "电了一下",
+    "烫伤", "烧伤", "受伤", "爆炸", "鼓包", "自燃",
+    r"\bsmok(e|es|ing)\b(?!-)", r"\bspark(s|ed|ing)?\b", r"\bburning smell\b", r"\bsmells? (like )?burn",
+    r"\bon fire\b", r"\bcaught fire\b", r"\belectric(al)? shock", r"\bshocked me\b", r"\bexplod", r"\bswollen\b",
+    r"\bswelling\b", r"\binjur", r"\bburned me\b", r"\bmelt(ed|ing)\b",
+)
+_LEGAL_OR_MEDIA = (
+    "律师", "起诉", "法院", "告你们", "12315", "消协", "消费者协会", "市场监管", "工商局", "曝光", "媒体", "记者", "微博上",
+    r"\blawyer", r"\bsue\b", r"\blawsuit\b", r"\bcourt\b", r"\bconsumer (protection|association|council)",
+    r"\bregulator", r"\bthe press\b", r"\bjournalist", r"\bmedia\b", r"\bgo public\b",
+)
+_COMPLAINT = ("投诉", r"\bcomplain(t|ts|ing)?\b", r"\bfile a complaint\b")
+
+
+def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(patterns), re.IGNORECASE)
+
+
+_RULES: tuple[tuple[HandoffReason, re.Pattern[str]], ...] = (
+    (HandoffReason.SAFETY, _compile(_SAFETY)),
+    (HandoffReason.LEGAL_OR_MEDIA, _compile(_LEGAL_OR_MEDIA)),
+    (HandoffReason.COMPLAINT, _compile(_COMPLAINT)),
+)
+
+
+def detect_trigger(text: str) -> HandoffReason | None:
+    """The most urgent reason the text gives to hand off at once, if any."""
+    for reason, pattern in _RULES:
+        if pattern.search(text):
+            return reason
+    return None

@@ -1,0 +1,98 @@
+"""Bad input gets a clear JSON error with a 4xx code, never a 500; Rasa down is a 503 and keeps the message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+URL = "/api/v1/conversations/c-1/messages"
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
+    return body["error"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": ""},
+        {"text": "   \n\t "},
+        {"text": "x" * 2001},
+        {"text": 42},
+        {"text": ["a"]},
+        {"text": "hi\x00there"},
+        {"text": "bell\x07"},
+        {"text": "hi", "language": "fr"},
+        {"text": "hi", "unexpected": True},
+        {"text": "hi", "payload": "not a payload"},
+        {},
+    ],
+    ids=["empty", "whitespace", "too-long", "number", "list", "nul", "control", "language", "extra-field",
+         "payload-shape", "no-text"],
+)
+def test_invalid_messages_are_422(client: TestClient, body: dict[str, Any]) -> None:
+    response = client.post(URL, json=body)
+    assert response.status_code == 422, response.text
+    assert error_of(response)["code"] == "invalid_request"
+
+
+def test_invalid_json_is_400(client: TestClient) -> None:
+    response = client.post(URL, content=b'{"text": "hi"', headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid_json"
+
+
+def test_a_payload_that_was_never_offered_is_refused(client: TestClient) -> None:
+    response = client.post(URL, json={"text": "yes", "payload": '/vote{"faq_id":"x","vote":"up"}'})
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "unknown_payload"
+
+
+@pytest.mark.parametrize("conversation", ["bad id", "a" * 129, "-leading-dash", "ünïcode"])
+def test_malformed_conversation_ids_are_refused(client: TestClient, conversation: str) -> None:
+    response = client.post(f"/api/v1/conversations/{conversation}/messages", json={"text": "hi"})
+    assert response.status_code in (404, 422)
+
+
+def test_unknown_conversation_is_404(client: TestClient) -> None:
+    response = client.get("/api/v1/conversations/never-seen")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_rasa_down_is_503_with_retry_hint_and_the_message_is_kept(client: TestClient) -> None:
+    response = client.post(URL, json={"text": "<b>电池</b>保修多久？", "message_id": "m-1"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert error_of(response)["code"] == "assistant_unavailable"
+    transcript = client.get("/api/v1/conversations/c-1").json()["transcript"]
+    assert [(m["text"], m["state"]) for m in transcript] == [("<b>电池</b>保修多久？", "failed")]
+    # Retrying with the same message id does not store it twice.
+    assert client.post(URL, json={"text": "<b>电池</b>保修多久？", "message_id": "m-1"}).status_code == 503
+    assert len(client.get("/api/v1/conversations/c-1").json()["transcript"]) == 1
+
+
+def test_health_reports_each_dependency(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["app"] == "ok" and checks["database"] == "ok" and checks["index"] == "ok"
+    assert checks["rasa"] == "unavailable"
+
+
+def test_metrics_are_prometheus_text(client: TestClient) -> None:
+    client.post(URL, json={"text": "hello"})
+    body = client.get("/metrics").text
+    assert "assistant_turn_seconds_bucket" in body
+    assert "assistant_rasa_unavailable_total 1.0" in body
+
+
+def test_openapi_documents_the_turn_record(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    turn = schema["components"]["schemas"]["TurnOut"]["properties"]
+    assert {"status", "outcome", "faq_id", "confidence", "priority"} <= set(turn)
+    assert all("description" in turn[name] for name in ("status", "faq_id", "confidence", "priority"))

@@ -1,0 +1,75 @@
+"""Conversation store: transcripts, the state machine, idempotent inbound messages (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from desk.conversations import BotMessage, ConversationStore, InvalidTransition, TurnRecord
+from desk.models import ConversationStatus
+
+
+@pytest.fixture
+def store(sessions: sessionmaker[Session]) -> ConversationStore:
+    return ConversationStore(sessions)
+
+
+def inbound(store: ConversationStore, text: str, conversation: str = "c-1", message_id: str | None = None):  # type: ignore[no-untyped-def]
+    return store.record_inbound(
+        conversation, text=text, payload=None, language="zh", channel="api", client_message_id=message_id
+    )
+
+
+def test_first_message_creates_a_bot_owned_conversation(store: ConversationStore) -> None:
+    stored = inbound(store, "你好")
+    assert stored.conversation.status == ConversationStatus.BOT
+    assert stored.message.state == "received"
+    assert store.get("c-1") is not None
+
+
+def test_reply_and_turn_are_stored_with_the_outcome(store: ConversationStore) -> None:
+    stored = inbound(store, "电池保修多久")
+    store.record_reply(
+        "c-1", stored.message.id, [BotMessage("电池保修 1 年", [{"title": "👍", "payload": "/vote"}])],
+        TurnRecord("answered", "p08-warranty-battery", 0.91), language="zh", latency_ms=42.0,
+    )
+    transcript = store.transcript("c-1")
+    assert [m.sender for m in transcript] == ["customer", "bot"]
+    assert transcript[0].state == "answered"
+    assert transcript[1].faq_id == "p08-warranty-battery"
+    assert transcript[1].confidence == pytest.approx(0.91)
+    assert store.offered_payloads("c-1") == {"/vote"}
+
+
+def test_a_retried_message_id_is_stored_once(store: ConversationStore) -> None:
+    first = inbound(store, "hello", message_id="m-1")
+    again = inbound(store, "hello", message_id="m-1")
+    assert again.duplicate and again.message.id == first.message.id
+    assert len(store.transcript("c-1")) == 1
+
+
+def test_html_is_stored_as_text(store: ConversationStore) -> None:
+    inbound(store, "<script>alert(1)</script>")
+    assert store.transcript("c-1")[0].text == "<script>alert(1)</script>"
+
+
+def test_state_machine_allows_the_documented_path(store: ConversationStore) -> None:
+    inbound(store, "转人工")
+    for state in (ConversationStatus.QUEUED, ConversationStatus.AGENT, ConversationStatus.RESOLVED):
+        store.transition("c-1", state)
+    stored = inbound(store, "还有个问题")  # the customer writes again: back to the bot
+    assert stored.conversation.status == ConversationStatus.BOT
+
+
+def test_state_machine_refuses_skipping_the_queue(store: ConversationStore) -> None:
+    inbound(store, "hi")
+    with pytest.raises(InvalidTransition):
+        store.transition("c-1", ConversationStatus.AGENT)
+
+
+def test_messages_to_a_human_owned_conversation_are_held(store: ConversationStore) -> None:
+    inbound(store, "转人工")
+    store.transition("c-1", ConversationStatus.QUEUED)
+    held = inbound(store, "在吗")
+    assert held.message.state == "held"
+    assert held.conversation.status == ConversationStatus.QUEUED

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.system import System, missing_prerequisites, rasa_model
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    reason = missing_prerequisites()
+    if reason:
+        pytest.skip(reason)
+    running = System(workdir=tmp_path_factory.mktemp("system"), model=rasa_model())
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+class Customer:
+    """One customer conversation through the public conversation API."""
+
+    def __init__(self, base_url: str, conversation_id: str | None = None) -> None:
+        self.base_url = base_url
+        self.id = conversation_id or f"test-{uuid.uuid4().hex[:12]}"
+        self.client = httpx.Client(base_url=base_url, timeout=60)
+
+    def say(self, text: str = "", **extra: Any) -> dict[str, Any]:
+        response = self.client.post(f"/api/v1/conversations/{self.id}/messages", json={"text": text, **extra})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def press(self, reply: dict[str, Any], title_or_index: int | str) -> dict[str, Any]:
+        buttons = [b for m in reply["messages"] for b in m["buttons"]]
+        if isinstance(title_or_index, int):
+            button = buttons[title_or_index]
+        else:
+            button = next(b for b in buttons if title_or_index in b["title"])
+        return self.say(button["title"], payload=button["payload"])
+
+    def conversation(self) -> dict[str, Any]:
+        response = self.client.get(f"/api/v1/conversations/{self.id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def text_of(reply: dict[str, Any]) -> str:
+    return "\n".join(m["text"] for m in reply["messages"])
+
+
+@pytest.fixture
+def customer(system: System) -> Customer:
+    return Customer(system.app_url)
+
+
+@pytest.fixture
+def workdir(system: System) -> Path:
+    return system.workdir

@@ -1,0 +1,136 @@
+"""Whole conversations through the conversation API, against real Rasa, actions and retriever."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Customer, text_of
+from tests.system import System
+
+pytestmark = pytest.mark.e2e
+
+
+def test_chinese_faq_answer_states_the_handbook_fact(customer: Customer) -> None:
+    reply = customer.say("扫地机器人的电池坏了，保修多久？")
+    assert reply["turn"]["outcome"] == "answered"
+    assert reply["turn"]["faq_id"] == "p08-warranty-battery"
+    assert 0 < reply["turn"]["confidence"] <= 1
+    assert "1 年" in text_of(reply)
+    assert reply["turn"]["status"] == "bot"
+    assert [b["payload"] for b in reply["messages"][0]["buttons"]] == [
+        '/vote{"faq_id":"p08-warranty-battery","vote":"up"}',
+        '/vote{"faq_id":"p08-warranty-battery","vote":"down"}',
+    ]
+
+
+def test_english_faq_answer_states_the_handbook_fact(customer: Customer) -> None:
+    reply = customer.say("How long does a refund to WeChat Pay take?")
+    assert reply["turn"]["outcome"] == "answered"
+    assert reply["turn"]["faq_id"] == "p11-refund-time-by-payment-method"
+    assert "1–3 working days" in text_of(reply)
+
+
+def test_greeting_in_each_language(customer: Customer, system: System) -> None:
+    zh = customer.say("你好")
+    assert zh["turn"]["outcome"] == "smalltalk"
+    assert "禾光" in text_of(zh)
+    en = Customer(system.app_url).say("hello there")
+    assert en["turn"]["outcome"] == "smalltalk"
+    assert "Lumio" in text_of(en)
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [("明天上海的天气怎么样？", "退"), ("Can you write me a poem about the sea?", "return")],
+)
+def test_out_of_scope_is_declined_not_answered_with_an_faq(customer: Customer, text: str, marker: str) -> None:
+    reply = customer.say(text)
+    assert reply["turn"]["outcome"] == "declined"
+    assert reply["turn"]["faq_id"] is None
+    assert marker in text_of(reply)  # the hint of what the assistant can do
+
+
+def test_a_near_tie_asks_did_you_mean_and_a_choice_answers(customer: Customer) -> None:
+    reply = customer.say("保修")
+    assert reply["turn"]["outcome"] in ("clarified", "answered")
+    if reply["turn"]["outcome"] == "answered":
+        pytest.skip("the retriever answered this short query outright; clarification covered in tests/actions")
+    options = reply["messages"][0]["buttons"]
+    assert len(options) >= 2
+    assert all(b["payload"].startswith('/choose_faq{"faq_id":') for b in options)
+    chosen = customer.press(reply, 0)
+    assert chosen["turn"]["outcome"] == "answered"
+    assert chosen["turn"]["faq_id"] in options[0]["payload"]
+
+
+def test_a_thumbs_down_is_stored_against_the_faq(customer: Customer) -> None:
+    answer = customer.say("How long is the warranty on the battery?")
+    assert answer["turn"]["outcome"] == "answered"
+    vote = customer.press(answer, 1)
+    assert vote["turn"]["outcome"] == "feedback"
+    assert vote["turn"]["faq_id"] == answer["turn"]["faq_id"]
+    transcript = customer.conversation()["transcript"]
+    assert transcript[-2]["payload"].endswith('"vote":"down"}')
+
+
+@pytest.mark.parametrize("text", ["转人工", "I want to talk to a human agent"])
+def test_explicit_handoff_opens_a_normal_escalation_and_silences_the_bot(customer: Customer, text: str) -> None:
+    reply = customer.say(text)
+    assert reply["turn"]["outcome"] == "handoff"
+    assert reply["turn"]["priority"] == "normal"
+    assert reply["turn"]["status"] == "queued"
+    conversation = customer.conversation()
+    assert conversation["escalation"]["reason"] == "customer_request"
+
+    waiting = customer.say("还在吗？我的订单号是 LM202611260001" if "转" in text else "hello? my order is LM202611260001")
+    assert waiting["messages"] == []
+    assert waiting["turn"] == {
+        "status": "queued", "outcome": "queued", "faq_id": None, "confidence": None, "priority": None,
+    }
+    last = customer.conversation()["transcript"][-1]
+    assert last["sender"] == "customer" and last["state"] == "held"
+
+
+@pytest.mark.parametrize(
+    "text", ["我家空调插座那里冒烟了，还有焦糊味", "My air purifier is smoking and smells like burning plastic"]
+)
+def test_safety_incident_hands_off_with_urgent_priority(customer: Customer, text: str) -> None:
+    reply = customer.say(text)
+    assert reply["turn"]["outcome"] == "handoff"
+    assert reply["turn"]["priority"] == "urgent"
+    said = text_of(reply)
+    assert ("断开电源" in said) or ("unplug" in said)
+    escalation = customer.conversation()["escalation"]
+    assert escalation["reason"] == "safety"
+    assert escalation["priority"] == "urgent"
+
+
+def test_complaint_with_a_regulator_threat_is_high_priority(customer: Customer) -> None:
+    reply = customer.say("你们服务太差了，我要去12315投诉你们")
+    assert reply["turn"]["outcome"] == "handoff"
+    assert reply["turn"]["priority"] == "high"
+
+
+def test_escalation_records_order_numbers_and_retrieval_candidates(customer: Customer) -> None:
+    customer.say("订单 LM202611260001 的发票怎么开专票？")
+    customer.say("我要人工客服")
+    escalation = customer.conversation()["escalation"]
+    assert escalation["identifiers"]["order_number"] == ["LM202611260001"]
+    assert escalation["candidates"] and "score" in escalation["candidates"][0]
+
+
+def test_a_restart_in_the_middle_of_a_conversation_loses_nothing(system: System) -> None:
+    customer = Customer(system.app_url)
+    first = customer.say("What's the warranty on the motor of my air conditioner?")
+    assert first["turn"]["outcome"] == "answered"
+    system.restart_app()
+    system.restart_rasa()
+    again = Customer(system.app_url, customer.id)
+    second = again.say("And how long does a refund to a credit card take?")
+    assert second["turn"]["outcome"] == "answered"
+    transcript = again.conversation()["transcript"]
+    assert [m["sender"] for m in transcript] == ["customer", "bot", "customer", "bot"]
+    # Rasa kept its tracker too: the first answer's FAQ id is still the last one before the second turn.
+    tracker = httpx.get(f"{system.rasa_url}/conversations/{customer.id}/tracker", params={"token": system.token}).json()
+    assert tracker["slots"]["last_faq_id"] == second["turn"]["faq_id"]

@@ -1,0 +1,159 @@
+"""Starting the real system for integration and end-to-end tests: a Rasa server and the app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+INDEX_DIR = ROOT / "var" / "index"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rasa_model() -> Path:
+    """The model for the current training data (trained by `make test` before pytest runs)."""
+    out = subprocess.run([str(ROOT / "scripts" / "rasa-model.sh")], cwd=ROOT, check=True, capture_output=True, text=True)
+    return ROOT / out.stdout.strip()
+
+
+def missing_prerequisites() -> str | None:
+    if not RASA_BIN.exists():
+        return "the Rasa environment (.venv-rasa) is not installed; run `make test`"
+    if not (INDEX_DIR / "manifest.json").exists():
+        return "the knowledge index is not built; run `make test`"
+    return None
+
+
+@dataclass
+class Process:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.log.open("ab")
+        self.popen = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def tail(self, lines: int = 40) -> str:
+        if not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class System:
+    """Rasa and the app on free loopback ports, with their own databases under `workdir`."""
+
+    workdir: Path
+    model: Path
+    database_url: str = ""
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.token = secrets.token_urlsafe(16)
+        self.app_port = free_port()
+        self.rasa_port = free_port()
+        self.database_url = self.database_url or f"sqlite:///{self.workdir / 'desk.db'}"
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DESK_", "KNOWLEDGE_"))}
+        base.pop("DATABASE_URL", None)
+        self.env = {
+            **base,
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "APP_PORT": str(self.app_port),
+            "APP_RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
+            "APP_RASA_TOKEN": self.token,
+            "DATABASE_URL": self.database_url,
+            "KNOWLEDGE_INDEX_DIR": str(INDEX_DIR),
+            "KNOWLEDGE_RELOAD_INTERVAL": "0.5",
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.app_port}/webhook",
+            "RASA_TRACKER_DB": str(self.workdir / "rasa-tracker.db"),
+            **self.extra_env,
+        }
+        self.rasa = Process(
+            "rasa",
+            [
+                str(RASA_BIN), "run", "--enable-api", "--auth-token", self.token, "-i", "127.0.0.1",
+                "-p", str(self.rasa_port), "--model", str(self.model), "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml",
+            ],
+            self.env, self.workdir / "rasa.log",
+        )
+        self.app = Process("app", [str(PYTHON), "-m", "api"], self.env, self.workdir / "app.log")
+
+    @property
+    def app_url(self) -> str:
+        return f"http://127.0.0.1:{self.app_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start(self) -> None:
+        self.rasa.start()
+        self.app.start()
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = 240.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for process in (self.rasa, self.app):
+                if not process.alive():
+                    raise RuntimeError(f"{process.name} exited:\n{process.tail()}")
+            try:
+                if httpx.get(f"{self.app_url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"not healthy after {timeout}s\nrasa:\n{self.rasa.tail()}\napp:\n{self.app.tail()}")
+
+    def restart_app(self) -> None:
+        self.app.stop()
+        self.app.start()
+        self.wait_healthy()
+
+    def restart_rasa(self) -> None:
+        self.rasa.stop()
+        self.rasa.start()
+        self.wait_healthy()
+
+    def stop(self) -> None:
+        self.app.stop()
+        self.rasa.stop()
+
+
+def clean(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
