@@ -16,7 +16,7 @@ class RasaUnavailable(RuntimeError):
 class RasaGateway(Protocol):
     async def send(self, sender: str, message: str, metadata: JSON) -> list[JSON]: ...
 
-    async def set_slot(self, sender: str, name: str, value: Any) -> None: ...
+    async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None: ...
 
     async def healthy(self) -> bool: ...
 
@@ -34,10 +34,19 @@ class HttpRasaGateway:
             raise RasaUnavailable(f"unexpected reply from Rasa's REST channel: {type(replies).__name__}")
         return replies
 
-    async def set_slot(self, sender: str, name: str, value: Any) -> None:
-        event = {"event": "slot", "name": name, "value": value}
+    async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None:
+        events: list[JSON] = []
+        if new_conversation:
+            # Start the session ourselves: Rasa would otherwise start it after parsing our slot event,
+            # and its SQL tracker store drops events stamped before the session start on reload.
+            events = [
+                {"event": "action", "name": "action_session_start"},
+                {"event": "session_started"},
+                {"event": "action", "name": "action_listen"},
+            ]
+        events.append({"event": "slot", "name": name, "value": value})
         await self._request(
-            "POST", f"/conversations/{sender}/tracker/events", json=event, params={"token": self._token}
+            "POST", f"/conversations/{sender}/tracker/events", json=events, params={"token": self._token}
         )
 
     async def healthy(self) -> bool:

@@ -95,7 +95,9 @@ class MessageRouter:
 
         try:
             if conversation.rasa_language != language:
-                await self._rasa.set_slot(conversation.id, "language", language)
+                await self._rasa.set_slot(
+                    conversation.id, "language", language, new_conversation=conversation.rasa_language is None
+                )
                 await run_in_threadpool(self._store.set_rasa_language, conversation.id, language)
             metadata = {**inbound.metadata, "language": language, "channel": inbound.channel}
             replies = await self._rasa.send(conversation.id, inbound.payload or inbound.text, metadata)
