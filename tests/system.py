@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -48,11 +49,14 @@ class Process:
     env: dict[str, str]
     log: Path
     popen: subprocess.Popen[bytes] | None = None
+    handle: IO[bytes] | None = None
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.log.open("ab")
-        self.popen = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+        self.handle = self.log.open("ab")
+        self.popen = subprocess.Popen(
+            self.args, cwd=ROOT, env=self.env, stdout=self.handle, stderr=subprocess.STDOUT
+        )
 
     def stop(self) -> None:
         if self.popen and self.popen.poll() is None:
@@ -62,6 +66,9 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
 
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
