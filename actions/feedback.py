@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import channel_of, entity, human_offer_buttons, language_of, latest_intent, turn_record
 from actions.phrases import NO_COMMENT, say
+from desk.feedback import Vote
 from desk.services import DeskServices, shared_services
 
 MISSES_BEFORE_OFFER = 2
@@ -26,7 +27,7 @@ class ActionLogFeedback(Action):
     ) -> list[EventType]:
         book = (self._services or shared_services()).feedback
         language = language_of(tracker)
-        common = {"channel": channel_of(tracker), "language": language}
+        channel = channel_of(tracker)
         intent = latest_intent(tracker)
         comment = tracker.get_slot("feedback_comment")
 
@@ -35,7 +36,7 @@ class ActionLogFeedback(Action):
             if score is None:
                 dispatcher.utter_message(json_message=turn_record("feedback"))
                 return []
-            book.record(tracker.sender_id, kind="csat", score=score, **common)
+            book.record(tracker.sender_id, kind="csat", score=score, channel=channel, language=language)
             dispatcher.utter_message(text=say("csat_thanks", language))
             dispatcher.utter_message(json_message=turn_record("feedback"))
             return []
@@ -43,14 +44,13 @@ class ActionLogFeedback(Action):
         if comment is not None and intent != "vote":
             text = str(comment).strip()
             if text and text.lower().strip(" .!。！") not in NO_COMMENT:
-                book.record(tracker.sender_id, kind="comment", comment=text[:2000], **common)
+                book.record(tracker.sender_id, kind="comment", comment=text[:2000], channel=channel, language=language)
             dispatcher.utter_message(json_message=turn_record("feedback"))
             return [SlotSet("feedback_comment", None)]
 
-        vote = entity(tracker, "vote")
-        vote = vote if vote in ("up", "down") else "up"
+        vote: Vote = "down" if entity(tracker, "vote") == "down" else "up"
         faq_id = entity(tracker, "faq_id") or tracker.get_slot("last_faq_id")
-        book.record(tracker.sender_id, kind="vote", vote=vote, faq_id=faq_id, **common)
+        book.record(tracker.sender_id, kind="vote", vote=vote, faq_id=faq_id, channel=channel, language=language)
         if vote == "up":
             dispatcher.utter_message(text=say("vote_up_thanks", language))
             dispatcher.utter_message(json_message=turn_record("feedback", faq_id=faq_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -11,7 +12,7 @@ import structlog
 from knowledge.identifiers import mask_personal_data
 
 
-def mask_processor(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def mask_processor(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Phone numbers, ID numbers and e-mail addresses never reach a log line."""
     return {key: mask_personal_data(value) if isinstance(value, str) else value for key, value in event.items()}
 

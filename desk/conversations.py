@@ -129,9 +129,11 @@ class ConversationStore:
                 if existing is not None:
                     conversation = session.get_one(Conversation, conversation_id)
                     return Inbound(StoredMessage.of(existing), ConversationView.of(conversation), True)
-            conversation = session.get(Conversation, conversation_id)
+            found = session.get(Conversation, conversation_id)
             now = self._clock()
-            if conversation is None:
+            if found is not None:
+                conversation = found
+            else:
                 conversation = Conversation(
                     id=conversation_id, channel=channel, customer_id=customer_id, language=language,
                     status=ConversationStatus.BOT, created_at=now, updated_at=now,

@@ -69,8 +69,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"thresholds ({settings.calibration_file}):")
     for lang in LANGUAGES:
         print(f"  {lang}: {calibration[lang]}")
-    for lang, row in results.items():
-        print(f"[{lang}]")
+    for language_name, row in results.items():
+        print(f"[{language_name}]")
         for key, value in row.items():
             print(f"  {key:<28} {value:.4f}" if isinstance(value, float) else f"  {key:<28} {value}")
     if args.json:

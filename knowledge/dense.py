@@ -18,7 +18,7 @@ class DenseIndex:
 
         if vectors.ndim != 2:
             raise ValueError("vectors must be a 2-D array")
-        self._index = faiss.IndexFlatIP(vectors.shape[1])
+        self._index: faiss.Index = faiss.IndexFlatIP(vectors.shape[1])
         self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
     @property

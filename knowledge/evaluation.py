@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from knowledge.abstention import Calibration, Decision, Thresholds
-from knowledge.fusion import SIGNALS
+from knowledge.fusion import COLUMNS
 from knowledge.language import LANGUAGES, Language
 from knowledge.retriever import HybridRetriever
 
@@ -23,6 +23,8 @@ UTILITY = {
     ("in", Decision.ANSWER, False): -2.0,
     ("in", Decision.CLARIFY, True): 0.5,
     ("in", Decision.CLARIFY, False): -0.25,
+    # An abstention scores 0 whether or not the top entry happened to be right.
+    ("in", Decision.ABSTAIN, True): 0.0,
     ("in", Decision.ABSTAIN, False): 0.0,
     ("out", Decision.ANSWER, False): -3.0,
     ("out", Decision.CLARIFY, False): -0.5,
@@ -52,7 +54,7 @@ class Scored:
     question: DevQuestion
     ranked_ids: list[str]
     scores: list[float]
-    signal_top: dict[str, str]  # signal name -> the entry that signal alone ranks first
+    signal_top: dict[str, str]  # signal column -> the entry that column alone ranks first
 
     @property
     def confidence(self) -> float:
@@ -78,7 +80,7 @@ def score_dev_set(retriever: HybridRetriever, questions: Sequence[DevQuestion]) 
         result = retriever.search(question.text, question.language, k=CLARIFY_OPTIONS + 2)
         vector = retriever.embedder.encode([question.text])[0]
         features = retriever.signals.features(question.text, vector, question.language)
-        signal_top = {name: retriever.entries[int(np.argmax(features[:, j]))].id for j, name in enumerate(SIGNALS)}
+        signal_top = {name: retriever.entries[int(np.argmax(features[:, j]))].id for j, name in enumerate(COLUMNS)}
         scored.append(
             Scored(question, [h.entry.id for h in result.hits], [h.score for h in result.hits], signal_top)
         )
@@ -96,7 +98,7 @@ def report(scored: Sequence[Scored], calibration: Calibration) -> dict[str, dict
         if inside:
             row["top1"] = _rate(s.ranked_ids[:1] == [s.question.expected] for s in inside)
             row["top3"] = _rate(s.question.expected in s.ranked_ids[:3] for s in inside)
-            for name in SIGNALS:
+            for name in COLUMNS:
                 row[f"top1_{name}_only"] = _rate(s.signal_top[name] == s.question.expected for s in inside)
             outcomes = [s.outcome(calibration[lang]) for s in inside]
             row["answered_correct"] = _rate(d == Decision.ANSWER and ok for _, d, ok in outcomes)

@@ -27,4 +27,4 @@ def detect_language(text: str, default: Language = "en") -> Language:
 def parse_language(value: str) -> Language:
     if value not in LANGUAGES:
         raise ValueError(f"unsupported language {value!r}; expected one of {', '.join(LANGUAGES)}")
-    return value  # type: ignore[return-value]
+    return value

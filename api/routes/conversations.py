@@ -48,7 +48,7 @@ async def post_message(conversation_id: ConversationId, body: MessageIn, message
     return reply_of(result)
 
 
-@router.get("/{conversation_id}", response_model=ConversationOut, responses={404: {"model": ErrorOut}})  # type: ignore[arg-type]
+@router.get("/{conversation_id}", response_model=ConversationOut, responses={404: {"model": ErrorOut}})
 async def get_conversation(conversation_id: ConversationId, services: ServicesDep) -> ConversationOut:
     """The conversation's status, its latest escalation and the whole transcript."""
     conversation = await run_in_threadpool(services.conversations.get, conversation_id)

@@ -32,10 +32,11 @@ class Customer:
     def __init__(self, base_url: str, conversation_id: str | None = None) -> None:
         self.base_url = base_url
         self.id = conversation_id or f"test-{uuid.uuid4().hex[:12]}"
-        self.client = httpx.Client(base_url=base_url, timeout=60)
 
     def say(self, text: str = "", **extra: Any) -> dict[str, Any]:
-        response = self.client.post(f"/api/v1/conversations/{self.id}/messages", json={"text": text, **extra})
+        response = httpx.post(
+            f"{self.base_url}/api/v1/conversations/{self.id}/messages", json={"text": text, **extra}, timeout=60
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -49,7 +50,7 @@ class Customer:
         return self.say(button["title"], payload=button["payload"])
 
     def conversation(self) -> dict[str, Any]:
-        response = self.client.get(f"/api/v1/conversations/{self.id}")
+        response = httpx.get(f"{self.base_url}/api/v1/conversations/{self.id}", timeout=60)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
