@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+export RASA_CACHE_DIRECTORY := var/rasa-cache
 
 VENV := .venv
 RASA_VENV := .venv-rasa
@@ -14,8 +15,7 @@ run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
 
 test: install index
-	@scripts/rasa-model.sh >/dev/null
-	$(RASA_VENV)/bin/rasa data validate --data bot/nlu bot/rules bot/stories --domain domain.yml --config config.yml --fail-on-warnings >/dev/null
+	@scripts/rasa-tests.sh "$$(scripts/rasa-model.sh)"
 	$(VENV)/bin/python -m pytest
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed

@@ -3,6 +3,7 @@
 # The model is named by a hash of config.yml, domain.yml and bot/, so unchanged data is never retrained.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$PWD/var/rasa-cache}"
 hash=$(cat config.yml domain.yml $(find bot/nlu bot/rules bot/stories -name '*.yml' | sort) | sha256sum | cut -c1-16)
 model="models/bot-${hash}.tar.gz"
 if [ ! -f "$model" ]; then

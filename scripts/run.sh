@@ -2,6 +2,7 @@
 # Starts Rasa and the app, waits until both are healthy, prints the URLs, stops both on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$PWD/var/rasa-cache}"
 model="$1"
 set -a; . "$(scripts/secrets.sh)"; set +a
 export APP_HOST="${APP_HOST:-127.0.0.1}" APP_PORT="${APP_PORT:-8000}"

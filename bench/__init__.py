@@ -1,0 +1,1 @@
+"""Benchmarks: rerunnable scripts that write their results to bench/results/. Never run by the tests."""

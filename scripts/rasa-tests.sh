@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Rasa's own checks: the training data validates, and every test story in bot/tests passes
+# end to end (intents from the NLU model, actions from the policies).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$PWD/var/rasa-cache}"
+model="$1"
+mkdir -p var/log
+echo "[rasa] data validate"
+.venv-rasa/bin/rasa data validate --data bot/nlu bot/rules bot/stories --domain domain.yml --config config.yml \
+  --fail-on-warnings >var/log/rasa-validate.log 2>&1 || { tail -30 var/log/rasa-validate.log; exit 1; }
+echo "[rasa] test stories (bot/tests) against ${model}"
+if ! .venv-rasa/bin/rasa test core --e2e --stories bot/tests --model "$model" --out var/rasa-test \
+    --fail-on-prediction-errors --no-plot >var/log/rasa-test.log 2>&1; then
+  tail -40 var/log/rasa-test.log
+  echo "Rasa test stories failed; see var/rasa-test/failed_test_stories.yml" >&2
+  exit 1
+fi
+grep -E "Correct:" var/log/rasa-test.log | sed 's/.*Correct:/[rasa]   correct:/'
