@@ -44,9 +44,7 @@ class ActionAnswerFaq(Action):
     def retriever(self) -> Retriever:
         return self._retriever or shared_retriever()
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
         if latest_intent(tracker) == "choose_faq":
             chosen = self.retriever.entry(str(entity(tracker, "faq_id") or ""))
@@ -69,7 +67,9 @@ class ActionAnswerFaq(Action):
             ]
             dispatcher.utter_message(text=say("did_you_mean", language), buttons=buttons)
             dispatcher.utter_message(
-                json_message=turn_record("clarified", faq_id=options[0].entry.id, confidence=round(result.confidence, 4))
+                json_message=turn_record(
+                    "clarified", faq_id=options[0].entry.id, confidence=round(result.confidence, 4)
+                )
             )
             return []
         return self._miss(dispatcher, tracker, language, result.confidence)

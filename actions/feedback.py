@@ -22,9 +22,7 @@ class ActionLogFeedback(Action):
     def name(self) -> str:
         return "action_log_feedback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         book = (self._services or shared_services()).feedback
         language = language_of(tracker)
         channel = channel_of(tracker)

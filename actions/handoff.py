@@ -73,7 +73,9 @@ def hand_off(
     if not handoff.created:
         lines.append(say("handoff_already", language))
     elif handoff.place.in_service_hours:
-        lines.append(say("handoff_queue", language, position=handoff.place.position, wait=handoff.place.expected_wait_minutes))
+        lines.append(
+            say("handoff_queue", language, position=handoff.place.position, wait=handoff.place.expected_wait_minutes)
+        )
     else:
         lines.append(say("handoff_closed", language))
     dispatcher.utter_message(text="\n".join(lines))
@@ -97,9 +99,7 @@ class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         services = self._services or shared_services()
         retriever = self._retriever or shared_retriever()
         return hand_off(dispatcher, tracker, handoff_reason(tracker), services, retriever)

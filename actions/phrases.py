@@ -20,13 +20,19 @@ PHRASES: dict[str, dict[Language, str]] = {
     },
     "yes_human": {"zh": "转人工客服", "en": "Talk to a human"},
     "no_rephrase": {"zh": "我换个说法", "en": "I'll rephrase"},
-    "vote_up_thanks": {"zh": "感谢您的反馈！还有其他可以帮您的吗？", "en": "Thanks for your feedback! Anything else I can help with?"},
+    "vote_up_thanks": {
+        "zh": "感谢您的反馈！还有其他可以帮您的吗？",
+        "en": "Thanks for your feedback! Anything else I can help with?",
+    },
     "vote_down_sorry": {
         "zh": "抱歉没能帮到您。您可以换个说法再问一次，或者说“转人工”联系人工客服。",
-        "en": "Sorry that didn't help. You can rephrase your question, or say \"human\" to reach an agent.",
+        "en": 'Sorry that didn\'t help. You can rephrase your question, or say "human" to reach an agent.',
     },
     "csat_thanks": {"zh": "感谢您的评分！", "en": "Thank you for your rating!"},
-    "comment_thanks": {"zh": "感谢您的留言，我们会认真改进。", "en": "Thank you for your comment, we'll use it to improve."},
+    "comment_thanks": {
+        "zh": "感谢您的留言，我们会认真改进。",
+        "en": "Thank you for your comment, we'll use it to improve.",
+    },
     "safety_first": {
         "zh": "为了您的安全，请立即停止使用设备并断开电源，远离设备。",
         "en": "For your safety, please stop using the device at once, unplug it and keep away from it.",
@@ -47,7 +53,24 @@ PHRASES: dict[str, dict[Language, str]] = {
     },
 }
 
-NO_COMMENT = frozenset({"no", "nope", "n", "skip", "none", "no thanks", "nothing", "没有", "不用", "无", "不用了", "没有了", "跳过", "算了"})
+NO_COMMENT = frozenset(
+    {
+        "no",
+        "nope",
+        "n",
+        "skip",
+        "none",
+        "no thanks",
+        "nothing",
+        "没有",
+        "不用",
+        "无",
+        "不用了",
+        "没有了",
+        "跳过",
+        "算了",
+    }
+)
 
 
 def say(key: str, language: Language, **values: object) -> str:

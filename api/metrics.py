@@ -9,12 +9,16 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.turns = Counter(
-            "assistant_turns", "Customer turns by what the assistant did", ["outcome", "channel", "language"],
+            "assistant_turns",
+            "Customer turns by what the assistant did",
+            ["outcome", "channel", "language"],
             registry=self.registry,
         )
         self.turn_latency = Histogram(
-            "assistant_turn_seconds", "Time from receiving a customer message to the stored reply",
-            buckets=(0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), registry=self.registry,
+            "assistant_turn_seconds",
+            "Time from receiving a customer message to the stored reply",
+            buckets=(0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=self.registry,
         )
         self.rasa_errors = Counter(
             "assistant_rasa_unavailable", "Turns that could not reach Rasa", registry=self.registry

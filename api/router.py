@@ -71,13 +71,22 @@ class MessageRouter:
                 raise UnknownPayload("this button was not offered in the conversation")
         stored = await run_in_threadpool(
             lambda: self._store.record_inbound(
-                inbound.conversation_id, text=inbound.text, payload=inbound.payload, language=language,
-                channel=inbound.channel, customer_id=inbound.customer_id, client_message_id=inbound.message_id,
+                inbound.conversation_id,
+                text=inbound.text,
+                payload=inbound.payload,
+                language=language,
+                channel=inbound.channel,
+                customer_id=inbound.customer_id,
+                client_message_id=inbound.message_id,
             )
         )
         log.info(
-            "customer_message", conversation=inbound.conversation_id, channel=inbound.channel,
-            language=language, text=mask_personal_data(inbound.text), duplicate=stored.duplicate,
+            "customer_message",
+            conversation=inbound.conversation_id,
+            channel=inbound.channel,
+            language=language,
+            text=mask_personal_data(inbound.text),
+            duplicate=stored.duplicate,
         )
         if stored.duplicate and stored.message.state in ("answered", "held"):
             return await self._replay(stored.message.id, inbound.conversation_id)
@@ -120,9 +129,7 @@ class MessageRouter:
         assert after is not None
         self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
         self._metrics.turn_latency.observe(latency_ms / 1000)
-        return TurnResult(
-            conversation.id, saved, after.status, turn.outcome, turn.faq_id, turn.confidence, priority
-        )
+        return TurnResult(conversation.id, saved, after.status, turn.outcome, turn.faq_id, turn.confidence, priority)
 
     async def _replay(self, inbound_id: int, conversation_id: str) -> TurnResult:
         """The answer already given to a retried message, without asking Rasa again."""
@@ -132,8 +139,12 @@ class MessageRouter:
         first = replies[0] if replies else None
         outcome = first.outcome if first and first.outcome else "queued"
         return TurnResult(
-            conversation_id, replies, conversation.status, outcome,
-            first.faq_id if first else None, first.confidence if first else None,
+            conversation_id,
+            replies,
+            conversation.status,
+            outcome,
+            first.faq_id if first else None,
+            first.confidence if first else None,
         )
 
 
@@ -155,8 +166,12 @@ def parse_replies(replies: list[dict[str, Any]]) -> tuple[list[BotMessage], Turn
             messages.append(BotMessage(text, buttons))
     if not records:
         return messages, TurnRecord("fallback"), None
-    strongest = max(records, key=lambda r: OUTCOME_STRENGTH.index(r.get("outcome", "smalltalk"))
-                    if r.get("outcome") in OUTCOME_STRENGTH else -1)
+    strongest = max(
+        records,
+        key=lambda r: (
+            OUTCOME_STRENGTH.index(r.get("outcome", "smalltalk")) if r.get("outcome") in OUTCOME_STRENGTH else -1
+        ),
+    )
     confidence = strongest.get("confidence")
     turn = TurnRecord(
         outcome=str(strongest.get("outcome", "fallback")),

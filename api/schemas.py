@@ -24,7 +24,8 @@ class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     text: str = Field(
-        default="", max_length=MAX_TEXT_LENGTH,
+        default="",
+        max_length=MAX_TEXT_LENGTH,
         description=f"What the customer wrote (at most {MAX_TEXT_LENGTH} characters).",
     )
     payload: str | None = Field(
@@ -34,7 +35,9 @@ class MessageIn(BaseModel):
         default=None, description="The customer's language; detected from the text when absent."
     )
     message_id: str | None = Field(
-        default=None, max_length=128, pattern=r"^[\x21-\x7e]+$",
+        default=None,
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
         description="A client-chosen id: a retried request with the same id is answered once.",
     )
     customer_id: str | None = Field(default=None, max_length=128)

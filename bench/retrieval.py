@@ -9,7 +9,7 @@ import statistics
 import time
 
 from bench.results import percentile, write
-from knowledge.abstention import load_calibration
+from knowledge.calibration import load_calibration
 from knowledge.embedder import SentenceTransformerEmbedder
 from knowledge.evaluation import load_dev_set
 from knowledge.index import load_retriever, read_manifest

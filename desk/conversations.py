@@ -17,8 +17,12 @@ from desk.models import Conversation, ConversationStatus, Message, Sender, Turn,
 # A human can also hand back to the bot from queued or agent.
 TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
     ConversationStatus.BOT: frozenset({ConversationStatus.QUEUED}),
-    ConversationStatus.QUEUED: frozenset({ConversationStatus.AGENT, ConversationStatus.RESOLVED, ConversationStatus.BOT}),
-    ConversationStatus.AGENT: frozenset({ConversationStatus.QUEUED, ConversationStatus.RESOLVED, ConversationStatus.BOT}),
+    ConversationStatus.QUEUED: frozenset(
+        {ConversationStatus.AGENT, ConversationStatus.RESOLVED, ConversationStatus.BOT}
+    ),
+    ConversationStatus.AGENT: frozenset(
+        {ConversationStatus.QUEUED, ConversationStatus.RESOLVED, ConversationStatus.BOT}
+    ),
     ConversationStatus.RESOLVED: frozenset({ConversationStatus.BOT, ConversationStatus.QUEUED}),
 }
 
@@ -61,8 +65,17 @@ class StoredMessage:
     @classmethod
     def of(cls, row: Message) -> StoredMessage:
         return cls(
-            row.id, row.sender, row.text, row.payload, list(row.buttons or []), row.language, row.state,
-            row.outcome, row.faq_id, row.confidence, row.created_at,
+            row.id,
+            row.sender,
+            row.text,
+            row.payload,
+            list(row.buttons or []),
+            row.language,
+            row.state,
+            row.outcome,
+            row.faq_id,
+            row.confidence,
+            row.created_at,
         )
 
 
@@ -80,8 +93,14 @@ class ConversationView:
     @classmethod
     def of(cls, row: Conversation) -> ConversationView:
         return cls(
-            row.id, row.channel, row.customer_id, row.language, row.rasa_language,
-            ConversationStatus(row.status), row.created_at, row.updated_at,
+            row.id,
+            row.channel,
+            row.customer_id,
+            row.language,
+            row.rasa_language,
+            ConversationStatus(row.status),
+            row.created_at,
+            row.updated_at,
         )
 
 
@@ -135,8 +154,13 @@ class ConversationStore:
                 conversation = found
             else:
                 conversation = Conversation(
-                    id=conversation_id, channel=channel, customer_id=customer_id, language=language,
-                    status=ConversationStatus.BOT, created_at=now, updated_at=now,
+                    id=conversation_id,
+                    channel=channel,
+                    customer_id=customer_id,
+                    language=language,
+                    status=ConversationStatus.BOT,
+                    created_at=now,
+                    updated_at=now,
                 )
                 session.add(conversation)
             conversation.language = language
@@ -144,8 +168,13 @@ class ConversationStore:
                 conversation.status = ConversationStatus.BOT
             conversation.updated_at = now
             message = Message(
-                conversation_id=conversation_id, sender=Sender.CUSTOMER, text=text, payload=payload,
-                language=language, client_message_id=client_message_id, created_at=now,
+                conversation_id=conversation_id,
+                sender=Sender.CUSTOMER,
+                text=text,
+                payload=payload,
+                language=language,
+                client_message_id=client_message_id,
+                created_at=now,
                 state="held" if conversation.status in HUMAN_OWNED else "received",
             )
             session.add(message)
@@ -155,8 +184,13 @@ class ConversationStore:
                 # The same client message id raced in from a retry: answer with the stored one.
                 session.rollback()
                 return self.record_inbound(
-                    conversation_id, text=text, payload=payload, language=language, channel=channel,
-                    customer_id=customer_id, client_message_id=client_message_id,
+                    conversation_id,
+                    text=text,
+                    payload=payload,
+                    language=language,
+                    channel=channel,
+                    customer_id=customer_id,
+                    client_message_id=client_message_id,
                 )
             return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False)
 
@@ -181,18 +215,31 @@ class ConversationStore:
             now = self._clock()
             rows = [
                 Message(
-                    conversation_id=conversation_id, sender=Sender.BOT, text=m.text, buttons=m.buttons or None,
-                    language=language, state="sent", outcome=turn.outcome, faq_id=turn.faq_id,
-                    confidence=turn.confidence, created_at=now,
+                    conversation_id=conversation_id,
+                    sender=Sender.BOT,
+                    text=m.text,
+                    buttons=m.buttons or None,
+                    language=language,
+                    state="sent",
+                    outcome=turn.outcome,
+                    faq_id=turn.faq_id,
+                    confidence=turn.confidence,
+                    created_at=now,
                 )
                 for m in messages
             ]
             session.add_all(rows)
             session.add(
                 Turn(
-                    conversation_id=conversation_id, message_id=inbound_id, channel=conversation.channel,
-                    language=language, outcome=turn.outcome, faq_id=turn.faq_id, confidence=turn.confidence,
-                    latency_ms=latency_ms, created_at=now,
+                    conversation_id=conversation_id,
+                    message_id=inbound_id,
+                    channel=conversation.channel,
+                    language=language,
+                    outcome=turn.outcome,
+                    faq_id=turn.faq_id,
+                    confidence=turn.confidence,
+                    latency_ms=latency_ms,
+                    created_at=now,
                 )
             )
             inbound = session.get_one(Message, inbound_id)
@@ -206,7 +253,8 @@ class ConversationStore:
         with self._sessions() as session:
             inbound = session.get_one(Message, inbound_id)
             rows = session.scalars(
-                select(Message).where(Message.conversation_id == inbound.conversation_id, Message.id > inbound_id)
+                select(Message)
+                .where(Message.conversation_id == inbound.conversation_id, Message.id > inbound_id)
                 .order_by(Message.id)
             ).all()
             replies = []

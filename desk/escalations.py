@@ -50,8 +50,15 @@ class EscalationView:
     @classmethod
     def of(cls, row: Escalation) -> EscalationView:
         return cls(
-            row.id, row.conversation_id, row.reason, Priority(row.priority), EscalationStatus(row.status),
-            row.created_at, row.sla_due_at, dict(row.identifiers or {}), list(row.candidates or []),
+            row.id,
+            row.conversation_id,
+            row.reason,
+            Priority(row.priority),
+            EscalationStatus(row.status),
+            row.created_at,
+            row.sla_due_at,
+            dict(row.identifiers or {}),
+            list(row.candidates or []),
         )
 
 
@@ -133,25 +140,28 @@ class EscalationDesk:
     def open_for(self, conversation_id: str) -> EscalationView | None:
         with self._sessions() as session:
             row = session.scalar(
-                select(Escalation)
-                .where(Escalation.conversation_id == conversation_id)
-                .order_by(Escalation.id.desc())
+                select(Escalation).where(Escalation.conversation_id == conversation_id).order_by(Escalation.id.desc())
             )
             return EscalationView.of(row) if row else None
 
     def _place(self, session: Session, escalation: Escalation) -> QueuePlace:
         rank = PRIORITY_RANK[Priority(escalation.priority)]
         more_urgent = [p for p, r in PRIORITY_RANK.items() if r < rank]
-        ahead = session.scalar(
-            select(func.count(Escalation.id)).where(
-                Escalation.status == EscalationStatus.QUEUED,
-                Escalation.id != escalation.id,
-                or_(
-                    Escalation.priority.in_(more_urgent),
-                    and_(Escalation.priority == escalation.priority, Escalation.created_at <= escalation.created_at),
-                ),
+        ahead = (
+            session.scalar(
+                select(func.count(Escalation.id)).where(
+                    Escalation.status == EscalationStatus.QUEUED,
+                    Escalation.id != escalation.id,
+                    or_(
+                        Escalation.priority.in_(more_urgent),
+                        and_(
+                            Escalation.priority == escalation.priority, Escalation.created_at <= escalation.created_at
+                        ),
+                    ),
+                )
             )
-        ) or 0
+            or 0
+        )
         position = ahead + 1
         now = self._clock()
         open_now = self.hours.is_open(now)

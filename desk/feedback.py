@@ -45,8 +45,16 @@ class FeedbackBook:
                 )
             )
             row = Feedback(
-                conversation_id=conversation_id, kind=kind, faq_id=faq_id, vote=vote, score=score,
-                comment=comment, turn=turn, channel=channel, language=language, created_at=self._clock(),
+                conversation_id=conversation_id,
+                kind=kind,
+                faq_id=faq_id,
+                vote=vote,
+                score=score,
+                comment=comment,
+                turn=turn,
+                channel=channel,
+                language=language,
+                created_at=self._clock(),
             )
             session.add(row)
             session.commit()

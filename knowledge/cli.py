@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from knowledge.abstention import load_calibration, save_calibration
+from knowledge.calibration import load_calibration, save_calibration
 from knowledge.embedder import SentenceTransformerEmbedder
 from knowledge.entries import KnowledgeBaseError, load_entries
 from knowledge.index import IndexUnavailable, build_retriever, load_retriever, save_index
@@ -56,47 +56,60 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_report(title: str, results: dict[str, dict[str, float]]) -> None:
+    print(title)
+    for language_name, row in results.items():
+        print(f"  [{language_name}]")
+        for key, value in row.items():
+            print(f"    {key:<28} {value:.4f}" if isinstance(value, float) else f"    {key:<28} {value}")
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    from knowledge.evaluation import load_dev_set, report, score_dev_set
+    from knowledge.evaluation import cross_validate, featurise, load_dev_set, rank, report
 
     settings = get_settings()
     retriever = _fresh_retriever(args.faq_dir)
     questions = load_dev_set(args.dev_set)
     _progress(f"scoring {len(questions)} development questions")
-    scored = score_dev_set(retriever, questions)
-    calibration = load_calibration(settings.calibration_file)
-    results = report(scored, calibration)
-    print(f"thresholds ({settings.calibration_file}):")
-    for lang in LANGUAGES:
-        print(f"  {lang}: {calibration[lang]}")
-    for language_name, row in results.items():
-        print(f"[{language_name}]")
-        for key, value in row.items():
-            print(f"  {key:<28} {value:.4f}" if isinstance(value, float) else f"  {key:<28} {value}")
+    items = featurise(retriever, questions)
+    in_sample = rank(retriever, items, retriever.fusion, retriever.calibration)
+    results = {"in_sample": report(in_sample)}
+    print(f"calibration: {settings.calibration_file}")
+    for lang, thresholds in retriever.calibration.thresholds.items():
+        print(f"  {lang}: {thresholds}")
+    _print_report("with the calibration in use (fitted on this same dev set):", results["in_sample"])
+    if not args.no_cv:
+        _progress("cross-validating: fusion and thresholds refitted without each fold")
+        results["cross_validated"] = report(cross_validate(retriever, items))
+        _print_report(
+            "5-fold cross-validated (each question scored without being fitted on):", results["cross_validated"]
+        )
     if args.json:
-        payload = {"thresholds": {k: v.__dict__ for k, v in calibration.items()}, "results": results}
+        payload = {"thresholds": {k: v.__dict__ for k, v in retriever.calibration.thresholds.items()}, **results}
         args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     if args.show_errors:
-        for s in scored:
+        for s in in_sample:
             if s.ranked_ids[:1] != [s.question.expected]:
-                print(f"  MISS {s.question.language} {s.question.text!r}: expected {s.question.expected}, "
-                      f"got {s.ranked_ids[:2]} {[round(x, 3) for x in s.scores[:2]]}")
+                print(
+                    f"  MISS {s.question.language} {s.question.text!r}: expected {s.question.expected}, "
+                    f"got {s.ranked_ids[:2]} {[round(x, 3) for x in s.scores[:2]]}"
+                )
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from knowledge.evaluation import choose_thresholds, load_dev_set, score_dev_set
+    from knowledge.evaluation import calibrate, featurise, load_dev_set
 
     settings = get_settings()
     retriever = _fresh_retriever(args.faq_dir)
-    scored = score_dev_set(retriever, load_dev_set(args.dev_set))
-    chosen = choose_thresholds(scored)
+    questions = load_dev_set(args.dev_set)
+    chosen = calibrate(retriever, featurise(retriever, questions))
     note = (
-        f"Chosen by `python -m knowledge calibrate` on {args.dev_set.name} ({len(scored)} questions) "
-        f"with {retriever.embedder.name}."
+        f"Fitted by `python -m knowledge calibrate` on {args.dev_set.name} ({len(questions)} questions) "
+        f"with {retriever.embedder.name}; `python -m knowledge eval` reports the cross-validated figures."
     )
     save_calibration(settings.calibration_file, chosen, note)
-    for lang, thresholds in chosen.items():
+    for lang, thresholds in chosen.thresholds.items():
         print(f"{lang}: {thresholds}")
     print(f"written to {settings.calibration_file}")
     return 0
@@ -129,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
         if name == "eval":
             command.add_argument("--json", type=Path, help="also write the results as JSON")
             command.add_argument("--show-errors", action="store_true")
+            command.add_argument("--no-cv", action="store_true", help="skip the cross-validated estimate")
         command.set_defaults(run=run)
     return top
 

@@ -1,18 +1,27 @@
-"""Measuring the retriever on the development set, and choosing the abstention thresholds on it."""
+"""Measuring the retriever on the development set, and calibrating it there.
+
+Calibration fits, per language, the fusion weights (a logistic model over the three signals, on the
+dev questions' candidates) and the abstention thresholds (a grid search for the best utility). The
+dev set is also what we report on, so `cross_validate` gives the honest figure: every question is
+scored by weights and thresholds fitted without it (k folds).
+"""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict
+from sklearn.linear_model import LogisticRegression
 
-from knowledge.abstention import Calibration, Decision, Thresholds
-from knowledge.fusion import COLUMNS
+from knowledge.abstention import Decision, Thresholds
+from knowledge.calibration import Calibration
+from knowledge.fusion import SIGNALS, FusionWeights, expand
 from knowledge.language import LANGUAGES, Language
 from knowledge.retriever import HybridRetriever
 
@@ -23,7 +32,6 @@ UTILITY = {
     ("in", Decision.ANSWER, False): -2.0,
     ("in", Decision.CLARIFY, True): 0.5,
     ("in", Decision.CLARIFY, False): -0.25,
-    # An abstention scores 0 whether or not the top entry happened to be right.
     ("in", Decision.ABSTAIN, True): 0.0,
     ("in", Decision.ABSTAIN, False): 0.0,
     ("out", Decision.ANSWER, False): -3.0,
@@ -32,6 +40,8 @@ UTILITY = {
 }
 MAX_OUT_OF_SCOPE_ANSWERED = 0.05
 CLARIFY_OPTIONS = 3
+FOLDS = 5
+SEED = 7
 
 
 class DevQuestion(BaseModel):
@@ -48,13 +58,23 @@ def load_dev_set(path: Path) -> list[DevQuestion]:
 
 
 @dataclass(frozen=True)
+class Featurised:
+    """A dev question's three raw signals for every entry, computed once."""
+
+    question: DevQuestion
+    features: npt.NDArray[np.float32]  # (entries, signals)
+    expected: int | None  # row of the expected entry
+
+
+@dataclass(frozen=True)
 class Scored:
-    """One dev question as the retriever saw it."""
+    """One dev question ranked by a fusion, with the thresholds that decide it."""
 
     question: DevQuestion
     ranked_ids: list[str]
     scores: list[float]
-    signal_top: dict[str, str]  # signal column -> the entry that column alone ranks first
+    signal_top: dict[str, str]  # signal name -> the entry that signal alone ranks first
+    thresholds: Thresholds
 
     @property
     def confidence(self) -> float:
@@ -64,8 +84,8 @@ class Scored:
     def runner_up(self) -> float:
         return self.scores[1] if len(self.scores) > 1 else 0.0
 
-    def outcome(self, thresholds: Thresholds) -> tuple[str, Decision, bool]:
-        decision = thresholds.decide(self.confidence, self.runner_up)
+    def outcome(self, thresholds: Thresholds | None = None) -> tuple[str, Decision, bool]:
+        decision = (thresholds or self.thresholds).decide(self.confidence, self.runner_up)
         expected = self.question.expected
         if expected is None:
             return "out", decision, False
@@ -74,20 +94,100 @@ class Scored:
         return "in", decision, bool(self.ranked_ids) and self.ranked_ids[0] == expected
 
 
-def score_dev_set(retriever: HybridRetriever, questions: Sequence[DevQuestion]) -> list[Scored]:
+def featurise(retriever: HybridRetriever, questions: Sequence[DevQuestion]) -> list[Featurised]:
+    rows = {entry.id: row for row, entry in enumerate(retriever.entries)}
+    vectors = retriever.embedder.encode([q.text for q in questions])
+    return [
+        Featurised(q, retriever.signals.features(q.text, vector, q.language), rows.get(q.expected or ""))
+        for q, vector in zip(questions, vectors, strict=True)
+    ]
+
+
+def rank(
+    retriever: HybridRetriever, items: Sequence[Featurised], fusion: FusionWeights, calibration: Calibration
+) -> list[Scored]:
+    ids = [e.id for e in retriever.entries]
     scored = []
-    for question in questions:
-        result = retriever.search(question.text, question.language, k=CLARIFY_OPTIONS + 2)
-        vector = retriever.embedder.encode([question.text])[0]
-        features = retriever.signals.features(question.text, vector, question.language)
-        signal_top = {name: retriever.entries[int(np.argmax(features[:, j]))].id for j, name in enumerate(COLUMNS)}
+    for item in items:
+        lang = item.question.language
+        scores = fusion.score(item.features, lang)
+        order = np.argsort(-scores, kind="stable")[: CLARIFY_OPTIONS + 2]
+        signal_top = {name: ids[int(np.argmax(item.features[:, j]))] for j, name in enumerate(SIGNALS)}
         scored.append(
-            Scored(question, [h.entry.id for h in result.hits], [h.score for h in result.hits], signal_top)
+            Scored(
+                item.question,
+                [ids[i] for i in order],
+                [float(scores[i]) for i in order],
+                signal_top,
+                calibration.thresholds[lang],
+            )
         )
     return scored
 
 
-def report(scored: Sequence[Scored], calibration: Calibration) -> dict[str, dict[str, float]]:
+def fit_fusion(items: Sequence[Featurised], start: FusionWeights) -> FusionWeights:
+    """Per language, a logistic model: is this candidate the expected entry? Out-of-scope questions
+    contribute only negatives, which teaches the model to give them low confidence."""
+    fitted = FusionWeights(weights=dict(start.weights), bias=dict(start.bias))
+    for lang in LANGUAGES:
+        mine = [i for i in items if i.question.language == lang]
+        if not mine:
+            continue
+        x = np.vstack([expand(i.features) for i in mine])
+        y = np.concatenate([np.arange(len(i.features)) == (i.expected if i.expected is not None else -1) for i in mine])
+        if not y.any():
+            continue
+        model = LogisticRegression(C=1.0, max_iter=2000)
+        model.fit(x, y)
+        fitted.weights[lang] = [float(w) for w in model.coef_[0]]
+        fitted.bias[lang] = float(model.intercept_[0])
+    return fitted
+
+
+def choose_thresholds(scored: Sequence[Scored]) -> dict[Language, Thresholds]:
+    """Per language, the thresholds of highest utility that answer at most 5 % of out-of-scope questions."""
+    grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
+    margins = np.round(np.arange(0.0, 0.51, 0.05), 2)
+    chosen: dict[Language, Thresholds] = {}
+    for lang in LANGUAGES:
+        mine = [s for s in scored if s.question.language == lang]
+        outside = [s for s in mine if s.question.expected is None]
+        best: tuple[float, Thresholds] | None = None
+        for answer, margin, clarify in itertools.product(grid, margins, grid):
+            if clarify > answer:
+                continue
+            candidate = Thresholds(float(answer), float(margin), float(clarify))
+            if outside:
+                answered_out = sum(1 for s in outside if s.outcome(candidate)[1] == Decision.ANSWER)
+                if answered_out / len(outside) > MAX_OUT_OF_SCOPE_ANSWERED:
+                    continue
+            utility = sum(UTILITY[s.outcome(candidate)] for s in mine)
+            if best is None or utility > best[0]:
+                best = (utility, candidate)
+        chosen[lang] = best[1] if best else Thresholds()
+    return chosen
+
+
+def calibrate(retriever: HybridRetriever, items: Sequence[Featurised]) -> Calibration:
+    """Fusion weights, then thresholds on the scores that fusion gives."""
+    fusion = fit_fusion(items, retriever.learned_fusion)
+    scored = rank(retriever, items, fusion, Calibration())
+    return Calibration(choose_thresholds(scored), fusion)
+
+
+def cross_validate(retriever: HybridRetriever, items: Sequence[Featurised], folds: int = FOLDS) -> list[Scored]:
+    """Every question scored by a calibration fitted on the other folds."""
+    order = np.random.default_rng(SEED).permutation(len(items))
+    out: list[Scored] = []
+    for fold in np.array_split(order, folds):
+        held = set(fold.tolist())
+        calibration = calibrate(retriever, [items[i] for i in range(len(items)) if i not in held])
+        assert calibration.fusion is not None
+        out += rank(retriever, [items[i] for i in sorted(held)], calibration.fusion, calibration)
+    return out
+
+
+def report(scored: Sequence[Scored]) -> dict[str, dict[str, float]]:
     """Per language: ranking accuracy (fused and per signal), what the decisions did, out-of-scope."""
     out: dict[str, dict[str, float]] = {}
     for lang in LANGUAGES:
@@ -98,44 +198,24 @@ def report(scored: Sequence[Scored], calibration: Calibration) -> dict[str, dict
         if inside:
             row["top1"] = _rate(s.ranked_ids[:1] == [s.question.expected] for s in inside)
             row["top3"] = _rate(s.question.expected in s.ranked_ids[:3] for s in inside)
-            for name in COLUMNS:
+            for name in SIGNALS:
                 row[f"top1_{name}_only"] = _rate(s.signal_top[name] == s.question.expected for s in inside)
-            outcomes = [s.outcome(calibration[lang]) for s in inside]
+            outcomes = [s.outcome() for s in inside]
             row["answered_correct"] = _rate(d == Decision.ANSWER and ok for _, d, ok in outcomes)
             row["answered_wrong"] = _rate(d == Decision.ANSWER and not ok for _, d, ok in outcomes)
             row["clarified"] = _rate(d == Decision.CLARIFY for _, d, _ in outcomes)
+            row["clarified_with_right_option"] = _rate(d == Decision.CLARIFY and ok for _, d, ok in outcomes)
             row["abstained"] = _rate(d == Decision.ABSTAIN for _, d, _ in outcomes)
         if outside:
-            decisions = [s.outcome(calibration[lang])[1] for s in outside]
+            decisions = [s.outcome()[1] for s in outside]
             row["out_of_scope_answered"] = _rate(d == Decision.ANSWER for d in decisions)
             row["out_of_scope_clarified"] = _rate(d == Decision.CLARIFY for d in decisions)
         out[lang] = row
     return out
 
 
-def choose_thresholds(scored: Sequence[Scored]) -> Calibration:
-    """Per language, the thresholds of highest utility that answer at most 5 % of out-of-scope questions."""
-    grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
-    margins = np.round(np.arange(0.0, 0.51, 0.05), 2)
-    chosen: Calibration = {}
-    for lang in LANGUAGES:
-        mine = [s for s in scored if s.question.language == lang]
-        outside = [s for s in mine if s.question.expected is None]
-        best: tuple[float, Thresholds] | None = None
-        for answer, margin, clarify in itertools.product(grid, margins, grid):
-            if clarify > answer:
-                continue
-            candidate = Thresholds(float(answer), float(margin), float(clarify))
-            outcomes = [s.outcome(candidate) for s in mine]
-            if outside:
-                answered_out = sum(1 for s in outside if s.outcome(candidate)[1] == Decision.ANSWER)
-                if answered_out / len(outside) > MAX_OUT_OF_SCOPE_ANSWERED:
-                    continue
-            utility = sum(UTILITY[o] for o in outcomes)
-            if best is None or utility > best[0]:
-                best = (utility, candidate)
-        chosen[lang] = best[1] if best else Thresholds()
-    return chosen
+def with_thresholds(scored: Sequence[Scored], thresholds: dict[Language, Thresholds]) -> list[Scored]:
+    return [replace(s, thresholds=thresholds[s.question.language]) for s in scored]
 
 
 def _rate(values: object) -> float:

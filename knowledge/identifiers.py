@@ -32,7 +32,14 @@ _PATTERNS: list[dict[str, Any]] = [
     {"label": ID_NUMBER, "pattern": [{"TEXT": {"REGEX": r"^\d{17}[\dXx]$"}}]},
     {"label": PHONE, "pattern": [{"TEXT": {"REGEX": r"^(\+?86-?)?1[3-9]\d{9}$"}}]},
     {"label": PHONE, "pattern": [{"TEXT": {"REGEX": r"^(\+?86-?)?1[3-9]\d-\d{4}-\d{4}$"}}]},
-    {"label": PHONE, "pattern": [{"TEXT": {"REGEX": r"^(\+?86)?1[3-9]\d$"}}, {"IS_SPACE": False, "TEXT": {"REGEX": r"^\d{4}$"}}, {"TEXT": {"REGEX": r"^\d{4}$"}}]},
+    {
+        "label": PHONE,
+        "pattern": [
+            {"TEXT": {"REGEX": r"^(\+?86)?1[3-9]\d$"}},
+            {"IS_SPACE": False, "TEXT": {"REGEX": r"^\d{4}$"}},
+            {"TEXT": {"REGEX": r"^\d{4}$"}},
+        ],
+    },
     {"label": EMAIL, "pattern": [{"LIKE_EMAIL": True}]},
 ]
 
@@ -67,7 +74,7 @@ def mask_personal_data(text: str) -> str:
     for found in find_identifiers(text):
         if found.label not in PERSONAL:
             continue
-        pieces.append(text[cursor:found.start])
+        pieces.append(text[cursor : found.start])
         pieces.append(_mask(found))
         cursor = found.end
     pieces.append(text[cursor:])

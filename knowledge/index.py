@@ -1,7 +1,7 @@
 """Building, saving and loading the retriever's artifacts, with a manifest beside them.
 
 Layout of an index directory: `entries.json` (the entries indexed), `vectors.faiss` (one vector per
-phrasing), `answer_vectors.faiss` (one per answer text), `fusion.json` (learned fusion weights) and `manifest.json` (model, dimension, counts,
+phrasing), `fusion.json` (learned fusion weights) and `manifest.json` (model, dimension, counts,
 checksum) written last, so a reader that sees a manifest sees a complete index.
 """
 
@@ -18,16 +18,17 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.abstention import Calibration
+from knowledge.calibration import Calibration
 from knowledge.dense import DenseIndex
 from knowledge.embedder import Embedder
 from knowledge.entries import FaqEntry, entries_checksum
-from knowledge.fusion import Features, FusionWeights, fit_fusion
+from knowledge.fusion import Features, FusionWeights, expand, fit_fusion
 from knowledge.language import LANGUAGES, Language
 from knowledge.retriever import HybridRetriever, Phrasings, SignalModel
 
 MANIFEST = "manifest.json"
 FUSION_FOLDS = 5
+FUSION_CANDIDATES = 10
 FUSION_MAX_QUERIES = 3000
 SEED = 13
 
@@ -66,48 +67,39 @@ def build_retriever(
     phrasings = Phrasings.of(active)
     progress(f"embedding {len(phrasings.texts)} phrasings of {len(active)} entries with {embedder.name}")
     started = time.perf_counter()
-    vectors = _embed(embedder, phrasings.texts)
-    answer_vectors = _embed(embedder, phrasings.answers)
+    vectors = embedder.encode(phrasings.texts) if phrasings.texts else np.zeros((0, embedder.dimension), np.float32)
     progress(f"embedded in {time.perf_counter() - started:.1f}s; learning the fusion ({FUSION_FOLDS} folds)")
-    fusion = learn_fusion(len(active), phrasings, vectors, answer_vectors, progress)
-    signals = SignalModel(len(active), phrasings, vectors, answer_vectors)
-    return HybridRetriever(active, embedder, signals, fusion, calibration)
-
-
-def _embed(embedder: Embedder, texts: list[str]) -> npt.NDArray[np.float32]:
-    return embedder.encode(texts) if texts else np.zeros((0, embedder.dimension), np.float32)
+    fusion = learn_fusion(len(active), phrasings, vectors, progress)
+    return HybridRetriever(active, embedder, SignalModel(len(active), phrasings, vectors), fusion, calibration)
 
 
 def learn_fusion(
-    n_entries: int,
-    phrasings: Phrasings,
-    vectors: npt.NDArray[np.float32],
-    answer_vectors: npt.NDArray[np.float32],
-    progress: Progress = _silent,
+    n_entries: int, phrasings: Phrasings, vectors: npt.NDArray[np.float32], progress: Progress = _silent
 ) -> FusionWeights:
     rows = np.arange(len(phrasings.texts))
     rng = np.random.default_rng(SEED)
-    if len(rows) > FUSION_MAX_QUERIES:
-        held_out_pool = rng.choice(rows, FUSION_MAX_QUERIES, replace=False)
-    else:
-        held_out_pool = rows
+    held_out_pool = rng.choice(rows, FUSION_MAX_QUERIES, replace=False) if len(rows) > FUSION_MAX_QUERIES else rows
     folds = np.array_split(rng.permutation(held_out_pool), FUSION_FOLDS)
-    samples: dict[Language, tuple[list[Features], list[npt.NDArray[np.bool_]]]] = {
-        lang: ([], []) for lang in LANGUAGES
-    }
+    samples: dict[Language, tuple[list[Features], list[npt.NDArray[np.bool_]]]] = {lang: ([], []) for lang in LANGUAGES}
     for number, fold in enumerate(folds, start=1):
         if len(fold) == 0:
             continue
-        subset = phrasings.without(fold)
+        keep = np.setdiff1d(rows, fold)
+        subset = Phrasings(
+            [phrasings.texts[i] for i in keep],
+            [phrasings.languages[i] for i in keep],
+            phrasings.entry_of_row[keep],
+        )
         if len(set(subset.entry_of_row.tolist())) < 2:
             continue
-        model = SignalModel(n_entries, subset, vectors[np.setdiff1d(rows, fold)], answer_vectors)
+        model = SignalModel(n_entries, subset, vectors[keep])
         for row in fold:
             lang = phrasings.languages[row]
             features = model.features(phrasings.texts[row], vectors[row], lang)
-            # Every entry is a candidate, as at search time.
-            samples[lang][0].append(features)
-            samples[lang][1].append(np.arange(n_entries) == phrasings.entry_of_row[row])
+            # Candidates: the strongest by a plain sum, which is what the fused model must rank.
+            candidates = np.argsort(-features.sum(axis=1))[:FUSION_CANDIDATES]
+            samples[lang][0].append(expand(features)[candidates])
+            samples[lang][1].append(candidates == phrasings.entry_of_row[row])
         progress(f"fusion fold {number}/{len(folds)} done")
     return fit_fusion(samples)
 
@@ -123,8 +115,7 @@ def save_index(retriever: HybridRetriever, directory: Path) -> Manifest:
     entries_json = [e.model_dump(mode="json") for e in retriever.entries]
     (staging / "entries.json").write_text(json.dumps(entries_json, ensure_ascii=False, indent=1), encoding="utf-8")
     retriever.signals.dense.save(staging / "vectors.faiss")
-    retriever.signals.dense_answers.save(staging / "answer_vectors.faiss")
-    (staging / "fusion.json").write_text(json.dumps(retriever.fusion.to_json(), indent=1), encoding="utf-8")
+    (staging / "fusion.json").write_text(json.dumps(retriever.learned_fusion.to_json(), indent=1), encoding="utf-8")
     manifest = Manifest(
         model=retriever.embedder.name,
         dimension=retriever.signals.dense.dimension,
@@ -156,20 +147,11 @@ def load_retriever(directory: Path, embedder: Embedder, calibration: Calibration
     entries = [FaqEntry.model_validate(raw) for raw in json.loads((directory / "entries.json").read_text("utf-8"))]
     if entries_checksum(entries) != manifest.checksum:
         raise IndexUnavailable(f"{directory}: entries do not match the manifest checksum")
-    answers_path = directory / "answer_vectors.faiss"
-    if not answers_path.exists():
-        raise IndexUnavailable(f"{directory}: built by an older version (no answer vectors); rebuild it")
     dense = DenseIndex.load(directory / "vectors.faiss")
-    dense_answers = DenseIndex.load(answers_path)
     phrasings = Phrasings.of(entries)
     if dense.size != len(phrasings.texts):
         raise IndexUnavailable(f"{directory}: {dense.size} vectors for {len(phrasings.texts)} phrasings")
-    if dense_answers.size != len(phrasings.answers):
-        raise IndexUnavailable(f"{directory}: {dense_answers.size} vectors for {len(phrasings.answers)} answers")
-    try:
-        fusion = FusionWeights.from_json(json.loads((directory / "fusion.json").read_text("utf-8")))
-    except ValueError as error:
-        raise IndexUnavailable(f"{directory}: {error}") from error
+    fusion = FusionWeights.from_json(json.loads((directory / "fusion.json").read_text("utf-8")))
     vectors = np.zeros((0, dense.dimension), dtype=np.float32)
-    signals = SignalModel(len(entries), phrasings, vectors, vectors, dense=dense, dense_answers=dense_answers)
+    signals = SignalModel(len(entries), phrasings, vectors, dense=dense)
     return HybridRetriever(entries, embedder, signals, fusion, calibration)

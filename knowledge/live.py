@@ -8,7 +8,7 @@ from pathlib import Path
 
 import structlog
 
-from knowledge.abstention import load_calibration
+from knowledge.calibration import load_calibration
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.entries import FaqEntry
 from knowledge.index import Manifest, load_retriever, read_manifest

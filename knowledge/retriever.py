@@ -1,7 +1,4 @@
-"""The retriever contract and the hybrid retriever: dense + BM25 + supervised layer, fused.
-
-Each entry is matched through its phrasings and, as weaker extra documents, its answer texts.
-"""
+"""The retriever contract and the hybrid retriever: dense + BM25 + supervised layer, fused."""
 
 from __future__ import annotations
 
@@ -12,12 +9,13 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.abstention import Calibration, Decision, default_calibration
+from knowledge.abstention import Decision
+from knowledge.calibration import Calibration
 from knowledge.classifier import PhrasingClassifier
 from knowledge.dense import DenseIndex
 from knowledge.embedder import Embedder
 from knowledge.entries import FaqEntry
-from knowledge.fusion import Features, FusionWeights, lexical_feature, signal_summary
+from knowledge.fusion import SIGNALS, Features, FusionWeights, lexical_feature
 from knowledge.language import Language, detect_language
 from knowledge.lexical import LexicalIndex
 from knowledge.text import lexical_tokens
@@ -66,104 +64,51 @@ class Retriever(Protocol):
 
 @dataclass(frozen=True)
 class Phrasings:
-    """Every phrasing of the enabled entries, with the row → entry mapping shared by all signals,
-    and every answer text with its own row → entry mapping."""
+    """Every phrasing of the enabled entries, with the row → entry mapping shared by all signals."""
 
     texts: list[str]
     languages: list[Language]
     entry_of_row: npt.NDArray[np.int64]
-    answers: list[str]
-    answer_languages: list[Language]
-    entry_of_answer: npt.NDArray[np.int64]
 
     @classmethod
     def of(cls, entries: Sequence[FaqEntry]) -> Phrasings:
         texts: list[str] = []
         languages: list[Language] = []
         owners: list[int] = []
-        answers: list[str] = []
-        answer_languages: list[Language] = []
-        answer_owners: list[int] = []
         for position, entry in enumerate(entries):
             for lang, text in entry.phrasings():
                 texts.append(text)
                 languages.append(lang)
                 owners.append(position)
-            for lang, text in entry.answer.items():
-                answers.append(text)
-                answer_languages.append(lang)
-                answer_owners.append(position)
-        return cls(
-            texts,
-            languages,
-            np.asarray(owners, dtype=np.int64),
-            answers,
-            answer_languages,
-            np.asarray(answer_owners, dtype=np.int64),
-        )
-
-    def without(self, rows: npt.NDArray[np.int64]) -> Phrasings:
-        """The same knowledge base with some phrasings held out (answers stay)."""
-        keep = np.setdiff1d(np.arange(len(self.texts)), rows)
-        return Phrasings(
-            [self.texts[i] for i in keep],
-            [self.languages[i] for i in keep],
-            self.entry_of_row[keep],
-            self.answers,
-            self.answer_languages,
-            self.entry_of_answer,
-        )
-
-
-def _best_per_entry(n_entries: int, owners: npt.NDArray[np.int64], values: npt.NDArray[np.float32]) -> Features:
-    out = np.zeros(n_entries, dtype=np.float32)
-    np.maximum.at(out, owners, values)
-    return out
+        return cls(texts, languages, np.asarray(owners, dtype=np.int64))
 
 
 class SignalModel:
-    """The raw signal columns (fusion.COLUMNS) for a query over every entry, from one set of phrasings."""
+    """The three raw signals for a query over every entry, from one set of phrasings."""
 
     def __init__(
         self,
         n_entries: int,
         phrasings: Phrasings,
         vectors: npt.NDArray[np.float32],
-        answer_vectors: npt.NDArray[np.float32],
         dense: DenseIndex | None = None,
-        dense_answers: DenseIndex | None = None,
     ) -> None:
         self.n_entries = n_entries
         self.phrasings = phrasings
         self.dense = dense or DenseIndex(vectors)
-        self.dense_answers = dense_answers or DenseIndex(answer_vectors)
-        self.lexical = LexicalIndex([lexical_tokens(t, lang) for t, lang in zip(phrasings.texts, phrasings.languages)])
-        self.lexical_answers = LexicalIndex(
-            [lexical_tokens(t, lang) for t, lang in zip(phrasings.answers, phrasings.answer_languages)]
-        )
-        # Answers are extra training texts of their entry: they hold the words customers use.
-        self.classifier = PhrasingClassifier(
-            phrasings.texts + phrasings.answers,
-            phrasings.entry_of_row.tolist() + phrasings.entry_of_answer.tolist(),
-            n_entries,
-        )
-
-    def _dense(self, index: DenseIndex, owners: npt.NDArray[np.int64], query: npt.NDArray[np.float32]) -> Features:
-        scores, rows = index.search(query.reshape(1, -1), DENSE_CANDIDATES)
-        valid = rows[0] >= 0
-        return _best_per_entry(self.n_entries, owners[rows[0][valid]], np.maximum(scores[0][valid], 0.0))
+        self.lexical = LexicalIndex([lexical_tokens(t, lang) for t, lang in zip(phrasings.texts, phrasings.languages, strict=True)])
+        self.classifier = PhrasingClassifier(phrasings.texts, phrasings.entry_of_row.tolist(), n_entries)
 
     def features(self, query: str, query_vector: npt.NDArray[np.float32], language: Language) -> Features:
-        p = self.phrasings
-        tokens = lexical_tokens(query, language)
-        columns = [
-            self._dense(self.dense, p.entry_of_row, query_vector),
-            self._dense(self.dense_answers, p.entry_of_answer, query_vector),
-            lexical_feature(_best_per_entry(self.n_entries, p.entry_of_row, self.lexical.scores(tokens))),
-            lexical_feature(_best_per_entry(self.n_entries, p.entry_of_answer, self.lexical_answers.scores(tokens))),
-            self.classifier.probabilities(query),
-        ]
-        return np.stack(columns, axis=1)
+        owners = self.phrasings.entry_of_row
+        dense = np.zeros(self.n_entries, dtype=np.float32)
+        scores, rows = self.dense.search(query_vector.reshape(1, -1), DENSE_CANDIDATES)
+        valid = rows[0] >= 0
+        np.maximum.at(dense, owners[rows[0][valid]], np.maximum(scores[0][valid], 0.0))
+        bm25 = np.zeros(self.n_entries, dtype=np.float32)
+        np.maximum.at(bm25, owners, self.lexical.scores(lexical_tokens(query, language)))
+        supervised = self.classifier.probabilities(query)
+        return np.stack([dense, lexical_feature(bm25), supervised], axis=1)
 
 
 class HybridRetriever:
@@ -181,8 +126,10 @@ class HybridRetriever:
         self._by_id = {e.id: e for e in self.entries}
         self.embedder = embedder
         self.signals = signals
-        self.fusion = fusion
-        self.calibration = calibration or default_calibration()
+        self.calibration = calibration or Calibration()
+        # Weights fitted on real questions (calibration) win over those learned from phrasings at build.
+        self.learned_fusion = fusion
+        self.fusion = self.calibration.fusion or fusion
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         return self._by_id.get(entry_id)
@@ -196,9 +143,9 @@ class HybridRetriever:
         scores = self.fusion.score(features, lang)
         order = np.argsort(-scores, kind="stable")[:k]
         hits = [
-            Hit(self.entries[i], float(scores[i]), signal_summary(features, int(i)))
+            Hit(self.entries[i], float(scores[i]), {name: float(features[i, j]) for j, name in enumerate(SIGNALS)})
             for i in order
         ]
         runner_up = hits[1].score if len(hits) > 1 else 0.0
-        decision = self.calibration[lang].decide(hits[0].score, runner_up)
+        decision = self.calibration.thresholds[lang].decide(hits[0].score, runner_up)
         return SearchResult(query, lang, hits, decision)

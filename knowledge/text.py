@@ -60,23 +60,19 @@ def words(text: str, language: Language | None = None) -> list[str]:
 
 def lexical_tokens(text: str, language: Language | None = None) -> list[str]:
     """Tokens for BM25: words, plus character bigrams of every Chinese run."""
-    return list(_lexical_tokens(text, language))
-
-
-# Building the index tokenises every phrasing once per fusion fold; caching keeps the build fast.
-@lru_cache(maxsize=8192)
-def _lexical_tokens(text: str, language: Language | None) -> tuple[str, ...]:
     normalised = normalise(text)
     lang = language or detect_language(normalised)
     tokens = words(normalised, lang)
     for run in _CJK_RUN.findall(normalised):
-        tokens.extend(f"#{run[i:i + 2]}" for i in range(len(run) - 1))
-    return tuple(tokens)
+        tokens.extend(f"#{run[i : i + 2]}" for i in range(len(run) - 1))
+    return tokens
 
 
 # Identifiers (LM…, RMA…, e-mail addresses, phone numbers) are kept whole; everything else splits
 # into single characters or punctuation, so offsets in Chinese text without spaces stay exact.
-_ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}|\+?[A-Za-z0-9][A-Za-z0-9\-]*|\s+|.")
+_ID_TOKEN = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}|\+?[A-Za-z0-9][A-Za-z0-9\-]*|\s+|."
+)
 
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ def _postgres_reason() -> str | None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as error:  # noqa: BLE001 - any failure means: skip, and say why
+    except Exception as error:
         return f"PostgreSQL not reachable at {POSTGRES_URL}: {type(error).__name__}"
     return None
 

@@ -30,7 +30,9 @@ def free_port() -> int:
 
 def rasa_model() -> Path:
     """The model for the current training data (trained by `make test` before pytest runs)."""
-    out = subprocess.run([str(ROOT / "scripts" / "rasa-model.sh")], cwd=ROOT, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "rasa-model.sh")], cwd=ROOT, check=True, capture_output=True, text=True
+    )
     return ROOT / out.stdout.strip()
 
 
@@ -54,9 +56,7 @@ class Process:
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.handle = self.log.open("ab")
-        self.popen = subprocess.Popen(
-            self.args, cwd=ROOT, env=self.env, stdout=self.handle, stderr=subprocess.STDOUT
-        )
+        self.popen = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.handle, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
         if self.popen and self.popen.poll() is None:
@@ -112,11 +112,24 @@ class System:
         self.rasa = Process(
             "rasa",
             [
-                str(RASA_BIN), "run", "--enable-api", "--auth-token", self.token, "-i", "127.0.0.1",
-                "-p", str(self.rasa_port), "--model", str(self.model), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml",
+                str(RASA_BIN),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                self.token,
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(self.rasa_port),
+                "--model",
+                str(self.model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
             ],
-            self.env, self.workdir / "rasa.log",
+            self.env,
+            self.workdir / "rasa.log",
         )
         self.app = Process("app", [str(PYTHON), "-m", "api"], self.env, self.workdir / "app.log")
 

@@ -24,12 +24,17 @@ from api.schemas import (
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
-ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID, description="Chosen by the client; letters, digits, _.:-")]
+ConversationId = Annotated[
+    str, Path(pattern=CONVERSATION_ID, description="Chosen by the client; letters, digits, _.:-")
+]
 
 ERRORS = {
     400: {"model": ErrorOut, "description": "The body is not valid JSON."},
-    422: {"model": ErrorOut, "description": "Empty or over-long text, wrong types, control characters, or a "
-          "button payload that was not offered."},
+    422: {
+        "model": ErrorOut,
+        "description": "Empty or over-long text, wrong types, control characters, or a "
+        "button payload that was not offered.",
+    },
     503: {"model": ErrorOut, "description": "Rasa is unavailable; the message is stored. Retry after `Retry-After`."},
 }
 
@@ -41,8 +46,13 @@ async def post_message(conversation_id: ConversationId, body: MessageIn, message
         raise_unprocessable("text must not be empty")
     result = await messages.handle(
         Inbound(
-            conversation_id=conversation_id, text=body.text, payload=body.payload, language=body.language,
-            customer_id=body.customer_id, message_id=body.message_id, metadata=dict(body.metadata),
+            conversation_id=conversation_id,
+            text=body.text,
+            payload=body.payload,
+            language=body.language,
+            customer_id=body.customer_id,
+            message_id=body.message_id,
+            metadata=dict(body.metadata),
         )
     )
     return reply_of(result)
@@ -66,9 +76,16 @@ async def get_conversation(conversation_id: ConversationId, services: ServicesDe
         escalation=EscalationOut.model_validate(escalation, from_attributes=True) if escalation else None,
         transcript=[
             TranscriptMessage(
-                id=m.id, sender=m.sender, text=m.text, payload=m.payload,  # type: ignore[arg-type]
-                buttons=[Button(**b) for b in m.buttons], created_at=m.created_at, state=m.state,
-                outcome=m.outcome, faq_id=m.faq_id, confidence=m.confidence,
+                id=m.id,
+                sender=m.sender,  # type: ignore[arg-type]
+                text=m.text,
+                payload=m.payload,
+                buttons=[Button(**b) for b in m.buttons],
+                created_at=m.created_at,
+                state=m.state,
+                outcome=m.outcome,
+                faq_id=m.faq_id,
+                confidence=m.confidence,
             )
             for m in transcript
         ],
@@ -80,8 +97,11 @@ def reply_of(result: TurnResult) -> MessageReply:
         conversation_id=result.conversation_id,
         messages=[BotMessageOut(text=m.text, buttons=[Button(**b) for b in m.buttons]) for m in result.messages],
         turn=TurnOut(
-            status=result.status, outcome=result.outcome,  # type: ignore[arg-type]
-            faq_id=result.faq_id, confidence=result.confidence, priority=result.priority,  # type: ignore[arg-type]
+            status=result.status,
+            outcome=result.outcome,  # type: ignore[arg-type]
+            faq_id=result.faq_id,
+            confidence=result.confidence,
+            priority=result.priority,  # type: ignore[arg-type]
         ),
     )
 

@@ -30,11 +30,11 @@ def executor(tmp_path: Path, services: DeskServices) -> ActionExecutor:
     embedder = HashingEmbedder()
     save_index(build_retriever(ENTRIES, embedder), tmp_path / "index")
     calibration = tmp_path / "calibration.yml"
-    from knowledge.abstention import save_calibration
+    from knowledge.calibration import Calibration, save_calibration
 
     # A four-entry knowledge base spreads little probability: nonsense still scores about 0.4.
     thresholds = Thresholds(answer=0.55, margin=0.1, clarify=0.45)
-    save_calibration(calibration, {"zh": thresholds, "en": thresholds}, "test")
+    save_calibration(calibration, Calibration({"zh": thresholds, "en": thresholds}), "test")
     live = LiveRetriever(
         KnowledgeSettings(index_dir=tmp_path / "index", calibration_file=calibration), embedder=embedder
     )
@@ -65,7 +65,13 @@ def action_call(
         "domain": {},
         "tracker": {
             "sender_id": sender,
-            "slots": {"language": "en", "last_faq_id": None, "faq_misses": 0.0, "feedback_comment": None, **(slots or {})},
+            "slots": {
+                "language": "en",
+                "last_faq_id": None,
+                "faq_misses": 0.0,
+                "feedback_comment": None,
+                **(slots or {}),
+            },
             "latest_message": latest,
             "events": (events or []) + [{"event": "user", "text": text, "parse_data": latest}],
             "paused": False,

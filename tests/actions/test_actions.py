@@ -34,14 +34,19 @@ async def test_confident_hit_is_answered_with_vote_buttons(executor: ActionExecu
     answer = result["responses"][0]
     assert answer["text"] == "battery: 1 year"
     assert [b["payload"] for b in answer["buttons"]] == [
-        '/vote{"faq_id":"battery","vote":"up"}', '/vote{"faq_id":"battery","vote":"down"}',
+        '/vote{"faq_id":"battery","vote":"up"}',
+        '/vote{"faq_id":"battery","vote":"down"}',
     ]
     assert slot_events(result) == {"last_faq_id": "battery", "faq_misses": 0.0}
 
 
 async def test_choosing_a_did_you_mean_option_answers_that_entry(executor: ActionExecutor) -> None:
-    call = action_call("action_answer_faq", '/choose_faq{"faq_id":"invoice"}', "choose_faq",
-                       entities=[{"entity": "faq_id", "value": "invoice"}])
+    call = action_call(
+        "action_answer_faq",
+        '/choose_faq{"faq_id":"invoice"}',
+        "choose_faq",
+        entities=[{"entity": "faq_id", "value": "invoice"}],
+    )
     result = await run(executor, call)
     assert turn(result)["faq_id"] == "invoice"
     assert result["responses"][0]["text"] == "invoice in 3 days"
@@ -52,7 +57,9 @@ async def test_a_miss_asks_to_rephrase_and_the_second_offers_a_human(executor: A
     assert turn(first)["outcome"] == "fallback"
     assert "rephrase" in first["responses"][0]["text"]
     assert slot_events(first) == {"faq_misses": 1.0}
-    second = await run(executor, action_call("action_answer_faq", "zzqq xxpp", "nlu_fallback", slots={"faq_misses": 1.0}))
+    second = await run(
+        executor, action_call("action_answer_faq", "zzqq xxpp", "nlu_fallback", slots={"faq_misses": 1.0})
+    )
     assert turn(second)["outcome"] == "fallback"
     assert '/request_human{"handoff_reason":"unresolved"}' in [b["payload"] for b in second["responses"][0]["buttons"]]
 
@@ -60,7 +67,9 @@ async def test_a_miss_asks_to_rephrase_and_the_second_offers_a_human(executor: A
 async def test_a_safety_incident_the_nlu_missed_is_still_handed_off(
     executor: ActionExecutor, services: DeskServices
 ) -> None:
-    result = await run(executor, action_call("action_answer_faq", "my charger sparked and smells of burning", "ask_faq"))
+    result = await run(
+        executor, action_call("action_answer_faq", "my charger sparked and smells of burning", "ask_faq")
+    )
     record = turn(result)
     assert record["outcome"] == "handoff" and record["priority"] == "urgent"
     assert any(e["event"] == "pause" for e in result["events"])
@@ -71,8 +80,13 @@ async def test_handoff_after_two_misses_is_unresolved_and_keeps_candidates(
     executor: ActionExecutor, services: DeskServices
 ) -> None:
     earlier = [{"event": "user", "text": "how much does delivery cost", "parse_data": {"intent": {"name": "ask_faq"}}}]
-    call = action_call("action_handoff", '/request_human{"handoff_reason":"unresolved"}', "request_human",
-                       entities=[{"entity": "handoff_reason", "value": "unresolved"}], events=earlier)
+    call = action_call(
+        "action_handoff",
+        '/request_human{"handoff_reason":"unresolved"}',
+        "request_human",
+        entities=[{"entity": "handoff_reason", "value": "unresolved"}],
+        events=earlier,
+    )
     result = await run(executor, call)
     assert turn(result)["reason"] == "unresolved" and turn(result)["priority"] == "normal"
     escalation = services.escalations.open_for("conv-1")
@@ -93,23 +107,44 @@ async def test_second_handoff_request_says_already_queued(executor: ActionExecut
 
 
 async def test_votes_csat_and_comments_are_logged(executor: ActionExecutor, services: DeskServices) -> None:
-    down = action_call("action_log_feedback", '/vote{"faq_id":"battery","vote":"down"}', "vote",
-                       entities=[{"entity": "faq_id", "value": "battery"}, {"entity": "vote", "value": "down"}])
+    down = action_call(
+        "action_log_feedback",
+        '/vote{"faq_id":"battery","vote":"down"}',
+        "vote",
+        entities=[{"entity": "faq_id", "value": "battery"}, {"entity": "vote", "value": "down"}],
+    )
     result = await run(executor, down)
     assert turn(result) == {"outcome": "feedback", "faq_id": "battery"}
     assert slot_events(result) == {"faq_misses": 1.0}
-    await run(executor, action_call("action_log_feedback", '/rate_service{"csat":4}', "rate_service",
-                                    entities=[{"entity": "csat", "value": 4}]))
-    comment = await run(executor, action_call("action_log_feedback", "friendly and quick", "ask_faq",
-                                              slots={"feedback_comment": "friendly and quick"}))
+    await run(
+        executor,
+        action_call(
+            "action_log_feedback", '/rate_service{"csat":4}', "rate_service", entities=[{"entity": "csat", "value": 4}]
+        ),
+    )
+    comment = await run(
+        executor,
+        action_call(
+            "action_log_feedback", "friendly and quick", "ask_faq", slots={"feedback_comment": "friendly and quick"}
+        ),
+    )
     assert slot_events(comment) == {"feedback_comment": None}
     await run(executor, action_call("action_log_feedback", "no", "deny", slots={"feedback_comment": "no"}))
     stored = [(f.kind, f.vote, f.score, f.comment) for f in services.feedback.for_conversation("conv-1")]
-    assert stored == [("vote", "down", None, None), ("csat", None, 4, None), ("comment", None, None, "friendly and quick")]
+    assert stored == [
+        ("vote", "down", None, None),
+        ("csat", None, 4, None),
+        ("comment", None, None, "friendly and quick"),
+    ]
 
 
 async def test_second_thumbs_down_in_a_row_offers_a_human(executor: ActionExecutor) -> None:
-    call = action_call("action_log_feedback", '/vote{"faq_id":"battery","vote":"down"}', "vote",
-                       entities=[{"entity": "vote", "value": "down"}], slots={"faq_misses": 1.0, "last_faq_id": "battery"})
+    call = action_call(
+        "action_log_feedback",
+        '/vote{"faq_id":"battery","vote":"down"}',
+        "vote",
+        entities=[{"entity": "vote", "value": "down"}],
+        slots={"faq_misses": 1.0, "last_faq_id": "battery"},
+    )
     result = await run(executor, call)
     assert '/request_human{"handoff_reason":"unresolved"}' in [b["payload"] for b in result["responses"][0]["buttons"]]

@@ -31,8 +31,19 @@ def error_of(response: Any) -> dict[str, Any]:
         {"text": "hi", "payload": "not a payload"},
         {},
     ],
-    ids=["empty", "whitespace", "too-long", "number", "list", "nul", "control", "language", "extra-field",
-         "payload-shape", "no-text"],
+    ids=[
+        "empty",
+        "whitespace",
+        "too-long",
+        "number",
+        "list",
+        "nul",
+        "control",
+        "language",
+        "extra-field",
+        "payload-shape",
+        "no-text",
+    ],
 )
 def test_invalid_messages_are_422(client: TestClient, body: dict[str, Any]) -> None:
     response = client.post(URL, json=body)

@@ -30,8 +30,12 @@ def test_first_message_creates_a_bot_owned_conversation(store: ConversationStore
 def test_reply_and_turn_are_stored_with_the_outcome(store: ConversationStore) -> None:
     stored = inbound(store, "电池保修多久")
     store.record_reply(
-        "c-1", stored.message.id, [BotMessage("电池保修 1 年", [{"title": "👍", "payload": "/vote"}])],
-        TurnRecord("answered", "p08-warranty-battery", 0.91), language="zh", latency_ms=42.0,
+        "c-1",
+        stored.message.id,
+        [BotMessage("电池保修 1 年", [{"title": "👍", "payload": "/vote"}])],
+        TurnRecord("answered", "p08-warranty-battery", 0.91),
+        language="zh",
+        latency_ms=42.0,
     )
     transcript = store.transcript("c-1")
     assert [m.sender for m in transcript] == ["customer", "bot"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.conversations import ConversationStore
@@ -35,10 +34,12 @@ def desk_at(sessions: sessionmaker[Session], now: datetime) -> tuple[Conversatio
 
 def test_escalation_records_reason_priority_sla_and_identifiers(sessions: sessionmaker[Session]) -> None:
     store, desk = desk_at(sessions, IN_HOURS)
-    store.record_inbound("c-1", text="订单LM202611260001的空调冒烟了，电话13812345678", payload=None,
-                         language="zh", channel="api")
-    handoff = desk.open("c-1", HandoffReason.SAFETY, channel="api", language="zh",
-                        candidates=[{"faq_id": "p17-smoke", "score": 0.4}])
+    store.record_inbound(
+        "c-1", text="订单LM202611260001的空调冒烟了，电话13812345678", payload=None, language="zh", channel="api"
+    )
+    handoff = desk.open(
+        "c-1", HandoffReason.SAFETY, channel="api", language="zh", candidates=[{"faq_id": "p17-smoke", "score": 0.4}]
+    )
     escalation = handoff.escalation
     assert (escalation.reason, escalation.priority) == ("safety", Priority.URGENT)
     assert escalation.sla_due_at - escalation.created_at == timedelta(minutes=5)

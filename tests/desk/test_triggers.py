@@ -8,7 +8,14 @@ from desk.triggers import detect_trigger
 
 @pytest.mark.parametrize(
     "text",
-    ["空调冒烟了", "充电座打火", "有一股焦糊味", "净水器漏电，我被电了一下", "My charger sparked", "I got an electric shock"],
+    [
+        "空调冒烟了",
+        "充电座打火",
+        "有一股焦糊味",
+        "净水器漏电，我被电了一下",
+        "My charger sparked",
+        "I got an electric shock",
+    ],
 )
 def test_safety_words_in_both_languages(text: str) -> None:
     assert detect_trigger(text) == HandoffReason.SAFETY

@@ -87,10 +87,16 @@ def test_explicit_handoff_opens_a_normal_escalation_and_silences_the_bot(custome
     conversation = customer.conversation()
     assert conversation["escalation"]["reason"] == "customer_request"
 
-    waiting = customer.say("还在吗？我的订单号是 LM202611260001" if "转" in text else "hello? my order is LM202611260001")
+    waiting = customer.say(
+        "还在吗？我的订单号是 LM202611260001" if "转" in text else "hello? my order is LM202611260001"
+    )
     assert waiting["messages"] == []
     assert waiting["turn"] == {
-        "status": "queued", "outcome": "queued", "faq_id": None, "confidence": None, "priority": None,
+        "status": "queued",
+        "outcome": "queued",
+        "faq_id": None,
+        "confidence": None,
+        "priority": None,
     }
     last = customer.conversation()["transcript"][-1]
     assert last["sender"] == "customer" and last["state"] == "held"

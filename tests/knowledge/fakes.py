@@ -23,7 +23,7 @@ class HashingEmbedder:
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         for row, text in enumerate(texts):
             clean = normalise(text).replace(" ", "")
-            grams = list(clean) + [clean[i:i + 2] for i in range(len(clean) - 1)]
+            grams = list(clean) + [clean[i : i + 2] for i in range(len(clean) - 1)]
             for gram in grams:
                 bucket = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "little")
                 out[row, bucket % DIMENSION] += 1.0

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.abstention import Decision, Thresholds, load_calibration, save_calibration
+from knowledge.abstention import Decision, Thresholds
+from knowledge.calibration import Calibration, load_calibration, save_calibration
+from knowledge.fusion import FusionWeights
 
 
 def test_decision_from_confidence_and_margin() -> None:
@@ -15,11 +17,13 @@ def test_decision_from_confidence_and_margin() -> None:
 
 def test_calibration_round_trips_through_yaml(tmp_path: Path) -> None:
     path = tmp_path / "calibration.yml"
-    save_calibration(path, {"zh": Thresholds(0.7, 0.1, 0.2), "en": Thresholds(0.5, 0.05, 0.25)}, "test")
+    fusion = FusionWeights(weights={"zh": [1.0, 2.0, 3.0], "en": [3.0, 2.0, 1.0]}, bias={"zh": -1.0, "en": -2.0})
+    save_calibration(path, Calibration({"zh": Thresholds(0.7, 0.1, 0.2), "en": Thresholds(0.5, 0.05, 0.25)}, fusion), "test")
     loaded = load_calibration(path)
-    assert loaded["zh"] == Thresholds(0.7, 0.1, 0.2)
-    assert loaded["en"] == Thresholds(0.5, 0.05, 0.25)
+    assert loaded.thresholds["zh"] == Thresholds(0.7, 0.1, 0.2)
+    assert loaded.thresholds["en"] == Thresholds(0.5, 0.05, 0.25)
+    assert loaded.fusion == fusion
 
 
 def test_missing_calibration_falls_back_to_defaults(tmp_path: Path) -> None:
-    assert load_calibration(tmp_path / "absent.yml")["zh"] == Thresholds()
+    assert load_calibration(tmp_path / "absent.yml") == Calibration()

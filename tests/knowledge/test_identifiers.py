@@ -22,7 +22,7 @@ def test_near_misses_are_not_identifiers() -> None:
 def test_offsets_point_into_the_original_text() -> None:
     text = "我的电话是 138-1234-5678，邮箱 li.ming@example.com"
     for found in find_identifiers(text):
-        assert text[found.start:found.end] == found.text
+        assert text[found.start : found.end] == found.text
 
 
 def test_phone_id_number_and_email_are_masked_and_order_numbers_kept() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.abstention import Decision, Thresholds
+from knowledge.calibration import Calibration
 from knowledge.embedder import Embedder
 from knowledge.entries import FaqEntry
 from knowledge.index import IndexUnavailable, build_retriever, load_retriever, read_manifest, save_index
@@ -19,19 +20,36 @@ from tests.knowledge.fakes import HashingEmbedder
 
 
 def entry(id_: str, zh: list[str], en: list[str], answer: str) -> FaqEntry:
-    return FaqEntry(id=id_, category="test", section="P0", questions={"zh": zh, "en": en},
-                    answer={"zh": answer, "en": answer})
+    return FaqEntry(
+        id=id_, category="test", section="P0", questions={"zh": zh, "en": en}, answer={"zh": answer, "en": answer}
+    )
 
 
 ENTRIES = [
-    entry("battery", ["电池保修多久", "电池坏了能保修吗", "电池质保期多长"],
-          ["How long is the battery warranty?", "Is the battery covered?"], "battery: 1 year"),
-    entry("shipping-fee", ["运费多少钱", "包邮吗", "满多少包邮"],
-          ["How much is shipping?", "Is delivery free?"], "free over 99"),
-    entry("invoice", ["怎么开发票", "电子发票在哪下载", "发票什么时候开"],
-          ["How do I get an invoice?", "Where can I download the invoice?"], "invoice in 3 days"),
-    entry("refund-time", ["退款多久到账", "钱什么时候退回来", "微信退款几天"],
-          ["How long does a refund take?", "When will I get my money back?"], "1-3 working days"),
+    entry(
+        "battery",
+        ["电池保修多久", "电池坏了能保修吗", "电池质保期多长"],
+        ["How long is the battery warranty?", "Is the battery covered?"],
+        "battery: 1 year",
+    ),
+    entry(
+        "shipping-fee",
+        ["运费多少钱", "包邮吗", "满多少包邮"],
+        ["How much is shipping?", "Is delivery free?"],
+        "free over 99",
+    ),
+    entry(
+        "invoice",
+        ["怎么开发票", "电子发票在哪下载", "发票什么时候开"],
+        ["How do I get an invoice?", "Where can I download the invoice?"],
+        "invoice in 3 days",
+    ),
+    entry(
+        "refund-time",
+        ["退款多久到账", "钱什么时候退回来", "微信退款几天"],
+        ["How long does a refund take?", "When will I get my money back?"],
+        "1-3 working days",
+    ),
 ]
 
 
@@ -50,7 +68,7 @@ def real_embedder() -> Embedder:
 )
 def retriever(request: pytest.FixtureRequest) -> HybridRetriever:
     thresholds = Thresholds(answer=0.5, margin=0.1, clarify=0.2)
-    return build_retriever(ENTRIES, request.param(), {"zh": thresholds, "en": thresholds})
+    return build_retriever(ENTRIES, request.param(), Calibration({"zh": thresholds, "en": thresholds}))
 
 
 def test_satisfies_the_protocol(retriever: HybridRetriever) -> None:
@@ -59,8 +77,13 @@ def test_satisfies_the_protocol(retriever: HybridRetriever) -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("电池能保修几年", "battery"), ("运费怎么算", "shipping-fee"), ("How long is the warranty on the battery", "battery"),
-     ("where do I download my invoice", "invoice"), ("退款要几天", "refund-time")],
+    [
+        ("电池能保修几年", "battery"),
+        ("运费怎么算", "shipping-fee"),
+        ("How long is the warranty on the battery", "battery"),
+        ("where do I download my invoice", "invoice"),
+        ("退款要几天", "refund-time"),
+    ],
 )
 def test_ranks_the_right_entry_first(retriever: HybridRetriever, query: str, expected: str) -> None:
     result = retriever.search(query, k=3)
@@ -79,9 +102,7 @@ def test_entry_lookup(retriever: HybridRetriever) -> None:
     assert retriever.entry("nope") is None
 
 
-def test_saved_index_has_a_manifest_and_loads_to_the_same_ranking(
-    retriever: HybridRetriever, tmp_path: Path
-) -> None:
+def test_saved_index_has_a_manifest_and_loads_to_the_same_ranking(retriever: HybridRetriever, tmp_path: Path) -> None:
     manifest = save_index(retriever, tmp_path / "index")
     on_disk = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert on_disk["entries"] == 4 and on_disk["dimension"] == manifest.dimension
@@ -104,8 +125,10 @@ def test_live_retriever_swaps_in_a_rebuilt_index_without_restart(tmp_path: Path)
     save_index(build_retriever(ENTRIES, embedder), tmp_path / "index")
     live = LiveRetriever(KnowledgeSettings(index_dir=tmp_path / "index", reload_interval=0.0), embedder=embedder)
     assert live.search("运费多少").top.entry.answer["zh"] == "free over 99"  # type: ignore[union-attr]
-    changed = [e if e.id != "shipping-fee" else e.model_copy(update={"answer": {"zh": "免运费", "en": "free"}})
-               for e in ENTRIES]
+    changed = [
+        e if e.id != "shipping-fee" else e.model_copy(update={"answer": {"zh": "免运费", "en": "free"}})
+        for e in ENTRIES
+    ]
     before = read_manifest(tmp_path / "index").checksum
     time.sleep(0.01)
     save_index(build_retriever(changed, embedder), tmp_path / "index")

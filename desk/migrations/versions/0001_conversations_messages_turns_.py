@@ -29,12 +29,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_conversations_customer_id"), ["customer_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_conversations_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_conversations_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_conversations_status"), ["status"], unique=False)
 
     op.create_table(
         "escalations",
@@ -64,15 +60,9 @@ def upgrade() -> None:
             ["conversation_id"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_escalations_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_escalations_priority"), ["priority"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_escalations_status"), ["status"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_escalations_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_escalations_priority"), ["priority"], unique=False)
+        batch_op.create_index(batch_op.f("ix_escalations_status"), ["status"], unique=False)
 
     op.create_table(
         "feedback",
@@ -94,12 +84,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("feedback", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_feedback_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_feedback_faq_id"), ["faq_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_feedback_conversation_id"), ["conversation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_feedback_faq_id"), ["faq_id"], unique=False)
 
     op.create_table(
         "messages",
@@ -124,9 +110,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("conversation_id", "client_message_id"),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_messages_conversation_id"), ["conversation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_messages_conversation_id"), ["conversation_id"], unique=False)
 
     op.create_table(
         "turns",
@@ -152,12 +136,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("message_id"),
     )
     with op.batch_alter_table("turns", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_turns_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_turns_created_at"), ["created_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_turns_conversation_id"), ["conversation_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_turns_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_turns_outcome"), ["outcome"], unique=False)
 
     # ### end Alembic commands ###

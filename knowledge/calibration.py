@@ -1,0 +1,48 @@
+"""The calibration file: fusion weights and abstention thresholds per language, chosen on data.
+
+`python -m knowledge calibrate` fits both on the development set and writes
+`knowledge/calibration.yml` (reviewable in git); without the file, the fusion learned at build time
+from the knowledge base's own phrasings and default thresholds are used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from knowledge.abstention import Thresholds
+from knowledge.fusion import FusionWeights
+from knowledge.language import LANGUAGES, Language
+
+
+@dataclass(frozen=True)
+class Calibration:
+    thresholds: dict[Language, Thresholds] = field(default_factory=lambda: {lang: Thresholds() for lang in LANGUAGES})
+    # None: the fusion learned at build time from held-out phrasings.
+    fusion: FusionWeights | None = None
+
+
+def load_calibration(path: Path) -> Calibration:
+    """The file's values; languages or parts it does not name keep the defaults."""
+    if not path.exists():
+        return Calibration()
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    thresholds = Calibration().thresholds
+    for lang in LANGUAGES:
+        values = (document.get("thresholds") or {}).get(lang)
+        if values:
+            thresholds[lang] = Thresholds(**{k: float(v) for k, v in values.items()})
+    fusion = FusionWeights.from_json(document["fusion"]) if document.get("fusion") else None
+    return Calibration(thresholds, fusion)
+
+
+def save_calibration(path: Path, calibration: Calibration, note: str) -> None:
+    document: dict[str, object] = {
+        "note": note,
+        "thresholds": {lang: asdict(t) for lang, t in calibration.thresholds.items()},
+    }
+    if calibration.fusion is not None:
+        document["fusion"] = calibration.fusion.to_json()
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
