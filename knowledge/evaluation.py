@@ -17,11 +17,10 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict
-from sklearn.linear_model import LogisticRegression
 
 from knowledge.abstention import Decision, Thresholds
 from knowledge.calibration import Calibration
-from knowledge.fusion import SIGNALS, FusionWeights, expand
+from knowledge.fusion import SIGNALS, FusionWeights, Samples, expand, fit_fusion
 from knowledge.language import LANGUAGES, Language
 from knowledge.retriever import HybridRetriever
 
@@ -125,23 +124,15 @@ def rank(
     return scored
 
 
-def fit_fusion(items: Sequence[Featurised], start: FusionWeights) -> FusionWeights:
-    """Per language, a logistic model: is this candidate the expected entry? Out-of-scope questions
-    contribute only negatives, which teaches the model to give them low confidence."""
-    fitted = FusionWeights(weights=dict(start.weights), bias=dict(start.bias))
-    for lang in LANGUAGES:
-        mine = [i for i in items if i.question.language == lang]
-        if not mine:
-            continue
-        x = np.vstack([expand(i.features) for i in mine])
-        y = np.concatenate([np.arange(len(i.features)) == (i.expected if i.expected is not None else -1) for i in mine])
-        if not y.any():
-            continue
-        model = LogisticRegression(C=1.0, max_iter=2000)
-        model.fit(x, y)
-        fitted.weights[lang] = [float(w) for w in model.coef_[0]]
-        fitted.bias[lang] = float(model.intercept_[0])
-    return fitted
+def fit_fusion_on(items: Sequence[Featurised], start: FusionWeights) -> FusionWeights:
+    """Per language, whether each candidate is the expected entry; out-of-scope questions contribute
+    only negatives, which teaches the fusion to give them low confidence."""
+    samples: Samples = {lang: ([], []) for lang in LANGUAGES}
+    for item in items:
+        features, labels = samples[item.question.language]
+        features.append(expand(item.features))
+        labels.append(np.arange(len(item.features)) == (item.expected if item.expected is not None else -1))
+    return fit_fusion(samples, start)
 
 
 def choose_thresholds(scored: Sequence[Scored]) -> dict[Language, Thresholds]:
@@ -170,7 +161,7 @@ def choose_thresholds(scored: Sequence[Scored]) -> dict[Language, Thresholds]:
 
 def calibrate(retriever: HybridRetriever, items: Sequence[Featurised]) -> Calibration:
     """Fusion weights, then thresholds on the scores that fusion gives."""
-    fusion = fit_fusion(items, retriever.learned_fusion)
+    fusion = fit_fusion_on(items, retriever.learned_fusion)
     scored = rank(retriever, items, fusion, Calibration())
     return Calibration(choose_thresholds(scored), fusion)
 

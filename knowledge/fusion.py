@@ -57,12 +57,13 @@ class FusionWeights:
         return cls(weights={k: list(v) for k, v in weights.items()}, bias={k: float(v) for k, v in bias.items()})
 
 
-def fit_fusion(
-    samples: dict[Language, tuple[list[Features], list[npt.NDArray[np.bool_]]]],
-) -> FusionWeights:
-    """Learn weights per language from held-out candidates (features already `expand`ed);
-    a language without data keeps the defaults."""
-    fused = FusionWeights()
+Samples = dict[Language, tuple[list[Features], list[npt.NDArray[np.bool_]]]]
+
+
+def fit_fusion(samples: Samples, start: FusionWeights | None = None) -> FusionWeights:
+    """Learn weights per language from labelled candidates (features already `expand`ed: is this
+    candidate the right entry?); a language without both labels keeps the starting weights."""
+    fused = FusionWeights() if start is None else FusionWeights(dict(start.weights), dict(start.bias))
     for lang, (feature_blocks, label_blocks) in samples.items():
         if not feature_blocks:
             continue
@@ -70,7 +71,7 @@ def fit_fusion(
         y = np.concatenate(label_blocks)
         if y.all() or not y.any():
             continue
-        model = LogisticRegression(C=1.0, max_iter=1000)
+        model = LogisticRegression(C=1.0, max_iter=2000)
         model.fit(x, y)
         fused.weights[lang] = [float(w) for w in model.coef_[0]]
         fused.bias[lang] = float(model.intercept_[0])

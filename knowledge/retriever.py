@@ -96,7 +96,9 @@ class SignalModel:
         self.n_entries = n_entries
         self.phrasings = phrasings
         self.dense = dense or DenseIndex(vectors)
-        self.lexical = LexicalIndex([lexical_tokens(t, lang) for t, lang in zip(phrasings.texts, phrasings.languages, strict=True)])
+        self.lexical = LexicalIndex(
+            [lexical_tokens(t, lang) for t, lang in zip(phrasings.texts, phrasings.languages, strict=True)]
+        )
         self.classifier = PhrasingClassifier(phrasings.texts, phrasings.entry_of_row.tolist(), n_entries)
 
     def features(self, query: str, query_vector: npt.NDArray[np.float32], language: Language) -> Features:
