@@ -17,6 +17,8 @@ from sklearn.linear_model import LogisticRegression
 from knowledge.language import LANGUAGES, Language
 
 SIGNALS = ("dense", "lexical", "supervised")
+# What the fusion weighs: each signal, then each signal's gap to the query's best entry (`expand`).
+FEATURES = (*SIGNALS, *(f"{name}_gap" for name in SIGNALS))
 
 Features = npt.NDArray[np.float32]  # shape (n_candidates, len(SIGNALS))
 
@@ -47,10 +49,12 @@ class FusionWeights:
         return np.asarray(1.0 / (1.0 + np.exp(-(logits + self.bias[language]))), dtype=np.float32)
 
     def to_json(self) -> dict[str, object]:
-        return {"signals": list(SIGNALS), "weights": self.weights, "bias": self.bias}
+        return {"features": list(FEATURES), "weights": self.weights, "bias": self.bias}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> FusionWeights:
+        if data.get("features") != list(FEATURES):
+            raise ValueError(f"fusion weights for features {data.get('features')}, expected {list(FEATURES)}: rebuild")
         weights = data["weights"]
         bias = data["bias"]
         assert isinstance(weights, dict) and isinstance(bias, dict)
