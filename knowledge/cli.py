@@ -25,7 +25,8 @@ def _fresh_retriever(faq_dir: Path) -> HybridRetriever:
     settings = get_settings()
     entries = load_entries(faq_dir)
     embedder = SentenceTransformerEmbedder(settings.embedding_model or None)
-    return build_retriever(entries, embedder, load_calibration(settings.calibration_file), _progress)
+    calibration = load_calibration(settings.calibration_file)
+    return build_retriever(entries, embedder, calibration, _progress, settings.dense_languages)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -43,7 +44,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     settings = get_settings()
     embedder = SentenceTransformerEmbedder(settings.embedding_model or None)
-    retriever = load_retriever(args.index_dir, embedder, load_calibration(settings.calibration_file))
+    calibration = load_calibration(settings.calibration_file)
+    retriever = load_retriever(args.index_dir, embedder, calibration, settings.dense_languages)
     language = parse_language(args.lang) if args.lang else None
     started = time.perf_counter()
     result = retriever.search(args.query, language, k=args.k)

@@ -95,10 +95,13 @@ class Scored:
 
 def featurise(retriever: HybridRetriever, questions: Sequence[DevQuestion]) -> list[Featurised]:
     rows = {entry.id: row for row, entry in enumerate(retriever.entries)}
-    vectors = retriever.embedder.encode([q.text for q in questions])
     return [
-        Featurised(q, retriever.signals.features(q.text, vector, q.language), rows.get(q.expected or ""))
-        for q, vector in zip(questions, vectors, strict=True)
+        Featurised(
+            q,
+            retriever.signals.features(q.text, retriever.query_vector(q.text, q.language), q.language),
+            rows.get(q.expected or ""),
+        )
+        for q in questions
     ]
 
 

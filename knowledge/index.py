@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +61,7 @@ def build_retriever(
     embedder: Embedder,
     calibration: Calibration | None = None,
     progress: Progress = _silent,
+    dense_languages: Iterable[Language] = LANGUAGES,
 ) -> HybridRetriever:
     """Embed every phrasing, learn the fusion from held-out phrasings, assemble the retriever."""
     active = [e for e in entries if e.enabled]
@@ -69,12 +70,18 @@ def build_retriever(
     started = time.perf_counter()
     vectors = embedder.encode(phrasings.texts) if phrasings.texts else np.zeros((0, embedder.dimension), np.float32)
     progress(f"embedded in {time.perf_counter() - started:.1f}s; learning the fusion ({FUSION_FOLDS} folds)")
-    fusion = learn_fusion(len(active), phrasings, vectors, progress)
-    return HybridRetriever(active, embedder, SignalModel(len(active), phrasings, vectors), fusion, calibration)
+    dense_for = frozenset(dense_languages)
+    fusion = learn_fusion(len(active), phrasings, vectors, dense_for, progress)
+    signals = SignalModel(len(active), phrasings, vectors)
+    return HybridRetriever(active, embedder, signals, fusion, calibration, dense_for)
 
 
 def learn_fusion(
-    n_entries: int, phrasings: Phrasings, vectors: npt.NDArray[np.float32], progress: Progress = _silent
+    n_entries: int,
+    phrasings: Phrasings,
+    vectors: npt.NDArray[np.float32],
+    dense_languages: frozenset[Language],
+    progress: Progress = _silent,
 ) -> FusionWeights:
     rows = np.arange(len(phrasings.texts))
     rng = np.random.default_rng(SEED)
@@ -95,7 +102,8 @@ def learn_fusion(
         model = SignalModel(n_entries, subset, vectors[keep])
         for row in fold:
             lang = phrasings.languages[row]
-            features = model.features(phrasings.texts[row], vectors[row], lang)
+            vector = vectors[row] if lang in dense_languages else None
+            features = model.features(phrasings.texts[row], vector, lang)
             # Candidates: the strongest by a plain sum, which is what the fused model must rank.
             candidates = np.argsort(-features.sum(axis=1))[:FUSION_CANDIDATES]
             samples[lang][0].append(expand(features)[candidates])
@@ -141,7 +149,12 @@ def read_manifest(directory: Path) -> Manifest:
     return Manifest(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def load_retriever(directory: Path, embedder: Embedder, calibration: Calibration | None = None) -> HybridRetriever:
+def load_retriever(
+    directory: Path,
+    embedder: Embedder,
+    calibration: Calibration | None = None,
+    dense_languages: Iterable[Language] = LANGUAGES,
+) -> HybridRetriever:
     """Load a built index; the BM25 index and the classifier are rebuilt (they take a second)."""
     manifest = read_manifest(directory)
     entries = [FaqEntry.model_validate(raw) for raw in json.loads((directory / "entries.json").read_text("utf-8"))]
@@ -154,4 +167,4 @@ def load_retriever(directory: Path, embedder: Embedder, calibration: Calibration
     fusion = FusionWeights.from_json(json.loads((directory / "fusion.json").read_text("utf-8")))
     vectors = np.zeros((0, dense.dimension), dtype=np.float32)
     signals = SignalModel(len(entries), phrasings, vectors, dense=dense)
-    return HybridRetriever(entries, embedder, signals, fusion, calibration)
+    return HybridRetriever(entries, embedder, signals, fusion, calibration, dense_languages)

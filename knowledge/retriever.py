@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -16,7 +16,7 @@ from knowledge.dense import DenseIndex
 from knowledge.embedder import Embedder
 from knowledge.entries import FaqEntry
 from knowledge.fusion import SIGNALS, Features, FusionWeights, lexical_feature
-from knowledge.language import Language, detect_language
+from knowledge.language import LANGUAGES, Language, detect_language
 from knowledge.lexical import LexicalIndex
 from knowledge.text import lexical_tokens
 
@@ -101,12 +101,14 @@ class SignalModel:
         )
         self.classifier = PhrasingClassifier(phrasings.texts, phrasings.entry_of_row.tolist(), n_entries)
 
-    def features(self, query: str, query_vector: npt.NDArray[np.float32], language: Language) -> Features:
+    def features(self, query: str, query_vector: npt.NDArray[np.float32] | None, language: Language) -> Features:
+        """One row per entry: dense cosine (0 without a query vector), log BM25, classifier probability."""
         owners = self.phrasings.entry_of_row
         dense = np.zeros(self.n_entries, dtype=np.float32)
-        scores, rows = self.dense.search(query_vector.reshape(1, -1), DENSE_CANDIDATES)
-        valid = rows[0] >= 0
-        np.maximum.at(dense, owners[rows[0][valid]], np.maximum(scores[0][valid], 0.0))
+        if query_vector is not None:
+            scores, rows = self.dense.search(query_vector.reshape(1, -1), DENSE_CANDIDATES)
+            valid = rows[0] >= 0
+            np.maximum.at(dense, owners[rows[0][valid]], np.maximum(scores[0][valid], 0.0))
         bm25 = np.zeros(self.n_entries, dtype=np.float32)
         np.maximum.at(bm25, owners, self.lexical.scores(lexical_tokens(query, language)))
         supervised = self.classifier.probabilities(query)
@@ -123,8 +125,11 @@ class HybridRetriever:
         signals: SignalModel,
         fusion: FusionWeights,
         calibration: Calibration | None = None,
+        dense_languages: Iterable[Language] = LANGUAGES,
     ) -> None:
         self.entries = list(entries)
+        # The languages the embedding model understands; the others skip the embedding entirely.
+        self.dense_languages = frozenset(dense_languages)
         self._by_id = {e.id: e for e in self.entries}
         self.embedder = embedder
         self.signals = signals
@@ -136,12 +141,14 @@ class HybridRetriever:
     def entry(self, entry_id: str) -> FaqEntry | None:
         return self._by_id.get(entry_id)
 
+    def query_vector(self, query: str, language: Language) -> npt.NDArray[np.float32] | None:
+        return self.embedder.encode([query])[0] if language in self.dense_languages else None
+
     def search(self, query: str, language: Language | None = None, k: int = 5) -> SearchResult:
         lang = language or detect_language(query)
         if not self.entries or not query.strip():
             return SearchResult(query, lang, [], Decision.ABSTAIN)
-        vector = self.embedder.encode([query])[0]
-        features = self.signals.features(query, vector, lang)
+        features = self.signals.features(query, self.query_vector(query, lang), lang)
         scores = self.fusion.score(features, lang)
         order = np.argsort(-scores, kind="stable")[:k]
         hits = [

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.language import Language
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -19,6 +21,10 @@ class KnowledgeSettings(BaseSettings):
     dev_set: Path = PACKAGE_DIR / "eval" / "dev.yml"
     # A sentence-transformers model name or path; empty means the bundled offline MiniLM.
     embedding_model: str = ""
+    # The languages the embedding model understands. The bundled MiniLM knows almost no Chinese
+    # (244 CJK characters in its vocabulary), so Chinese questions skip it; with a multilingual
+    # model set both, then `python -m knowledge calibrate`.
+    dense_languages: list[Language] = ["en"]
     # How often a running process looks for a rebuilt index (seconds).
     reload_interval: float = 2.0
 

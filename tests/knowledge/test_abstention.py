@@ -18,7 +18,9 @@ def test_decision_from_confidence_and_margin() -> None:
 def test_calibration_round_trips_through_yaml(tmp_path: Path) -> None:
     path = tmp_path / "calibration.yml"
     fusion = FusionWeights(weights={"zh": [1.0, 2.0, 3.0], "en": [3.0, 2.0, 1.0]}, bias={"zh": -1.0, "en": -2.0})
-    save_calibration(path, Calibration({"zh": Thresholds(0.7, 0.1, 0.2), "en": Thresholds(0.5, 0.05, 0.25)}, fusion), "test")
+    save_calibration(
+        path, Calibration({"zh": Thresholds(0.7, 0.1, 0.2), "en": Thresholds(0.5, 0.05, 0.25)}, fusion), "test"
+    )
     loaded = load_calibration(path)
     assert loaded.thresholds["zh"] == Thresholds(0.7, 0.1, 0.2)
     assert loaded.thresholds["en"] == Thresholds(0.5, 0.05, 0.25)
