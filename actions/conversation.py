@@ -10,6 +10,8 @@ from actions.phrases import say
 from knowledge.language import LANGUAGES, Language, detect_language
 
 DEFAULT_CHANNEL = "api"
+# Answers in a row that did not resolve the question (misses, 👎) before a human is offered.
+MISSES_BEFORE_OFFER = 2
 
 
 def language_of(tracker: Tracker) -> Language:

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import (
+    MISSES_BEFORE_OFFER,
     entity,
     human_offer_buttons,
     language_of,
@@ -27,7 +28,6 @@ from knowledge.live import shared_retriever
 from knowledge.retriever import Retriever
 
 CLARIFY_OPTIONS = 3
-MISSES_BEFORE_OFFER = 2
 # Situations the FAQ must never answer, even when the NLU missed them.
 STOP_TRIGGERS = frozenset({HandoffReason.SAFETY, HandoffReason.LEGAL_OR_MEDIA})
 

@@ -7,12 +7,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import channel_of, entity, human_offer_buttons, language_of, latest_intent, turn_record
+from actions.conversation import (
+    MISSES_BEFORE_OFFER,
+    channel_of,
+    entity,
+    human_offer_buttons,
+    language_of,
+    latest_intent,
+    turn_record,
+)
 from actions.phrases import NO_COMMENT, say
 from desk.feedback import Vote
 from desk.services import DeskServices, shared_services
-
-MISSES_BEFORE_OFFER = 2
 
 
 class ActionLogFeedback(Action):

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from desk.models import ConversationStatus
 
@@ -49,6 +49,12 @@ class MessageIn(BaseModel):
         if _CONTROL.search(value):
             raise ValueError("text contains control characters")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _text_or_payload(self) -> MessageIn:
+        if not self.text and self.payload is None:
+            raise ValueError("text must not be empty (or send a button payload)")
+        return self
 
     @field_validator("payload")
     @classmethod

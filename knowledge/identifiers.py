@@ -36,7 +36,7 @@ _PATTERNS: list[dict[str, Any]] = [
         "label": PHONE,
         "pattern": [
             {"TEXT": {"REGEX": r"^(\+?86)?1[3-9]\d$"}},
-            {"IS_SPACE": False, "TEXT": {"REGEX": r"^\d{4}$"}},
+            {"TEXT": {"REGEX": r"^\d{4}$"}},
             {"TEXT": {"REGEX": r"^\d{4}$"}},
         ],
     },

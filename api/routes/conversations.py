@@ -42,8 +42,6 @@ ERRORS = {
 @router.post("/{conversation_id}/messages", response_model=MessageReply, responses=ERRORS)  # type: ignore[arg-type]
 async def post_message(conversation_id: ConversationId, body: MessageIn, messages: RouterDep) -> MessageReply:
     """Send a customer message; returns the assistant's replies and the record of the turn."""
-    if not body.text and body.payload is None:
-        raise_unprocessable("text must not be empty")
     result = await messages.handle(
         Inbound(
             conversation_id=conversation_id,
@@ -104,9 +102,3 @@ def reply_of(result: TurnResult) -> MessageReply:
             priority=result.priority,  # type: ignore[arg-type]
         ),
     )
-
-
-def raise_unprocessable(message: str) -> None:
-    from fastapi.exceptions import RequestValidationError
-
-    raise RequestValidationError([{"loc": ("body", "text"), "msg": message, "type": "value_error"}])

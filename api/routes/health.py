@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import RuntimeDep
+from api.deps import Runtime, RuntimeDep
 from desk.database import session_factory
 
 router = APIRouter(tags=["operations"])
@@ -45,7 +45,7 @@ def _database(url: str) -> str:
     return "ok"
 
 
-def _index(runtime: RuntimeDep) -> str:
+def _index(runtime: Runtime) -> str:
     try:
         runtime.retriever.current()
     except Exception as error:
