@@ -19,6 +19,8 @@ def mask_processor(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
 
 def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level)
+    # httpx logs every request URL at INFO, and Rasa's HTTP API takes its token in the query string.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from desk.database import session_factory
+from desk.feedback import FeedbackBook
 from tests.e2e.conftest import Customer, text_of
 from tests.system import System
 
@@ -68,7 +70,7 @@ def test_a_near_tie_asks_did_you_mean_and_a_choice_answers(system: System) -> No
     assert chosen["turn"]["faq_id"] in options[0]["payload"]
 
 
-def test_a_thumbs_down_is_stored_against_the_faq(customer: Customer) -> None:
+def test_a_thumbs_down_is_stored_against_the_faq(customer: Customer, system: System) -> None:
     answer = customer.say("How long is the warranty on the battery?")
     assert answer["turn"]["outcome"] == "answered"
     vote = customer.press(answer, 1)
@@ -76,6 +78,9 @@ def test_a_thumbs_down_is_stored_against_the_faq(customer: Customer) -> None:
     assert vote["turn"]["faq_id"] == answer["turn"]["faq_id"]
     transcript = customer.conversation()["transcript"]
     assert transcript[-2]["payload"].endswith('"vote":"down"}')
+    book = FeedbackBook(session_factory(system.database_url))
+    votes = [(f.kind, f.vote, f.faq_id, f.language) for f in book.for_conversation(customer.id)]
+    assert votes == [("vote", "down", answer["turn"]["faq_id"], "en")]
 
 
 @pytest.mark.parametrize("text", ["转人工", "I want to talk to a human agent"])
