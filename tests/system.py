@@ -102,6 +102,7 @@ class System:
             "APP_PORT": str(self.app_port),
             "APP_RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
             "APP_RASA_TOKEN": self.token,
+            "APP_ACTION_TOKEN": secrets.token_urlsafe(16),
             "DATABASE_URL": self.database_url,
             "KNOWLEDGE_INDEX_DIR": str(INDEX_DIR),
             "KNOWLEDGE_RELOAD_INTERVAL": "0.5",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,6 +20,9 @@ router = APIRouter(tags=["rasa"])
 
 @router.post("/webhook", include_in_schema=False)
 async def run_action(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    expected = runtime.settings.action_token.get_secret_value()
+    if not hmac.compare_digest(request.query_params.get("token", ""), expected):
+        return error_response(401, "unauthorized", "Action calls need the action token.")
     try:
         action_call = await request.json()
     except ValueError:

@@ -107,3 +107,23 @@ def test_openapi_documents_the_turn_record(client: TestClient) -> None:
     turn = schema["components"]["schemas"]["TurnOut"]["properties"]
     assert {"status", "outcome", "faq_id", "confidence", "priority"} <= set(turn)
     assert all("description" in turn[name] for name in ("status", "faq_id", "confidence", "priority"))
+
+
+def test_action_calls_without_the_action_token_are_refused(client: TestClient) -> None:
+    from tests.actions.conftest import action_call
+
+    call = action_call("action_handoff", "human please", "request_human", sender="intruder")
+    response = client.post("/webhook", json=call)
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthorized"
+    assert client.get("/api/v1/conversations/intruder").status_code == 404  # nothing was opened
+
+
+def test_action_calls_with_the_token_run_the_action(client: TestClient) -> None:
+    from api.settings import DEVELOPMENT_ACTION_TOKEN
+    from tests.actions.conftest import action_call
+
+    call = action_call("action_handoff", "human please", "request_human", sender="caller")
+    response = client.post(f"/webhook?token={DEVELOPMENT_ACTION_TOKEN}", json=call)
+    assert response.status_code == 200
+    assert any(e["event"] == "pause" for e in response.json()["events"])
