@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from api.router import ServiceUnavailable, UnknownPayload
+from api.router import MessageInProgress, ServiceUnavailable, UnknownPayload
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, **headers: str) -> JSONResponse:
@@ -35,6 +35,10 @@ async def _unknown_payload(_: Request, error: Exception) -> JSONResponse:
     return error_response(422, "unknown_payload", str(error))
 
 
+async def _in_progress(_: Request, error: Exception) -> JSONResponse:
+    return error_response(409, "message_in_progress", str(error), **{"Retry-After": "1"})
+
+
 async def _unavailable(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceUnavailable)
     return error_response(503, "assistant_unavailable", str(error), **{"Retry-After": str(error.retry_after)})
@@ -50,4 +54,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(UnknownPayload, _unknown_payload)
     app.add_exception_handler(ServiceUnavailable, _unavailable)
+    app.add_exception_handler(MessageInProgress, _in_progress)
     app.add_exception_handler(HTTPException, _http)

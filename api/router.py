@@ -15,7 +15,7 @@ from api.rasa_gateway import RasaGateway, RasaUnavailable
 from desk.conversations import HUMAN_OWNED, BotMessage, ConversationStore, StoredMessage, TurnRecord
 from desk.models import ConversationStatus
 from knowledge.identifiers import mask_personal_data
-from knowledge.language import Language, detect_language
+from knowledge.language import Language, language_signal, parse_language
 
 log = structlog.get_logger(__name__)
 
@@ -25,6 +25,10 @@ OUTCOME_STRENGTH = ["smalltalk", "feedback", "declined", "fallback", "clarified"
 
 class UnknownPayload(ValueError):
     """A button payload the assistant never offered in this conversation."""
+
+
+class MessageInProgress(RuntimeError):
+    """The same client message id is being answered by another request right now."""
 
 
 class ServiceUnavailable(RuntimeError):
@@ -64,7 +68,7 @@ class MessageRouter:
 
     async def handle(self, inbound: Inbound) -> TurnResult:
         started = time.perf_counter()
-        language: Language = inbound.language or detect_language(inbound.text)
+        detected: Language | None = inbound.language or language_signal(inbound.text)
         if inbound.payload is not None:
             offered = await run_in_threadpool(self._store.offered_payloads, inbound.conversation_id)
             if inbound.payload not in offered:
@@ -74,12 +78,13 @@ class MessageRouter:
                 inbound.conversation_id,
                 text=inbound.text,
                 payload=inbound.payload,
-                language=language,
+                language=detected,
                 channel=inbound.channel,
                 customer_id=inbound.customer_id,
                 client_message_id=inbound.message_id,
             )
         )
+        language = parse_language(stored.conversation.language)
         log.info(
             "customer_message",
             conversation=inbound.conversation_id,
@@ -102,6 +107,8 @@ class MessageRouter:
             self._metrics.turns.labels("queued", inbound.channel, language).inc()
             return TurnResult(conversation.id, [], conversation.status, "queued")
 
+        if not await run_in_threadpool(self._store.claim, stored.message.id):
+            raise MessageInProgress("this message is already being answered; retry shortly")
         try:
             if conversation.rasa_language != language:
                 await self._rasa.set_slot(

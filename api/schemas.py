@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Literal
@@ -40,7 +41,7 @@ class MessageIn(BaseModel):
         pattern=r"^[\x21-\x7e]+$",
         description="A client-chosen id: a retried request with the same id is answered once.",
     )
-    customer_id: str | None = Field(default=None, max_length=128)
+    customer_id: str | None = Field(default=None, max_length=128, pattern=r"^[\x21-\x7e]+$")
     metadata: dict[str, JsonValue] = Field(default_factory=dict, description="Passed to the dialogue engine.")
 
     @field_validator("text")
@@ -48,7 +49,18 @@ class MessageIn(BaseModel):
     def _clean_text(cls, value: str) -> str:
         if _CONTROL.search(value):
             raise ValueError("text contains control characters")
-        return value.strip()
+        value = value.strip()
+        if value.startswith("/"):
+            # Rasa reads "/intent{...}" as a button press: only offered payloads may do that.
+            raise ValueError("text must not start with '/'; send button payloads as `payload`")
+        return value
+
+    @field_validator("metadata")
+    @classmethod
+    def _finite_metadata(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        if not _finite(value):
+            raise ValueError("metadata numbers must be finite")
+        return value
 
     @model_validator(mode="after")
     def _text_or_payload(self) -> MessageIn:
@@ -62,6 +74,16 @@ class MessageIn(BaseModel):
         if value is not None and (_CONTROL.search(value) or not value.startswith("/")):
             raise ValueError("payload must be a button payload starting with '/'")
         return value
+
+
+def _finite(value: JsonValue) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 class Button(BaseModel):

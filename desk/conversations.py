@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +25,8 @@ TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
     ),
     ConversationStatus.RESOLVED: frozenset({ConversationStatus.BOT, ConversationStatus.QUEUED}),
 }
+
+DEFAULT_LANGUAGE = "en"
 
 HUMAN_OWNED = frozenset({ConversationStatus.QUEUED, ConversationStatus.AGENT})
 
@@ -129,13 +131,14 @@ class ConversationStore:
         *,
         text: str,
         payload: str | None,
-        language: str,
+        language: str | None,
         channel: str,
         customer_id: str | None = None,
         client_message_id: str | None = None,
     ) -> Inbound:
         """Store a customer message (creating the conversation on first contact) and commit it.
 
+        `language` None keeps the conversation's language (a button press, a bare order number).
         A resolved conversation goes back to the bot when the customer writes again.
         """
         with self._sessions() as session:
@@ -157,13 +160,13 @@ class ConversationStore:
                     id=conversation_id,
                     channel=channel,
                     customer_id=customer_id,
-                    language=language,
+                    language=language or DEFAULT_LANGUAGE,
                     status=ConversationStatus.BOT,
                     created_at=now,
                     updated_at=now,
                 )
                 session.add(conversation)
-            conversation.language = language
+            conversation.language = language or conversation.language
             if conversation.status == ConversationStatus.RESOLVED:
                 conversation.status = ConversationStatus.BOT
             conversation.updated_at = now
@@ -172,7 +175,7 @@ class ConversationStore:
                 sender=Sender.CUSTOMER,
                 text=text,
                 payload=payload,
-                language=language,
+                language=conversation.language,
                 client_message_id=client_message_id,
                 created_at=now,
                 state="held" if conversation.status in HUMAN_OWNED else "received",
@@ -193,6 +196,17 @@ class ConversationStore:
                     client_message_id=client_message_id,
                 )
             return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False)
+
+    def claim(self, message_id: int) -> bool:
+        """Take a received (or failed) customer message for processing; False when another request has it."""
+        with self._sessions() as session:
+            result = session.execute(
+                update(Message)
+                .where(Message.id == message_id, Message.state.in_(("received", "failed")))
+                .values(state="processing")
+            )
+            session.commit()
+            return bool(getattr(result, "rowcount", 0) == 1)
 
     def mark(self, message_id: int, state: str) -> None:
         with self._sessions() as session:

@@ -12,16 +12,21 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+def language_signal(text: str) -> Language | None:
+    """The text's language, or None when it carries none (a bare order number, an emoji, a button)."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
+    if cjk == 0 and latin == 0:
+        return None
+    return "zh" if cjk >= latin else "en"
+
+
 def detect_language(text: str, default: Language = "en") -> Language:
     """Chinese when Chinese characters carry at least as much of the text as Latin words.
 
     Mixed messages such as "我的order怎么还没到" are Chinese; "where is my 包裹" is English.
     """
-    cjk = len(_CJK.findall(text))
-    latin = len(_LATIN_WORD.findall(text))
-    if cjk == 0 and latin == 0:
-        return default
-    return "zh" if cjk >= latin else "en"
+    return language_signal(text) or default
 
 
 def parse_language(value: str) -> Language:

@@ -11,7 +11,7 @@ import structlog
 from knowledge.calibration import load_calibration
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.entries import FaqEntry
-from knowledge.index import Manifest, load_retriever, read_manifest
+from knowledge.index import IndexUnavailable, Manifest, load_retriever, read_manifest
 from knowledge.language import Language
 from knowledge.retriever import HybridRetriever, SearchResult
 from knowledge.settings import KnowledgeSettings, get_settings
@@ -52,15 +52,22 @@ class LiveRetriever:
     def _refresh(self, now: float) -> None:
         with self._lock:
             self._checked_at = now
-            manifest = read_manifest(self._settings.index_dir)
-            if self._current is not None and manifest == self._manifest:
-                return
-            calibration = load_calibration(self._settings.calibration_file)
-            retriever = load_retriever(
-                self._settings.index_dir, self._embedder, calibration, self._settings.dense_languages
-            )
-            self._current, self._manifest = retriever, manifest
-            log.info("knowledge_index_loaded", entries=manifest.entries, checksum=manifest.checksum[:12])
+            try:
+                self._reload()
+            except (IndexUnavailable, OSError, ValueError) as error:
+                if self._current is None:
+                    raise
+                # Mid-swap or a broken rebuild: keep answering with the index already loaded.
+                log.warning("knowledge_index_reload_failed", error=str(error))
+
+    def _reload(self) -> None:
+        manifest = read_manifest(self._settings.index_dir)
+        if self._current is not None and manifest == self._manifest:
+            return
+        calibration = load_calibration(self._settings.calibration_file)
+        retriever = load_retriever(self._settings.index_dir, self._embedder, calibration, self._settings.dense_languages)
+        self._current, self._manifest = retriever, manifest
+        log.info("knowledge_index_loaded", entries=manifest.entries, checksum=manifest.checksum[:12])
 
     def warm_up(self) -> None:
         """Load the index and the model now rather than on the first customer question."""

@@ -21,14 +21,14 @@ router = APIRouter(tags=["rasa"])
 @router.post("/webhook", include_in_schema=False)
 async def run_action(request: Request, runtime: RuntimeDep) -> JSONResponse:
     expected = runtime.settings.action_token.get_secret_value()
-    if not hmac.compare_digest(request.query_params.get("token", ""), expected):
+    if not hmac.compare_digest(request.query_params.get("token", "").encode(), expected.encode()):
         return error_response(401, "unauthorized", "Action calls need the action token.")
     try:
         action_call = await request.json()
     except ValueError:
         return error_response(400, "invalid_json", "The action call is not valid JSON.")
-    if not isinstance(action_call, dict):
-        return error_response(400, "invalid_request", "The action call must be a JSON object.")
+    if not isinstance(action_call, dict) or not isinstance(action_call.get("tracker"), dict):
+        return error_response(400, "invalid_request", "The action call must be a JSON object with a tracker.")
     try:
         # Actions do blocking work (retrieval, database): run them off the event loop.
         result = await run_in_threadpool(_run_blocking, runtime.executor, action_call)

@@ -127,3 +127,35 @@ def test_action_calls_with_the_token_run_the_action(client: TestClient) -> None:
     response = client.post(f"/webhook?token={DEVELOPMENT_ACTION_TOKEN}", json=call)
     assert response.status_code == 200
     assert any(e["event"] == "pause" for e in response.json()["events"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": '/vote{"faq_id":"x","vote":"down"}'},
+        {"text": "/report_safety_incident"},
+        {"text": "hi", "customer_id": "x\u0000"},
+        {"text": "hi", "customer_id": "has space"},
+    ],
+    ids=["typed-payload", "typed-intent", "customer-nul", "customer-space"],
+)
+def test_typed_intents_and_bad_customer_ids_are_422(client: TestClient, body: dict[str, Any]) -> None:
+    response = client.post(URL, json=body)
+    assert response.status_code == 422, response.text
+
+
+def test_non_finite_metadata_is_refused(client: TestClient) -> None:
+    response = client.post(URL, content=b'{"text": "hi", "metadata": {"a": 1e400}}', headers={"content-type": "application/json"})
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("token", ["%C3%A9", "wrong"])
+def test_odd_action_tokens_are_401_not_500(client: TestClient, token: str) -> None:
+    assert client.post(f"/webhook?token={token}", json={}).status_code == 401
+
+
+def test_malformed_action_call_with_the_token_is_400(client: TestClient) -> None:
+    from api.settings import DEVELOPMENT_ACTION_TOKEN
+
+    response = client.post(f"/webhook?token={DEVELOPMENT_ACTION_TOKEN}", json={"next_action": "action_handoff"})
+    assert response.status_code == 400

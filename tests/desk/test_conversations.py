@@ -77,3 +77,11 @@ def test_messages_to_a_human_owned_conversation_are_held(store: ConversationStor
     held = inbound(store, "在吗")
     assert held.message.state == "held"
     assert held.conversation.status == ConversationStatus.QUEUED
+
+
+def test_a_message_is_claimed_for_processing_once(store: ConversationStore) -> None:
+    stored = inbound(store, "hello", message_id="m-1")
+    assert store.claim(stored.message.id) is True
+    assert store.claim(stored.message.id) is False  # a concurrent retry must not process it again
+    store.mark(stored.message.id, "failed")
+    assert store.claim(stored.message.id) is True  # a failed message may be retried

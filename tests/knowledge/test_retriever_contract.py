@@ -139,3 +139,12 @@ def test_live_retriever_swaps_in_a_rebuilt_index_without_restart(tmp_path: Path)
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(IndexUnavailable, match="python -m knowledge build"):
         read_manifest(tmp_path / "nothing")
+
+
+def test_live_retriever_keeps_serving_when_the_index_vanishes_mid_swap(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    save_index(build_retriever(ENTRIES, embedder), tmp_path / "index")
+    live = LiveRetriever(KnowledgeSettings(index_dir=tmp_path / "index", reload_interval=0.0), embedder=embedder)
+    assert live.search("运费多少").top is not None
+    (tmp_path / "index").rename(tmp_path / "elsewhere")
+    assert live.search("运费多少").top.entry.id == "shipping-fee"  # type: ignore[union-attr]
