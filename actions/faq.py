@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -47,7 +49,8 @@ class ActionAnswerFaq(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
         if latest_intent(tracker) == "choose_faq":
-            chosen = self.retriever.entry(str(entity(tracker, "faq_id") or ""))
+            faq_id = entity(tracker, "faq_id") or offered_by_ordinal(tracker)
+            chosen = self.retriever.entry(str(faq_id or ""))
             if chosen is not None:
                 return self._answer(dispatcher, chosen, language, confidence=None)
         text = (tracker.latest_message.get("text") or "").strip()
@@ -92,3 +95,25 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=say("rephrase", language))
         dispatcher.utter_message(json_message=turn_record("fallback", confidence=round(confidence, 4)))
         return [SlotSet("faq_misses", float(misses))]
+
+
+_ORDINALS = {
+    1: ("第一", "1", "一", "first", "top"),
+    2: ("第二", "2", "二", "second"),
+    3: ("第三", "3", "三", "third"),
+}
+_CHOICE_PAYLOAD = re.compile(r'^/choose_faq\{"faq_id":"([^"]+)"\}$')
+
+
+def offered_by_ordinal(tracker: Tracker) -> str | None:
+    """ "The second one" / "选第二个": the FAQ id of that option in the last "did you mean" list."""
+    text = (tracker.latest_message.get("text") or "").lower()
+    for event in reversed(tracker.events):
+        buttons = (event.get("data") or {}).get("buttons") or [] if event.get("event") == "bot" else []
+        options = [m.group(1) for b in buttons if (m := _CHOICE_PAYLOAD.match(str(b.get("payload", ""))))]
+        if options:
+            for position, words in _ORDINALS.items():
+                if position <= len(options) and any(word in text for word in words):
+                    return options[position - 1]
+            return None
+    return None

@@ -15,6 +15,7 @@ from actions.conversation import (
     language_of,
     latest_intent,
     turn_record,
+    vote_buttons,
 )
 from actions.phrases import NO_COMMENT, say
 from desk.feedback import Vote
@@ -52,8 +53,15 @@ class ActionLogFeedback(Action):
             dispatcher.utter_message(json_message=turn_record("feedback"))
             return [SlotSet("feedback_comment", None)]
 
-        vote: Vote = "down" if entity(tracker, "vote") == "down" else "up"
         faq_id = entity(tracker, "faq_id") or tracker.get_slot("last_faq_id")
+        value = entity(tracker, "vote")
+        if value not in ("up", "down"):
+            # A typed "vote" whose direction we could not read: ask rather than guess.
+            buttons = vote_buttons(faq_id, language) if faq_id else []
+            dispatcher.utter_message(text=say("vote_unclear", language), buttons=buttons)
+            dispatcher.utter_message(json_message=turn_record("feedback", faq_id=faq_id))
+            return []
+        vote: Vote = value
         book.record(tracker.sender_id, kind="vote", vote=vote, faq_id=faq_id, channel=channel, language=language)
         if vote == "up":
             dispatcher.utter_message(text=say("vote_up_thanks", language))

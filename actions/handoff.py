@@ -77,7 +77,8 @@ def hand_off(
             say("handoff_queue", language, position=handoff.place.position, wait=handoff.place.expected_wait_minutes)
         )
     else:
-        lines.append(say("handoff_closed", language))
+        hours = services.escalations.hours
+        lines.append(say("handoff_closed", language, opens=f"{hours.opens:%H:%M}", closes=f"{hours.closes:%H:%M}"))
     dispatcher.utter_message(text="\n".join(lines))
     dispatcher.utter_message(
         json_message=turn_record(

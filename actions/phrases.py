@@ -28,6 +28,10 @@ PHRASES: dict[str, dict[Language, str]] = {
         "zh": "抱歉没能帮到您。您可以换个说法再问一次，或者说“转人工”联系人工客服。",
         "en": 'Sorry that didn\'t help. You can rephrase your question, or say "human" to reach an agent.',
     },
+    "vote_unclear": {
+        "zh": "请点击 👍 或 👎 告诉我们这个回答是否有帮助。",
+        "en": "Please tap 👍 or 👎 to tell us whether the answer helped.",
+    },
     "csat_thanks": {"zh": "感谢您的评分！", "en": "Thank you for your rating!"},
     "comment_thanks": {
         "zh": "感谢您的留言，我们会认真改进。",
@@ -43,9 +47,9 @@ PHRASES: dict[str, dict[Language, str]] = {
         "the expected wait is about {wait} minutes.",
     },
     "handoff_closed": {
-        "zh": "人工客服的服务时间是每天 09:00–21:00（北京时间）。您的问题已生成工单，客服将在 09:00 后回复您。",
-        "en": "Our human agents work 09:00–21:00 Beijing time, every day. Your request has been saved as a ticket "
-        "and an agent will reply after 09:00.",
+        "zh": "人工客服的服务时间是每天 {opens}–{closes}（北京时间）。您的问题已生成工单，客服将在 {opens} 后回复您。",
+        "en": "Our human agents work {opens}–{closes} Beijing time, every day. Your request has been saved as a ticket "
+        "and an agent will reply after {opens}.",
     },
     "handoff_already": {
         "zh": "您的问题已在人工客服队列中，请稍候。",

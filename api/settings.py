@@ -24,7 +24,6 @@ class AppSettings(BaseSettings):
     # Rasa sends it with every action call (endpoints.yml), so nobody else can run the actions.
     action_token: SecretStr = SecretStr(DEVELOPMENT_ACTION_TOKEN)
     rasa_timeout: float = Field(default=15.0, gt=0)
-    max_text_length: int = Field(default=2000, ge=1)
     migrate_on_start: bool = True
     warm_up_retriever: bool = True
 

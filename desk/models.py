@@ -52,17 +52,6 @@ class Sender(StrEnum):
     SYSTEM = "system"
 
 
-class Outcome(StrEnum):
-    ANSWERED = "answered"
-    CLARIFIED = "clarified"
-    FALLBACK = "fallback"
-    DECLINED = "declined"
-    HANDOFF = "handoff"
-    SMALLTALK = "smalltalk"
-    FEEDBACK = "feedback"
-    QUEUED = "queued"  # the customer wrote while a human owns the conversation
-
-
 class Priority(StrEnum):
     URGENT = "urgent"
     HIGH = "high"

@@ -7,14 +7,15 @@ Chinese a strong signal that the offline English embedding model cannot.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from knowledge.text import lexical_tokens, normalise
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 
 class PhrasingClassifier:
@@ -23,6 +24,11 @@ class PhrasingClassifier:
     def __init__(self, texts: Sequence[str], labels: Sequence[int], n_labels: int, c: float = 20.0) -> None:
         if not texts:
             raise ValueError("the classifier needs at least one phrasing")
+        # scikit-learn loads on first use: rasa-sdk imports every action module at start.
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
         self._words = TfidfVectorizer(analyzer=lambda text: lexical_tokens(text), sublinear_tf=True)
         normalised = [normalise(t) for t in texts]
@@ -43,6 +49,8 @@ class PhrasingClassifier:
         if self._model is None:
             out[self._only] = 1.0
             return out
+        from scipy.sparse import hstack
+
         features = hstack([self._chars.transform([normalise(text)]), self._words.transform([text])]).tocsr()
         out[self._classes] = self._model.predict_proba(features)[0]
         return out

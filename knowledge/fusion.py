@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.linear_model import LogisticRegression
 
 from knowledge.language import LANGUAGES, Language
 
@@ -75,6 +74,8 @@ def fit_fusion(samples: Samples, start: FusionWeights | None = None) -> FusionWe
         y = np.concatenate(label_blocks)
         if y.all() or not y.any():
             continue
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(C=1.0, max_iter=2000)
         model.fit(x, y)
         fused.weights[lang] = [float(w) for w in model.coef_[0]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
 
@@ -13,6 +12,8 @@ class LexicalIndex:
     """BM25 scores of one query against every document."""
 
     def __init__(self, documents: Sequence[Sequence[str]]) -> None:
+        import bm25s  # imported on first index: rasa-sdk imports every action module at start
+
         self._bm25 = bm25s.BM25()
         self._bm25.index([list(doc) for doc in documents], show_progress=False)
         self._vocabulary = set(self._bm25.vocab_dict)

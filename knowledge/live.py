@@ -65,7 +65,9 @@ class LiveRetriever:
         if self._current is not None and manifest == self._manifest:
             return
         calibration = load_calibration(self._settings.calibration_file)
-        retriever = load_retriever(self._settings.index_dir, self._embedder, calibration, self._settings.dense_languages)
+        retriever = load_retriever(
+            self._settings.index_dir, self._embedder, calibration, self._settings.dense_languages
+        )
         self._current, self._manifest = retriever, manifest
         log.info("knowledge_index_loaded", entries=manifest.entries, checksum=manifest.checksum[:12])
 

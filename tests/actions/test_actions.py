@@ -148,3 +148,26 @@ async def test_second_thumbs_down_in_a_row_offers_a_human(executor: ActionExecut
     )
     result = await run(executor, call)
     assert '/request_human{"handoff_reason":"unresolved"}' in [b["payload"] for b in result["responses"][0]["buttons"]]
+
+
+async def test_choosing_an_option_by_its_ordinal(executor: ActionExecutor) -> None:
+    offered = {
+        "event": "bot",
+        "text": "Did you mean one of these?",
+        "data": {
+            "buttons": [
+                {"title": "a", "payload": '/choose_faq{"faq_id":"invoice"}'},
+                {"title": "b", "payload": '/choose_faq{"faq_id":"refund-time"}'},
+            ]
+        },
+    }
+    call = action_call("action_answer_faq", "the second one", "choose_faq", events=[offered])
+    result = await run(executor, call)
+    assert turn(result)["faq_id"] == "refund-time"
+
+
+async def test_a_typed_vote_without_direction_is_not_guessed(executor: ActionExecutor, services: DeskServices) -> None:
+    call = action_call("action_log_feedback", "meh", "vote", slots={"last_faq_id": "battery"})
+    result = await run(executor, call)
+    assert "👍" in result["responses"][0]["text"]
+    assert services.feedback.for_conversation("conv-1") == []

@@ -145,7 +145,9 @@ def test_typed_intents_and_bad_customer_ids_are_422(client: TestClient, body: di
 
 
 def test_non_finite_metadata_is_refused(client: TestClient) -> None:
-    response = client.post(URL, content=b'{"text": "hi", "metadata": {"a": 1e400}}', headers={"content-type": "application/json"})
+    response = client.post(
+        URL, content=b'{"text": "hi", "metadata": {"a": 1e400}}', headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
 
 
