@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import channel_of, entity, language_of, last_question, latest_intent, turn_record
 from actions.phrases import say
-from desk.handoff import PRIORITY, HandoffReason
+from desk.handoff import PRIORITY, PRIORITY_RANK, HandoffReason
 from desk.services import DeskServices, shared_services
 from desk.triggers import detect_trigger
 from knowledge.live import shared_retriever
@@ -39,8 +39,6 @@ def handoff_reason(tracker: Tracker) -> HandoffReason:
 
 
 def _more_urgent(candidate: HandoffReason, current: HandoffReason) -> bool:
-    from desk.handoff import PRIORITY_RANK
-
     if PRIORITY_RANK[PRIORITY[candidate]] != PRIORITY_RANK[PRIORITY[current]]:
         return PRIORITY_RANK[PRIORITY[candidate]] < PRIORITY_RANK[PRIORITY[current]]
     return candidate == HandoffReason.LEGAL_OR_MEDIA and current == HandoffReason.COMPLAINT

@@ -127,16 +127,16 @@ class MessageRouter:
 
         bot_messages, turn, priority = parse_replies(replies)
         latency_ms = (time.perf_counter() - started) * 1000
-        saved = await run_in_threadpool(
+        recorded = await run_in_threadpool(
             lambda: self._store.record_reply(
                 conversation.id, stored.message.id, bot_messages, turn, language=language, latency_ms=latency_ms
             )
         )
-        after = await run_in_threadpool(self._store.get, conversation.id)
-        assert after is not None
         self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
         self._metrics.turn_latency.observe(latency_ms / 1000)
-        return TurnResult(conversation.id, saved, after.status, turn.outcome, turn.faq_id, turn.confidence, priority)
+        return TurnResult(
+            conversation.id, recorded.messages, recorded.status, turn.outcome, turn.faq_id, turn.confidence, priority
+        )
 
     async def _replay(self, inbound_id: int, conversation_id: str) -> TurnResult:
         """The answer already given to a retried message, without asking Rasa again."""

@@ -107,6 +107,12 @@ class ConversationView:
 
 
 @dataclass(frozen=True)
+class RecordedReply:
+    messages: list[StoredMessage]
+    status: ConversationStatus
+
+
+@dataclass(frozen=True)
 class Inbound:
     """A customer message as stored: `duplicate` when the client already sent this message id."""
 
@@ -222,8 +228,10 @@ class ConversationStore:
         *,
         language: str,
         latency_ms: float | None,
-    ) -> list[StoredMessage]:
-        """Store the bot's messages and the turn record together, and mark the inbound answered."""
+    ) -> RecordedReply:
+        """Store the bot's messages and the turn record together, and mark the inbound answered.
+
+        Returns the conversation's status as well: the actions may have just handed it off."""
         with self._sessions() as session:
             conversation = session.get_one(Conversation, conversation_id)
             now = self._clock()
@@ -260,7 +268,7 @@ class ConversationStore:
             inbound.state = "answered" if turn.outcome != "queued" else "held"
             conversation.updated_at = now
             session.commit()
-            return [StoredMessage.of(r) for r in rows]
+            return RecordedReply([StoredMessage.of(r) for r in rows], ConversationStatus(conversation.status))
 
     def replies_to(self, inbound_id: int) -> list[StoredMessage]:
         """The bot messages stored after a customer message and before the next one."""

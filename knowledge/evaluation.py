@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -206,10 +206,6 @@ def report(scored: Sequence[Scored]) -> dict[str, dict[str, float]]:
             row["out_of_scope_clarified"] = _rate(d == Decision.CLARIFY for d in decisions)
         out[lang] = row
     return out
-
-
-def with_thresholds(scored: Sequence[Scored], thresholds: dict[Language, Thresholds]) -> list[Scored]:
-    return [replace(s, thresholds=thresholds[s.question.language]) for s in scored]
 
 
 def _rate(values: object) -> float:
