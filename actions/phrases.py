@@ -46,6 +46,16 @@ PHRASES: dict[str, dict[Language, str]] = {
         "en": "I'm handing you over to a human agent. You are number {position} in the queue; "
         "the expected wait is about {wait} minutes.",
     },
+    "still_queued": {
+        "zh": "您的消息已转给人工客服。您目前排在第 {position} 位，预计等待约 {wait} 分钟。",
+        "en": "Your message has been passed to our agents. You are number {position} in the queue; "
+        "the expected wait is about {wait} minutes.",
+    },
+    "still_queued_closed": {
+        "zh": "您的消息已保存。人工客服的服务时间是每天 {opens}–{closes}（北京时间），客服将在 {opens} 后回复您。",
+        "en": "Your message has been saved. Our human agents work {opens}–{closes} Beijing time and will reply "
+        "after {opens}.",
+    },
     "handoff_closed": {
         "zh": "人工客服的服务时间是每天 {opens}–{closes}（北京时间）。您的问题已生成工单，客服将在 {opens} 后回复您。",
         "en": "Our human agents work {opens}–{closes} Beijing time, every day. Your request has been saved as a ticket "

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import httpx
 import structlog
@@ -14,14 +15,20 @@ from starlette.concurrency import run_in_threadpool
 from actions.faq import ActionAnswerFaq
 from actions.feedback import ActionLogFeedback
 from actions.handoff import ActionHandoff
+from api.agent_desk import AgentDesk
+from api.console import pages as console_pages
+from api.console.templating import install_console
+from api.delivery import DeliveryWorker, LiveChannel
 from api.deps import Runtime
 from api.errors import install_error_handlers
+from api.events import EventBus
 from api.metrics import Metrics
 from api.rasa_gateway import HttpRasaGateway, RasaGateway
 from api.router import MessageRouter
-from api.routes import actions, conversations, health
+from api.routes import actions, admin, conversations, escalations, events, health
 from api.settings import AppSettings, get_settings
 from desk.database import upgrade_schema
+from desk.models import Role
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from desk.settings import get_settings as get_desk_settings
@@ -40,6 +47,40 @@ def action_executor(services: DeskServices, retriever: LiveRetriever) -> ActionE
     ):
         executor.register_action(action)
     return executor
+
+
+def ensure_admin(services: DeskServices, settings: AppSettings) -> None:
+    """The first admin, from the settings, when none exists (production refuses to start without one)."""
+    if settings.admin_password is None:
+        return
+    if any(u.role == Role.ADMIN and u.active for u in services.users.list()):
+        return
+    user, created = services.users.ensure(
+        settings.admin_username, settings.admin_password.get_secret_value(), Role.ADMIN, "Administrator"
+    )
+    if created:
+        services.audit.record("system", "user.create", f"user:{user.username}", role=Role.ADMIN)
+        log.info("admin_created", username=user.username)
+
+
+async def keep_delivering(delivery: DeliveryWorker, agent_desk: AgentDesk, poll_seconds: float) -> None:
+    """Deliver due messages and resume conversations Rasa missed, until the app stops."""
+
+    async def resume_loop() -> None:
+        while True:
+            try:
+                await agent_desk.resume_pending()
+            except Exception:  # never let one failed round stop the loop
+                log.exception("resume_round_failed")
+            await asyncio.sleep(max(poll_seconds, 5.0))
+
+    resumer = asyncio.create_task(resume_loop())
+    try:
+        await delivery.run(poll_seconds)
+    finally:
+        resumer.cancel()
+        with suppress(asyncio.CancelledError):
+            await resumer
 
 
 def create_app(
@@ -61,22 +102,35 @@ def create_app(
         if settings.warm_up_retriever:
             await run_in_threadpool(live.warm_up)
         client = httpx.AsyncClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout)
+        await run_in_threadpool(ensure_admin, services, settings)
         gateway = rasa or HttpRasaGateway(client, settings.rasa_token.get_secret_value())
         metrics = Metrics()
+        bus = EventBus()
+        live_channel = LiveChannel(bus)
+        # Until the channel adapters exist, web chat is the conversation API seen from a browser.
+        delivery = DeliveryWorker(services.outbox, {"api": live_channel, "web": live_channel}, bus)
+        agent_desk = AgentDesk(services.casework, services.conversations, services.outbox, gateway, bus, delivery)
         app.state.runtime = Runtime(
             settings=settings,
             services=services,
             retriever=live,
             rasa=gateway,
             metrics=metrics,
-            router=MessageRouter(services.conversations, gateway, metrics),
+            router=MessageRouter(services.conversations, services.escalations, gateway, metrics, bus),
             executor=action_executor(services, live),
             database_url=desk_settings.database_url,
+            bus=bus,
+            delivery=delivery,
+            agent_desk=agent_desk,
         )
+        background = asyncio.create_task(keep_delivering(delivery, agent_desk, settings.delivery_poll_seconds))
         log.info("app_started", rasa=settings.rasa_url, environment=settings.environment)
         try:
             yield
         finally:
+            background.cancel()
+            with suppress(asyncio.CancelledError):
+                await background
             await client.aclose()
 
     app = FastAPI(
@@ -86,7 +140,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.include_router(conversations.router)
-    app.include_router(actions.router)
-    app.include_router(health.router)
+    install_console(app)
+    for module in (conversations, escalations, events, admin, actions, health, console_pages):
+        app.include_router(module.router)
     return app

@@ -8,6 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from rasa_sdk.executor import ActionExecutor
 
+from api.agent_desk import AgentDesk
+from api.delivery import DeliveryWorker
+from api.events import EventBus
 from api.metrics import Metrics
 from api.rasa_gateway import RasaGateway
 from api.router import MessageRouter
@@ -28,6 +31,9 @@ class Runtime:
     router: MessageRouter
     executor: ActionExecutor
     database_url: str
+    bus: EventBus
+    delivery: DeliveryWorker
+    agent_desk: AgentDesk
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -48,3 +54,10 @@ def get_services(runtime: RuntimeDep) -> DeskServices:
 
 RouterDep = Annotated[MessageRouter, Depends(get_router)]
 ServicesDep = Annotated[DeskServices, Depends(get_services)]
+
+
+def get_agent_desk(runtime: RuntimeDep) -> AgentDesk:
+    return runtime.agent_desk
+
+
+AgentDeskDep = Annotated[AgentDesk, Depends(get_agent_desk)]

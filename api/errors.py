@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.router import MessageInProgress, ServiceUnavailable, UnknownPayload
+from desk.casework import CaseworkError, Conflict, Forbidden, NotFound
+from desk.users import UserError
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, **headers: str) -> JSONResponse:
@@ -44,10 +46,32 @@ async def _unavailable(_: Request, error: Exception) -> JSONResponse:
     return error_response(503, "assistant_unavailable", str(error), **{"Retry-After": str(error.retry_after)})
 
 
+async def _casework(_: Request, error: Exception) -> JSONResponse:
+    """Refusals of the agent desk: the message says why, for the console to show as it is."""
+    if isinstance(error, NotFound):
+        return error_response(404, "not_found", str(error))
+    if isinstance(error, Conflict):
+        return error_response(409, "conflict", str(error))
+    if isinstance(error, Forbidden):
+        return error_response(403, "not_yours", str(error))
+    return error_response(400, "refused", str(error))
+
+
+async def _invalid_value(_: Request, error: Exception) -> JSONResponse:
+    return error_response(422, "invalid_request", str(error))
+
+
 async def _http(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(error.status_code, "http_error")
-    return error_response(error.status_code, code, str(error.detail))
+    code = {
+        401: "not_signed_in",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        429: "too_many_attempts",
+    }.get(error.status_code, "http_error")
+    return error_response(error.status_code, code, str(error.detail), **(error.headers or {}))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -55,4 +79,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnknownPayload, _unknown_payload)
     app.add_exception_handler(ServiceUnavailable, _unavailable)
     app.add_exception_handler(MessageInProgress, _in_progress)
+    app.add_exception_handler(CaseworkError, _casework)
+    app.add_exception_handler(UserError, _invalid_value)
     app.add_exception_handler(HTTPException, _http)

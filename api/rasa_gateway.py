@@ -18,6 +18,8 @@ class RasaGateway(Protocol):
 
     async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None: ...
 
+    async def resume_with(self, sender: str, intent: str) -> list[JSON]: ...
+
     async def healthy(self) -> bool: ...
 
 
@@ -48,6 +50,18 @@ class HttpRasaGateway:
         await self._request(
             "POST", f"/conversations/{sender}/tracker/events", json=events, params={"token": self._token}
         )
+
+    async def resume_with(self, sender: str, intent: str) -> list[JSON]:
+        """Unpause a conversation a human had, then let the bot react to `intent` (e.g. ask for CSAT)."""
+        params = {"token": self._token}
+        await self._request(
+            "POST", f"/conversations/{sender}/tracker/events", json=[{"event": "resume"}], params=params
+        )
+        response = await self._request(
+            "POST", f"/conversations/{sender}/trigger_intent", json={"name": intent, "entities": {}}, params=params
+        )
+        messages = response.json().get("messages")
+        return messages if isinstance(messages, list) else []
 
     async def healthy(self) -> bool:
         try:

@@ -10,9 +10,13 @@ from typing import Any
 import structlog
 from starlette.concurrency import run_in_threadpool
 
+from actions.phrases import say
+from api.events import QUEUE, EventBus, staff_topic
 from api.metrics import Metrics
 from api.rasa_gateway import RasaGateway, RasaUnavailable
-from desk.conversations import HUMAN_OWNED, BotMessage, ConversationStore, StoredMessage, TurnRecord
+from desk.conversations import HUMAN_OWNED, BotMessage, ConversationStore, ConversationView, StoredMessage, TurnRecord
+from desk.escalations import EscalationDesk
+from desk.handoff import QueuePlace
 from desk.models import ConversationStatus
 from knowledge.identifiers import mask_personal_data
 from knowledge.language import Language, language_signal, parse_language
@@ -20,7 +24,17 @@ from knowledge.language import Language, language_signal, parse_language
 log = structlog.get_logger(__name__)
 
 # When Rasa sends several turn records (e.g. feedback then handoff), the strongest one describes the turn.
-OUTCOME_STRENGTH = ["smalltalk", "feedback", "declined", "fallback", "clarified", "answered", "handoff"]
+OUTCOME_STRENGTH = [
+    "resolved",
+    "handed_back",
+    "smalltalk",
+    "feedback",
+    "declined",
+    "fallback",
+    "clarified",
+    "answered",
+    "handoff",
+]
 
 
 class UnknownPayload(ValueError):
@@ -61,10 +75,19 @@ class TurnResult:
 
 
 class MessageRouter:
-    def __init__(self, store: ConversationStore, rasa: RasaGateway, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        store: ConversationStore,
+        escalations: EscalationDesk,
+        rasa: RasaGateway,
+        metrics: Metrics,
+        bus: EventBus,
+    ) -> None:
         self._store = store
+        self._escalations = escalations
         self._rasa = rasa
         self._metrics = metrics
+        self._bus = bus
 
     async def handle(self, inbound: Inbound) -> TurnResult:
         started = time.perf_counter()
@@ -98,14 +121,7 @@ class MessageRouter:
 
         conversation = stored.conversation
         if conversation.status in HUMAN_OWNED:
-            # A human owns the conversation: the message waits for the agent, the bot stays silent.
-            await run_in_threadpool(
-                lambda: self._store.record_reply(
-                    conversation.id, stored.message.id, [], TurnRecord("queued"), language=language, latency_ms=None
-                )
-            )
-            self._metrics.turns.labels("queued", inbound.channel, language).inc()
-            return TurnResult(conversation.id, [], conversation.status, "queued")
+            return await self._to_agents(conversation, stored.message.id, language, inbound.channel)
 
         if not await run_in_threadpool(self._store.claim, stored.message.id):
             raise MessageInProgress("this message is already being answered; retry shortly")
@@ -115,8 +131,14 @@ class MessageRouter:
                     conversation.id, "language", language, new_conversation=conversation.rasa_language is None
                 )
                 await run_in_threadpool(self._store.set_rasa_language, conversation.id, language)
+            if conversation.rasa_pending_intent:
+                # An agent closed the conversation while Rasa was down: resume it first.
+                earlier = await self._rasa.resume_with(conversation.id, conversation.rasa_pending_intent)
+                await run_in_threadpool(self._store.resumed, conversation.id, conversation.rasa_pending_intent)
+            else:
+                earlier = []
             metadata = {**inbound.metadata, "language": language, "channel": inbound.channel}
-            replies = await self._rasa.send(conversation.id, inbound.payload or inbound.text, metadata)
+            replies = earlier + await self._rasa.send(conversation.id, inbound.payload or inbound.text, metadata)
         except RasaUnavailable as error:
             await run_in_threadpool(self._store.mark, stored.message.id, "failed")
             self._metrics.rasa_errors.inc()
@@ -134,9 +156,37 @@ class MessageRouter:
         )
         self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
         self._metrics.turn_latency.observe(latency_ms / 1000)
+        if recorded.status == ConversationStatus.QUEUED:
+            self._bus.publish(QUEUE, "escalated", conversation_id=conversation.id)
         return TurnResult(
             conversation.id, recorded.messages, recorded.status, turn.outcome, turn.faq_id, turn.confidence, priority
         )
+
+    async def _to_agents(
+        self, conversation: ConversationView, message_id: int, language: Language, channel: str
+    ) -> TurnResult:
+        """A human owns the conversation: the message goes to the agent inbox, live. A customer still
+        waiting in the queue is told their place and the expected wait (or the service hours)."""
+        notice: list[BotMessage] = []
+        if conversation.status == ConversationStatus.QUEUED:
+            place = await run_in_threadpool(self._escalations.place_of, conversation.id)
+            if place is not None:
+                notice = [BotMessage(self._queue_notice(place, language))]
+        recorded = await run_in_threadpool(
+            lambda: self._store.record_reply(
+                conversation.id, message_id, notice, TurnRecord("queued"), language=language, latency_ms=None
+            )
+        )
+        self._metrics.turns.labels("queued", channel, language).inc()
+        self._bus.publish(staff_topic(conversation.id), "customer_message", message_id=message_id)
+        self._bus.publish(QUEUE, "customer_message", conversation_id=conversation.id)
+        return TurnResult(conversation.id, recorded.messages, conversation.status, "queued")
+
+    def _queue_notice(self, place: QueuePlace, language: Language) -> str:
+        if place.in_service_hours:
+            return say("still_queued", language, position=place.position, wait=place.expected_wait_minutes)
+        hours = self._escalations.hours
+        return say("still_queued_closed", language, opens=f"{hours.opens:%H:%M}", closes=f"{hours.closes:%H:%M}")
 
     async def _replay(self, inbound_id: int, conversation_id: str) -> TurnResult:
         """The answer already given to a retried message, without asking Rasa again."""

@@ -16,7 +16,18 @@ CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_TEXT_LENGTH = 2000
 
-Outcome = Literal["answered", "clarified", "fallback", "declined", "handoff", "smalltalk", "feedback", "queued"]
+Outcome = Literal[
+    "answered",
+    "clarified",
+    "fallback",
+    "declined",
+    "handoff",
+    "smalltalk",
+    "feedback",
+    "queued",
+    "resolved",
+    "handed_back",
+]
 
 
 class MessageIn(BaseModel):

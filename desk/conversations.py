@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk.models import Conversation, ConversationStatus, Message, Sender, Turn, utcnow
+from desk.models import Conversation, ConversationStatus, Delivery, Message, Sender, Turn, utcnow
 
 # bot → queued (handed off) → agent (claimed) → resolved (CSAT asked) → bot (customer writes again).
 # A human can also hand back to the bot from queued or agent.
@@ -53,6 +53,7 @@ class TurnRecord:
 @dataclass(frozen=True)
 class StoredMessage:
     id: int
+    conversation_id: str
     sender: str
     text: str
     payload: str | None
@@ -63,11 +64,17 @@ class StoredMessage:
     faq_id: str | None
     confidence: float | None
     created_at: datetime
+    # Messages pushed to the customer outside a request (agent replies, CSAT question).
+    author_id: int | None = None
+    delivery: str | None = None
+    attempts: int = 0
+    last_error: str | None = None
 
     @classmethod
     def of(cls, row: Message) -> StoredMessage:
         return cls(
             row.id,
+            row.conversation_id,
             row.sender,
             row.text,
             row.payload,
@@ -78,6 +85,10 @@ class StoredMessage:
             row.faq_id,
             row.confidence,
             row.created_at,
+            row.author_id,
+            row.delivery,
+            row.attempts or 0,
+            row.last_error,
         )
 
 
@@ -91,6 +102,7 @@ class ConversationView:
     status: ConversationStatus
     created_at: datetime
     updated_at: datetime
+    rasa_pending_intent: str | None = None
 
     @classmethod
     def of(cls, row: Conversation) -> ConversationView:
@@ -103,6 +115,7 @@ class ConversationView:
             ConversationStatus(row.status),
             row.created_at,
             row.updated_at,
+            row.rasa_pending_intent,
         )
 
 
@@ -270,6 +283,51 @@ class ConversationStore:
             session.commit()
             return RecordedReply([StoredMessage.of(r) for r in rows], ConversationStatus(conversation.status))
 
+    def record_pushed(
+        self, conversation_id: str, messages: Sequence[BotMessage], turn: TurnRecord, *, language: str
+    ) -> list[StoredMessage]:
+        """Store bot messages that answer no customer message (the CSAT question after an agent
+        resolved): they go to the customer through the outbox, like an agent's reply."""
+        with self._sessions() as session:
+            now = self._clock()
+            rows = [
+                Message(
+                    conversation_id=conversation_id,
+                    sender=Sender.BOT,
+                    text=m.text,
+                    buttons=m.buttons or None,
+                    language=language,
+                    state="sent",
+                    outcome=turn.outcome,
+                    delivery=Delivery.PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for m in messages
+            ]
+            session.add_all(rows)
+            session.commit()
+            return [StoredMessage.of(r) for r in rows]
+
+    def pending_resumptions(self, limit: int = 20) -> list[ConversationView]:
+        """Conversations an agent closed while Rasa could not be told."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Conversation).where(Conversation.rasa_pending_intent.is_not(None)).limit(limit)
+            ).all()
+            return [ConversationView.of(r) for r in rows]
+
+    def resumed(self, conversation_id: str, intent: str) -> None:
+        """Rasa has been resumed with `intent`: nothing is pending any more (unless a newer close set another)."""
+        with self._sessions() as session:
+            session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.rasa_pending_intent == intent)
+                .values(rasa_pending_intent=None)
+            )
+            session.commit()
+
     def replies_to(self, inbound_id: int) -> list[StoredMessage]:
         """The bot messages stored after a customer message and before the next one."""
         with self._sessions() as session:
@@ -291,25 +349,6 @@ class ConversationStore:
             session.get_one(Conversation, conversation_id).rasa_language = language
             session.commit()
 
-    def transition(self, conversation_id: str, to: ConversationStatus, session: Session | None = None) -> None:
-        """Move along the state machine; an impossible move is an error, not a silent overwrite."""
-        if session is not None:
-            self._transition(session, conversation_id, to)
-            return
-        with self._sessions() as own:
-            self._transition(own, conversation_id, to)
-            own.commit()
-
-    def _transition(self, session: Session, conversation_id: str, to: ConversationStatus) -> None:
-        conversation = session.get_one(Conversation, conversation_id)
-        current = ConversationStatus(conversation.status)
-        if current == to:
-            return
-        if to not in TRANSITIONS[current]:
-            raise InvalidTransition(f"conversation {conversation_id} cannot go from {current} to {to}")
-        conversation.status = to
-        conversation.updated_at = self._clock()
-
     def transcript(self, conversation_id: str) -> list[StoredMessage]:
         with self._sessions() as session:
             rows = session.scalars(
@@ -327,6 +366,17 @@ class ConversationStore:
                 .limit(recent)
             ).all()
             return {b["payload"] for r in rows for b in (r.buttons or []) if "payload" in b}
+
+
+def move(conversation: Conversation, to: ConversationStatus, now: datetime) -> None:
+    """Move along the state machine; an impossible move is an error, not a silent overwrite."""
+    current = ConversationStatus(conversation.status)
+    if current == to:
+        return
+    if to not in TRANSITIONS[current]:
+        raise InvalidTransition(f"conversation {conversation.id} cannot go from {current} to {to}")
+    conversation.status = to
+    conversation.updated_at = now
 
 
 def transcript_json(messages: Sequence[StoredMessage]) -> list[dict[str, Any]]:

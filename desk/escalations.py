@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk.conversations import StoredMessage, transcript_json
+from desk.conversations import StoredMessage, move, transcript_json
 from desk.handoff import (
     PRIORITY,
     PRIORITY_RANK,
@@ -132,8 +132,7 @@ class EscalationDesk:
                 sla_due_at=self.hours.sla_due(priority, now),
             )
             session.add(escalation)
-            conversation.status = ConversationStatus.QUEUED
-            conversation.updated_at = now
+            move(conversation, ConversationStatus.QUEUED, now)
             session.commit()
             return Handoff(EscalationView.of(escalation), self._place(session, escalation), created=True)
 
@@ -143,6 +142,16 @@ class EscalationDesk:
                 select(Escalation).where(Escalation.conversation_id == conversation_id).order_by(Escalation.id.desc())
             )
             return EscalationView.of(row) if row else None
+
+    def place_of(self, conversation_id: str) -> QueuePlace | None:
+        """Where the conversation's queued escalation stands now (None when it is not queued)."""
+        with self._sessions() as session:
+            row = session.scalar(
+                select(Escalation)
+                .where(Escalation.conversation_id == conversation_id, Escalation.status == EscalationStatus.QUEUED)
+                .order_by(Escalation.id.desc())
+            )
+            return self._place(session, row) if row else None
 
     def _place(self, session: Session, escalation: Escalation) -> QueuePlace:
         rank = PRIORITY_RANK[Priority(escalation.priority)]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Dialect, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -64,6 +64,23 @@ class EscalationStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Role(StrEnum):
+    """Console roles, each allowed what the one before it is (see `ROLE_RANK` in desk.users)."""
+
+    AGENT = "agent"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class Delivery(StrEnum):
+    """Where an agent's reply stands on its way to the customer's channel."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    FAILED = "failed"
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
 
@@ -73,6 +90,8 @@ class Conversation(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     # The language last written into the Rasa tracker's `language` slot.
     rasa_language: Mapped[str | None] = mapped_column(String(8))
+    # An intent Rasa still has to be resumed with (an agent closed the escalation while Rasa was down).
+    rasa_pending_intent: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[ConversationStatus] = mapped_column(String(16), default=ConversationStatus.BOT, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -100,6 +119,13 @@ class Message(Base):
     faq_id: Mapped[str | None] = mapped_column(String(96))
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Agent messages: who wrote it and its delivery through the conversation's channel (`Delivery`).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delivery: Mapped[str | None] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column()
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -138,6 +164,24 @@ class Escalation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sla_due_at: Mapped[datetime] = mapped_column()
     resolved_at: Mapped[datetime | None] = mapped_column()
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    first_response_at: Mapped[datetime | None] = mapped_column()
+    # resolved | handed_back | … (`desk.casework.RESOLUTION_CODES`)
+    resolution_code: Mapped[str | None] = mapped_column(String(32))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+
+class EscalationNote(Base):
+    """An internal note on an escalation: seen by staff only, never sent to the customer."""
+
+    __tablename__ = "escalation_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Feedback(Base):
@@ -154,3 +198,117 @@ class Feedback(Base):
     channel: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A member of staff who signs in to the console."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[Role] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class StaffSession(Base):
+    """A console sign-in. Only the token's hash is stored; signing out or deactivating ends it."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApiToken(Base):
+    """A token an integration sends as `Authorization: Bearer …`; stored as a hash, shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class LoginAttempt(Base):
+    """Sign-in attempts, kept for rate limiting and for the audit of failed sign-ins."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditEntry(Base):
+    """Who did what, when: every state-changing action of staff and integrations."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(160))  # "user:lead" or "token:crm-sync"
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(160))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class KnowledgeEntry(Base):
+    """The live, editable copy of one FAQ entry (the YAML files only seed it)."""
+
+    __tablename__ = "knowledge_entries"
+
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    # The entry as `knowledge.entries.FaqEntry` JSON; `enabled` is part of it.
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    published_version: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(160))
+
+
+class KnowledgeRevision(Base):
+    """Every saved version of an entry, never changed afterwards: history and rollback."""
+
+    __tablename__ = "knowledge_revisions"
+    __table_args__ = (UniqueConstraint("entry_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(96), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    change: Mapped[str] = mapped_column(String(16))  # seed | create | edit | disable | enable | rollback
+    author: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgePublication(Base):
+    """One publish: the entry versions that went into a rebuilt index, who asked, and how it went."""
+
+    __tablename__ = "knowledge_publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    author: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16))  # building | live | failed
+    versions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    checksum: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from desk.access import AccessKeys
+from desk.audit import AuditLog
+from desk.casework import Casework
 from desk.conversations import ConversationStore
 from desk.database import session_factory
 from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
+from desk.outbox import Outbox
 from desk.settings import DeskSettings, get_settings
+from desk.users import UserDirectory
 
 
 @dataclass(frozen=True)
@@ -17,11 +22,26 @@ class DeskServices:
     conversations: ConversationStore
     escalations: EscalationDesk
     feedback: FeedbackBook
+    users: UserDirectory
+    access: AccessKeys
+    audit: AuditLog
+    casework: Casework
+    outbox: Outbox
 
     @classmethod
     def for_settings(cls, settings: DeskSettings) -> DeskServices:
         sessions = session_factory(settings.database_url)
-        return cls(ConversationStore(sessions), EscalationDesk(sessions, settings), FeedbackBook(sessions))
+        audit = AuditLog(sessions)
+        return cls(
+            conversations=ConversationStore(sessions),
+            escalations=EscalationDesk(sessions, settings),
+            feedback=FeedbackBook(sessions),
+            users=UserDirectory(sessions),
+            access=AccessKeys(sessions),
+            audit=audit,
+            casework=Casework(sessions, audit),
+            outbox=Outbox(sessions),
+        )
 
 
 @lru_cache(maxsize=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk.conversations import BotMessage, ConversationStore, InvalidTransition, TurnRecord
-from desk.models import ConversationStatus
+from desk.conversations import BotMessage, ConversationStore, InvalidTransition, TurnRecord, move
+from desk.models import Conversation, ConversationStatus, utcnow
 
 
 @pytest.fixture
@@ -57,23 +57,31 @@ def test_html_is_stored_as_text(store: ConversationStore) -> None:
     assert store.transcript("c-1")[0].text == "<script>alert(1)</script>"
 
 
-def test_state_machine_allows_the_documented_path(store: ConversationStore) -> None:
+def transition(sessions: sessionmaker[Session], status: ConversationStatus, conversation: str = "c-1") -> None:
+    with sessions() as session:
+        move(session.get_one(Conversation, conversation), status, utcnow())
+        session.commit()
+
+
+def test_state_machine_allows_the_documented_path(store: ConversationStore, sessions: sessionmaker[Session]) -> None:
     inbound(store, "转人工")
     for state in (ConversationStatus.QUEUED, ConversationStatus.AGENT, ConversationStatus.RESOLVED):
-        store.transition("c-1", state)
+        transition(sessions, state)
     stored = inbound(store, "还有个问题")  # the customer writes again: back to the bot
     assert stored.conversation.status == ConversationStatus.BOT
 
 
-def test_state_machine_refuses_skipping_the_queue(store: ConversationStore) -> None:
+def test_state_machine_refuses_skipping_the_queue(store: ConversationStore, sessions: sessionmaker[Session]) -> None:
     inbound(store, "hi")
     with pytest.raises(InvalidTransition):
-        store.transition("c-1", ConversationStatus.AGENT)
+        transition(sessions, ConversationStatus.AGENT)
 
 
-def test_messages_to_a_human_owned_conversation_are_held(store: ConversationStore) -> None:
+def test_messages_to_a_human_owned_conversation_are_held(
+    store: ConversationStore, sessions: sessionmaker[Session]
+) -> None:
     inbound(store, "转人工")
-    store.transition("c-1", ConversationStatus.QUEUED)
+    transition(sessions, ConversationStatus.QUEUED)
     held = inbound(store, "在吗")
     assert held.message.state == "held"
     assert held.conversation.status == ConversationStatus.QUEUED

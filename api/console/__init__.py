@@ -1,0 +1,1 @@
+"""The support console: server-rendered pages for agents, leads and admins, served at `/console`."""

@@ -1,0 +1,136 @@
+"""Agent replies on their way to the customer's channel: what is due, what arrived, what to retry.
+
+A reply is stored before anyone tries to deliver it; a failed delivery is retried with exponential
+backoff and, after `max_attempts`, waits as `failed` until an agent asks for another try.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from desk.models import Conversation, Delivery, Message, utcnow
+
+RETRYABLE = (Delivery.PENDING, Delivery.RETRYING)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first: timedelta = timedelta(seconds=2)
+    factor: float = 2.0
+    longest: timedelta = timedelta(minutes=5)
+    max_attempts: int = 8
+
+    def after(self, attempts: int) -> timedelta:
+        return min(self.longest, self.first * (self.factor ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    message_id: int
+    conversation_id: str
+    channel: str
+    customer_id: str | None
+    text: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    message_id: int
+    conversation_id: str
+    delivery: Delivery
+    attempts: int
+    last_error: str | None
+
+
+class Outbox:
+    def __init__(
+        self, sessions: sessionmaker[Session], backoff: Backoff = Backoff(), clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._sessions = sessions
+        self._backoff = backoff
+        self._clock = clock
+
+    def due(self, limit: int = 50, message_id: int | None = None) -> list[Outgoing]:
+        """Replies whose next attempt is due (or the one asked for), oldest first."""
+        with self._sessions() as session:
+            query = (
+                select(Message, Conversation.channel, Conversation.customer_id)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Message.delivery.in_(list(RETRYABLE)), Message.next_attempt_at <= self._clock())
+                .order_by(Message.id)
+                .limit(limit)
+            )
+            if message_id is not None:
+                query = query.where(Message.id == message_id)
+            return [
+                Outgoing(m.id, m.conversation_id, channel, customer, m.text, m.attempts)
+                for m, channel, customer in session.execute(query)
+            ]
+
+    def take(self, message_id: int) -> bool:
+        """Hold a due reply for one delivery attempt, so that two workers never send it twice."""
+        with self._sessions() as session:
+            lease = self._clock() + self._backoff.longest
+            result = session.execute(
+                update(Message)
+                .where(
+                    Message.id == message_id,
+                    Message.delivery.in_(list(RETRYABLE)),
+                    Message.next_attempt_at <= self._clock(),
+                )
+                .values(next_attempt_at=lease)
+            )
+            session.commit()
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+    def delivered(self, message_id: int) -> DeliveryState:
+        with self._sessions() as session:
+            message = session.get_one(Message, message_id)
+            message.delivery = Delivery.DELIVERED
+            message.attempts += 1
+            message.delivered_at = self._clock()
+            message.next_attempt_at = None
+            message.last_error = None
+            session.commit()
+            return _state(message)
+
+    def attempt_failed(self, message_id: int, error: str) -> DeliveryState:
+        with self._sessions() as session:
+            message = session.get_one(Message, message_id)
+            message.attempts += 1
+            message.last_error = error[:500]
+            if message.attempts >= self._backoff.max_attempts:
+                message.delivery = Delivery.FAILED
+                message.next_attempt_at = None
+            else:
+                message.delivery = Delivery.RETRYING
+                message.next_attempt_at = self._clock() + self._backoff.after(message.attempts)
+            session.commit()
+            return _state(message)
+
+    def retry_now(self, message_id: int) -> DeliveryState | None:
+        """An agent asks for another try of a failed (or waiting) reply."""
+        with self._sessions() as session:
+            message = session.get(Message, message_id)
+            if message is None or message.delivery is None or message.delivery == Delivery.DELIVERED:
+                return None
+            message.delivery = Delivery.RETRYING
+            message.next_attempt_at = self._clock()
+            session.commit()
+            return _state(message)
+
+
+def _state(message: Message) -> DeliveryState:
+    return DeliveryState(
+        message.id,
+        message.conversation_id,
+        Delivery(message.delivery or Delivery.PENDING),
+        message.attempts,
+        message.last_error,
+    )
