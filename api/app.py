@@ -16,6 +16,7 @@ from actions.faq import ActionAnswerFaq
 from actions.feedback import ActionLogFeedback
 from actions.handoff import ActionHandoff
 from api.agent_desk import AgentDesk
+from api.console import admin_pages
 from api.console import pages as console_pages
 from api.console.templating import install_console
 from api.delivery import DeliveryWorker, LiveChannel
@@ -141,6 +142,6 @@ def create_app(
     )
     install_error_handlers(app)
     install_console(app)
-    for module in (conversations, escalations, events, admin, actions, health, console_pages):
+    for module in (conversations, escalations, events, admin, actions, health, console_pages, admin_pages):
         app.include_router(module.router)
     return app

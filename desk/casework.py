@@ -226,7 +226,10 @@ class Casework:
                 .limit(50)
             ).all()
             authors = (
-                dict(session.execute(select(User.id, User.display_name).where(User.id.in_(author_ids))).tuples().all())
+                {
+                    i: name
+                    for i, name in session.execute(select(User.id, User.display_name).where(User.id.in_(author_ids)))
+                }
                 if author_ids
                 else {}
             )

@@ -29,13 +29,13 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     username: str = Field(min_length=2, max_length=64)
     password: str = Field(min_length=10, max_length=256)
-    role: Role
+    role: Role = Field(strict=False)
     display_name: str = Field(default="", max_length=128)
 
 
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    role: Role | None = None
+    role: Role | None = Field(default=None, strict=False)
     active: bool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=256)
     display_name: str | None = Field(default=None, max_length=128)
@@ -45,7 +45,7 @@ class UserPublic(BaseModel):
     id: int
     username: str
     display_name: str
-    role: Role
+    role: Role = Field(strict=False)
     active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -58,14 +58,14 @@ class UserPublic(BaseModel):
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     name: str = Field(min_length=1, max_length=128)
-    role: Role = Role.AGENT
+    role: Role = Field(default=Role.AGENT, strict=False)
 
 
 class TokenPublic(BaseModel):
     id: int
     name: str
     prefix: str
-    role: Role
+    role: Role = Field(strict=False)
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
