@@ -54,9 +54,10 @@ class HttpRasaGateway:
     async def resume_with(self, sender: str, intent: str) -> list[JSON]:
         """Unpause a conversation a human had, then let the bot react to `intent` (e.g. ask for CSAT)."""
         params = {"token": self._token}
-        await self._request(
-            "POST", f"/conversations/{sender}/tracker/events", json=[{"event": "resume"}], params=params
-        )
+        # The pause came right after action_handoff, so Rasa never ran action_listen: add it, or the
+        # rules (which expect a user turn after action_listen) would not match the triggered intent.
+        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        await self._request("POST", f"/conversations/{sender}/tracker/events", json=events, params=params)
         response = await self._request(
             "POST", f"/conversations/{sender}/trigger_intent", json={"name": intent, "entities": {}}, params=params
         )

@@ -14,6 +14,13 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 mkdir -p var/log
 started=$(date +%s)
 
+# The database schema, the first admin and the demo console accounts (passwords in var/secrets.env).
+export APP_ADMIN_PASSWORD="${APP_ADMIN_PASSWORD:-$DEMO_ADMIN_PASSWORD}"
+.venv/bin/python -m desk migrate
+.venv/bin/python -m desk users ensure admin --role admin --name Administrator --password-env APP_ADMIN_PASSWORD
+.venv/bin/python -m desk users ensure lead --role lead --name "Demo lead" --password-env DEMO_LEAD_PASSWORD
+.venv/bin/python -m desk users ensure agent --role agent --name "Demo agent" --password-env DEMO_AGENT_PASSWORD
+
 .venv-rasa/bin/rasa run --enable-api --auth-token "$APP_RASA_TOKEN" -i 127.0.0.1 -p "$RASA_PORT" \
   --model "$model" --endpoints endpoints.yml --credentials credentials.yml \
   --log-file var/log/rasa.log >var/log/rasa.out 2>&1 &
@@ -30,6 +37,10 @@ for _ in $(seq 1 180); do
     echo "healthy after $(( $(date +%s) - started ))s"
     echo "  conversation API  http://${APP_HOST}:${APP_PORT}/api/v1/conversations/{id}/messages"
     echo "  API docs          http://${APP_HOST}:${APP_PORT}/docs"
+    echo "  support console   http://${APP_HOST}:${APP_PORT}/console"
+    echo "    lead   lead / ${DEMO_LEAD_PASSWORD}"
+    echo "    agent  agent / ${DEMO_AGENT_PASSWORD}"
+    echo "    admin  admin / ${APP_ADMIN_PASSWORD}  (demo accounts; passwords in var/secrets.env)"
     echo "  health, metrics   http://${APP_HOST}:${APP_PORT}/healthz  http://${APP_HOST}:${APP_PORT}/metrics"
     echo "  Rasa              ${APP_RASA_URL} (REST channel and HTTP API, loopback only)"
     echo "logs in var/log/. Ctrl-C stops both."

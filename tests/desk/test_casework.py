@@ -120,7 +120,7 @@ def test_only_the_holder_replies_and_a_queued_escalation_must_be_claimed(world: 
     with pytest.raises(Conflict, match="claim it before"):
         casework.reply(escalation_id, alice, "hello")
     casework.claim(escalation_id, alice)
-    with pytest.raises(Forbidden, match="Alice|alice"):
+    with pytest.raises(Forbidden, match=r"Alice|alice"):
         casework.reply(escalation_id, bob, "hello")
 
 
