@@ -15,6 +15,7 @@ run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
 
 test: install index
+	@mkdir -p var/log && scripts/ensure-chromium.sh
 	@scripts/rasa-tests.sh "$$(scripts/rasa-model.sh)"
 	$(VENV)/bin/python -m pytest
 
