@@ -27,9 +27,11 @@ from knowledge.abstention import Decision
 from knowledge.entries import FaqEntry
 from knowledge.language import Language
 from knowledge.live import shared_retriever
-from knowledge.retriever import Retriever
+from knowledge.retriever import Hit, Retriever, SearchResult
 
 CLARIFY_OPTIONS = 3
+# "Did you mean" offers the hits scoring at least this share of the top score.
+OPTION_SHARE = 0.25
 # Situations the FAQ must never answer, even when the NLU missed them.
 STOP_TRIGGERS = frozenset({HandoffReason.SAFETY, HandoffReason.LEGAL_OR_MEDIA})
 
@@ -63,7 +65,7 @@ class ActionAnswerFaq(Action):
         if result.decision == Decision.ANSWER and result.top is not None:
             return self._answer(dispatcher, result.top.entry, language, confidence=result.confidence)
         if result.decision == Decision.CLARIFY:
-            options = [h for h in result.hits if h.score >= result.confidence * 0.25][:CLARIFY_OPTIONS]
+            options = clarify_options(result)
             buttons = [
                 {"title": h.entry.title_in(language), "payload": f'/choose_faq{{"faq_id":"{h.entry.id}"}}'}
                 for h in options
@@ -95,6 +97,11 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=say("rephrase", language))
         dispatcher.utter_message(json_message=turn_record("fallback", confidence=round(confidence, 4)))
         return [SlotSet("faq_misses", float(misses))]
+
+
+def clarify_options(result: SearchResult) -> list[Hit]:
+    """The entries a "did you mean" question offers for a near tie."""
+    return [h for h in result.hits if h.score >= result.confidence * OPTION_SHARE][:CLARIFY_OPTIONS]
 
 
 _ORDINALS = {

@@ -16,17 +16,18 @@ from actions.faq import ActionAnswerFaq
 from actions.feedback import ActionLogFeedback
 from actions.handoff import ActionHandoff
 from api.agent_desk import AgentDesk
-from api.console import admin_pages
+from api.console import admin_pages, analytics_pages, knowledge_pages
 from api.console import pages as console_pages
 from api.console.templating import install_console
 from api.delivery import DeliveryWorker, LiveChannel
 from api.deps import Runtime
 from api.errors import install_error_handlers
 from api.events import EventBus
+from api.knowledge_publisher import KnowledgePublisher
 from api.metrics import Metrics
 from api.rasa_gateway import HttpRasaGateway, RasaGateway
 from api.router import MessageRouter
-from api.routes import actions, admin, conversations, escalations, events, health
+from api.routes import actions, admin, analytics, conversations, escalations, events, health, knowledge
 from api.settings import AppSettings, get_settings
 from desk.database import upgrade_schema
 from desk.models import Role
@@ -95,11 +96,14 @@ def create_app(
     desk_settings = desk_settings or get_desk_settings()
     services = DeskServices.for_settings(desk_settings)
     live = retriever or shared_retriever()
+    publisher = KnowledgePublisher(services.knowledge, live)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await run_in_threadpool(upgrade_schema, desk_settings.database_url)
+        # Seed the knowledge base when empty; rebuild the index if it lacks what was published.
+        await run_in_threadpool(publisher.prepare)
         if settings.warm_up_retriever:
             await run_in_threadpool(live.warm_up)
         client = httpx.AsyncClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout)
@@ -133,6 +137,7 @@ def create_app(
             with suppress(asyncio.CancelledError):
                 await background
             await client.aclose()
+            await publisher.wait()
 
     app = FastAPI(
         title="Lumio after-sales assistant",
@@ -140,8 +145,22 @@ def create_app(
         description="Conversation API of the after-sales assistant (Rasa + hybrid FAQ retrieval + human handoff).",
         lifespan=lifespan,
     )
+    app.state.knowledge_publisher = publisher
     install_error_handlers(app)
     install_console(app)
-    for module in (conversations, escalations, events, admin, actions, health, console_pages, admin_pages):
+    for module in (
+        conversations,
+        escalations,
+        events,
+        admin,
+        actions,
+        health,
+        console_pages,
+        admin_pages,
+        knowledge,
+        knowledge_pages,
+        analytics,
+        analytics_pages,
+    ):
         app.include_router(module.router)
     return app

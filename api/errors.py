@@ -10,8 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.knowledge_publisher import PublishInProgress
 from api.router import MessageInProgress, ServiceUnavailable, UnknownPayload
 from desk.casework import CaseworkError, Conflict, Forbidden, NotFound
+from desk.knowledge_base import EntryExists, KnowledgeError, KnowledgeNotFound, VersionConflict
 from desk.users import UserError
 
 
@@ -57,6 +59,21 @@ async def _casework(_: Request, error: Exception) -> JSONResponse:
     return error_response(400, "refused", str(error))
 
 
+async def _knowledge(_: Request, error: Exception) -> JSONResponse:
+    """Refusals of the knowledge-base editor."""
+    if isinstance(error, KnowledgeNotFound):
+        return error_response(404, "not_found", str(error))
+    if isinstance(error, VersionConflict):
+        return error_response(409, "version_conflict", str(error), {"current_version": error.current_version})
+    if isinstance(error, EntryExists):
+        return error_response(409, "already_exists", str(error))
+    return error_response(422, "invalid_request", str(error))
+
+
+async def _publishing(_: Request, error: Exception) -> JSONResponse:
+    return error_response(409, "publish_in_progress", str(error), **{"Retry-After": "10"})
+
+
 async def _invalid_value(_: Request, error: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", str(error))
 
@@ -81,4 +98,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MessageInProgress, _in_progress)
     app.add_exception_handler(CaseworkError, _casework)
     app.add_exception_handler(UserError, _invalid_value)
+    app.add_exception_handler(KnowledgeError, _knowledge)
+    app.add_exception_handler(PublishInProgress, _publishing)
     app.add_exception_handler(HTTPException, _http)

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from desk.access import AccessKeys
+from desk.analytics import Analytics
 from desk.audit import AuditLog
 from desk.casework import Casework
 from desk.conversations import ConversationStore
 from desk.database import session_factory
 from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
+from desk.knowledge_base import KnowledgeBase
 from desk.outbox import Outbox
 from desk.settings import DeskSettings, get_settings
 from desk.users import UserDirectory
@@ -27,6 +29,8 @@ class DeskServices:
     audit: AuditLog
     casework: Casework
     outbox: Outbox
+    knowledge: KnowledgeBase
+    analytics: Analytics
 
     @classmethod
     def for_settings(cls, settings: DeskSettings) -> DeskServices:
@@ -41,6 +45,8 @@ class DeskServices:
             audit=audit,
             casework=Casework(sessions, audit),
             outbox=Outbox(sessions),
+            knowledge=KnowledgeBase(sessions, audit),
+            analytics=Analytics(sessions, settings),
         )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import structlog
 
-from knowledge.calibration import load_calibration
+from knowledge.calibration import Calibration, load_calibration
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.entries import FaqEntry
 from knowledge.index import IndexUnavailable, Manifest, load_retriever, read_manifest
@@ -38,6 +38,19 @@ class LiveRetriever:
         return self._settings.index_dir
 
     @property
+    def settings(self) -> KnowledgeSettings:
+        return self._settings
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model shared by every index this process loads (and by rebuilds for it)."""
+        return self._embedder
+
+    def calibration(self) -> Calibration:
+        """The calibration a (re)loaded or rebuilt index is given."""
+        return load_calibration(self._settings.calibration_file)
+
+    @property
     def manifest(self) -> Manifest | None:
         return self._manifest
 
@@ -64,12 +77,29 @@ class LiveRetriever:
         manifest = read_manifest(self._settings.index_dir)
         if self._current is not None and manifest == self._manifest:
             return
-        calibration = load_calibration(self._settings.calibration_file)
         retriever = load_retriever(
-            self._settings.index_dir, self._embedder, calibration, self._settings.dense_languages
+            self._settings.index_dir, self._embedder, self.calibration(), self._settings.dense_languages
         )
         self._current, self._manifest = retriever, manifest
         log.info("knowledge_index_loaded", entries=manifest.entries, checksum=manifest.checksum[:12])
+
+    def reload(self) -> None:
+        """Load the index on disk now if its manifest changed, without waiting for `reload_interval`;
+        unlike the periodic check, a failure is raised (the loaded index keeps answering)."""
+        with self._lock:
+            self._checked_at = time.monotonic()
+            self._reload()
+
+    def install(self, retriever: HybridRetriever, manifest: Manifest) -> None:
+        """Serve `retriever`, just built and saved with `manifest`, from the next search on.
+
+        Saves loading back what is already in memory; the periodic check then finds the manifest
+        on disk unchanged.
+        """
+        with self._lock:
+            self._current, self._manifest = retriever, manifest
+            self._checked_at = time.monotonic()
+        log.info("knowledge_index_installed", entries=manifest.entries, checksum=manifest.checksum[:12])
 
     def warm_up(self) -> None:
         """Load the index and the model now rather than on the first customer question."""

@@ -115,3 +115,27 @@ def test_hand_back_to_the_bot(system: System) -> None:
     assert "智能助手" in last["text"]
     answer = customer.say("扫地机器人的电池坏了，保修多久？")
     assert answer["turn"]["outcome"] == "answered" and answer["turn"]["status"] == "bot"
+
+
+def test_a_resolve_while_rasa_is_down_still_asks_for_the_rating_later(system: System) -> None:
+    customer = Customer(system.app_url)
+    agent = agent_headers(system, "e2e-carol")
+    customer.say("I want to talk to a human agent please")
+    escalation_id = escalation_of(system, agent, customer.id)
+    api(system, "POST", f"/api/v1/escalations/{escalation_id}/claim", agent)
+    system.rasa.stop()
+    try:
+        resolved = api(system, "POST", f"/api/v1/escalations/{escalation_id}/resolve", agent, json={"code": "answered"})
+        assert resolved.status_code == 200  # the agent's work is saved even though Rasa is away
+    finally:
+        system.rasa.start()
+        system.wait_healthy()
+    # The app retries the pending resumption in the background: the rating question arrives.
+    deadline = time.monotonic() + 30
+    last: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        last = customer.conversation()["transcript"][-1]
+        if last["buttons"]:
+            break
+        time.sleep(0.5)
+    assert [b["title"] for b in last["buttons"]] == ["1", "2", "3", "4", "5"], last

@@ -44,6 +44,8 @@
       events.onerror = () => { region.dataset.liveState = "reconnecting"; };
     }
     connect();
+    // Waiting times and SLA breaches change with the clock alone, without any event.
+    setInterval(schedule, 30000);
   }
 
   document.querySelectorAll("[data-live-topics]").forEach(attachLive);
