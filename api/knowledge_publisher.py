@@ -121,7 +121,11 @@ class KnowledgePublisher:
         """Build an index of the enabled `entries`, save it over the live one and serve it now."""
         live = self._live
         built = build_retriever(
-            entries, self._vectors, live.calibration(), dense_languages=live.settings.dense_languages
+            entries,
+            self._vectors,
+            live.calibration(),
+            dense_languages=live.settings.dense_languages,
+            reuse_calibrated_fusion=True,
         )
         # The same retriever, answering queries with the live embedder itself.
         retriever = HybridRetriever(

@@ -21,17 +21,19 @@ def _progress(message: str) -> None:
     print(f"[knowledge] {message}", file=sys.stderr, flush=True)
 
 
-def _fresh_retriever(faq_dir: Path) -> HybridRetriever:
+def _fresh_retriever(faq_dir: Path, *, for_serving: bool = False) -> HybridRetriever:
     settings = get_settings()
     entries = load_entries(faq_dir)
     embedder = SentenceTransformerEmbedder(settings.embedding_model or None)
     calibration = load_calibration(settings.calibration_file)
-    return build_retriever(entries, embedder, calibration, _progress, settings.dense_languages)
+    return build_retriever(
+        entries, embedder, calibration, _progress, settings.dense_languages, reuse_calibrated_fusion=for_serving
+    )
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    retriever = _fresh_retriever(args.faq_dir)
+    retriever = _fresh_retriever(args.faq_dir, for_serving=True)
     manifest = save_index(retriever, args.index_dir)
     _progress(
         f"index written to {args.index_dir}: {manifest.entries} entries, {manifest.phrasings} phrasings, "

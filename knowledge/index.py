@@ -62,16 +62,25 @@ def build_retriever(
     calibration: Calibration | None = None,
     progress: Progress = _silent,
     dense_languages: Iterable[Language] = LANGUAGES,
+    reuse_calibrated_fusion: bool = False,
 ) -> HybridRetriever:
-    """Embed every phrasing, learn the fusion from held-out phrasings, assemble the retriever."""
+    """Embed every phrasing, learn the fusion from held-out phrasings, assemble the retriever.
+
+    With `reuse_calibrated_fusion`, fusion weights the calibration already holds are used as they are:
+    serving prefers them anyway, and learning them again is most of a build's time (publishing from
+    the console, `make`). Evaluation and calibration still learn them from the phrasings."""
     active = [e for e in entries if e.enabled]
     phrasings = Phrasings.of(active)
     progress(f"embedding {len(phrasings.texts)} phrasings of {len(active)} entries with {embedder.name}")
     started = time.perf_counter()
     vectors = embedder.encode(phrasings.texts) if phrasings.texts else np.zeros((0, embedder.dimension), np.float32)
-    progress(f"embedded in {time.perf_counter() - started:.1f}s; learning the fusion ({FUSION_FOLDS} folds)")
     dense_for = frozenset(dense_languages)
-    fusion = learn_fusion(len(active), phrasings, vectors, dense_for, progress)
+    if reuse_calibrated_fusion and calibration is not None and calibration.fusion is not None:
+        progress(f"embedded in {time.perf_counter() - started:.1f}s; using the calibrated fusion weights")
+        fusion = calibration.fusion
+    else:
+        progress(f"embedded in {time.perf_counter() - started:.1f}s; learning the fusion ({FUSION_FOLDS} folds)")
+        fusion = learn_fusion(len(active), phrasings, vectors, dense_for, progress)
     signals = SignalModel(len(active), phrasings, vectors)
     return HybridRetriever(active, embedder, signals, fusion, calibration, dense_for)
 

@@ -42,10 +42,10 @@ def signed_in_page(browser: Any, system: System, username: str) -> Any:
     return page
 
 
-def screenshot(page: Any, name: str) -> None:
+def screenshot(page: Any, name: str, full_page: bool = True) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=full_page)
 
 
 def test_agent_sees_a_handoff_live_claims_replies_and_resolves(browser: Any, system: System) -> None:
@@ -60,6 +60,12 @@ def test_agent_sees_a_handoff_live_claims_replies_and_resolves(browser: Any, sys
     # The new escalation appears in the agent's open queue without a reload.
     row = agent.locator("#queue-rows tr", has_text=customer.id)
     row.wait_for()
+    # A safety incident arriving later goes to the top of the queue.
+    urgent = Customer(system.app_url)
+    assert urgent.say("我家的空气净化器冒烟了，还有焦糊味")["turn"]["priority"] == "urgent"
+    first = agent.locator("#queue-rows tr").first
+    first.filter(has_text=urgent.id).wait_for()
+    assert first.locator(".badge").inner_text() == "urgent"
     screenshot(agent, "queue")
     row.locator("a").click()
     agent.wait_for_url(re.compile(r"/console/escalations/\d+$"))
@@ -96,6 +102,56 @@ def test_agent_sees_a_handoff_live_claims_replies_and_resolves(browser: Any, sys
     rated = customer.say("4", payload=last["buttons"][3]["payload"])
     assert rated["turn"]["outcome"] == "feedback"
     agent.context.close()
+
+    # The lead sees the rating in the analytics.
+    lead = signed_in_page(browser, system, staff(system, "browser-lead", Role.LEAD))
+    lead.click("a[data-nav=analytics]")
+    lead.wait_for_url(re.compile(r"/console/analytics"))
+    four = lead.locator("#csat tbody tr", has=lead.locator("td:first-child", has_text=re.compile(r"^4$")))
+    assert int(four.locator("td").nth(1).inner_text()) >= 1
+    lead.wait_for_selector("#chart-csat")
+    screenshot(lead, "analytics")
+    lead.context.close()
+
+
+def test_a_lead_edits_an_answer_publishes_and_the_next_customer_gets_it(browser: Any, system: System) -> None:
+    question = "How many points do I get per yuan spent?"
+    before = Customer(system.app_url).say(question)
+    assert before["turn"]["faq_id"] == "p14-points-earning"
+    lead = signed_in_page(browser, system, staff(system, "browser-lead2", Role.LEAD))
+    lead.click("a[data-nav=knowledge]")
+    lead.goto(f"{system.app_url}/console/knowledge/p14-points-earning")
+    new_answer = "You earn 1 point for every ¥1 you pay. Double points every Friday in December!"
+    lead.fill("textarea[name=answer_en]", new_answer)
+    lead.click("text=Save draft")
+    lead.wait_for_load_state()
+    publish(lead, system)
+    after = Customer(system.app_url).say(question)  # no restart: the live index was swapped
+    assert "Double points every Friday" in after["messages"][0]["text"]
+    screenshot(lead, "knowledge", full_page=False)
+
+    # Roll back to the seed version and publish again: the old answer is back.
+    lead.goto(f"{system.app_url}/console/knowledge/p14-points-earning")
+    screenshot(lead, "knowledge-entry")
+    lead.once("dialog", lambda dialog: dialog.accept())
+    lead.locator("#versions tr", has_text="seed").locator("button", has_text="Roll back").click()
+    lead.wait_for_load_state()
+    publish(lead, system)
+    restored = Customer(system.app_url).say(question)
+    assert restored["messages"][0]["text"] == "You earn 1 point for every ¥1 you pay."
+    lead.context.close()
+
+
+def publish(page: Any, system: System) -> None:
+    """Press Publish and wait until this publication (not an earlier one) is live."""
+    page.goto(f"{system.app_url}/console/knowledge")
+    status = page.locator("#publication-status")
+    previous = status.get_attribute("data-publication-id") if status.count() else "none"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#publish button[type=submit]")
+    page.wait_for_selector(
+        f'#publication-status[data-status=live]:not([data-publication-id="{previous}"])', timeout=180_000
+    )
 
 
 def test_the_admin_page_creates_a_token_shown_once(browser: Any, system: System) -> None:
