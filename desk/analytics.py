@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk.feedback import FeedbackView
 from desk.handoff import FIRST_RESPONSE, PRIORITY_RANK, HandoffReason
 from desk.models import Conversation, Escalation, Feedback, Message, Priority, Sender, Turn, utcnow
 from desk.servqual import Dimension, dimensions_of
@@ -174,21 +175,6 @@ class CommentStats:
     untagged: int
     by_dimension: list[Count]  # every dimension; shares of all comments
     comments: list[CommentRow]  # most recent first, up to the limit asked
-
-
-@dataclass(frozen=True)
-class FeedbackRow:
-    id: int
-    conversation_id: str
-    kind: str
-    faq_id: str | None
-    vote: str | None
-    score: int | None
-    comment: str | None
-    turn: int | None
-    channel: str
-    language: str
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -491,7 +477,7 @@ class Analytics:
         faq_id: str | None = None,
         limit: int = 200,
         offset: int = 0,
-    ) -> list[FeedbackRow]:
+    ) -> list[FeedbackView]:
         """Feedback rows, the most recent first."""
         query = _in_scope(select(Feedback), Feedback, scope)
         if kind:
@@ -502,22 +488,7 @@ class Analytics:
             rows = session.scalars(
                 query.order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(limit).offset(offset)
             ).all()
-            return [
-                FeedbackRow(
-                    f.id,
-                    f.conversation_id,
-                    f.kind,
-                    f.faq_id,
-                    f.vote,
-                    f.score,
-                    f.comment,
-                    f.turn,
-                    f.channel,
-                    f.language,
-                    f.created_at,
-                )
-                for f in rows
-            ]
+            return [FeedbackView.of(f) for f in rows]
 
 
 def working_days_after(start: datetime, days: int, zone: ZoneInfo) -> datetime:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desk.audit import AuditLog
 from desk.conversations import StoredMessage, move
+from desk.feedback import FeedbackView
 from desk.handoff import PRIORITY_RANK
 from desk.models import (
     Conversation,
@@ -94,17 +95,6 @@ class Note:
 
 
 @dataclass(frozen=True)
-class FeedbackItem:
-    conversation_id: str
-    kind: str
-    faq_id: str | None
-    vote: str | None
-    score: int | None
-    comment: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
 class EarlierConversation:
     id: str
     channel: str
@@ -128,7 +118,7 @@ class CaseFile:
     messages: list[StoredMessage]
     authors: dict[int, str]
     notes: list[Note]
-    feedback: list[FeedbackItem]
+    feedback: list[FeedbackView]
     earlier: list[EarlierConversation]
 
 
@@ -246,10 +236,7 @@ class Casework:
                 messages=[StoredMessage.of(m) for m in messages],
                 authors=authors,
                 notes=[Note(n.id, name, n.text, n.created_at) for n, name in notes],
-                feedback=[
-                    FeedbackItem(f.conversation_id, f.kind, f.faq_id, f.vote, f.score, f.comment, f.created_at)
-                    for f in feedback
-                ],
+                feedback=[FeedbackView.of(f) for f in feedback],
                 earlier=earlier,
             )
 

@@ -248,21 +248,7 @@ class ConversationStore:
         with self._sessions() as session:
             conversation = session.get_one(Conversation, conversation_id)
             now = self._clock()
-            rows = [
-                Message(
-                    conversation_id=conversation_id,
-                    sender=Sender.BOT,
-                    text=m.text,
-                    buttons=m.buttons or None,
-                    language=language,
-                    state="sent",
-                    outcome=turn.outcome,
-                    faq_id=turn.faq_id,
-                    confidence=turn.confidence,
-                    created_at=now,
-                )
-                for m in messages
-            ]
+            rows = bot_messages(conversation_id, messages, turn, language, now)
             session.add_all(rows)
             session.add(
                 Turn(
@@ -290,22 +276,9 @@ class ConversationStore:
         resolved): they go to the customer through the outbox, like an agent's reply."""
         with self._sessions() as session:
             now = self._clock()
-            rows = [
-                Message(
-                    conversation_id=conversation_id,
-                    sender=Sender.BOT,
-                    text=m.text,
-                    buttons=m.buttons or None,
-                    language=language,
-                    state="sent",
-                    outcome=turn.outcome,
-                    delivery=Delivery.PENDING,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-                for m in messages
-            ]
+            rows = bot_messages(conversation_id, messages, turn, language, now)
+            for row in rows:
+                row.delivery, row.attempts, row.next_attempt_at = Delivery.PENDING, 0, now
             session.add_all(rows)
             session.commit()
             return [StoredMessage.of(r) for r in rows]
@@ -366,6 +339,27 @@ class ConversationStore:
                 .limit(recent)
             ).all()
             return {b["payload"] for r in rows for b in (r.buttons or []) if "payload" in b}
+
+
+def bot_messages(
+    conversation_id: str, messages: Sequence[BotMessage], turn: TurnRecord, language: str, now: datetime
+) -> list[Message]:
+    """Rows for the bot's messages, each carrying the record of the turn they belong to."""
+    return [
+        Message(
+            conversation_id=conversation_id,
+            sender=Sender.BOT,
+            text=m.text,
+            buttons=m.buttons or None,
+            language=language,
+            state="sent",
+            outcome=turn.outcome,
+            faq_id=turn.faq_id,
+            confidence=turn.confidence,
+            created_at=now,
+        )
+        for m in messages
+    ]
 
 
 def move(conversation: Conversation, to: ConversationStatus, now: datetime) -> None:

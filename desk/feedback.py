@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -12,6 +13,39 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.models import Conversation, Feedback, Message, Sender, utcnow
 
 Vote = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """One vote, CSAT score or comment, as the console and analytics show it."""
+
+    id: int
+    conversation_id: str
+    kind: str
+    faq_id: str | None
+    vote: str | None
+    score: int | None
+    comment: str | None
+    turn: int | None
+    channel: str
+    language: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Feedback) -> FeedbackView:
+        return cls(
+            row.id,
+            row.conversation_id,
+            row.kind,
+            row.faq_id,
+            row.vote,
+            row.score,
+            row.comment,
+            row.turn,
+            row.channel,
+            row.language,
+            row.created_at,
+        )
 
 
 class FeedbackBook:
