@@ -7,7 +7,7 @@ import structlog
 from starlette.concurrency import run_in_threadpool
 
 from api.delivery import DeliveryWorker
-from api.events import QUEUE, EventBus, conversation_topic, staff_topic
+from api.events import QUEUE, EventBus, announce_status, staff_topic
 from api.rasa_gateway import RasaGateway, RasaUnavailable
 from api.router import parse_replies
 from desk.casework import Casework, Change, Note
@@ -110,4 +110,4 @@ class AgentDesk:
     def _announce(self, change: Change, kind: str) -> None:
         self._bus.publish(QUEUE, kind, escalation_id=change.escalation_id)
         self._bus.publish(staff_topic(change.conversation_id), kind, escalation_id=change.escalation_id)
-        self._bus.publish(conversation_topic(change.conversation_id), "status", status=change.conversation_status)
+        announce_status(self._bus, change.conversation_id, change.channel, change.conversation_status)

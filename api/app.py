@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 
 import httpx
@@ -16,6 +16,8 @@ from actions.faq import ActionAnswerFaq
 from actions.feedback import ActionLogFeedback
 from actions.handoff import ActionHandoff
 from api.agent_desk import AgentDesk
+from api.channels.base import ChannelAdapter
+from api.channels.registry import configured_channels
 from api.console import admin_pages, analytics_pages, knowledge_pages
 from api.console import pages as console_pages
 from api.console.templating import install_console
@@ -91,12 +93,15 @@ def create_app(
     desk_settings: DeskSettings | None = None,
     retriever: LiveRetriever | None = None,
     rasa: RasaGateway | None = None,
+    channels: Sequence[ChannelAdapter] | None = None,
 ) -> FastAPI:
+    """`channels`: the channel adapters to serve (default: those configured in the environment)."""
     settings = settings or get_settings()
     desk_settings = desk_settings or get_desk_settings()
     services = DeskServices.for_settings(desk_settings)
     live = retriever or shared_retriever()
     publisher = KnowledgePublisher(services.knowledge, live)
+    adapters = list(configured_channels() if channels is None else channels)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -111,9 +116,10 @@ def create_app(
         gateway = rasa or HttpRasaGateway(client, settings.rasa_token.get_secret_value())
         metrics = Metrics()
         bus = EventBus()
-        live_channel = LiveChannel(bus)
-        # Until the channel adapters exist, web chat is the conversation API seen from a browser.
-        delivery = DeliveryWorker(services.outbox, {"api": live_channel, "web": live_channel}, bus)
+        # The conversation API's own channel; each configured adapter serves its platform's channel.
+        delivery = DeliveryWorker(
+            services.outbox, {"api": LiveChannel(bus), **{adapter.name: adapter for adapter in adapters}}, bus
+        )
         agent_desk = AgentDesk(services.casework, services.conversations, services.outbox, gateway, bus, delivery)
         app.state.runtime = Runtime(
             settings=settings,
@@ -129,10 +135,19 @@ def create_app(
             agent_desk=agent_desk,
         )
         background = asyncio.create_task(keep_delivering(delivery, agent_desk, settings.delivery_poll_seconds))
-        log.info("app_started", rasa=settings.rasa_url, environment=settings.environment)
+        for adapter in adapters:
+            await adapter.start(app.state.runtime)
+        log.info(
+            "app_started",
+            rasa=settings.rasa_url,
+            environment=settings.environment,
+            channels=[adapter.name for adapter in adapters],
+        )
         try:
             yield
         finally:
+            for adapter in adapters:
+                await adapter.stop()
             background.cancel()
             with suppress(asyncio.CancelledError):
                 await background
@@ -163,4 +178,6 @@ def create_app(
         analytics_pages,
     ):
         app.include_router(module.router)
+    for adapter in adapters:
+        app.include_router(adapter.router)
     return app

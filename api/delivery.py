@@ -53,6 +53,11 @@ class DeliveryWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    async def push(self, message_ids: list[int]) -> None:
+        """Deliver already stored messages through their channel (with the outbox's retries)."""
+        await run_in_threadpool(self._outbox.enqueue, message_ids)
+        self.wake()
+
     async def run(self, poll_seconds: float) -> None:
         while True:
             try:

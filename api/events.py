@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 QUEUE = "queue"
+# Every change of a conversation's status, for channels that mirror it (WeCom's service_state).
+STATUS = "status"
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -74,3 +76,8 @@ class EventBus:
     @property
     def subscribers(self) -> int:
         return len(self._subscriptions)
+
+
+def announce_status(bus: EventBus, conversation_id: str, channel: str, status: str) -> None:
+    bus.publish(STATUS, "status", conversation_id=conversation_id, channel=channel, status=status)
+    bus.publish(conversation_topic(conversation_id), "status", status=status)

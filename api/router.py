@@ -11,7 +11,7 @@ import structlog
 from starlette.concurrency import run_in_threadpool
 
 from actions.phrases import say
-from api.events import QUEUE, EventBus, staff_topic
+from api.events import QUEUE, EventBus, announce_status, staff_topic
 from api.metrics import Metrics
 from api.rasa_gateway import RasaGateway, RasaUnavailable
 from desk.conversations import HUMAN_OWNED, BotMessage, ConversationStore, ConversationView, StoredMessage, TurnRecord
@@ -61,6 +61,8 @@ class Inbound:
     customer_id: str | None = None
     message_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # How the channel reaches this customer again (kept on the conversation for later replies).
+    channel_data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class MessageRouter:
                 channel=inbound.channel,
                 customer_id=inbound.customer_id,
                 client_message_id=inbound.message_id,
+                channel_data=inbound.channel_data or None,
             )
         )
         language = parse_language(stored.conversation.language)
@@ -156,7 +159,9 @@ class MessageRouter:
         )
         self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
         self._metrics.turn_latency.observe(latency_ms / 1000)
-        if recorded.status == ConversationStatus.QUEUED:
+        if recorded.status != conversation.status:
+            announce_status(self._bus, conversation.id, conversation.channel, recorded.status)
+        if recorded.status == ConversationStatus.QUEUED and conversation.status != ConversationStatus.QUEUED:
             self._bus.publish(QUEUE, "escalated", conversation_id=conversation.id)
         return TurnResult(
             conversation.id, recorded.messages, recorded.status, turn.outcome, turn.faq_id, turn.confidence, priority

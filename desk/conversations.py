@@ -103,6 +103,7 @@ class ConversationView:
     created_at: datetime
     updated_at: datetime
     rasa_pending_intent: str | None = None
+    channel_data: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, row: Conversation) -> ConversationView:
@@ -116,6 +117,7 @@ class ConversationView:
             row.created_at,
             row.updated_at,
             row.rasa_pending_intent,
+            dict(row.channel_data or {}),
         )
 
 
@@ -154,6 +156,7 @@ class ConversationStore:
         channel: str,
         customer_id: str | None = None,
         client_message_id: str | None = None,
+        channel_data: dict[str, Any] | None = None,
     ) -> Inbound:
         """Store a customer message (creating the conversation on first contact) and commit it.
 
@@ -186,6 +189,8 @@ class ConversationStore:
                 )
                 session.add(conversation)
             conversation.language = language or conversation.language
+            if channel_data:
+                conversation.channel_data = {**(conversation.channel_data or {}), **channel_data}
             if conversation.status == ConversationStatus.RESOLVED:
                 conversation.status = ConversationStatus.BOT
             conversation.updated_at = now
@@ -213,6 +218,7 @@ class ConversationStore:
                     channel=channel,
                     customer_id=customer_id,
                     client_message_id=client_message_id,
+                    channel_data=channel_data,
                 )
             return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False)
 

@@ -92,6 +92,8 @@ class Conversation(Base):
     rasa_language: Mapped[str | None] = mapped_column(String(8))
     # An intent Rasa still has to be resumed with (an agent closed the escalation while Rasa was down).
     rasa_pending_intent: Mapped[str | None] = mapped_column(String(64))
+    # Where the channel delivers to: e.g. a WeChat openid, a Slack channel and thread, a WeCom kf id.
+    channel_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[ConversationStatus] = mapped_column(String(16), default=ConversationStatus.BOT, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -312,3 +314,14 @@ class KnowledgePublication(Base):
     versions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     checksum: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ChannelState(Base):
+    """Small durable state a channel adapter keeps across restarts (a sync cursor, a cached token)."""
+
+    __tablename__ = "channel_state"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

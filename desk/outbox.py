@@ -7,8 +7,9 @@ backoff and, after `max_attempts`, waits as `failed` until an agent asks for ano
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,12 +32,17 @@ class Backoff:
 
 @dataclass(frozen=True)
 class Outgoing:
+    """A message on its way out, with what the channel needs to address and render it."""
+
     message_id: int
     conversation_id: str
     channel: str
     customer_id: str | None
     text: str
     attempts: int
+    sender: str = "agent"
+    buttons: tuple[tuple[str, str], ...] = ()  # (title, payload)
+    channel_data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class Outbox:
         """Replies whose next attempt is due (or the one asked for), oldest first."""
         with self._sessions() as session:
             query = (
-                select(Message, Conversation.channel, Conversation.customer_id)
+                select(Message, Conversation.channel, Conversation.customer_id, Conversation.channel_data)
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 .where(Message.delivery.in_(list(RETRYABLE)), Message.next_attempt_at <= self._clock())
                 .order_by(Message.id)
@@ -69,9 +75,33 @@ class Outbox:
             if message_id is not None:
                 query = query.where(Message.id == message_id)
             return [
-                Outgoing(m.id, m.conversation_id, channel, customer, m.text, m.attempts)
-                for m, channel, customer in session.execute(query)
+                Outgoing(
+                    m.id,
+                    m.conversation_id,
+                    channel,
+                    customer,
+                    m.text,
+                    m.attempts,
+                    m.sender,
+                    tuple((str(b.get("title", "")), str(b.get("payload", ""))) for b in m.buttons or []),
+                    dict(data or {}),
+                )
+                for m, channel, customer, data in session.execute(query)
             ]
+
+    def enqueue(self, message_ids: list[int]) -> None:
+        """Send stored bot messages through the channel after all, e.g. when a channel could not
+        answer within its request (WeChat's 5-second budget, Slack's acknowledgement first)."""
+        if not message_ids:
+            return
+        with self._sessions() as session:
+            now = self._clock()
+            session.execute(
+                update(Message)
+                .where(Message.id.in_(message_ids), Message.delivery.is_(None))
+                .values(delivery=Delivery.PENDING, attempts=0, next_attempt_at=now)
+            )
+            session.commit()
 
     def take(self, message_id: int) -> bool:
         """Hold a due reply for one delivery attempt, so that two workers never send it twice."""
