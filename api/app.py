@@ -179,5 +179,5 @@ def create_app(
     ):
         app.include_router(module.router)
     for adapter in adapters:
-        app.include_router(adapter.router)
+        adapter.install(app)
     return app

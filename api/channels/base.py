@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from desk.outbox import Outgoing
 
@@ -15,13 +15,15 @@ if TYPE_CHECKING:
 class ChannelAdapter(Protocol):
     """A platform the customers write on.
 
-    `name` is the conversation channel it serves (`Conversation.channel`); `router` holds its
-    webhook routes (included only when the channel is configured, so an unconfigured channel's
-    paths answer 404). `start` runs when the app has its runtime (background tasks: a sync loop, a
-    token refresher); `deliver` sends one outgoing message and raises to have it retried."""
+    `name` is the conversation channel it serves (`Conversation.channel`). `install` adds its
+    routes (or an ASGI mount) to the app; only configured channels are installed, so an unconfigured
+    channel's paths answer 404. `start` runs when the app has its runtime (`app.state.runtime`;
+    background tasks: a sync loop, a token refresher); `deliver` sends one outgoing message and
+    raises to have it retried with backoff."""
 
     name: str
-    router: APIRouter
+
+    def install(self, app: FastAPI) -> None: ...
 
     async def start(self, runtime: Runtime) -> None: ...
 
