@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,9 @@ TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
 }
 
 DEFAULT_LANGUAGE = "en"
+
+# Longer than any turn can take (Rasa's timeout is 15 s): a message processing this long was abandoned.
+STALE_PROCESSING = timedelta(minutes=2)
 
 HUMAN_OWNED = frozenset({ConversationStatus.QUEUED, ConversationStatus.AGENT})
 
@@ -222,12 +225,16 @@ class ConversationStore:
                 )
             return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False)
 
-    def claim(self, message_id: int) -> bool:
-        """Take a received (or failed) customer message for processing; False when another request has it."""
+    def claim(self, message_id: int, stale_after: timedelta = STALE_PROCESSING) -> bool:
+        """Take a received (or failed) customer message for processing; False when another request has it.
+
+        A message still "processing" long after it arrived was left by a process that died mid-turn:
+        a retry may take it over."""
         with self._sessions() as session:
+            abandoned = and_(Message.state == "processing", Message.created_at < self._clock() - stale_after)
             result = session.execute(
                 update(Message)
-                .where(Message.id == message_id, Message.state.in_(("received", "failed")))
+                .where(Message.id == message_id, or_(Message.state.in_(("received", "failed")), abandoned))
                 .values(state="processing")
             )
             session.commit()
@@ -345,6 +352,62 @@ class ConversationStore:
                 .limit(recent)
             ).all()
             return {b["payload"] for r in rows for b in (r.buttons or []) if "payload" in b}
+
+    def last_buttons(self, conversation_id: str, recent: int = 6) -> list[dict[str, str]]:
+        """The buttons of the latest bot message that has any, among the bot messages since the
+        customer's (or an agent's) last message: what a channel without buttons showed as numbered options."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation_id)
+                .order_by(Message.id.desc())
+                .limit(recent)
+            ).all()
+            for row in rows:
+                if row.sender != Sender.BOT:
+                    return []
+                if row.buttons:
+                    return [dict(b) for b in row.buttons]
+            return []
+
+    def record_external_agent_reply(
+        self, conversation_id: str, text: str, author_label: str, *, external_id: str | None = None
+    ) -> StoredMessage | None:
+        """Store a reply a person wrote outside the console (a WeCom 接待人员 in the WeCom client): an
+        agent message the channel has already delivered, its text headed by who wrote it.
+
+        `external_id` (the platform's message id) makes reading the same message again harmless.
+        Returns None when nothing was stored: the conversation is unknown, or the message is already in."""
+        with self._sessions() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                return None
+            if external_id and session.scalar(
+                select(Message.id).where(
+                    Message.conversation_id == conversation_id, Message.client_message_id == external_id
+                )
+            ):
+                return None
+            now = self._clock()
+            message = Message(
+                conversation_id=conversation_id,
+                sender=Sender.AGENT,
+                text=f"[{author_label}] {text}",
+                language=conversation.language,
+                client_message_id=external_id,
+                state="sent",
+                delivery=Delivery.DELIVERED,
+                delivered_at=now,
+                created_at=now,
+            )
+            session.add(message)
+            conversation.updated_at = now
+            try:
+                session.commit()
+            except IntegrityError:  # the same message raced in from another read
+                session.rollback()
+                return None
+            return StoredMessage.of(message)
 
 
 def bot_messages(

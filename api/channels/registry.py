@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from api.channels.base import ChannelAdapter
+from api.channels.slack import SlackAdapter
+from api.channels.slack_settings import SlackSettings
+from api.channels.webchat import WebChatAdapter
+from api.channels.webchat_settings import WebChatSettings
+from api.channels.wechat import WeChatAdapter
+from api.channels.wechat_settings import WeChatSettings
+from api.channels.wecom import WeComAdapter
+from api.channels.wecom_settings import WeComSettings
 
 
 def configured_channels() -> list[ChannelAdapter]:
     adapters: list[ChannelAdapter] = []
     # Each channel module adds its adapter here when its settings are present, e.g.
     # `if (wechat := WeChatSettings()).enabled: adapters.append(WeChatAdapter(wechat))`.
+    if (slack := SlackSettings()).enabled:
+        adapters.append(SlackAdapter(slack))
+    if (wechat := WeChatSettings()).enabled:
+        adapters.append(WeChatAdapter(wechat))
+    if (wecom := WeComSettings()).enabled:
+        adapters.append(WeComAdapter(wecom))
+    if (webchat := WebChatSettings()).enabled:  # on by default: it needs no secrets
+        adapters.append(WebChatAdapter(webchat))
     return adapters

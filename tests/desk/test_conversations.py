@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,3 +95,15 @@ def test_a_message_is_claimed_for_processing_once(store: ConversationStore) -> N
     assert store.claim(stored.message.id) is False  # a concurrent retry must not process it again
     store.mark(stored.message.id, "failed")
     assert store.claim(stored.message.id) is True  # a failed message may be retried
+
+
+def test_a_message_abandoned_mid_turn_can_be_taken_over(sessions: sessionmaker[Session]) -> None:
+    clock = [utcnow()]
+    store = ConversationStore(sessions, lambda: clock[0])
+    stored = store.record_inbound(
+        "c-9", text="hello", payload=None, language="en", channel="api", client_message_id="m"
+    )
+    assert store.claim(stored.message.id) is True
+    assert store.claim(stored.message.id) is False  # the first process is still answering
+    clock[0] += timedelta(minutes=3)  # ... or it died mid-turn
+    assert store.claim(stored.message.id) is True

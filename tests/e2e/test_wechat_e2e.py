@@ -1,0 +1,68 @@
+"""A WeChat Official Account message through the real system (Rasa, actions, retriever): a signed
+callback, as WeChat's servers send it, gets the FAQ answer as a passive reply within the budget.
+WeChat's API is the loopback fake: nothing here may reach api.weixin.qq.com."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import httpx
+import pytest
+
+from api.channels.wechat_protocol import signature_of
+from tests.api.fake_wechat import FakeWeChat
+from tests.system import System, missing_prerequisites, rasa_model
+
+pytestmark = pytest.mark.e2e
+
+APP_ID = "wx5f6e7d8c9b0a1234"
+APP_SECRET = "0123456789abcdef0123456789abcdef"
+TOKEN = "LumioWeChatToken2026"
+OPENID = "oLumio_e2e_customer_000001"
+BUDGET = 4.5
+
+
+@pytest.fixture(scope="module")
+def wechat_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    reason = missing_prerequisites()
+    if reason:
+        pytest.skip(reason)
+    fake = FakeWeChat(APP_ID, APP_SECRET).start()
+    workdir: Path = tmp_path_factory.mktemp("wechat-system")
+    env = {
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": APP_SECRET,
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_API_BASE_URL": fake.base_url,
+        "WECHAT_REPLY_BUDGET_SECONDS": str(BUDGET),
+    }
+    running = System(workdir=workdir, model=rasa_model(), extra_env=env)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        fake.stop()
+
+
+def test_a_faq_question_gets_its_answer_as_a_passive_reply(wechat_system: System) -> None:
+    stamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    query = {"signature": signature_of(TOKEN, stamp, nonce), "timestamp": stamp, "nonce": nonce, "openid": OPENID}
+    xml = (
+        f"<xml><ToUserName><![CDATA[gh_1a2b3c4d5e6f]]></ToUserName><FromUserName><![CDATA[{OPENID}]]></FromUserName>"
+        f"<CreateTime>{stamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        "<Content><![CDATA[扫地机器人的电池坏了，保修多久？]]></Content><MsgId>24681357902468135</MsgId></xml>"
+    )
+    response = httpx.post(f"{wechat_system.app_url}/channels/wechat", params=query, content=xml.encode(), timeout=10)
+    # Not "success": the answer came within the passive-reply budget, in the response itself.
+    assert response.status_code == 200 and response.text != "success", response.text
+    reply = {child.tag: child.text or "" for child in ElementTree.fromstring(response.text)}
+    assert reply["MsgType"] == "text" and reply["ToUserName"] == OPENID
+    assert "1 年" in reply["Content"]
+    assert "1. 👍 有帮助\n2. 👎 没帮助" in reply["Content"]
+    conversation = httpx.get(f"{wechat_system.app_url}/api/v1/conversations/wechat:{OPENID}", timeout=10).json()
+    assert conversation["transcript"][1]["faq_id"] == "p08-warranty-battery"
