@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import RouterDep, ServicesDep
@@ -28,6 +28,24 @@ ConversationId = Annotated[
     str, Path(pattern=CONVERSATION_ID, description="Chosen by the client; letters, digits, _.:-")
 ]
 
+API_CHANNEL = "api"
+# Conversations of the other channels are theirs alone: knowing a WeChat OpenID or a Slack thread
+# must not let anyone read that transcript or write into it through this API.
+CHANNEL_PREFIXES = ("web:", "wechat:", "wecom:", "slack:")
+
+
+async def api_conversation(conversation_id: ConversationId, services: ServicesDep) -> str:
+    """The id, if it names a conversation of this API (or a new one it may create)."""
+    if conversation_id.startswith(CHANNEL_PREFIXES):
+        raise HTTPException(404, "no such conversation")
+    existing = await run_in_threadpool(services.conversations.get, conversation_id)
+    if existing is not None and existing.channel != API_CHANNEL:
+        raise HTTPException(404, "no such conversation")
+    return conversation_id
+
+
+ApiConversationId = Annotated[str, Depends(api_conversation)]
+
 ERRORS = {
     400: {"model": ErrorOut, "description": "The body is not valid JSON."},
     422: {
@@ -40,7 +58,7 @@ ERRORS = {
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageReply, responses=ERRORS)  # type: ignore[arg-type]
-async def post_message(conversation_id: ConversationId, body: MessageIn, messages: RouterDep) -> MessageReply:
+async def post_message(conversation_id: ApiConversationId, body: MessageIn, messages: RouterDep) -> MessageReply:
     """Send a customer message; returns the assistant's replies and the record of the turn."""
     result = await messages.handle(
         Inbound(
@@ -57,7 +75,7 @@ async def post_message(conversation_id: ConversationId, body: MessageIn, message
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut, responses={404: {"model": ErrorOut}})
-async def get_conversation(conversation_id: ConversationId, services: ServicesDep) -> ConversationOut:
+async def get_conversation(conversation_id: ApiConversationId, services: ServicesDep) -> ConversationOut:
     """The conversation's status, its latest escalation and the whole transcript."""
     conversation = await run_in_threadpool(services.conversations.get, conversation_id)
     if conversation is None:

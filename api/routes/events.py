@@ -9,11 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
 from api.deps import RuntimeDep
 from api.events import QUEUE, EventBus, conversation_topic
-from api.routes.conversations import ConversationId
+from api.routes.conversations import ApiConversationId
 
 router = APIRouter(tags=["events"])
 TOPIC = re.compile(r"^(queue|(conversation|staff):[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127})$")
@@ -46,11 +47,11 @@ async def staff_events(
 
 @router.get("/api/v1/conversations/{conversation_id}/events")
 async def conversation_events(
-    request: Request, conversation_id: ConversationId, runtime: RuntimeDep
+    request: Request, conversation_id: ApiConversationId, runtime: RuntimeDep
 ) -> EventSourceResponse:
-    """Live notices for the customer's own view of a conversation: a new message (e.g. an agent's
-    reply) or a status change. Fetch the conversation to read it."""
-    conversation = runtime.services.conversations.get(conversation_id)
+    """Live notices for the customer's own view of a conversation of the conversation API: a new
+    message (e.g. an agent's reply) or a status change. Fetch the conversation to read it."""
+    conversation = await run_in_threadpool(runtime.services.conversations.get, conversation_id)
     if conversation is None:
         raise HTTPException(404, "no such conversation")
     return EventSourceResponse(stream(request, runtime.bus, [conversation_topic(conversation_id)]), ping=15)

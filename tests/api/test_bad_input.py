@@ -161,3 +161,18 @@ def test_malformed_action_call_with_the_token_is_400(client: TestClient) -> None
 
     response = client.post(f"/webhook?token={DEVELOPMENT_ACTION_TOKEN}", json={"next_action": "action_handoff"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("conversation", ["wechat:oUser123", "slack:T1:C1:1700000000.0001", "web:abc", "wecom:kf:u"])
+def test_the_conversation_api_does_not_serve_other_channels_conversations(
+    client: TestClient, conversation: str
+) -> None:
+    assert client.post(f"/api/v1/conversations/{conversation}/messages", json={"text": "hi"}).status_code == 404
+    assert client.get(f"/api/v1/conversations/{conversation}").status_code == 404
+
+
+def test_an_existing_conversation_of_another_channel_is_not_found(client: TestClient) -> None:
+    services = client.app.state.runtime.services  # type: ignore[attr-defined]
+    services.conversations.record_inbound("ext-1", text="hi", payload=None, language="en", channel="wechat")
+    assert client.get("/api/v1/conversations/ext-1").status_code == 404
+    assert client.post("/api/v1/conversations/ext-1/messages", json={"text": "hi"}).status_code == 404

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +164,9 @@ def sent_texts(fake: FakeWeCom) -> list[str]:
 
 
 def transcript(client: TestClient) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = client.get(f"/api/v1/conversations/{CONVERSATION}").json()["transcript"]
-    return messages
+    """The conversation as staff see it (the public conversation API serves only its own channel)."""
+    services = client.app.state.runtime.services  # type: ignore[attr-defined]
+    return [asdict(m) for m in services.conversations.transcript(CONVERSATION)]
 
 
 # -- the callback ------------------------------------------------------------------------------------
@@ -204,7 +206,7 @@ def test_a_wrong_signature_or_an_old_timestamp_is_refused_and_nothing_is_read(
         assert client.post("/channels/wecom", params=other_query, content=other_body).status_code == 403
         time.sleep(0.5)
         assert fake.paths("kf/sync_msg") == [] and rasa.received == []
-        assert client.get(f"/api/v1/conversations/{CONVERSATION}").status_code == 404
+        assert client.app.state.runtime.services.conversations.get(CONVERSATION) is None  # type: ignore[attr-defined]
 
 
 BILLION_LAUGHS = (

@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from api.channels.wechat_protocol import signature_of
+from desk.services import DeskServices
+from desk.settings import DeskSettings
 from tests.api.fake_wechat import FakeWeChat
 from tests.system import System, missing_prerequisites, rasa_model
 
@@ -64,5 +66,8 @@ def test_a_faq_question_gets_its_answer_as_a_passive_reply(wechat_system: System
     assert reply["MsgType"] == "text" and reply["ToUserName"] == OPENID
     assert "1 年" in reply["Content"]
     assert "1. 👍 有帮助\n2. 👎 没帮助" in reply["Content"]
-    conversation = httpx.get(f"{wechat_system.app_url}/api/v1/conversations/wechat:{OPENID}", timeout=10).json()
-    assert conversation["transcript"][1]["faq_id"] == "p08-warranty-battery"
+    services = DeskServices.for_settings(DeskSettings(database_url=wechat_system.database_url))
+    assert services.conversations.transcript(f"wechat:{OPENID}")[1].faq_id == "p08-warranty-battery"
+    # The public conversation API does not serve another channel's conversations.
+    hidden = httpx.get(f"{wechat_system.app_url}/api/v1/conversations/wechat:{OPENID}", timeout=10)
+    assert hidden.status_code == 404

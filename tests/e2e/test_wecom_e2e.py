@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from desk.services import DeskServices
+from desk.settings import DeskSettings
 from tests.api.wecom_fake import (
     AES_KEY,
     CORP,
@@ -78,8 +80,8 @@ def test_a_faq_question_is_answered_with_a_vote_menu_and_the_click_counts(
     wecom.customer_writes(KF, USER, items[0]["content"], menu_id=items[0]["id"])
     notify(wecom_system)
     wait_until(lambda: len(wecom.sent) == 2, timeout=60)
-    conversation = httpx.get(f"{wecom_system.app_url}/api/v1/conversations/wecom:{KF}:{USER}", timeout=10).json()
-    transcript = conversation["transcript"]
-    assert transcript[1]["faq_id"] == "p08-warranty-battery"
-    assert [m["sender"] for m in transcript] == ["customer", "bot", "customer", "bot"]
-    assert transcript[3]["outcome"] == "feedback"
+    services = DeskServices.for_settings(DeskSettings(database_url=wecom_system.database_url))
+    transcript = services.conversations.transcript(f"wecom:{KF}:{USER}")
+    assert transcript[1].faq_id == "p08-warranty-battery"
+    assert [m.sender for m in transcript] == ["customer", "bot", "customer", "bot"]
+    assert transcript[3].outcome == "feedback"
