@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 from starlette.concurrency import run_in_threadpool
 
+from api.channels.request_body import BodyTooLarge, read_body
 from api.channels.slack_blocks import announcement_blocks, answered_blocks, fallback_text, message_blocks
 from api.channels.slack_events import CHANNEL, Click, click_of_interaction, inbound_of_event
 from api.channels.slack_settings import SlackSettings
@@ -311,18 +312,10 @@ class SlackAdapter:
 
 async def _read_body(request: Request, limit: int) -> bytes | Response:
     """The raw body (the signature covers its exact bytes), or a 413 past `limit` bytes."""
-    too_large = error_response(413, "too_large", f"The request body is larger than {limit} bytes.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge as error:
+        return error_response(413, "too_large", str(error))
 
 
 def _unsigned(request: Request) -> Response:

@@ -29,6 +29,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from wechatpy.crypto import WeChatCrypto
 
+from api.channels.request_body import BodyTooLarge, read_body
 from api.channels.wechat_api import WeChatApi
 from api.channels.wechat_protocol import (
     Refused,
@@ -176,18 +177,10 @@ class WeChatAdapter:
         return Response(xml, media_type="application/xml")
 
     async def _read_body(self, request: Request) -> bytes:
-        limit = self._settings.max_body_bytes
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise Refused(413, "body too large")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Refused(413, "body too large")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        try:
+            return await read_body(request, self._settings.max_body_bytes)
+        except BodyTooLarge:
+            raise Refused(413, "body too large") from None
 
     # -- one message, once -----------------------------------------------------------------------
 

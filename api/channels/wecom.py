@@ -34,6 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.channels.request_body import BodyTooLarge, read_body
 from api.channels.wecom_api import ServiceState, WeComApi, WeComError
 from api.channels.wecom_callback import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier
 from api.channels.wecom_messages import (
@@ -468,14 +469,7 @@ class WeComAdapter:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise CallbackRejected(413, "body too large")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise CallbackRejected(413, "body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge:
+        raise CallbackRejected(413, "body too large") from None
