@@ -119,6 +119,8 @@ class MessageRouter:
             text=mask_personal_data(inbound.text),
             duplicate=stored.duplicate,
         )
+        if stored.reopened:
+            announce_status(self._bus, inbound.conversation_id, stored.conversation.channel, stored.conversation.status)
         if stored.duplicate and stored.message.state in ("answered", "held"):
             return await self._replay(stored.message.id, inbound.conversation_id)
 

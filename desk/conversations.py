@@ -137,6 +137,8 @@ class Inbound:
     message: StoredMessage
     conversation: ConversationView
     duplicate: bool
+    # The customer wrote again after an agent resolved: the conversation went back to the bot.
+    reopened: bool = False
 
 
 class ConversationStore:
@@ -194,7 +196,8 @@ class ConversationStore:
             conversation.language = language or conversation.language
             if channel_data:
                 conversation.channel_data = {**(conversation.channel_data or {}), **channel_data}
-            if conversation.status == ConversationStatus.RESOLVED:
+            reopened = conversation.status == ConversationStatus.RESOLVED
+            if reopened:
                 conversation.status = ConversationStatus.BOT
             conversation.updated_at = now
             message = Message(
@@ -223,7 +226,7 @@ class ConversationStore:
                     client_message_id=client_message_id,
                     channel_data=channel_data,
                 )
-            return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False)
+            return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False, reopened)
 
     def claim(self, message_id: int, stale_after: timedelta = STALE_PROCESSING) -> bool:
         """Take a received (or failed) customer message for processing; False when another request has it.

@@ -70,7 +70,8 @@ def test_state_machine_allows_the_documented_path(store: ConversationStore, sess
     for state in (ConversationStatus.QUEUED, ConversationStatus.AGENT, ConversationStatus.RESOLVED):
         transition(sessions, state)
     stored = inbound(store, "还有个问题")  # the customer writes again: back to the bot
-    assert stored.conversation.status == ConversationStatus.BOT
+    assert stored.conversation.status == ConversationStatus.BOT and stored.reopened
+    assert not inbound(store, "再问一个").reopened
 
 
 def test_state_machine_refuses_skipping_the_queue(store: ConversationStore, sessions: sessionmaker[Session]) -> None:
