@@ -35,6 +35,7 @@ for _ in $(seq 1 180); do
   if ! kill -0 $app_pid 2>/dev/null; then echo "The app stopped; see var/log/app.log" >&2; tail -20 var/log/app.log >&2; exit 1; fi
   if curl -fsS "http://${APP_HOST}:${APP_PORT}/healthz" >/dev/null 2>&1; then
     echo "healthy after $(( $(date +%s) - started ))s"
+    echo "  web chat demo     http://${APP_HOST}:${APP_PORT}/   (widget: <script src=\"http://${APP_HOST}:${APP_PORT}/chat/widget.js\" defer></script>)"
     echo "  conversation API  http://${APP_HOST}:${APP_PORT}/api/v1/conversations/{id}/messages"
     echo "  API docs          http://${APP_HOST}:${APP_PORT}/docs"
     echo "  support console   http://${APP_HOST}:${APP_PORT}/console"
