@@ -1,4 +1,4 @@
-"""`python -m knowledge build | search | eval | calibrate`."""
+"""`python -m knowledge build | search | eval | calibrate | eval-intents | eval-faq`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge.calibration import load_calibration, save_calibration
-from knowledge.embedder import SentenceTransformerEmbedder
+from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.entries import KnowledgeBaseError, load_entries
 from knowledge.index import IndexUnavailable, build_retriever, load_retriever, save_index
 from knowledge.language import LANGUAGES, parse_language
 from knowledge.retriever import HybridRetriever
 from knowledge.settings import get_settings
+
+if TYPE_CHECKING:
+    from knowledge.intent_eval import IntentRun
 
 
 def _progress(message: str) -> None:
@@ -119,6 +123,81 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _harness_run(args: argparse.Namespace) -> IntentRun:
+    """The production embedder, abstention thresholds and dense languages (an injected embedder in tests)."""
+    from knowledge.intent_eval import IntentRun
+
+    settings = get_settings()
+    embedder: Embedder = args.embedder or SentenceTransformerEmbedder(settings.embedding_model or None)
+    return IntentRun(
+        embedder=embedder,
+        calibration=load_calibration(settings.calibration_file),
+        dense_languages=tuple(settings.dense_languages),
+        folds=args.folds if "folds" in args else 5,
+        seed=args.seed if "seed" in args else 13,
+        progress=_progress,
+        show_progress=sys.stderr.isatty(),
+    )
+
+
+def _fraction(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else "   –  "
+
+
+def cmd_eval_intents(args: argparse.Namespace) -> int:
+    from knowledge.datasets import read_dataset
+    from knowledge.intent_eval import evaluate_intents
+    from knowledge.intent_metrics import METRIC_KEYS
+
+    train = read_dataset(args.train, "train")
+    test = read_dataset(args.test, "test")
+    val = read_dataset(args.val, "val") if args.val else None
+    for data in (train, val, test):
+        if data is not None:
+            _progress(
+                f"{data.role}: {data.path} ({data.format}): {len(data.utterances)} utterances, "
+                f"{len(data.labels)} labels, {data.n_oos} out-of-scope"
+            )
+    result = evaluate_intents(train.utterances, test.utterances, _harness_run(args), val.utterances if val else None)
+    sweep = result["sweep"]
+    chosen = result["chosen"]
+    assert isinstance(sweep, list) and isinstance(chosen, dict)
+    selection = result["selection"]
+    assert isinstance(selection, dict)
+    for title, rows in (
+        (f"selection data: {result['chosen_by']}", selection["sweep"]),
+        (f"test: {args.test} ({result['n_test']} utterances, {result['n_oos']} out-of-scope)", sweep),
+    ):
+        print(title)
+        print("  ".join(f"{key:>16}" for key in METRIC_KEYS))
+        for row in rows:
+            print("  ".join(f"{_fraction(row[key]):>16}" for key in METRIC_KEYS))
+    print(f"chosen threshold {chosen['threshold']} by {result['chosen_by']}:")
+    print("  ".join(f"{_fraction(chosen[key]):>16}" for key in METRIC_KEYS))
+    print(f"the retriever's own abstention decisions: {result['decisions']} ({result['seconds']}s)")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return 0
+
+
+def cmd_eval_faq(args: argparse.Namespace) -> int:
+    from knowledge.faq_eval import evaluate_faq, read_stackfaq
+
+    threads = read_stackfaq(args.data)
+    fields = [f.strip() for f in args.fields.split(",") if f.strip()]
+    result = evaluate_faq(threads, _harness_run(args), fields)
+    print(
+        f"{args.data}: {result['n_threads']} threads indexed by {'+'.join(fields)}, {result['n_queries']} rephrasings "
+        f"({result['leaked_queries']} identical to an indexed phrasing)"
+    )
+    for key in ("map", "mrr", "p_at_1", "p_at_5"):
+        print(f"  {key:<8} {result[key]:.4f}")
+    print(f"  ({result['seconds']}s with {result['embedder']})")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     settings = get_settings()
     top = argparse.ArgumentParser(prog="python -m knowledge", description="The FAQ knowledge base and retriever.")
@@ -148,11 +227,32 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--show-errors", action="store_true")
             command.add_argument("--no-cv", action="store_true", help="skip the cross-validated estimate")
         command.set_defaults(run=run)
+
+    intents = sub.add_parser(
+        "eval-intents",
+        help="intent detection and out-of-scope on a labelled-utterance data set (HINT3, BANKING77, CLINC150, FAQ YAML)",
+    )
+    intents.add_argument("--train", type=Path, required=True, help="the utterances indexed (one entry per label)")
+    intents.add_argument("--test", type=Path, required=True, help="the utterances classified and reported on")
+    intents.add_argument("--val", type=Path, help="choose the threshold here (default: cross-validation on --train)")
+    intents.add_argument("--json", type=Path, help="also write the results as JSON")
+    intents.add_argument("--folds", type=int, default=5)
+    intents.add_argument("--seed", type=int, default=13)
+    intents.set_defaults(run=cmd_eval_intents)
+
+    faq = sub.add_parser("eval-faq", help="FAQ retrieval (MAP, MRR, P@1, P@5) on a StackFAQ JSON file")
+    faq.add_argument("--data", type=Path, required=True)
+    faq.add_argument("--fields", default="question,answer", help="thread fields indexed: question, answer or both")
+    faq.add_argument("--json", type=Path, help="also write the results as JSON")
+    faq.set_defaults(run=cmd_eval_faq)
+    top.set_defaults(embedder=None)
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, embedder: Embedder | None = None) -> int:
+    """`embedder` replaces the configured one (tests inject a fake)."""
     args = parser().parse_args(argv)
+    args.embedder = embedder
     try:
         return int(args.run(args))
     except (KnowledgeBaseError, IndexUnavailable, ValueError) as error:
