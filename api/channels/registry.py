@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from api.channels.base import ChannelAdapter
-from api.channels.slack import SlackAdapter
-from api.channels.slack_settings import SlackSettings
-from api.channels.webchat import WebChatAdapter
-from api.channels.webchat_settings import WebChatSettings
-from api.channels.wechat import WeChatAdapter
-from api.channels.wechat_settings import WeChatSettings
-from api.channels.wecom import WeComAdapter
-from api.channels.wecom_settings import WeComSettings
+from api.channels.slack.adapter import SlackAdapter
+from api.channels.slack.settings import SlackSettings
+from api.channels.webchat.adapter import WebChatAdapter
+from api.channels.webchat.settings import WebChatSettings
+from api.channels.wechat.adapter import WeChatAdapter
+from api.channels.wechat.settings import WeChatSettings
+from api.channels.wecom.adapter import WeComAdapter
+from api.channels.wecom.settings import WeComSettings
 
 
 def configured_channels() -> list[ChannelAdapter]:

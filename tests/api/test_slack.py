@@ -23,10 +23,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.app import create_app
 from api.channels.registry import configured_channels
-from api.channels.slack import SlackAdapter
-from api.channels.slack_blocks import message_blocks, plain_text, sections
-from api.channels.slack_settings import SlackSettings
-from api.channels.slack_signing import SlackRequestVerifier
+from api.channels.slack.adapter import SlackAdapter
+from api.channels.slack.blocks import message_blocks, plain_text, sections
+from api.channels.slack.settings import SlackSettings
+from api.channels.slack.signing import SlackRequestVerifier
 from api.rasa_gateway import RasaUnavailable
 from api.settings import AppSettings
 from desk.handoff import HandoffReason

@@ -16,8 +16,8 @@ import socketio
 import uvicorn
 from fastapi import FastAPI
 
-from api.channels.webchat_session import CONVERSATION_ID
-from api.channels.webchat_socketio import UNAVAILABLE
+from api.channels.webchat.rasa_socketio import UNAVAILABLE
+from api.channels.webchat.session import CONVERSATION_ID
 from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.services import DeskServices

@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from api.channels.webchat_origins import OriginPolicy
-from api.channels.webchat_session import CONVERSATION_ID
-from api.channels.webchat_settings import WebChatSettings
-from api.channels.webchat_socket import FrameRate
+from api.channels.webchat.origins import OriginPolicy
+from api.channels.webchat.session import CONVERSATION_ID
+from api.channels.webchat.settings import WebChatSettings
+from api.channels.webchat.socket import FrameRate
 from desk.models import Role
 from tests.api.staff import services_of, token_for
 from tests.api.test_escalations_api import escalate

@@ -23,11 +23,11 @@ from pydantic import SecretStr, ValidationError
 from wechatpy.crypto import WeChatCrypto
 
 from api.app import create_app
-from api.channels.wechat import WeChatAdapter
-from api.channels.wechat_api import WeChatApi, WeChatApiError
-from api.channels.wechat_protocol import signature_of
-from api.channels.wechat_render import WELCOME, chosen_option, with_options
-from api.channels.wechat_settings import WeChatSettings
+from api.channels.wechat.adapter import WeChatAdapter
+from api.channels.wechat.api import WeChatApi, WeChatApiError
+from api.channels.wechat.protocol import signature_of
+from api.channels.wechat.render import WELCOME, chosen_option, with_options
+from api.channels.wechat.settings import WeChatSettings
 from api.rasa_gateway import RasaUnavailable
 from api.settings import AppSettings
 from desk.channel_state import ChannelStateStore

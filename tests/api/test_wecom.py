@@ -21,11 +21,11 @@ from wechatpy.work.crypto import PrpCrypto, WeChatCrypto
 
 from api.app import create_app
 from api.channels.registry import configured_channels
-from api.channels.wecom import WeComAdapter
-from api.channels.wecom_api import ServiceState
-from api.channels.wecom_messages import NOT_TEXT, Address, chosen_payload, render, target_state
-from api.channels.wecom_settings import WeComSettings
-from api.channels.wecom_state import WeComState
+from api.channels.wecom.adapter import WeComAdapter
+from api.channels.wecom.api import ServiceState
+from api.channels.wecom.messages import NOT_TEXT, Address, chosen_payload, render, target_state
+from api.channels.wecom.settings import WeComSettings
+from api.channels.wecom.state import WeComState
 from api.rasa_gateway import RasaUnavailable
 from api.settings import AppSettings
 from desk.channel_state import ChannelStateStore

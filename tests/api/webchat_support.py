@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.channels.webchat import WebChatAdapter
-from api.channels.webchat_settings import WebChatSettings
+from api.channels.webchat.adapter import WebChatAdapter
+from api.channels.webchat.settings import WebChatSettings
 from api.rasa_gateway import RasaGateway, RasaUnavailable
 from api.settings import AppSettings
 from desk.settings import DeskSettings

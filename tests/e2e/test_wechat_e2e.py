@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from api.channels.wechat_protocol import signature_of
+from api.channels.wechat.protocol import signature_of
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from tests.api.fake_wechat import FakeWeChat

@@ -14,18 +14,18 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.responses import FileResponse
 
-from api.channels.webchat_origins import OriginPolicy
-from api.channels.webchat_session import CHANNEL
-from api.channels.webchat_settings import WebChatSettings
-from api.channels.webchat_socket import INTERNAL_ERROR, POLICY_VIOLATION, WebChatConnection
-from api.channels.webchat_socketio import RasaSocketIO
+from api.channels.webchat.origins import OriginPolicy
+from api.channels.webchat.rasa_socketio import RasaSocketIO
+from api.channels.webchat.session import CHANNEL
+from api.channels.webchat.settings import WebChatSettings
+from api.channels.webchat.socket import INTERNAL_ERROR, POLICY_VIOLATION, WebChatConnection
 from api.events import conversation_topic
 from desk.outbox import Outgoing
 
 if TYPE_CHECKING:
     from api.deps import Runtime
 
-STATIC = Path(__file__).parent / "webchat_static"
+STATIC = Path(__file__).parent / "static"
 
 # The widget is loaded by other sites' pages: let them (and pages isolated with COEP) embed it.
 WIDGET_HEADERS = {

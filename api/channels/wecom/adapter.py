@@ -35,9 +35,9 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.channels.request_body import BodyTooLarge, read_body
-from api.channels.wecom_api import ServiceState, WeComApi, WeComError
-from api.channels.wecom_callback import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier
-from api.channels.wecom_messages import (
+from api.channels.wecom.api import ServiceState, WeComApi, WeComError
+from api.channels.wecom.callback import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier
+from api.channels.wecom.messages import (
     CHANNEL,
     DEFAULT_LANGUAGE,
     DIGIT,
@@ -53,8 +53,8 @@ from api.channels.wecom_messages import (
     render,
     target_state,
 )
-from api.channels.wecom_settings import WeComSettings
-from api.channels.wecom_state import WeComState
+from api.channels.wecom.settings import WeComSettings
+from api.channels.wecom.state import WeComState
 from api.delivery import DeliveryFailed
 from api.events import STATUS, staff_topic
 from api.router import Inbound, MessageInProgress, ServiceUnavailable, UnknownPayload

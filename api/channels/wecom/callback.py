@@ -16,7 +16,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.work.crypto import WeChatCrypto
 from wechatpy.work.exceptions import InvalidCorpIdException
 
-from api.channels.wecom_settings import WeComSettings
+from api.channels.wecom.settings import WeComSettings
 
 # A callback body is a few hundred bytes; anything much larger is not from WeCom.
 MAX_BODY_BYTES = 16 * 1024

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.channels.slack_blocks import conversation_of_block, plain_text
+from api.channels.slack.blocks import conversation_of_block, plain_text
 from api.router import Inbound
 from api.schemas import CONVERSATION_ID, MAX_TEXT_LENGTH
 

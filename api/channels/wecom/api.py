@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 from starlette.concurrency import run_in_threadpool
 
-from api.channels.wecom_settings import WeComSettings
-from api.channels.wecom_state import CachedToken, WeComState
+from api.channels.wecom.settings import WeComSettings
+from api.channels.wecom.state import CachedToken, WeComState
 from desk.models import utcnow
 
 JSON = dict[str, Any]

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from api.channels.wecom_api import ServiceState
+from api.channels.wecom.api import ServiceState
 from desk.models import ConversationStatus
 from knowledge.language import Language
 

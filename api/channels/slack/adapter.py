@@ -30,10 +30,10 @@ from slack_sdk.web import WebClient
 from starlette.concurrency import run_in_threadpool
 
 from api.channels.request_body import BodyTooLarge, read_body
-from api.channels.slack_blocks import announcement_blocks, answered_blocks, fallback_text, message_blocks
-from api.channels.slack_events import CHANNEL, Click, click_of_interaction, inbound_of_event
-from api.channels.slack_settings import SlackSettings
-from api.channels.slack_signing import SlackRequestVerifier
+from api.channels.slack.blocks import announcement_blocks, answered_blocks, fallback_text, message_blocks
+from api.channels.slack.events import CHANNEL, Click, click_of_interaction, inbound_of_event
+from api.channels.slack.settings import SlackSettings
+from api.channels.slack.signing import SlackRequestVerifier
 from api.delivery import DeliveryFailed
 from api.errors import error_response
 from api.events import QUEUE, Subscription

@@ -30,8 +30,8 @@ from starlette.concurrency import run_in_threadpool
 from wechatpy.crypto import WeChatCrypto
 
 from api.channels.request_body import BodyTooLarge, read_body
-from api.channels.wechat_api import WeChatApi
-from api.channels.wechat_protocol import (
+from api.channels.wechat.api import WeChatApi
+from api.channels.wechat.protocol import (
     Refused,
     WeChatMessage,
     open_envelope,
@@ -39,8 +39,8 @@ from api.channels.wechat_protocol import (
     text_reply,
     verify_callback,
 )
-from api.channels.wechat_render import WELCOME, chosen_option, phrase, with_options
-from api.channels.wechat_settings import WeChatSettings
+from api.channels.wechat.render import WELCOME, chosen_option, phrase, with_options
+from api.channels.wechat.settings import WeChatSettings
 from api.router import Inbound, MessageInProgress, ServiceUnavailable, UnknownPayload
 from desk.channel_state import ChannelStateStore
 from desk.conversations import HUMAN_OWNED, BotMessage, StoredMessage, TurnRecord

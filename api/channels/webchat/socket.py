@@ -22,10 +22,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket
 
-from api.channels import webchat_protocol as frames
-from api.channels.webchat_protocol import Hello, Ping, Press, Say
-from api.channels.webchat_session import Mailbox, customer_message, open_session, problems
-from api.channels.webchat_settings import WebChatSettings
+from api.channels.webchat import protocol as frames
+from api.channels.webchat.protocol import Hello, Ping, Press, Say
+from api.channels.webchat.session import Mailbox, customer_message, open_session, problems
+from api.channels.webchat.settings import WebChatSettings
 from api.events import Subscription, conversation_topic
 from api.router import Inbound, MessageInProgress, ServiceUnavailable, TurnResult, UnknownPayload
 from desk.conversations import StoredMessage

@@ -28,8 +28,8 @@ import structlog
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.channels.webchat_origins import OriginPolicy
-from api.channels.webchat_session import Mailbox, customer_message, open_session, problems
+from api.channels.webchat.origins import OriginPolicy
+from api.channels.webchat.session import Mailbox, customer_message, open_session, problems
 from api.events import conversation_topic
 from api.router import MessageInProgress, ServiceUnavailable, UnknownPayload
 from desk.conversations import StoredMessage

@@ -1,0 +1,1 @@
+"""Slack: signed Events API and interactivity, replies in threads, Block Kit buttons."""
