@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 FAQ := $(wildcard knowledge/faq/*.yml)
 KNOWLEDGE_SRC := $(wildcard knowledge/*.py)
 
-.PHONY: run test install model index lint typecheck clean
+.PHONY: run test install model index lint typecheck clean bench-nlu
 
 run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
@@ -42,6 +42,13 @@ index: var/index/manifest.json
 
 var/index/manifest.json: $(VENV)/.installed $(FAQ) $(KNOWLEDGE_SRC)
 	$(VENV)/bin/python -m knowledge build
+
+# The project's Rasa NLU pipeline (config.yml) on a labelled data set, measured like `eval-intents`:
+# make bench-nlu DATA=train.csv [VAL=val.csv] [TEST=test.csv] [EPOCHS=n]   (TEST defaults to DATA: in-sample)
+bench-nlu: install
+	@test -n "$(DATA)" || { echo "usage: make bench-nlu DATA=train-file [VAL=…] [TEST=…] [EPOCHS=…]" >&2; exit 2; }
+	@mkdir -p var
+	$(VENV)/bin/python -m bench.nlu --train $(DATA) --test $(or $(TEST),$(DATA)) $(if $(VAL),--val $(VAL)) $(if $(EPOCHS),--epochs $(EPOCHS)) --json var/bench-nlu.json
 
 lint:
 	$(VENV)/bin/ruff check .
