@@ -338,6 +338,8 @@ class WeChatAdapter:
                 Inbound(
                     conversation_id,
                     text,
+                    # The placeholder ("[image] <url>") says nothing of the customer's language.
+                    language=parse_language(existing.language),
                     channel=CHANNEL,
                     customer_id=message.openid,
                     message_id=message_id,

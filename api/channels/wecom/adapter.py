@@ -271,7 +271,9 @@ class WeComAdapter:
         store = runtime.services.conversations
         existing = await run_in_threadpool(store.get, address.conversation_id)
         if existing is not None and existing.status in HUMAN_OWNED:
-            await self._answer(self._inbound(address, msgid, text, None, "not_text"))
+            # The placeholder ("[image]") says nothing of the customer's language: keep theirs.
+            inbound = self._inbound(address, msgid, text, None, "not_text")
+            await self._answer(replace(inbound, language=parse_language(existing.language)))
             return
         language = parse_language(existing.language) if existing is not None else DEFAULT_LANGUAGE
         stored = await run_in_threadpool(
