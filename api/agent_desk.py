@@ -49,8 +49,7 @@ class AgentDesk:
 
     async def note(self, escalation_id: int, staff: Staff, text: str) -> Note:
         note = await run_in_threadpool(self.casework.note, escalation_id, staff, text)
-        case = await run_in_threadpool(self.casework.case_file, escalation_id)
-        self._bus.publish(staff_topic(case.item.conversation_id), "note", note_id=note.id)
+        self._bus.publish(staff_topic(note.conversation_id), "note", note_id=note.id)
         return note
 
     async def transfer(self, escalation_id: int, staff: Staff, to_user_id: int | None) -> Change:

@@ -92,6 +92,7 @@ class Note:
     author: str
     text: str
     created_at: datetime
+    conversation_id: str
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ class Casework:
                 conversation_status=ConversationStatus(conversation.status),
                 messages=[StoredMessage.of(m) for m in messages],
                 authors=authors,
-                notes=[Note(n.id, name, n.text, n.created_at) for n, name in notes],
+                notes=[Note(n.id, name, n.text, n.created_at, conversation.id) for n, name in notes],
                 feedback=[FeedbackView.of(f) for f in feedback],
                 earlier=earlier,
             )
@@ -291,13 +292,13 @@ class Casework:
     def note(self, escalation_id: int, author: Staff, text: str) -> Note:
         text = _clean(text)
         with self._sessions() as session:
-            self._get(session, escalation_id)
+            escalation = self._get(session, escalation_id)
             row = EscalationNote(escalation_id=escalation_id, author_id=author.id, text=text, created_at=self._clock())
             session.add(row)
             session.flush()
             self._audit.add(session, author.actor, "escalation.note", f"escalation:{escalation_id}", note_id=row.id)
             session.commit()
-            return Note(row.id, author.display_name, row.text, row.created_at)
+            return Note(row.id, author.display_name, row.text, row.created_at, escalation.conversation_id)
 
     def transfer(self, escalation_id: int, by: Staff, to_user_id: int | None) -> Change:
         """Give the escalation to another agent, or back to the queue (`to_user_id` None)."""
