@@ -1,4 +1,4 @@
-"""`python -m knowledge build | search | eval | calibrate | eval-intents | eval-faq`."""
+"""`python -m knowledge build | adapt | search | eval | calibrate | eval-intents | eval-faq`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge.adaptation import AdaptationConfig, adapt_entries
 from knowledge.calibration import load_calibration, save_calibration
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.entries import KnowledgeBaseError, load_entries
@@ -28,7 +29,7 @@ def _progress(message: str) -> None:
 def _fresh_retriever(faq_dir: Path, *, for_serving: bool = False) -> HybridRetriever:
     settings = get_settings()
     entries = load_entries(faq_dir)
-    embedder = SentenceTransformerEmbedder(settings.embedding_model or None)
+    embedder = SentenceTransformerEmbedder(settings.model_in_use())
     calibration = load_calibration(settings.calibration_file)
     return build_retriever(
         entries, embedder, calibration, _progress, settings.dense_languages, reuse_calibrated_fusion=for_serving
@@ -47,9 +48,41 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _adaptation_config(args: argparse.Namespace) -> AdaptationConfig:
+    return AdaptationConfig(
+        rounds=args.rounds, batch_size=args.batch_size, learning_rate=args.learning_rate, seed=args.seed
+    )
+
+
+def cmd_adapt(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    # Always from the base model: adapting an adapted model again would drift with every run.
+    base = SentenceTransformerEmbedder(settings.embedding_model or None)
+    manifest = adapt_entries(
+        load_entries(args.faq_dir),
+        settings.dense_languages,
+        base.reference,
+        base.name,
+        args.out,
+        _adaptation_config(args),
+        _progress,
+        sys.stderr.isatty(),
+    )
+    _progress(
+        f"adapted model written to {args.out}: {manifest.name}; {manifest.pairs} pairs, {manifest.steps} steps, "
+        f"{manifest.seconds:.1f}s"
+    )
+    if args.no_build:
+        return 0
+    if settings.embedding_model:
+        _progress(f"KNOWLEDGE_EMBEDDING_MODEL={settings.embedding_model} is set, so the product does not use it")
+        return 0
+    return cmd_build(argparse.Namespace(faq_dir=args.faq_dir, index_dir=args.index_dir))
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     settings = get_settings()
-    embedder = SentenceTransformerEmbedder(settings.embedding_model or None)
+    embedder = SentenceTransformerEmbedder(settings.model_in_use())
     calibration = load_calibration(settings.calibration_file)
     retriever = load_retriever(args.index_dir, embedder, calibration, settings.dense_languages)
     language = parse_language(args.lang) if args.lang else None
@@ -137,6 +170,10 @@ def _harness_run(args: argparse.Namespace) -> IntentRun:
         seed=args.seed if "seed" in args else 13,
         progress=_progress,
         show_progress=sys.stderr.isatty(),
+        adapt_from=SentenceTransformerEmbedder(settings.embedding_model or None).reference
+        if getattr(args, "adapt", False)
+        else None,
+        adaptation=_adaptation_config(args) if getattr(args, "adapt", False) else AdaptationConfig(),
     )
 
 
@@ -198,6 +235,14 @@ def cmd_eval_faq(args: argparse.Namespace) -> int:
     return 0
 
 
+def _adaptation_options(command: argparse.ArgumentParser) -> None:
+    defaults = AdaptationConfig()
+    command.add_argument("--rounds", type=int, default=defaults.rounds, help="times each phrasing is an anchor")
+    command.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    command.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    command.add_argument("--seed", type=int, default=defaults.seed, help="fixes pairs, batches, folds and weights")
+
+
 def parser() -> argparse.ArgumentParser:
     settings = get_settings()
     top = argparse.ArgumentParser(prog="python -m knowledge", description="The FAQ knowledge base and retriever.")
@@ -207,6 +252,16 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--faq-dir", type=Path, default=settings.faq_dir)
     build.add_argument("--index-dir", type=Path, default=settings.index_dir)
     build.set_defaults(run=cmd_build)
+
+    adapt = sub.add_parser(
+        "adapt", help="fine-tune the embedding model on the knowledge base's phrasings, then rebuild the index"
+    )
+    adapt.add_argument("--faq-dir", type=Path, default=settings.faq_dir)
+    adapt.add_argument("--out", type=Path, default=settings.adapted_model_dir, help="where the model is saved")
+    adapt.add_argument("--index-dir", type=Path, default=settings.index_dir)
+    adapt.add_argument("--no-build", action="store_true", help="do not rebuild the index with the adapted model")
+    _adaptation_options(adapt)
+    adapt.set_defaults(run=cmd_adapt)
 
     search = sub.add_parser("search", help="rank entries for a question, with scores")
     search.add_argument("query")
@@ -237,7 +292,10 @@ def parser() -> argparse.ArgumentParser:
     intents.add_argument("--val", type=Path, help="choose the threshold here (default: cross-validation on --train)")
     intents.add_argument("--json", type=Path, help="also write the results as JSON")
     intents.add_argument("--folds", type=int, default=5)
-    intents.add_argument("--seed", type=int, default=13)
+    intents.add_argument(
+        "--adapt", action="store_true", help="fine-tune the model on each retriever's training utterances first"
+    )
+    _adaptation_options(intents)
     intents.set_defaults(run=cmd_eval_intents)
 
     faq = sub.add_parser("eval-faq", help="FAQ retrieval (MAP, MRR, P@1, P@5) on a StackFAQ JSON file")

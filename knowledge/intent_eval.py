@@ -22,6 +22,10 @@ Choosing the threshold never looks at the test set (`choose_threshold`):
   queries (about 1/k of the queries). The threshold of highest MCC over the pooled cross-validated
   predictions is chosen (ties: the lowest threshold): MCC rewards in-scope accuracy and OOS
   recall together, so this is in-scope accuracy traded against the simulated OOS recall.
+
+With `--adapt` (`IntentRun.adapt_from`), every retriever's embedding model is first fine-tuned on the
+utterances that retriever indexes (`adaptation.fine_tune`): in cross-validation, on the folds it is
+built from, so neither the threshold nor the test figures see a model trained on what it is scored on.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from typing import TypeVar
 import numpy as np
 
 from knowledge.abstention import Decision
+from knowledge.adaptation import AdaptationConfig, fine_tune
 from knowledge.calibration import Calibration
 from knowledge.datasets import OOS, Utterance, to_entries
-from knowledge.embedder import Embedder, Vectors
+from knowledge.embedder import Embedder, SentenceTransformerEmbedder, Vectors
 from knowledge.index import build_retriever
 from knowledge.intent_metrics import THRESHOLDS, Prediction, Row, best_by_mcc, metrics_at, sweep
 from knowledge.language import Language
@@ -104,6 +109,9 @@ class IntentRun:
     seed: int = 13
     progress: Progress = _silent
     show_progress: bool = False
+    # A model reference to fine-tune on each retriever's training utterances (None: no adaptation).
+    adapt_from: str | None = None
+    adaptation: AdaptationConfig = field(default_factory=AdaptationConfig)
 
 
 @dataclass(frozen=True)
@@ -118,16 +126,31 @@ def build_intent_retriever(train: Sequence[Utterance], run: IntentRun) -> tuple[
         raise ValueError(f"the training data needs at least 2 in-scope labels, found {len(entries)}")
     # Production fusion learning and abstention thresholds, without the product's calibrated fusion.
     calibration = Calibration(dict(run.calibration.thresholds), None)
-    retriever = build_retriever(entries, run.embedder, calibration, _silent, run.dense_languages)
+    embedder = run.embedder if run.adapt_from is None else adapted_embedder(train, run)
+    retriever = build_retriever(entries, embedder, calibration, _silent, run.dense_languages)
     return retriever, label_of
+
+
+def adapted_embedder(train: Sequence[Utterance], run: IntentRun) -> Embedder:
+    """The base model fine-tuned on these utterances, wrapped to embed each text once."""
+    assert run.adapt_from is not None
+    groups: dict[str, list[str]] = {}
+    for u in train:
+        if u.label != OOS and u.language in run.dense_languages:
+            groups.setdefault(u.label, []).append(u.text)
+    model, _ = fine_tune(run.adapt_from, groups, run.adaptation, run.progress, run.show_progress)
+    name = f"{run.embedder.name} adapted to {len(train)} utterances (seed {run.adaptation.seed})"
+    embedder = CachingEmbedder(SentenceTransformerEmbedder.of_model(model, name), show_progress=run.show_progress)
+    embedder.prefetch((u.text for u in train if u.language in run.dense_languages), "embedding phrasings")
+    return embedder
 
 
 def classify(
     retriever: HybridRetriever, label_of: dict[str, str], queries: Sequence[Utterance], run: IntentRun
 ) -> Classified:
     """Each query through `HybridRetriever.search`, as a customer's question would go."""
-    if isinstance(run.embedder, CachingEmbedder):
-        run.embedder.prefetch((q.text for q in queries if q.language in run.dense_languages), "embedding queries")
+    if isinstance(retriever.embedder, CachingEmbedder):
+        retriever.embedder.prefetch((q.text for q in queries if q.language in run.dense_languages), "embedding queries")
     predictions: list[Prediction] = []
     counts = dict.fromkeys((d.value for d in Decision), 0)
     for query in progress_bar(queries, "classifying", run.show_progress):
@@ -213,7 +236,7 @@ def evaluate_intents(
     """The sweep on the test set and the metrics at the threshold chosen without it (JSON-ready)."""
     started = time.perf_counter()
     run = IntentRun(**{**run.__dict__, "embedder": _caching(run.embedder, run.show_progress)})
-    if isinstance(run.embedder, CachingEmbedder):
+    if isinstance(run.embedder, CachingEmbedder) and run.adapt_from is None:
         texts = [u.text for u in (*train, *(val or ()), *test) if u.language in run.dense_languages]
         run.progress(f"embedding {len(set(texts))} distinct utterances with {run.embedder.name}")
         run.embedder.prefetch(texts)
@@ -234,7 +257,8 @@ def evaluate_intents(
         "n_labels": len(label_of),
         "n_test": len(test),
         "n_oos": sum(1 for u in test if u.label == OOS),
-        "embedder": run.embedder.name,
+        "embedder": retriever.embedder.name,
+        "adapted": run.adapt_from is not None,
         "seconds": round(time.perf_counter() - started, 1),
     }
 

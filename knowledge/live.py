@@ -27,7 +27,7 @@ class LiveRetriever:
 
     def __init__(self, settings: KnowledgeSettings, embedder: Embedder | None = None) -> None:
         self._settings = settings
-        self._embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model or None)
+        self._embedder = embedder or SentenceTransformerEmbedder(settings.model_in_use())
         self._current: HybridRetriever | None = None
         self._manifest: Manifest | None = None
         self._checked_at = 0.0
