@@ -155,8 +155,9 @@ def fine_tune(
         f"(batch ≤ {config.batch_size}, seed {config.seed})"
     )
     model.train()
-    steps = _progress_bar(batches, show_progress)
-    for batch in steps:
+    # A bar on a terminal; otherwise (logs, CI) a line every tenth of the way.
+    every = max(1, len(batches) // 10)
+    for step, batch in enumerate(_progress_bar(batches, show_progress), start=1):
         anchors = [anchor for anchor, _ in batch]
         positives = [positive for _, positive in batch]
         value = loss([model.preprocess(anchors), model.preprocess(positives)], torch.empty(0))
@@ -164,6 +165,8 @@ def fine_tune(
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
+        if not show_progress and (step % every == 0 or step == len(batches)):
+            progress(f"adapting: step {step}/{len(batches)}, loss {value.item():.3f}")
     model.eval()
     texts = len({text for group in groups.values() for text in group})
     return model, {"labels": usable, "texts": texts, "pairs": len(pairs), "steps": len(batches)}

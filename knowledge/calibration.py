@@ -38,6 +38,14 @@ def load_calibration(path: Path) -> Calibration:
     return Calibration(thresholds, fusion)
 
 
+def calibration_note(path: Path) -> str:
+    """How the file was fitted (its `note`: the command, the data and the model), or "" without one."""
+    if not path.exists():
+        return ""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return str(document.get("note") or "")
+
+
 def save_calibration(path: Path, calibration: Calibration, note: str) -> None:
     document: dict[str, object] = {
         "note": note,

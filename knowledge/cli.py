@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.adaptation import AdaptationConfig, adapt_entries
-from knowledge.calibration import load_calibration, save_calibration
+from knowledge.calibration import calibration_note, load_calibration, save_calibration
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.entries import KnowledgeBaseError, load_entries
 from knowledge.index import IndexUnavailable, build_retriever, load_retriever, save_index
@@ -72,6 +72,11 @@ def cmd_adapt(args: argparse.Namespace) -> int:
         f"adapted model written to {args.out}: {manifest.name}; {manifest.pairs} pairs, {manifest.steps} steps, "
         f"{manifest.seconds:.1f}s"
     )
+    if manifest.name not in calibration_note(settings.calibration_file):
+        _progress(
+            f"the fusion weights and thresholds in {settings.calibration_file} were fitted with another model: "
+            "`python -m knowledge calibrate` refits them on the development set with this one"
+        )
     if args.no_build:
         return 0
     if settings.embedding_model:
