@@ -18,9 +18,10 @@ from knowledge.entries import FaqEntry
 from knowledge.fusion import SIGNALS, Features, FusionWeights, lexical_feature
 from knowledge.language import LANGUAGES, Language, detect_language
 from knowledge.lexical import LexicalIndex
-from knowledge.text import lexical_tokens
+from knowledge.text import lexical_tokens, normalise
 
-DENSE_CANDIDATES = 128
+DENSE_CANDIDATES = 128  # phrasings
+LEXICAL_CANDIDATES = 64  # entries
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,12 @@ class Phrasings:
 
 
 class SignalModel:
-    """The three raw signals for a query over every entry, from one set of phrasings."""
+    """The three raw signals for a query, from one set of phrasings.
+
+    A small knowledge base is scored in full. A big one is scored on candidates: the entries of the
+    `DENSE_CANDIDATES` nearest phrasings and the `LEXICAL_CANDIDATES` best entries by BM25. Every other
+    entry has all three signals at 0, as it would have in full (outside the dense neighbours, with
+    no word of the query), up to the classifier, which is then only asked about the candidates."""
 
     def __init__(
         self,
@@ -96,23 +102,70 @@ class SignalModel:
         self.n_entries = n_entries
         self.phrasings = phrasings
         self.dense = dense or DenseIndex(vectors)
-        self.lexical = LexicalIndex(
-            [lexical_tokens(t, lang) for t, lang in zip(phrasings.texts, phrasings.languages, strict=True)]
+        pairs = list(zip(phrasings.texts, phrasings.languages, strict=True))
+        tokens = [lexical_tokens(t, lang) for t, lang in pairs]
+        self.lexical = LexicalIndex(tokens)
+        # Tokenising is most of the build: the classifier reuses BM25's tokens wherever the detected
+        # language (its tokeniser's) is the phrasing's own.
+        normalised = [normalise(t) for t in phrasings.texts]
+        words = [
+            own if detect_language(n) == lang else None
+            for own, n, (_, lang) in zip(tokens, normalised, pairs, strict=True)
+        ]
+        self.classifier = PhrasingClassifier(
+            phrasings.texts, phrasings.entry_of_row.tolist(), n_entries, normalised=normalised, words=words
         )
-        self.classifier = PhrasingClassifier(phrasings.texts, phrasings.entry_of_row.tolist(), n_entries)
+        owners = phrasings.entry_of_row
+        # Rows come grouped by entry (`Phrasings.of`, and subsets of it): a per-entry maximum is then
+        # one `reduceat` over the rows instead of an unbuffered `maximum.at`.
+        self._grouped = bool(np.all(owners[1:] >= owners[:-1]))
+        self._owners_present, self._first_rows = np.unique(owners, return_index=True)
 
-    def features(self, query: str, query_vector: npt.NDArray[np.float32] | None, language: Language) -> Features:
-        """One row per entry: dense cosine (0 without a query vector), log BM25, classifier probability."""
+    def _per_entry_max(self, row_scores: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        out = np.zeros(self.n_entries, dtype=np.float32)
+        if len(row_scores) == 0:
+            return out
+        if self._grouped:
+            out[self._owners_present] = np.maximum(np.maximum.reduceat(row_scores, self._first_rows), 0.0)
+        else:
+            np.maximum.at(out, self.phrasings.entry_of_row, row_scores)
+        return out
+
+    def candidates(
+        self, query: str, query_vector: npt.NDArray[np.float32] | None, language: Language
+    ) -> tuple[npt.NDArray[np.int64], Features]:
+        """The entries worth scoring (ascending positions) and their signals: dense cosine (0 without
+        a query vector), log BM25, classifier probability."""
         owners = self.phrasings.entry_of_row
-        dense = np.zeros(self.n_entries, dtype=np.float32)
-        if query_vector is not None:
+        near_entries = np.zeros(0, dtype=np.int64)
+        near_scores = np.zeros(0, dtype=np.float32)
+        if query_vector is not None and self.dense.size:
             scores, rows = self.dense.search(query_vector.reshape(1, -1), DENSE_CANDIDATES)
             valid = rows[0] >= 0
-            np.maximum.at(dense, owners[rows[0][valid]], np.maximum(scores[0][valid], 0.0))
-        bm25 = np.zeros(self.n_entries, dtype=np.float32)
-        np.maximum.at(bm25, owners, self.lexical.scores(lexical_tokens(query, language)))
-        supervised = self.classifier.probabilities(query)
-        return np.stack([dense, lexical_feature(bm25), supervised], axis=1)
+            near_entries = owners[rows[0][valid]]
+            near_scores = np.maximum(scores[0][valid], 0.0)
+        tokens = lexical_tokens(query, language)
+        bm25 = self._per_entry_max(self.lexical.scores(tokens))
+        if self.classifier.exhaustive:
+            entries = np.arange(self.n_entries, dtype=np.int64)
+        else:
+            top = min(LEXICAL_CANDIDATES, self.n_entries)
+            lexical_top = np.argpartition(-bm25, top - 1)[:top]
+            entries = np.union1d(near_entries, lexical_top[bm25[lexical_top] > 0]).astype(np.int64)
+        dense = np.zeros(len(entries), dtype=np.float32)
+        np.maximum.at(dense, np.searchsorted(entries, near_entries), near_scores)
+        # The classifier's words are tokens in the query's detected language: the same as BM25's
+        # unless the caller names another language.
+        words = tokens if detect_language(normalise(query)) == language else None
+        supervised = self.classifier.probabilities(query, None if self.classifier.exhaustive else entries, words)
+        return entries, np.stack([dense, lexical_feature(bm25[entries]), supervised], axis=1)
+
+    def features(self, query: str, query_vector: npt.NDArray[np.float32] | None, language: Language) -> Features:
+        """One row per entry (all 0 outside the candidates)."""
+        entries, candidate_features = self.candidates(query, query_vector, language)
+        out = np.zeros((self.n_entries, len(SIGNALS)), dtype=np.float32)
+        out[entries] = candidate_features
+        return out
 
 
 class HybridRetriever:
@@ -148,13 +201,29 @@ class HybridRetriever:
         lang = language or detect_language(query)
         if not self.entries or not query.strip():
             return SearchResult(query, lang, [], Decision.ABSTAIN)
-        features = self.signals.features(query, self.query_vector(query, lang), lang)
+        entries, candidate_features = self.signals.candidates(query, self.query_vector(query, lang), lang)
+        # Entries outside the candidates all have zero signals: one zero row scores them all, and the
+        # first k of them compete for the hits (in entry order, as a stable sort of all would have it).
+        others = self._first_outside(entries, k)
+        features = np.vstack([candidate_features, np.zeros((len(others), len(SIGNALS)), dtype=np.float32)])
+        positions = np.concatenate([entries, others])
         scores = self.fusion.score(features, lang)
-        order = np.argsort(-scores, kind="stable")[:k]
+        order = np.lexsort((positions, -scores))[:k]
         hits = [
-            Hit(self.entries[i], float(scores[i]), {name: float(features[i, j]) for j, name in enumerate(SIGNALS)})
+            Hit(
+                self.entries[positions[i]],
+                float(scores[i]),
+                {name: float(features[i, j]) for j, name in enumerate(SIGNALS)},
+            )
             for i in order
         ]
         runner_up = hits[1].score if len(hits) > 1 else 0.0
         decision = self.calibration.thresholds[lang].decide(hits[0].score, runner_up)
         return SearchResult(query, lang, hits, decision)
+
+    def _first_outside(self, entries: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.int64]:
+        """The first `k` entry positions that are not in `entries` (ascending)."""
+        limit = min(len(self.entries), len(entries) + k)
+        taken = np.zeros(limit, dtype=bool)
+        taken[entries[entries < limit]] = True
+        return np.flatnonzero(~taken)[:k]
