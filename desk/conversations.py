@@ -162,11 +162,14 @@ class ConversationStore:
         customer_id: str | None = None,
         client_message_id: str | None = None,
         channel_data: dict[str, Any] | None = None,
+        claim: bool = False,
     ) -> Inbound:
         """Store a customer message (creating the conversation on first contact) and commit it.
 
         `language` None keeps the conversation's language (a button press, a bare order number).
         A resolved conversation goes back to the bot when the customer writes again.
+        `claim`: a new message for the bot is stored already taken for processing, as `claim` would
+        take it, in the same commit (one commit per turn less).
         """
         with self._sessions() as session:
             if client_message_id:
@@ -208,7 +211,7 @@ class ConversationStore:
                 language=conversation.language,
                 client_message_id=client_message_id,
                 created_at=now,
-                state="held" if conversation.status in HUMAN_OWNED else "received",
+                state="held" if conversation.status in HUMAN_OWNED else "processing" if claim else "received",
             )
             session.add(message)
             try:
@@ -225,6 +228,7 @@ class ConversationStore:
                     customer_id=customer_id,
                     client_message_id=client_message_id,
                     channel_data=channel_data,
+                    claim=claim,
                 )
             return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False, reopened)
 

@@ -13,6 +13,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import Caller, NotSignedIn, authorize, optional_caller
 from desk.models import Role
@@ -110,15 +112,30 @@ CONSOLE_HEADERS = {
 }
 
 
+class ConsoleHeaders:
+    """The console's security headers, as a plain ASGI middleware. `@app.middleware("http")` ran every
+    request (the conversation API and each of Rasa's action calls too) through an extra task and
+    memory streams, for headers only the console needs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/console"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(CONSOLE_HEADERS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def install_console(app: FastAPI) -> None:
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
-
-    @app.middleware("http")
-    async def console_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        if request.url.path.startswith("/console"):
-            response.headers.update(CONSOLE_HEADERS)
-        return response
+    app.add_middleware(ConsoleHeaders)
 
     async def sign_in(request: Request, error: Exception) -> Response:
         assert isinstance(error, ConsoleSignIn)

@@ -108,3 +108,16 @@ def test_a_message_abandoned_mid_turn_can_be_taken_over(sessions: sessionmaker[S
     assert store.claim(stored.message.id) is False  # the first process is still answering
     clock[0] += timedelta(minutes=3)  # ... or it died mid-turn
     assert store.claim(stored.message.id) is True
+
+
+def test_a_message_can_be_stored_already_claimed(store: ConversationStore) -> None:
+    stored = store.record_inbound("c-1", text="你好", payload=None, language="zh", channel="api", claim=True)
+    assert stored.message.state == "processing"
+    assert not store.claim(stored.message.id)  # nobody else takes it
+    again = store.record_inbound(
+        "c-1", text="你好", payload=None, language="zh", channel="api", client_message_id="m-1", claim=True
+    )
+    assert store.record_inbound(
+        "c-1", text="你好", payload=None, language="zh", channel="api", client_message_id="m-1", claim=True
+    ).duplicate
+    assert again.message.state == "processing"
