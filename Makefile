@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 FAQ := $(wildcard knowledge/faq/*.yml)
 KNOWLEDGE_SRC := $(wildcard knowledge/*.py)
 
-.PHONY: run test install model index lint typecheck clean bench-nlu
+.PHONY: run test install model index lint typecheck clean bench-nlu bench
 
 run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
@@ -40,7 +40,8 @@ model: install
 
 index: var/index/manifest.json
 
-var/index/manifest.json: $(VENV)/.installed $(FAQ) $(KNOWLEDGE_SRC)
+# Rebuilt when the FAQ, the code or the adapted model (`python -m knowledge adapt`) changes.
+var/index/manifest.json: $(VENV)/.installed $(FAQ) $(KNOWLEDGE_SRC) $(wildcard var/adapted-model/adaptation.json)
 	$(VENV)/bin/python -m knowledge build
 
 # The project's Rasa NLU pipeline (config.yml) on a labelled data set, measured like `eval-intents`:
@@ -49,6 +50,16 @@ bench-nlu: install
 	@test -n "$(DATA)" || { echo "usage: make bench-nlu DATA=train-file [VAL=…] [TEST=…] [EPOCHS=…]" >&2; exit 2; }
 	@mkdir -p var
 	$(VENV)/bin/python -m bench.nlu --train $(DATA) --test $(or $(TEST),$(DATA)) $(if $(VAL),--val $(VAL)) $(if $(EPOCHS),--epochs $(EPOCHS)) --json var/bench-nlu.json
+
+# Retrieval, turns under load, start-up and training; then docs/benchmarks.md from bench/results/*.json.
+# Every benchmark runs even when one fails (the page says "not run" for it); the exit status tells.
+bench: install index
+	@status=0; \
+	for benchmark in retrieval turns startup; do \
+	  $(VENV)/bin/python -m bench.$$benchmark || { echo "bench.$$benchmark failed" >&2; status=1; }; \
+	done; \
+	$(VENV)/bin/python -m bench.report || status=1; \
+	exit $$status
 
 lint:
 	$(VENV)/bin/ruff check .

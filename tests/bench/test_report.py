@@ -1,0 +1,132 @@
+"""`bench.report`: docs/benchmarks.md from results records, tolerant of missing ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.report import read_results, render, retrieval_p50, retrieval_p50s, retrieval_targets, turn_targets
+
+MACHINE = {"cpus": 2, "python": "3.11.2", "platform": "Linux-test"}
+
+
+def figures(p50: float, rate: float) -> dict[str, Any]:
+    return {
+        "turns": 100, "errors": 0, "error_rate": 0.0, "p50_ms": p50, "p95_ms": p50 * 2, "p99_ms": p50 * 3,
+        "mean_ms": p50, "wall_s": 10.0, "turns_per_s": rate, "error_kinds": {}, "outcomes": {"answered": 100},
+        "cpu_ms_per_turn": {"app": 10.0, "rasa": 30.0}, "cpu_utilisation": {"app": 0.3, "rasa": 0.9},
+        "rss_peak_mb": {"app": 900, "rasa": 1100, "total": 2000},
+    }  # fmt: skip
+
+
+def turns_record(ratio_at_16: float = 1.2, rate_at_16: float = 30.0, peak: int = 2000) -> dict[str, Any]:
+    levels = []
+    for concurrency, ratio in ((1, 1.1), (16, ratio_at_16)):
+        levels.append(
+            {
+                "concurrency": concurrency,
+                "product": figures(100 * ratio, rate_at_16 if concurrency == 16 else 8.0),
+                "rasa": figures(100.0, 35.0),
+                "product_over_rasa_p50": ratio,
+                "product_over_rasa_p95": ratio,
+                "product_over_rasa_throughput": 0.9,
+            }
+        )
+    return {
+        "benchmark": "turns", "measured_at": "2026-11-27T03:00:00Z", "commit": "abc1234", "machine": MACHINE,
+        "settings": {"concurrency": [1, 16], "duration_s_per_phase": 12.0, "rounds": 2},
+        "levels": levels,
+        "rss_mb": {"rasa": {"idle": 1000, "peak": 1100, "end": 1100}, "app": {"idle": 800, "peak": 900, "end": 900},
+                   "total": {"idle": 1800, "peak": peak, "end": 1990}},
+        "plots": ["docs/benchmarks/turns-latency.png"],
+        "scripts": [{"name": "zh-returns", "language": "zh", "turns": ["你好", "谢谢"]}],
+    }  # fmt: skip
+
+
+def statuses(record: dict[str, Any] | None) -> list[str]:
+    return [t.status for t in turn_targets(record)]
+
+
+def test_turn_targets_met_and_missed() -> None:
+    assert statuses(turns_record()) == ["met", "met", "met"]
+    assert statuses(turns_record(ratio_at_16=1.31, rate_at_16=24.9, peak=2561)) == ["missed", "missed", "missed"]
+    assert statuses(None) == ["not run", "not run", "not run"]
+
+
+def test_throughput_target_not_run_without_the_level() -> None:
+    record = turns_record()
+    record["levels"] = record["levels"][:1]
+    assert statuses(record)[1] == "not run"
+
+
+def test_retrieval_p50_is_found_by_size_and_prefers_the_whole_query() -> None:
+    record = {
+        "scales": [
+            {"entries": 10_000, "embedding_only_ms": {"p50": 9.0}, "search_ms": {"p50": 4.2, "p95": 9.0}},
+            {"entries": 100_000, "total_ms": {"p50": 25.0}, "by_language": {"zh": {"p50": 3.0}}},
+        ]
+    }
+    assert retrieval_p50(record, 10_000) == 4.2
+    assert retrieval_p50(record, 100_000) == 25.0
+    assert retrieval_p50(record, 1_000_000) is None
+    assert [t.status for t in retrieval_targets(record)] == ["met", "missed"]
+    assert [t.status for t in retrieval_targets(None)] == ["not run", "not run"]
+    assert [t.figure for t in retrieval_targets({"entries": 88, "search_ms": {"p50": 4.0}})] == [
+        "not measured at this size",
+        "not measured at this size",
+    ]
+
+
+def test_render_with_nothing_run_says_so() -> None:
+    page = render({"turns": None, "startup": None, "retrieval": None}, "2026-11-27 03:00 UTC", "abc1234")
+    assert page.startswith("# Benchmarks")
+    assert page.count("Not run (`python -m bench.") == 3
+    assert "| not run |" in page
+
+
+def test_render_with_results() -> None:
+    startup = {
+        "benchmark": "startup", "measured_at": "2026-11-27T03:10:00Z", "commit": "abc1234", "machine": MACHINE,
+        "start": {"runs": [{"rasa_ready_s": 20.1, "healthy_s": 24.5, "idle_rss_mb": {"rasa": 1000, "app": 700}}]},
+        "train": {"seconds": 80.2, "exit_code": 0, "model_mb": 25.0},
+        "index": {"seconds": 15.0, "exit_code": 1, "error": "boom | bang"},
+        "adapt": {"available": False, "reason": "invalid choice: 'adapt'"},
+    }  # fmt: skip
+    page = render({"turns": turns_record(), "startup": startup, "retrieval": None}, "now", "abc1234")
+    assert "| 16 | 120.0 / 240.0 / 360.0 | 100.0 / 200.0 / 300.0 | 1.20 |" in page
+    assert "![turns-latency.png](benchmarks/turns-latency.png)" in page
+    assert "80.2 s, model 25.0 MiB" in page
+    assert "failed (exit 1) after 15.0 s: boom \\| bang" in page
+    assert "| adaptation | not available |" in page
+    assert "plain Rasa with our actions" in page
+    assert "Not run (`python -m bench.retrieval`)." in page
+
+
+def test_missing_or_broken_results_files_read_as_not_run(tmp_path: Path) -> None:
+    (tmp_path / "turns.json").write_text(json.dumps(turns_record()), encoding="utf-8")
+    (tmp_path / "startup.json").write_text("{not json", encoding="utf-8")
+    records = read_results(tmp_path)
+    assert records["turns"] is not None
+    assert records["startup"] is None and records["retrieval"] is None
+
+
+def test_retrieval_p50_reads_the_per_language_with_embedding_figures() -> None:
+    size = {
+        "entries": 10_000,
+        "build_s": {"total": 600.0, "embedding": 590.0},
+        "search_ms_with_embedding": {"en": {"p50": 12.5, "p95": 40.0}, "zh": {"p50": 2.1, "p95": 9.0}},
+        "search_ms_without_embedding": {"en": {"p50": 2.4}, "zh": {"p50": 2.1}},
+    }
+    record = {"sizes": [{"entries": 100, "search_ms_with_embedding": {"en": {"p50": 1.0}}}, size]}
+    assert retrieval_p50s(record, 10_000) == {"en": 12.5, "zh": 2.1}
+    targets = retrieval_targets(record)
+    assert targets[0].figure == "en 12.5 ms, zh 2.1 ms" and targets[0].status == "missed"
+    assert targets[1].status == "not run"
+
+
+def test_errors_are_said_beside_the_latency_ratio() -> None:
+    record = turns_record()
+    record["levels"][1]["product"]["errors"] = 7
+    target = turn_targets(record)[0]
+    assert target.status == "met (with errors)" and "product errors: 7 at 16" in target.figure
