@@ -362,21 +362,30 @@ def retrieval_section(retrieval: Record | None) -> list[str]:
     lines = ["## Retrieval", ""]
     if retrieval is None:
         return [*lines, "Not run (`python -m bench.retrieval`).", ""]
+    from bench.retrieval import markdown_table
+
+    lines += [provenance(retrieval), "", f"`{retrieval.get('command', 'python -m bench.retrieval')}`", ""]
+    try:
+        lines += markdown_table(retrieval["sizes"]).splitlines()
+    except (KeyError, TypeError):  # an older or foreign results file: show what it holds
+        skip = {"benchmark", "measured_at", "commit", "machine"}
+        rows = [
+            ["/".join(path), value]
+            for path, value in _leaves({k: v for k, v in retrieval.items() if k not in skip})
+            if isinstance(value, int | float | str) and not isinstance(value, bool)
+        ]
+        lines += table(["figure", "value"], [[_cell(p), _cell(v)] for p, v in rows])
     lines += [
-        provenance(retrieval),
         "",
-        "`python -m bench.retrieval`; its figures as recorded (ms where named so):",
-        "",
+        f"Fusion: {retrieval.get('fusion', '?')}; threads: {retrieval.get('omp_num_threads', 'as set')}. Synthetic"
+        " entries differ only by product model codes at large sizes, so top-1 there compares runs, not products.",
     ]
-    skip = {"benchmark", "measured_at", "commit", "machine"}
-    rows = [
-        ["/".join(path), value]
-        for path, value in _leaves({k: v for k, v in retrieval.items() if k not in skip})
-        if isinstance(value, int | float | str) and not isinstance(value, bool)
-    ]
-    lines += table(["figure", "value"], [[_cell(p), _cell(v)] for p, v in rows[:80]])
-    if len(rows) > 80:
-        lines += ["", f"({len(rows) - 80} more figures in bench/results/retrieval.json.)"]
+    if "--proxy-vectors-from" in str(retrieval.get("command", "")):
+        lines += [
+            "",
+            "Sizes from `--proxy-vectors-from` on use stand-in phrasing vectors (each phrasing embedded once"
+            " without its model code): their build time leaves out the embedding they skipped.",
+        ]
     for plot in sorted((DOC.parent / "benchmarks").glob("retrieval*.png")):
         lines += ["", f"![{plot.name}](benchmarks/{plot.name})"]
     return [*lines, ""]
@@ -384,14 +393,14 @@ def retrieval_section(retrieval: Record | None) -> list[str]:
 
 NOTES = """## How to read these figures
 
-- The machine has 2 cores shared with the load generator (and, when these runs were made, with other
-  heavy jobs: load average 5–10), so absolute latencies and rates are noisy and low; the product/Rasa
-  ratios are measured side by side in one run, phases alternating, and are the figures to compare.
+- The machine has 2 cores shared with the load generator, so absolute latencies and rates are noisy;
+  the product/Rasa ratios are measured side by side in one run, phases alternating, and are the
+  figures to compare. The turns and start-up runs above were made on an otherwise quiet machine; the
+  retrieval run and the before/after comparison below under other jobs' load (load average 5–10).
 - Latency is measured by the client from request to full reply, successful turns only; turns/s is
   successful turns over the phase's wall time. Errors (HTTP status, timeouts) are counted apart.
-- The start-up run recorded on 2026-11-27 overlapped with two turns runs and other jobs (load average
-  6–10), its adaptation step with both: read those times as upper bounds (README, quiet machine:
-  start 18–27 s, Rasa training 72–95 s, index build 15 s).
+- Start-up: the first start after a build reads the models from disk for the first time; the second
+  is what a restart costs.
 - CPU ms per turn is each process's CPU time over the phase divided by its turns: it says where a
   turn's work goes, and what bounds throughput once the cores are busy.
 
@@ -413,10 +422,9 @@ Profiles: py-spy (`record --raw`, wall and `--gil`) of the app and the Rasa serv
    by a test) while the actions read the language from the message metadata. Chinese conversations
    still pay it once; making the Chinese variations the default, or a custom `action_session_start`
    that sets the slot from the metadata, would remove it for them too (bot changes, not done here).
-3. **Commits.** Three SQLite commits per turn, each waiting for fsync. Fixes: a new message is stored
-   already claimed (one commit less per turn), and SQLite runs WAL with `synchronous=NORMAL` (no
-   fsync per commit; the database cannot corrupt, a power cut may lose the last commits; production
-   uses PostgreSQL).
+3. **Commits.** Three SQLite commits per turn, each waiting for fsync. Fix: a new message is stored
+   already claimed (one commit less per turn). `synchronous=NORMAL` was measured too and left out:
+   it would let a power cut lose messages already acknowledged.
 4. **Masking personal data in logs on the event loop.** The log processor ran the spaCy identifier
    pipeline on every string of every log line (event, ids, timestamp). Fix: values without an "@"
    and with fewer than 11 digits (no phone, ID number or e-mail possible) skip it; a test checks that
@@ -445,13 +453,10 @@ Found and left, with numbers for whoever picks them up:
   one Rasa process cannot reach 25 turns/s on this machine even with a core to itself; plain Rasa
   reached 10–11 turns/s here under the other jobs' load. Remedies are on Rasa's side (more Rasa
   processes behind the Redis lock store, or caching the validator in the Rasa environment).
-- The `sniffio` package is missing from the app's environment (anyio 4 no longer pulls it in), so
-  httpcore retries `import sniffio` — a failed import that searches sys.path — several times per
-  request to Rasa (~5 % of the app's GIL time). Adding `sniffio` to requirements.txt removes it.
-- bench.retrieval's English figures with embedding (hundreds of ms p50 in its runs under load) come
-  from the same two-OpenMP-thread MiniLM pass as finding 1: the app now runs it on one thread, the
-  benchmark process does not (`OMP_NUM_THREADS=1 python -m bench.retrieval` would measure what the
-  app serves).
+- The `sniffio` package was missing from the app's environment (anyio 4 no longer pulls it in), so
+  httpcore retried `import sniffio`, a failed import that searches sys.path, several times per
+  request to Rasa (~5 % of the app's GIL time); requirements.txt now installs it.
+- bench.retrieval runs with `--threads 1`, what the app serves with (finding 1).
 - `/webhook` runs each action with `asyncio.run` in a worker thread: a new event loop per action call
   (the same for product and plain Rasa).
 """

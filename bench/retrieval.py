@@ -30,7 +30,7 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -278,18 +278,22 @@ def _plots(rows: Sequence[dict[str, Any]]) -> None:
     line_plot("retrieval-build", "Index build time", sizes, build, "entries", "s", log_x=True, log_y=True)
 
 
-def _table(rows: Sequence[dict[str, Any]]) -> str:
+def markdown_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """One line per size (also what docs/benchmarks.md shows)."""
     lines = [
-        "entries | build s (embed + rest) | RSS MB | FAISS MB | en p50/p95 ms | en w/o emb | zh p50/p95 ms | top-1 en/zh",
-        "---|---|---|---|---|---|---|---",
+        "| entries | build s (embedding + rest) | RSS growth MB | FAISS MB | en p50/p95 ms | en without embedding"
+        " | zh p50/p95 ms (not embedded) | top-1 en/zh | out-of-scope abstained en/zh |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         w, wo = row["search_ms_with_embedding"], row["search_ms_without_embedding"]
+        memory, oos = row["memory_mb"], row["abstained_out_of_scope"]
         lines.append(
-            f"{row['entries']} | {row['build_s']['total']} ({row['build_s']['embedding']} + {row['build_s']['rest']})"
-            f" | {row['memory_mb']['rss_growth']} | {row['memory_mb']['faiss_index']}"
+            f"| {row['entries']:,} | {row['build_s']['total']} ({row['build_s']['embedding']} + {row['build_s']['rest']})"
+            f" | {memory['rss_growth']} | {memory['faiss_index']} ({memory.get('faiss_index_kind', '?')})"
             f" | {w['en']['p50']}/{w['en']['p95']} | {wo['en']['p50']}/{wo['en']['p95']}"
             f" | {w['zh']['p50']}/{w['zh']['p95']} | {row['top1_in_scope']['en']}/{row['top1_in_scope']['zh']}"
+            f" | {oos['en']}/{oos['zh']} |"
         )
     return "\n".join(lines)
 
@@ -336,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     bool(args.proxy_vectors_from) and size >= args.proxy_vectors_from,
                 ).result()
             )
-        print(_table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+        print(markdown_table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     from knowledge.settings import get_settings
 
     write(
@@ -351,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         },
     )
     _plots(rows)
-    print(_table(rows), file=sys.stderr)
+    print(markdown_table(rows), file=sys.stderr)
 
 
 if __name__ == "__main__":
