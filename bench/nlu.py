@@ -356,13 +356,9 @@ def evaluate_rasa(
     }
 
 
-def _fraction(value: object) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else "   –  "
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from knowledge.datasets import DatasetError, read_dataset
-    from knowledge.intent_metrics import METRIC_KEYS
+    from knowledge.intent_metrics import METRIC_KEYS, metric_line, print_report
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.nlu", description=__doc__.split("\n")[0] if __doc__ else None
@@ -404,23 +400,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return [(u.text, u.label) for u in data.utterances]
 
     result = evaluate_rasa(pairs(train), pairs(test), run, pairs(val) if val else None, args.folds, args.seed)
-    selection = result["selection"]
-    sweep_rows, chosen, product = result["sweep"], result["chosen"], result["product_fallback"]
-    assert isinstance(selection, dict) and isinstance(sweep_rows, list)
-    assert isinstance(chosen, dict) and isinstance(product, dict)
+    product = result["product_fallback"]
+    assert isinstance(product, dict)
     print(f"engine: rasa ({result['embedder']})")
-    for title, rows in (
-        (f"selection data: {result['chosen_by']}", selection["sweep"]),
-        (f"test: {args.test} ({result['n_test']} utterances, {result['n_oos']} out-of-scope)", sweep_rows),
-    ):
-        print(title)
-        print("  ".join(f"{key:>16}" for key in METRIC_KEYS))
-        for row in rows:
-            print("  ".join(f"{_fraction(row[key]):>16}" for key in METRIC_KEYS))
-    print(f"chosen threshold {chosen['threshold']} by {result['chosen_by']}:")
-    print("  ".join(f"{_fraction(chosen[key]):>16}" for key in METRIC_KEYS))
+    print_report(result, args.test)
     print("the product pipeline's own FallbackClassifier (nlu_fallback -> out-of-scope):")
-    print("  ".join(f"{_fraction(product[key]):>16}" for key in METRIC_KEYS[1:]))
+    print(metric_line(product, METRIC_KEYS[1:]))
     print(
         f"decisions {result['decisions']}; {result['trainings']} training(s) {result['train_seconds']}s, "
         f"parsing {result['parse_seconds']}s, total {result['seconds']}s"

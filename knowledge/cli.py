@@ -182,14 +182,10 @@ def _harness_run(args: argparse.Namespace) -> IntentRun:
     )
 
 
-def _fraction(value: object) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else "   –  "
-
-
 def cmd_eval_intents(args: argparse.Namespace) -> int:
     from knowledge.datasets import read_dataset
     from knowledge.intent_eval import evaluate_intents
-    from knowledge.intent_metrics import METRIC_KEYS
+    from knowledge.intent_metrics import print_report
 
     train = read_dataset(args.train, "train")
     test = read_dataset(args.test, "test")
@@ -201,21 +197,7 @@ def cmd_eval_intents(args: argparse.Namespace) -> int:
                 f"{len(data.labels)} labels, {data.n_oos} out-of-scope"
             )
     result = evaluate_intents(train.utterances, test.utterances, _harness_run(args), val.utterances if val else None)
-    sweep = result["sweep"]
-    chosen = result["chosen"]
-    assert isinstance(sweep, list) and isinstance(chosen, dict)
-    selection = result["selection"]
-    assert isinstance(selection, dict)
-    for title, rows in (
-        (f"selection data: {result['chosen_by']}", selection["sweep"]),
-        (f"test: {args.test} ({result['n_test']} utterances, {result['n_oos']} out-of-scope)", sweep),
-    ):
-        print(title)
-        print("  ".join(f"{key:>16}" for key in METRIC_KEYS))
-        for row in rows:
-            print("  ".join(f"{_fraction(row[key]):>16}" for key in METRIC_KEYS))
-    print(f"chosen threshold {chosen['threshold']} by {result['chosen_by']}:")
-    print("  ".join(f"{_fraction(chosen[key]):>16}" for key in METRIC_KEYS))
+    print_report(result, args.test)
     print(f"the retriever's own abstention decisions: {result['decisions']} ({result['seconds']}s)")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

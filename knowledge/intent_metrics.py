@@ -8,8 +8,9 @@ and MCC (scikit-learn) treat out-of-scope as one more class. Rates are fractions
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from knowledge.datasets import OOS
 
@@ -77,3 +78,25 @@ def _mcc(gold: list[str], predicted: list[str]) -> float:
 def _rate(values: object) -> float:
     items = list(values)  # type: ignore[call-overload]
     return round(sum(1 for v in items if v) / len(items), 4) if items else 0.0
+
+
+def metric_line(row: Row, keys: Sequence[str] = METRIC_KEYS) -> str:
+    """One printed row of the sweep table (– where a metric is undefined, e.g. no OOS queries)."""
+    return "  ".join(
+        f"{value:>16.4f}" if isinstance(value, float) else f"{'–':>16}" for value in (row[k] for k in keys)
+    )
+
+
+def print_report(result: Mapping[str, Any], test_name: object) -> None:
+    """The selection data's sweep, the test sweep and the chosen threshold's row, as both harnesses print them."""
+    selection = result["selection"]
+    for title, rows in (
+        (f"selection data: {result['chosen_by']}", selection["sweep"]),
+        (f"test: {test_name} ({result['n_test']} utterances, {result['n_oos']} out-of-scope)", result["sweep"]),
+    ):
+        print(title)
+        print("  ".join(f"{key:>16}" for key in METRIC_KEYS))
+        for row in rows:
+            print(metric_line(row))
+    print(f"chosen threshold {result['chosen']['threshold']} by {result['chosen_by']}:")
+    print(metric_line(result["chosen"]))
