@@ -9,12 +9,12 @@ RASA_VENV := .venv-rasa
 FAQ := $(wildcard knowledge/faq/*.yml)
 KNOWLEDGE_SRC := $(wildcard knowledge/*.py)
 
-.PHONY: run test install model index lint typecheck clean bench-nlu bench
+.PHONY: run test install model index lint clean bench-nlu bench
 
 run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
 
-test: install index
+test: install index lint
 	@mkdir -p var/log && scripts/ensure-chromium.sh
 	@scripts/rasa-tests.sh "$$(scripts/rasa-model.sh)"
 	$(VENV)/bin/python -m pytest
@@ -65,8 +65,10 @@ bench: install index
 	$(VENV)/bin/python -m bench.report || status=1; \
 	exit $$status
 
-lint:
+# Lint and types gate `make test` (mypy is strict for every package, bench/ included: pyproject.toml).
+lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 clean:

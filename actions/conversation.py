@@ -1,28 +1,31 @@
-"""What every action needs to know about the conversation it runs in."""
+"""What every action needs to know about the conversation it runs in, and how it speaks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.phrases import say
-from knowledge.language import LANGUAGES, Language, detect_language
+from desk.turns import TurnRecord, turn_payload
+from knowledge.language import LANGUAGES, Language
 
 DEFAULT_CHANNEL = "api"
-# Answers in a row that did not resolve the question (misses, 👎) before a human is offered.
-MISSES_BEFORE_OFFER = 2
+# Rasa's own language when nothing says otherwise (its responses' unconditioned variations).
+DEFAULT_LANGUAGE: Language = "en"
 
 
 def language_of(tracker: Tracker) -> Language:
-    """The language slot the app sets, else the message metadata, else the text itself."""
-    slot = tracker.get_slot("language")
-    if slot in LANGUAGES:
-        return slot  # type: ignore[no-any-return]
+    """The turn's language, as the turn service decided it (the message metadata). A turn that no
+    customer message started (an agent's resolve resuming the bot) has the conversation's language
+    slot, which the turn service keeps."""
     metadata = tracker.latest_message.get("metadata") or {}
     if metadata.get("language") in LANGUAGES:
         return metadata["language"]  # type: ignore[no-any-return]
-    return detect_language(tracker.latest_message.get("text") or "")
+    slot = tracker.get_slot("language")
+    if slot in LANGUAGES:
+        return slot  # type: ignore[no-any-return]
+    return DEFAULT_LANGUAGE
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -39,23 +42,11 @@ def entity(tracker: Tracker, name: str) -> Any:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def turn_record(outcome: str, **fields: Any) -> dict[str, Any]:
-    """The machine-readable record the app reads from the bot's reply (a custom payload)."""
-    return {"turn": {"outcome": outcome, **{k: v for k, v in fields.items() if v is not None}}}
-
-
-def vote_buttons(faq_id: str, language: Language) -> list[dict[str, str]]:
-    return [
-        {"title": say("helpful", language), "payload": f'/vote{{"faq_id":"{faq_id}","vote":"up"}}'},
-        {"title": say("not_helpful", language), "payload": f'/vote{{"faq_id":"{faq_id}","vote":"down"}}'},
-    ]
-
-
-def human_offer_buttons(language: Language) -> list[dict[str, str]]:
-    return [
-        {"title": say("yes_human", language), "payload": '/request_human{"handoff_reason":"unresolved"}'},
-        {"title": say("no_rephrase", language), "payload": "/deny"},
-    ]
+def send(dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, str]], record: TurnRecord) -> None:
+    """The customer's message (when there is one), then the turn's record for the turn service."""
+    if text:
+        dispatcher.utter_message(text=text, buttons=buttons)
+    dispatcher.utter_message(json_message=turn_payload(record))
 
 
 def last_question(tracker: Tracker) -> str | None:

@@ -1,4 +1,5 @@
-"""`action_answer_faq`: answer from the knowledge base, ask "did you mean", or admit a miss."""
+"""`action_answer_faq`: answer from the knowledge base, ask "did you mean", or admit a miss
+(the reply policy is `desk.replies`)."""
 
 from __future__ import annotations
 
@@ -9,31 +10,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import (
-    MISSES_BEFORE_OFFER,
-    entity,
-    human_offer_buttons,
-    language_of,
-    latest_intent,
-    turn_record,
-    vote_buttons,
-)
+from actions.conversation import entity, language_of, latest_intent, send
 from actions.handoff import hand_off
-from actions.phrases import say
-from desk.handoff import HandoffReason
+from desk.replies import FaqReply, answer, reply_to_question
 from desk.services import DeskServices, shared_services
-from desk.triggers import detect_trigger
-from knowledge.abstention import Decision
-from knowledge.entries import FaqEntry
-from knowledge.language import Language
+from desk.turns import Outcome, TurnRecord
 from knowledge.live import shared_retriever
-from knowledge.retriever import Hit, Retriever, SearchResult
-
-CLARIFY_OPTIONS = 3
-# "Did you mean" offers the hits scoring at least this share of the top score.
-OPTION_SHARE = 0.25
-# Situations the FAQ must never answer, even when the NLU missed them.
-STOP_TRIGGERS = frozenset({HandoffReason.SAFETY, HandoffReason.LEGAL_OR_MEDIA})
+from knowledge.retriever import Retriever
 
 
 class ActionAnswerFaq(Action):
@@ -54,54 +37,22 @@ class ActionAnswerFaq(Action):
             faq_id = entity(tracker, "faq_id") or offered_by_ordinal(tracker)
             chosen = self.retriever.entry(str(faq_id or ""))
             if chosen is not None:
-                return self._answer(dispatcher, chosen, language, confidence=None)
+                return self._reply(dispatcher, answer(chosen, language))
         text = (tracker.latest_message.get("text") or "").strip()
-        trigger = detect_trigger(text)
-        if trigger in STOP_TRIGGERS:
-            assert trigger is not None
-            return hand_off(dispatcher, tracker, trigger, self._services or shared_services(), self.retriever)
+        misses = int(tracker.get_slot("faq_misses") or 0)
+        reply = reply_to_question(self.retriever, text, language, misses).reply
+        if reply.outcome == Outcome.HANDOFF and reply.handoff_reason is not None:
+            services = self._services or shared_services()
+            return hand_off(dispatcher, tracker, reply.handoff_reason, services, self.retriever)
+        return self._reply(dispatcher, reply)
 
-        result = self.retriever.search(text, language, k=CLARIFY_OPTIONS + 1)
-        if result.decision == Decision.ANSWER and result.top is not None:
-            return self._answer(dispatcher, result.top.entry, language, confidence=result.confidence)
-        if result.decision == Decision.CLARIFY:
-            options = clarify_options(result)
-            buttons = [
-                {"title": h.entry.title_in(language), "payload": f'/choose_faq{{"faq_id":"{h.entry.id}"}}'}
-                for h in options
-            ]
-            dispatcher.utter_message(text=say("did_you_mean", language), buttons=buttons)
-            dispatcher.utter_message(
-                json_message=turn_record(
-                    "clarified", faq_id=options[0].entry.id, confidence=round(result.confidence, 4)
-                )
-            )
-            return []
-        return self._miss(dispatcher, tracker, language, result.confidence)
-
-    def _answer(
-        self, dispatcher: CollectingDispatcher, entry: FaqEntry, language: Language, confidence: float | None
-    ) -> list[EventType]:
-        dispatcher.utter_message(text=entry.answer_in(language), buttons=vote_buttons(entry.id, language))
-        rounded = round(confidence, 4) if confidence is not None else None
-        dispatcher.utter_message(json_message=turn_record("answered", faq_id=entry.id, confidence=rounded))
-        return [SlotSet("last_faq_id", entry.id), SlotSet("faq_misses", 0.0)]
-
-    def _miss(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, language: Language, confidence: float
-    ) -> list[EventType]:
-        misses = int(tracker.get_slot("faq_misses") or 0) + 1
-        if misses >= MISSES_BEFORE_OFFER:
-            dispatcher.utter_message(text=say("offer_human", language), buttons=human_offer_buttons(language))
-        else:
-            dispatcher.utter_message(text=say("rephrase", language))
-        dispatcher.utter_message(json_message=turn_record("fallback", confidence=round(confidence, 4)))
-        return [SlotSet("faq_misses", float(misses))]
-
-
-def clarify_options(result: SearchResult) -> list[Hit]:
-    """The entries a "did you mean" question offers for a near tie."""
-    return [h for h in result.hits if h.score >= result.confidence * OPTION_SHARE][:CLARIFY_OPTIONS]
+    def _reply(self, dispatcher: CollectingDispatcher, reply: FaqReply) -> list[EventType]:
+        send(dispatcher, reply.text, reply.buttons, TurnRecord(reply.outcome, reply.faq_id, reply.confidence))
+        if reply.outcome == Outcome.ANSWERED:
+            return [SlotSet("last_faq_id", reply.faq_id), SlotSet("faq_misses", 0.0)]
+        if reply.outcome == Outcome.FALLBACK:
+            return [SlotSet("faq_misses", float(reply.misses))]
+        return []
 
 
 _ORDINALS = {

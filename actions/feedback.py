@@ -7,19 +7,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import (
-    MISSES_BEFORE_OFFER,
-    channel_of,
-    entity,
-    human_offer_buttons,
-    language_of,
-    latest_intent,
-    turn_record,
-    vote_buttons,
-)
-from actions.phrases import NO_COMMENT, say
+from actions.conversation import channel_of, entity, language_of, latest_intent, send
+from desk.copy import NO_COMMENT, say
 from desk.feedback import Vote
+from desk.replies import missed, vote_buttons
 from desk.services import DeskServices, shared_services
+from desk.turns import Outcome, TurnRecord
+
+FEEDBACK = TurnRecord(Outcome.FEEDBACK)
 
 
 class ActionLogFeedback(Action):
@@ -39,42 +34,36 @@ class ActionLogFeedback(Action):
         if intent == "rate_service":
             score = _csat(entity(tracker, "csat"))
             if score is None:
-                dispatcher.utter_message(json_message=turn_record("feedback"))
+                send(dispatcher, "", [], FEEDBACK)
                 return []
             book.record(tracker.sender_id, kind="csat", score=score, channel=channel, language=language)
-            dispatcher.utter_message(text=say("csat_thanks", language))
-            dispatcher.utter_message(json_message=turn_record("feedback"))
+            send(dispatcher, say("csat_thanks", language), [], FEEDBACK)
             return []
 
         if comment is not None and intent != "vote":
             text = str(comment).strip()
             if text and text.lower().strip(" .!。！") not in NO_COMMENT:
                 book.record(tracker.sender_id, kind="comment", comment=text[:2000], channel=channel, language=language)
-            dispatcher.utter_message(json_message=turn_record("feedback"))
+            send(dispatcher, "", [], FEEDBACK)
             return [SlotSet("feedback_comment", None)]
 
         faq_id = entity(tracker, "faq_id") or tracker.get_slot("last_faq_id")
+        record = TurnRecord(Outcome.FEEDBACK, faq_id=faq_id)
         value = entity(tracker, "vote")
         if value not in ("up", "down"):
             # A typed "vote" whose direction we could not read: ask rather than guess.
             buttons = vote_buttons(faq_id, language) if faq_id else []
-            dispatcher.utter_message(text=say("vote_unclear", language), buttons=buttons)
-            dispatcher.utter_message(json_message=turn_record("feedback", faq_id=faq_id))
+            send(dispatcher, say("vote_unclear", language), buttons, record)
             return []
         vote: Vote = value
         book.record(tracker.sender_id, kind="vote", vote=vote, faq_id=faq_id, channel=channel, language=language)
         if vote == "up":
-            dispatcher.utter_message(text=say("vote_up_thanks", language))
-            dispatcher.utter_message(json_message=turn_record("feedback", faq_id=faq_id))
+            send(dispatcher, say("vote_up_thanks", language), [], record)
             return [SlotSet("faq_misses", 0.0)]
         # A 👎 is an answer that did not resolve the question: two in a row offer a human.
-        misses = int(tracker.get_slot("faq_misses") or 0) + 1
-        if misses >= MISSES_BEFORE_OFFER:
-            dispatcher.utter_message(text=say("offer_human", language), buttons=human_offer_buttons(language))
-        else:
-            dispatcher.utter_message(text=say("vote_down_sorry", language))
-        dispatcher.utter_message(json_message=turn_record("feedback", faq_id=faq_id))
-        return [SlotSet("faq_misses", float(misses))]
+        reply = missed(language, int(tracker.get_slot("faq_misses") or 0), first="vote_down_sorry")
+        send(dispatcher, reply.text, reply.buttons, record)
+        return [SlotSet("faq_misses", float(reply.misses))]
 
 
 def _csat(value: object) -> int | None:

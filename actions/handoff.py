@@ -9,11 +9,12 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import channel_of, entity, language_of, last_question, latest_intent, turn_record
-from actions.phrases import say
+from actions.conversation import channel_of, entity, language_of, last_question, latest_intent, send
+from desk.copy import say
 from desk.handoff import PRIORITY, PRIORITY_RANK, HandoffReason
 from desk.services import DeskServices, shared_services
 from desk.triggers import detect_trigger
+from desk.turns import Outcome, TurnRecord
 from knowledge.live import shared_retriever
 from knowledge.retriever import Retriever
 
@@ -77,16 +78,15 @@ def hand_off(
     else:
         hours = services.escalations.hours
         lines.append(say("handoff_closed", language, opens=f"{hours.opens:%H:%M}", closes=f"{hours.closes:%H:%M}"))
-    dispatcher.utter_message(text="\n".join(lines))
-    dispatcher.utter_message(
-        json_message=turn_record(
-            "handoff",
-            priority=str(handoff.escalation.priority),
-            reason=str(handoff.escalation.reason),
-            escalation_id=handoff.escalation.id,
-            queue_position=handoff.place.position,
-        )
+    record = TurnRecord(
+        Outcome.HANDOFF,
+        priority=str(handoff.escalation.priority),
+        reason=str(handoff.escalation.reason),
+        escalation_id=handoff.escalation.id,
+        queue_position=handoff.place.position,
+        escalated=handoff.created,
     )
+    send(dispatcher, "\n".join(lines), [], record)
     return [SlotSet("faq_misses", 0.0), ConversationPaused()]
 
 

@@ -7,8 +7,8 @@ import os
 import uvicorn
 
 from api.app import create_app
-from api.log_config import configure_logging
 from api.settings import get_settings
+from engine.log_config import configure_logging
 
 # One OpenMP thread per inference (torch, FAISS). Each request already runs in its own worker thread,
 # and on a busy 2-core machine a 2-thread MiniLM pass spends most of its time in OpenMP barriers

@@ -9,48 +9,32 @@ from contextlib import asynccontextmanager, suppress
 import httpx
 import structlog
 from fastapi import FastAPI
-from rasa_sdk.executor import ActionExecutor
 from starlette.concurrency import run_in_threadpool
 
-from actions.faq import ActionAnswerFaq
-from actions.feedback import ActionLogFeedback
-from actions.handoff import ActionHandoff
-from api.agent_desk import AgentDesk
-from api.channels.base import ChannelAdapter
-from api.channels.registry import configured_channels
 from api.console import admin_pages, analytics_pages, knowledge_pages
 from api.console import pages as console_pages
 from api.console.templating import install_console
-from api.delivery import DeliveryWorker, LiveChannel
 from api.deps import Runtime
 from api.errors import install_error_handlers
-from api.events import EventBus
-from api.knowledge_publisher import KnowledgePublisher
-from api.metrics import Metrics
-from api.rasa_gateway import HttpRasaGateway, RasaGateway
-from api.router import MessageRouter
-from api.routes import actions, admin, analytics, conversations, escalations, events, health, knowledge
+from api.routes import action_endpoint, admin, analytics, conversations, escalations, events, health, knowledge
 from api.settings import AppSettings, get_settings
+from channels.base import ChannelAdapter
+from channels.registry import configured_channels
 from desk.database import upgrade_schema
 from desk.models import Role
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from desk.settings import get_settings as get_desk_settings
+from engine.agent_desk import AgentDesk
+from engine.delivery import DeliveryWorker, LiveChannel
+from engine.events import EventBus
+from engine.knowledge_publisher import KnowledgePublisher
+from engine.metrics import Metrics
+from engine.rasa_gateway import HttpRasaGateway, RasaGateway
+from engine.turns import TurnService
 from knowledge.live import LiveRetriever, shared_retriever
 
 log = structlog.get_logger(__name__)
-
-
-def action_executor(services: DeskServices, retriever: LiveRetriever) -> ActionExecutor:
-    """The actions of the `actions` package, given this app's collaborators."""
-    executor = ActionExecutor()
-    for action in (
-        ActionAnswerFaq(retriever=retriever, services=services),
-        ActionHandoff(services=services, retriever=retriever),
-        ActionLogFeedback(services=services),
-    ):
-        executor.register_action(action)
-    return executor
 
 
 def ensure_admin(services: DeskServices, settings: AppSettings) -> None:
@@ -127,8 +111,8 @@ def create_app(
             retriever=live,
             rasa=gateway,
             metrics=metrics,
-            router=MessageRouter(services.conversations, services.escalations, gateway, metrics, bus),
-            executor=action_executor(services, live),
+            turns=TurnService(services.conversations, services.escalations, gateway, metrics, bus),
+            executor=action_endpoint.action_executor(services, live),
             database_url=desk_settings.database_url,
             bus=bus,
             delivery=delivery,
@@ -168,7 +152,7 @@ def create_app(
         escalations,
         events,
         admin,
-        actions,
+        action_endpoint,
         health,
         console_pages,
         admin_pages,

@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from rasa_sdk.executor import ActionExecutor
 
-from api.agent_desk import AgentDesk
-from api.delivery import DeliveryWorker
-from api.events import EventBus
-from api.metrics import Metrics
-from api.rasa_gateway import RasaGateway
-from api.router import MessageRouter
 from api.settings import AppSettings
 from desk.services import DeskServices
+from engine.agent_desk import AgentDesk
+from engine.delivery import DeliveryWorker
+from engine.events import EventBus
+from engine.metrics import Metrics
+from engine.rasa_gateway import RasaGateway
+from engine.turns import TurnService
 from knowledge.live import LiveRetriever
 
 
@@ -28,7 +28,7 @@ class Runtime:
     retriever: LiveRetriever
     rasa: RasaGateway
     metrics: Metrics
-    router: MessageRouter
+    turns: TurnService
     executor: ActionExecutor
     database_url: str
     bus: EventBus
@@ -44,15 +44,15 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_router(runtime: RuntimeDep) -> MessageRouter:
-    return runtime.router
+def get_turns(runtime: RuntimeDep) -> TurnService:
+    return runtime.turns
 
 
 def get_services(runtime: RuntimeDep) -> DeskServices:
     return runtime.services
 
 
-RouterDep = Annotated[MessageRouter, Depends(get_router)]
+TurnsDep = Annotated[TurnService, Depends(get_turns)]
 ServicesDep = Annotated[DeskServices, Depends(get_services)]
 
 

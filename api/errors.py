@@ -10,11 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from api.knowledge_publisher import PublishInProgress
-from api.router import MessageInProgress, ServiceUnavailable, UnknownPayload
 from desk.casework import CaseworkError, Conflict, Forbidden, NotFound
 from desk.knowledge_base import EntryExists, KnowledgeError, KnowledgeNotFound, VersionConflict
 from desk.users import UserError
+from engine.knowledge_publisher import PublishInProgress
+from engine.turns import MessageInProgress, ServiceUnavailable, UnknownPayload
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, **headers: str) -> JSONResponse:

@@ -308,7 +308,7 @@ def startup_section(startup: Record | None) -> list[str]:
             [
                 "start to healthy (Rasa + app, model and index present)",
                 f"{healthy} s (Rasa answering: {rasa} s); idle RSS Rasa {idle.get('rasa')} + app {idle.get('app')} MiB",
-                "`tests.system.System` on free ports: like `make run`, without its desk user set-up",
+                "`bench.system.System` on free ports: like `make run`, without its desk user set-up",
             ]
         )
     else:

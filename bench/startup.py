@@ -3,7 +3,7 @@
 `python -m bench.startup [--steps start,train,index,adapt] [--starts N]`
 
 - start: Rasa and the app started as `make run` starts them, with environments, model and index
-  present (`tests.system.System`: free ports and its own databases, so a running instance is left
+  present (`bench.system.System`: free ports and its own databases, so a running instance is left
   alone), timed until Rasa answers and until the app's `/healthz` says every dependency is up.
   Unlike `make run`, the desk CLI's user set-up is skipped; the app still migrates its fresh database.
 - train: a fresh `rasa train` of the project's data and config into a temporary directory, with
@@ -81,7 +81,7 @@ def measure_start(scratch: Path) -> dict[str, Any]:
     """Seconds from launching both processes until Rasa answers and until the app is healthy."""
     import psutil
 
-    from tests.system import System, rasa_model
+    from bench.system import System, rasa_model
 
     model = rasa_model()  # outside the timing: `make run` has its model already
     system = System(workdir=scratch, model=model)

@@ -2,7 +2,7 @@
 
 `python -m bench.turns [--concurrency 1,4,16,64] [--duration S | --conversations K] [--rounds R]`
 
-Starts Rasa and the app on free ports with their own databases (`tests.system.System`, as the
+Starts Rasa and the app on free ports with their own databases (`bench.system.System`, as the
 end-to-end tests do) and, for each concurrency N, keeps N conversations going at once (closed loop, no
 think time: each conversation sends its next message as soon as the previous reply arrives) against
 
@@ -113,9 +113,9 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 def strongest_outcome(replies: Sequence[Mapping[str, Any]]) -> str:
     """What the bot did in a turn, from Rasa's REST replies, exactly as the app records it."""
-    from api.router import parse_replies
+    from desk.turns import read_replies
 
-    return parse_replies([dict(r) for r in replies])[1].outcome
+    return str(read_replies(replies)[1].outcome)
 
 
 # ---------------------------------------------------------------- process monitor (psutil)
@@ -388,7 +388,7 @@ def check_scripts(url: str, target: Target) -> list[dict[str, Any]]:
 
 @contextmanager
 def running_system(workdir: Path | None) -> Iterator[Any]:
-    from tests.system import System, rasa_model
+    from bench.system import System, rasa_model
 
     model = rasa_model()
     with tempfile.TemporaryDirectory(prefix="bench-turns-", dir=workdir) as directory:

@@ -11,7 +11,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk.models import Conversation, ConversationStatus, Delivery, Message, Sender, Turn, utcnow
+from desk.models import Conversation, ConversationStatus, Delivery, Message, MessageState, Sender, Turn, utcnow
+from desk.turns import BotMessage, Outcome, TurnRecord
 
 # bot → queued (handed off) → agent (claimed) → resolved (CSAT asked) → bot (customer writes again).
 # A human can also hand back to the bot from queued or agent.
@@ -39,21 +40,6 @@ class InvalidTransition(ValueError):
 
 
 @dataclass(frozen=True)
-class BotMessage:
-    """One message the assistant sends, with the machine-readable record of the turn it belongs to."""
-
-    text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    outcome: str
-    faq_id: str | None = None
-    confidence: float | None = None
-
-
-@dataclass(frozen=True)
 class StoredMessage:
     id: int
     conversation_id: str
@@ -62,7 +48,7 @@ class StoredMessage:
     payload: str | None
     buttons: list[dict[str, str]]
     language: str | None
-    state: str
+    state: MessageState
     outcome: str | None
     faq_id: str | None
     confidence: float | None
@@ -83,7 +69,7 @@ class StoredMessage:
             row.payload,
             list(row.buttons or []),
             row.language,
-            row.state,
+            MessageState(row.state),
             row.outcome,
             row.faq_id,
             row.confidence,
@@ -125,12 +111,6 @@ class ConversationView:
 
 
 @dataclass(frozen=True)
-class RecordedReply:
-    messages: list[StoredMessage]
-    status: ConversationStatus
-
-
-@dataclass(frozen=True)
 class Inbound:
     """A customer message as stored: `duplicate` when the client already sent this message id."""
 
@@ -159,6 +139,7 @@ class ConversationStore:
         payload: str | None,
         language: str | None,
         channel: str,
+        default_language: str | None = None,
         customer_id: str | None = None,
         client_message_id: str | None = None,
         channel_data: dict[str, Any] | None = None,
@@ -166,7 +147,8 @@ class ConversationStore:
     ) -> Inbound:
         """Store a customer message (creating the conversation on first contact) and commit it.
 
-        `language` None keeps the conversation's language (a button press, a bare order number).
+        `language` None keeps the conversation's language (a button press, a bare order number); a new
+        conversation then takes `default_language` (the channel's), else English.
         A resolved conversation goes back to the bot when the customer writes again.
         `claim`: a new message for the bot is stored already taken for processing, as `claim` would
         take it, in the same commit (one commit per turn less).
@@ -190,7 +172,7 @@ class ConversationStore:
                     id=conversation_id,
                     channel=channel,
                     customer_id=customer_id,
-                    language=language or DEFAULT_LANGUAGE,
+                    language=language or default_language or DEFAULT_LANGUAGE,
                     status=ConversationStatus.BOT,
                     created_at=now,
                     updated_at=now,
@@ -211,7 +193,11 @@ class ConversationStore:
                 language=conversation.language,
                 client_message_id=client_message_id,
                 created_at=now,
-                state="held" if conversation.status in HUMAN_OWNED else "processing" if claim else "received",
+                state=MessageState.HELD
+                if conversation.status in HUMAN_OWNED
+                else MessageState.PROCESSING
+                if claim
+                else MessageState.RECEIVED,
             )
             session.add(message)
             try:
@@ -225,6 +211,7 @@ class ConversationStore:
                     payload=payload,
                     language=language,
                     channel=channel,
+                    default_language=default_language,
                     customer_id=customer_id,
                     client_message_id=client_message_id,
                     channel_data=channel_data,
@@ -238,16 +225,19 @@ class ConversationStore:
         A message still "processing" long after it arrived was left by a process that died mid-turn:
         a retry may take it over."""
         with self._sessions() as session:
-            abandoned = and_(Message.state == "processing", Message.created_at < self._clock() - stale_after)
+            abandoned = and_(Message.state == MessageState.PROCESSING, Message.created_at < self._clock() - stale_after)
             result = session.execute(
                 update(Message)
-                .where(Message.id == message_id, or_(Message.state.in_(("received", "failed")), abandoned))
-                .values(state="processing")
+                .where(
+                    Message.id == message_id,
+                    or_(Message.state.in_((MessageState.RECEIVED, MessageState.FAILED)), abandoned),
+                )
+                .values(state=MessageState.PROCESSING)
             )
             session.commit()
             return bool(getattr(result, "rowcount", 0) == 1)
 
-    def mark(self, message_id: int, state: str) -> None:
+    def mark(self, message_id: int, state: MessageState) -> None:
         with self._sessions() as session:
             session.get_one(Message, message_id).state = state
             session.commit()
@@ -261,10 +251,9 @@ class ConversationStore:
         *,
         language: str,
         latency_ms: float | None,
-    ) -> RecordedReply:
-        """Store the bot's messages and the turn record together, and mark the inbound answered.
-
-        Returns the conversation's status as well: the actions may have just handed it off."""
+    ) -> list[StoredMessage]:
+        """Store the bot's messages and the turn record together, and mark the inbound answered (or
+        held, when the turn put it in the agent inbox)."""
         with self._sessions() as session:
             conversation = session.get_one(Conversation, conversation_id)
             now = self._clock()
@@ -284,10 +273,10 @@ class ConversationStore:
                 )
             )
             inbound = session.get_one(Message, inbound_id)
-            inbound.state = "answered" if turn.outcome != "queued" else "held"
+            inbound.state = MessageState.HELD if turn.outcome == Outcome.QUEUED else MessageState.ANSWERED
             conversation.updated_at = now
             session.commit()
-            return RecordedReply([StoredMessage.of(r) for r in rows], ConversationStatus(conversation.status))
+            return [StoredMessage.of(r) for r in rows]
 
     def record_pushed(
         self, conversation_id: str, messages: Sequence[BotMessage], turn: TurnRecord, *, language: str
@@ -402,7 +391,7 @@ class ConversationStore:
                 text=f"[{author_label}] {text}",
                 language=conversation.language,
                 client_message_id=external_id,
-                state="sent",
+                state=MessageState.SENT,
                 delivery=Delivery.DELIVERED,
                 delivered_at=now,
                 created_at=now,
@@ -428,7 +417,7 @@ def bot_messages(
             text=m.text,
             buttons=m.buttons or None,
             language=language,
-            state="sent",
+            state=MessageState.SENT,
             outcome=turn.outcome,
             faq_id=turn.faq_id,
             confidence=turn.confidence,

@@ -52,6 +52,19 @@ class Sender(StrEnum):
     SYSTEM = "system"
 
 
+class MessageState(StrEnum):
+    """A message's place in its turn: a customer message is received, processed (claimed by one
+    request), answered or held for the agents, or failed (Rasa was down: a retry takes it again).
+    Bot and agent messages are sent."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    ANSWERED = "answered"
+    HELD = "held"
+    FAILED = "failed"
+    SENT = "sent"
+
+
 class Priority(StrEnum):
     URGENT = "urgent"
     HIGH = "high"
@@ -115,7 +128,7 @@ class Message(Base):
     # Set on customer messages: an id the client chose, so a retried request is not stored twice.
     client_message_id: Mapped[str | None] = mapped_column(String(128))
     # Customer messages: received → answered (bot replied) / held (a human owns it) / failed (Rasa down).
-    state: Mapped[str] = mapped_column(String(16), default="received")
+    state: Mapped[str] = mapped_column(String(16), default=MessageState.RECEIVED)
     # Bot messages: what the turn did.
     outcome: Mapped[str | None] = mapped_column(String(16))
     faq_id: Mapped[str | None] = mapped_column(String(96))

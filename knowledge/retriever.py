@@ -18,7 +18,7 @@ from knowledge.entries import FaqEntry
 from knowledge.fusion import SIGNALS, Features, FusionWeights, lexical_feature
 from knowledge.language import LANGUAGES, Language, detect_language
 from knowledge.lexical import LexicalIndex
-from knowledge.text import lexical_tokens, normalise
+from knowledge.text import lexical_tokens, normalise, own_script_tokens
 
 DENSE_CANDIDATES = 128  # phrasings
 LEXICAL_CANDIDATES = 64  # entries
@@ -105,13 +105,9 @@ class SignalModel:
         pairs = list(zip(phrasings.texts, phrasings.languages, strict=True))
         tokens = [lexical_tokens(t, lang) for t, lang in pairs]
         self.lexical = LexicalIndex(tokens)
-        # Tokenising is most of the build: the classifier reuses BM25's tokens wherever the detected
-        # language (its tokeniser's) is the phrasing's own.
+        # Tokenising is most of the build: the classifier reuses BM25's tokens where it can.
         normalised = [normalise(t) for t in phrasings.texts]
-        words = [
-            own if detect_language(n) == lang else None
-            for own, n, (_, lang) in zip(tokens, normalised, pairs, strict=True)
-        ]
+        words = [own_script_tokens(n, own, lang) for own, n, (_, lang) in zip(tokens, normalised, pairs, strict=True)]
         self.classifier = PhrasingClassifier(
             phrasings.texts, phrasings.entry_of_row.tolist(), n_entries, normalised=normalised, words=words
         )
@@ -154,9 +150,7 @@ class SignalModel:
             entries = np.union1d(near_entries, lexical_top[bm25[lexical_top] > 0]).astype(np.int64)
         dense = np.zeros(len(entries), dtype=np.float32)
         np.maximum.at(dense, np.searchsorted(entries, near_entries), near_scores)
-        # The classifier's words are tokens in the query's detected language: the same as BM25's
-        # unless the caller names another language.
-        words = tokens if detect_language(normalise(query)) == language else None
+        words = own_script_tokens(normalise(query), tokens, language)
         supervised = self.classifier.probabilities(query, None if self.classifier.exhaustive else entries, words)
         return entries, np.stack([dense, lexical_feature(bm25[entries]), supervised], axis=1)
 
@@ -198,6 +192,7 @@ class HybridRetriever:
         return self.embedder.encode([query])[0] if language in self.dense_languages else None
 
     def search(self, query: str, language: Language | None = None, k: int = 5) -> SearchResult:
+        # The assistant's turns always name the language (decided once per turn); tools may leave it out.
         lang = language or detect_language(query)
         if not self.entries or not query.strip():
             return SearchResult(query, lang, [], Decision.ABSTAIN)

@@ -179,6 +179,13 @@ def lexical_tokens(text: str, language: Language | None = None) -> list[str]:
     return tokens
 
 
+def own_script_tokens(normalised: str, tokens: list[str], language: Language) -> list[str] | None:
+    """`tokens` (`lexical_tokens` of the text in `language`) when they are what `lexical_tokens`
+    gives the text by itself, else None. The classifier's words are always tokenised in the text's
+    own script, whatever language a search names: this spares tokenising a second time when they agree."""
+    return tokens if detect_language(normalised) == language else None
+
+
 # Identifiers (LM…, RMA…, e-mail addresses, phone numbers) are kept whole; everything else splits
 # into single characters or punctuation, so offsets in Chinese text without spaces stay exact.
 _ID_TOKEN = re.compile(

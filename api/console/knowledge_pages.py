@@ -13,10 +13,10 @@ from starlette.datastructures import FormData
 
 from api.console.templating import LeadPage, render, see_other
 from api.deps import RuntimeDep, ServicesDep
-from api.knowledge_preview import answer
-from api.knowledge_publisher import PublishInProgress
 from api.routes.knowledge import MAX_PHRASINGS, MAX_QUESTION, EntryCreate, EntryUpdate, PublisherDep, make_preview
 from desk.knowledge_base import EntryExists, EntryView, KnowledgeError, KnowledgeNotFound, VersionConflict
+from engine.knowledge_preview import answer
+from engine.knowledge_publisher import PublishInProgress
 from knowledge.entries import FaqEntry
 from knowledge.language import LANGUAGES, Language, detect_language
 

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import RouterDep, ServicesDep
-from api.router import Inbound, TurnResult
+from api.deps import ServicesDep, TurnsDep
 from api.schemas import (
     CONVERSATION_ID,
     BotMessageOut,
@@ -21,6 +20,7 @@ from api.schemas import (
     TranscriptMessage,
     TurnOut,
 )
+from engine.turns import Inbound, TurnResult
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -58,9 +58,9 @@ ERRORS = {
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageReply, responses=ERRORS)  # type: ignore[arg-type]
-async def post_message(conversation_id: ApiConversationId, body: MessageIn, messages: RouterDep) -> MessageReply:
+async def post_message(conversation_id: ApiConversationId, body: MessageIn, turns: TurnsDep) -> MessageReply:
     """Send a customer message; returns the assistant's replies and the record of the turn."""
-    result = await messages.handle(
+    result = await turns.handle(
         Inbound(
             conversation_id=conversation_id,
             text=body.text,

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
 from api.deps import RuntimeDep
-from api.events import QUEUE, EventBus, conversation_topic
 from api.routes.conversations import ApiConversationId
+from engine.events import QUEUE, EventBus, conversation_topic
 
 router = APIRouter(tags=["events"])
 TOPIC = re.compile(r"^(queue|(conversation|staff):[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127})$")

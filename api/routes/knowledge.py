@@ -13,10 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import LeadDep
 from api.deps import Runtime, RuntimeDep, ServicesDep
-from api.knowledge_preview import Answer, BotReply, Preview, answer, preview
-from api.knowledge_publisher import KnowledgePublisher
 from api.schemas import ErrorOut
 from desk.knowledge_base import EntryView, InvalidEntry, PublicationView, RevisionView, entry_from
+from desk.replies import Answered, FaqReply
+from engine.knowledge_preview import Preview, answer, preview
+from engine.knowledge_publisher import KnowledgePublisher
 from knowledge.entries import FaqEntry
 from knowledge.language import LANGUAGES, Language
 
@@ -227,13 +228,13 @@ class ReplyPublic(BaseModel):
     reason: str | None
 
     @classmethod
-    def of(cls, reply: BotReply) -> ReplyPublic:
+    def of(cls, reply: FaqReply) -> ReplyPublic:
         return cls(
             outcome=reply.outcome,
             text=reply.text,
             faq_id=reply.faq_id,
             options=[OptionPublic(id=o.faq_id, title=o.title) for o in reply.options],
-            reason=reply.reason,
+            reason=reply.handoff_reason,
         )
 
 
@@ -247,7 +248,7 @@ class SearchPublic(BaseModel):
     hits: list[HitPublic]
 
     @classmethod
-    def of(cls, found: Answer, limit: int | None = None) -> SearchPublic:
+    def of(cls, found: Answered, limit: int | None = None) -> SearchPublic:
         result = found.result
         return cls(
             query=result.query,

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import ActionExecutor
 
-from api.app import action_executor
+from api.routes.action_endpoint import action_executor
 from desk.database import upgrade_schema
 from desk.services import DeskServices
 from desk.settings import DeskSettings

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from api.app import action_executor
+from api.routes.action_endpoint import action_executor
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from knowledge.live import LiveRetriever

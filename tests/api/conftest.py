@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import AppSettings
+from bench.system import free_port
 from desk.settings import DeskSettings
 from knowledge.entries import dump_entries
 from knowledge.index import build_retriever, save_index
@@ -15,7 +16,6 @@ from knowledge.live import LiveRetriever
 from knowledge.settings import KnowledgeSettings
 from tests.knowledge.fakes import HashingEmbedder
 from tests.knowledge.test_retriever_contract import ENTRIES
-from tests.system import free_port
 
 
 @pytest.fixture

@@ -17,13 +17,14 @@ from fastapi.testclient import TestClient
 
 from desk.audit import AuditLog
 from desk.casework import Casework
-from desk.conversations import BotMessage, ConversationStore, TurnRecord
+from desk.conversations import ConversationStore
 from desk.database import session_factory
 from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
 from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.settings import DeskSettings
+from desk.turns import BotMessage, TurnRecord
 from desk.users import Staff
 from tests.api.staff import create_user, services_of, sign_in, token_for
 

@@ -11,9 +11,10 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-import api.knowledge_publisher as publisher_module
+import engine.knowledge_publisher as publisher_module
 from api.app import create_app
 from api.settings import AppSettings
+from bench.system import free_port
 from desk.models import Role
 from desk.settings import DeskSettings
 from knowledge.entries import entries_checksum, load_entries
@@ -23,7 +24,6 @@ from knowledge.settings import KnowledgeSettings
 from tests.api.staff import services_of, token_for
 from tests.knowledge.fakes import HashingEmbedder
 from tests.knowledge.test_retriever_contract import ENTRIES
-from tests.system import free_port
 
 BASE = "/api/v1/knowledge"
 QUESTION = "How long is the battery warranty?"

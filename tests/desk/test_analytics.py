@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.analytics import Analytics, Period, Scope, percentile, working_days_after
 from desk.audit import AuditLog
 from desk.casework import Casework
-from desk.conversations import BotMessage, ConversationStore, TurnRecord
+from desk.conversations import ConversationStore
 from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
 from desk.handoff import HandoffReason
 from desk.models import Priority, Role
 from desk.servqual import Dimension
 from desk.settings import DeskSettings
+from desk.turns import BotMessage, TurnRecord
 from desk.users import Staff, UserDirectory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

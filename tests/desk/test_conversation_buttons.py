@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk.conversations import BotMessage, ConversationStore, TurnRecord
+from desk.conversations import ConversationStore
+from desk.turns import BotMessage, TurnRecord
 
 VOTES = [{"title": "👍", "payload": "/vote_up"}, {"title": "👎", "payload": "/vote_down"}]
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk.conversations import BotMessage, ConversationStore, InvalidTransition, TurnRecord, move
+from desk.conversations import ConversationStore, InvalidTransition, move
 from desk.models import Conversation, ConversationStatus, utcnow
+from desk.turns import BotMessage, TurnRecord
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.system import System, missing_prerequisites, rasa_model
+from bench.system import System, missing_prerequisites, rasa_model
 
 pytestmark = pytest.mark.e2e
 

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.system import System
 from desk.models import Role
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from tests.e2e.conftest import Customer
-from tests.system import System
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from bench.system import System
 from desk.database import session_factory
 from desk.feedback import FeedbackBook
 from tests.e2e.conftest import Customer, text_of
-from tests.system import System
 
 pytestmark = pytest.mark.e2e
 

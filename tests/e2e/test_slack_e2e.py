@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from bench.system import System, missing_prerequisites, rasa_model
 from desk.services import DeskServices
 from desk.settings import DeskSettings
-from tests.api.slack_fake import FakeSlack, running_fake_slack
-from tests.api.test_slack import SECRET, TOKEN, block_actions, dm, sign
-from tests.system import System, missing_prerequisites, rasa_model
+from tests.channels.slack.fake_slack import FakeSlack, running_fake_slack
+from tests.channels.slack.test_slack import SECRET, TOKEN, block_actions, dm, sign
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.system import System, missing_prerequisites, rasa_model
 from desk.services import DeskServices
 from desk.settings import DeskSettings
-from tests.api.wecom_fake import (
+from tests.channels.wecom.fake_wecom import (
     AES_KEY,
     CORP,
     KF,
@@ -27,7 +28,6 @@ from tests.api.wecom_fake import (
     serving,
     wait_until,
 )
-from tests.system import System, missing_prerequisites, rasa_model
 
 pytestmark = pytest.mark.e2e
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from bench.system import System
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from tests.e2e.test_agent_loop import agent_headers, api, escalation_of
-from tests.system import System
 
 pytestmark = pytest.mark.e2e
 # Set to a folder (e.g. docs/screenshots) to keep a screenshot of the demo page with the chat open.

@@ -1,5 +1,0 @@
-"""Channel adapters: one per platform (web chat, WeChat Official Account, WeCom Customer Service,
-Slack), each behind `ChannelAdapter` (api/channels/base.py). An adapter verifies its platform's
-requests, drops retried deliveries it has handled, turns each into an `api.router.Inbound` for the
-router, and delivers outgoing messages (bot replies it could not give in the request, agents'
-replies, the CSAT question) through the outbox, which retries with backoff."""

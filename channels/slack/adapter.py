@@ -1,0 +1,333 @@
+"""Slack: customers write to the app in a direct message or mention it in a channel (Events API);
+button clicks come from the interactivity endpoint; replies go back with `chat.postMessage` in the
+message's thread. New escalations (from any channel) can be announced in a leads' channel.
+
+Slack wants an answer within 3 seconds and retries otherwise, so both endpoints verify the request's
+signature, acknowledge at once and answer afterwards in a background task: the bot's reply is stored
+by the router and sent through the outbox (`DeliveryWorker.push`), like an agent's reply, with
+retries. A retried event this process has seen is dropped before it reaches the router; across
+restarts and replicas the router's message idempotency (the Slack message's `ts` as the client
+message id) stores the message once and never answers it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Mapping
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import error_response
+from channels.request_body import BodyTooLarge, read_body
+from channels.slack.blocks import announcement_blocks, answered_blocks, fallback_text, message_blocks
+from channels.slack.events import CHANNEL, Click, click_of_interaction, inbound_of_event
+from channels.slack.settings import SlackSettings
+from channels.slack.signing import SlackRequestVerifier
+from desk.outbox import Outgoing
+from engine.delivery import DeliveryFailed
+from engine.events import QUEUE, Subscription
+from engine.turns import Inbound, MessageInProgress, ServiceUnavailable, UnknownPayload
+from knowledge.identifiers import mask_personal_data
+from knowledge.language import Language, parse_language
+
+if TYPE_CHECKING:
+    from api.deps import Runtime
+
+log = structlog.get_logger(__name__)
+
+# Event ids this process has accepted, newest last (Slack retries within about an hour).
+SEEN_EVENTS = 10_000
+
+UNAVAILABLE: dict[Language, str] = {
+    "zh": "抱歉，智能助手暂时无法回复。您的消息已保存，请稍后再发一次。",
+    "en": "Sorry, the assistant cannot answer right now. Your message was saved; please send it again in a moment.",
+}
+
+
+class SlackAdapter:
+    name = CHANNEL
+
+    def __init__(
+        self, settings: SlackSettings, *, clock: Callable[[], float] = time.time, client: WebClient | None = None
+    ) -> None:
+        if settings.signing_secret is None or settings.bot_token is None:
+            raise ValueError("the Slack channel needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN")
+        self._settings = settings
+        self._verifier = SlackRequestVerifier(
+            settings.signing_secret.get_secret_value(), settings.signature_window_seconds, clock
+        )
+        # The sync client in a worker thread (the async one needs aiohttp). No retries of its own:
+        # the outbox retries with backoff and shows the state in the console.
+        self._client = client or WebClient(
+            token=settings.bot_token.get_secret_value(),
+            base_url=settings.api_base_url,
+            timeout=math.ceil(settings.api_timeout),
+            retry_handlers=[],
+        )
+        self._runtime: Runtime | None = None
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._exit_stack = AsyncExitStack()
+        self._announcer: asyncio.Task[None] | None = None
+        self._rate_limited_until = 0.0  # time.monotonic() before which Slack asked us to wait
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def install(self, app: FastAPI) -> None:
+        router = APIRouter(prefix="/channels/slack", include_in_schema=False)
+        router.add_api_route("/events", self.events, methods=["POST"])
+        router.add_api_route("/interactions", self.interactions, methods=["POST"])
+        app.include_router(router)
+
+    async def start(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        if self._settings.escalation_channel:
+            subscription = await self._exit_stack.enter_async_context(runtime.bus.subscribe([QUEUE]))
+            self._announcer = asyncio.create_task(self._announce_escalations(subscription))
+        log.info("slack_started", announcements=self._settings.escalation_channel is not None)
+
+    async def stop(self) -> None:
+        if self._announcer is not None:
+            self._announcer.cancel()
+            await asyncio.gather(self._announcer, return_exceptions=True)
+            self._announcer = None
+        await self._exit_stack.aclose()
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=5)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # -- HTTP endpoints --------------------------------------------------------------------------
+
+    async def events(self, request: Request) -> Response:
+        """Events API: URL verification, and event callbacks acknowledged at once, answered after."""
+        body = await _read_body(request, self._settings.max_body_bytes)
+        if isinstance(body, Response):
+            return body
+        if not self._verifier.is_valid_request(body, request.headers):
+            return _unsigned(request)
+        try:
+            envelope = json.loads(body)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; nesting too deep
+            return error_response(400, "invalid_json", "The request body is not valid JSON.")
+        if not isinstance(envelope, dict):
+            return error_response(400, "invalid_request", "The request body must be a JSON object.")
+        kind = envelope.get("type")
+        if kind == "url_verification":
+            challenge = envelope.get("challenge")
+            if not isinstance(challenge, str):
+                return error_response(400, "invalid_request", "A URL verification needs a challenge.")
+            return JSONResponse({"challenge": challenge})
+        if kind != "event_callback":
+            return Response(status_code=200)
+        event_id = envelope.get("event_id")
+        if isinstance(event_id, str) and not self._first_time(event_id):
+            log.info("slack_retry_ignored", event_id=event_id, retry=request.headers.get("x-slack-retry-num"))
+            return Response(status_code=200)
+        inbound = inbound_of_event(envelope)
+        if inbound is not None:
+            self._spawn(self._answer(inbound))
+        return Response(status_code=200)
+
+    async def interactions(self, request: Request) -> Response:
+        """Interactivity: a click on one of the assistant's buttons becomes the customer's next message."""
+        body = await _read_body(request, self._settings.max_body_bytes)
+        if isinstance(body, Response):
+            return body
+        if not self._verifier.is_valid_request(body, request.headers):
+            return _unsigned(request)
+        try:
+            form = parse_qs(body.decode("utf-8"), strict_parsing=True, max_num_fields=20)
+            payload = json.loads(form["payload"][0])
+        except (ValueError, RecursionError, KeyError):
+            return error_response(400, "invalid_request", "Expected a form with a JSON `payload` field.")
+        if not isinstance(payload, dict):
+            return error_response(400, "invalid_request", "The payload must be a JSON object.")
+        click = click_of_interaction(payload)
+        if click is not None:
+            self._spawn(self._clicked(click))
+        return Response(status_code=200)
+
+    # -- answering -------------------------------------------------------------------------------
+
+    def _first_time(self, event_id: str) -> bool:
+        if event_id in self._seen:
+            self._seen.move_to_end(event_id)
+            return False
+        self._seen[event_id] = None
+        while len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return True
+
+    def _spawn(self, work: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, inbound: Inbound) -> bool:
+        """Hand the message to the router and send its stored replies; True when it was answered."""
+        runtime = self._require_runtime()
+        try:
+            result = await runtime.turns.handle(inbound)
+            await runtime.delivery.push([message.id for message in result.messages])
+            return True
+        except ServiceUnavailable as error:
+            log.warning("slack_assistant_unavailable", conversation=inbound.conversation_id, error=str(error))
+            await self._say_unavailable(inbound)
+        except MessageInProgress:
+            log.info("slack_message_in_progress", conversation=inbound.conversation_id)
+        except UnknownPayload:
+            log.info("slack_button_not_offered", conversation=inbound.conversation_id, payload=inbound.payload)
+        except Exception:  # a background task: log it, never let it vanish silently
+            log.exception("slack_message_failed", conversation=inbound.conversation_id)
+        return False
+
+    async def _clicked(self, click: Click) -> None:
+        if not await self._answer(click.inbound):
+            return
+        try:  # show the choice in place of the buttons (cosmetic: a failure is only logged)
+            await self._call(
+                "chat.update",
+                channel=click.channel,
+                ts=click.message_ts,
+                text=click.text,
+                blocks=answered_blocks(click.blocks, click.title),
+            )
+        except DeliveryFailed as error:
+            log.warning("slack_update_failed", conversation=click.inbound.conversation_id, error=str(error))
+
+    async def _say_unavailable(self, inbound: Inbound) -> None:
+        """Rasa is down: the message is stored (as failed); tell the customer in the thread."""
+        runtime = self._require_runtime()
+        try:
+            conversation = await run_in_threadpool(runtime.services.conversations.get, inbound.conversation_id)
+            if conversation is None:
+                return
+            data = {**conversation.channel_data, **inbound.channel_data}
+            text = UNAVAILABLE[parse_language(conversation.language)]
+            await self._call("chat.postMessage", channel=data["channel"], thread_ts=data.get("thread_ts"), text=text)
+        except Exception as error:
+            log.warning("slack_notice_failed", conversation=inbound.conversation_id, error=str(error))
+
+    # -- delivery --------------------------------------------------------------------------------
+
+    async def deliver(self, message: Outgoing) -> None:
+        """Post a stored message (a bot reply, an agent's reply, the CSAT question) in its thread."""
+        channel = message.channel_data.get("channel")
+        thread_ts = message.channel_data.get("thread_ts")
+        if not isinstance(channel, str) or not channel:
+            raise DeliveryFailed("the conversation has no Slack channel to reply to")
+        await self._call(
+            "chat.postMessage",
+            channel=channel,
+            thread_ts=thread_ts if isinstance(thread_ts, str) else None,
+            text=fallback_text(message.text, message.buttons),
+            blocks=message_blocks(message.conversation_id, message.text, message.buttons),
+            unfurl_links=False,
+        )
+
+    async def _call(self, method: str, **arguments: Any) -> Mapping[str, Any]:
+        """One Web API call; raises `DeliveryFailed` (the outbox retries) on any failure."""
+        wait = self._rate_limited_until - time.monotonic()
+        if wait > 0:
+            raise DeliveryFailed(f"Slack rate limit: waiting {math.ceil(wait)} s before calling {method}")
+        body = {key: value for key, value in arguments.items() if value is not None}
+        try:
+            response = await run_in_threadpool(self._client.api_call, method, json=body)
+        except SlackApiError as error:
+            status = error.response.status_code
+            if status == 429:
+                retry_after = _seconds(error.response.headers)
+                self._rate_limited_until = time.monotonic() + retry_after
+                raise DeliveryFailed(f"Slack rate limit on {method}: retry after {retry_after} s") from error
+            reason = error.response.get("error") if isinstance(error.response.data, dict) else None
+            raise DeliveryFailed(f"Slack refused {method}: {reason or f'HTTP {status}'}") from error
+        except Exception as error:  # network errors, timeouts
+            raise DeliveryFailed(f"Slack unreachable ({method}): {type(error).__name__}: {error}") from error
+        data = response.data
+        return data if isinstance(data, dict) else {}
+
+    # -- escalation announcements ------------------------------------------------------------------
+
+    async def _announce_escalations(self, subscription: Subscription) -> None:
+        while True:
+            event = await subscription.next(timeout=60)
+            if event is None or event.kind != "escalated":
+                continue
+            conversation_id = event.data.get("conversation_id")
+            try:
+                if isinstance(conversation_id, str):
+                    await self.announce(conversation_id)
+            except DeliveryFailed as error:
+                log.warning("slack_announcement_failed", conversation=conversation_id, error=str(error))
+            except Exception:  # the loop outlives one failed announcement
+                log.exception("slack_announcement_failed", conversation=conversation_id)
+
+    async def announce(self, conversation_id: str) -> None:
+        """Post the conversation's open escalation to the leads' channel."""
+        runtime = self._require_runtime()
+        channel = self._settings.escalation_channel
+        if channel is None:
+            return
+        services = runtime.services
+        escalation = await run_in_threadpool(services.escalations.open_for, conversation_id)
+        conversation = await run_in_threadpool(services.conversations.get, conversation_id)
+        if escalation is None or conversation is None:
+            log.info("slack_announcement_skipped", conversation=conversation_id)
+            return
+        transcript = await run_in_threadpool(services.conversations.transcript, conversation_id)
+        last = next((m.text for m in reversed(transcript) if m.sender == "customer"), "")
+        base = self._settings.console_base_url or f"http://{runtime.settings.host}:{runtime.settings.port}"
+        text, blocks = announcement_blocks(
+            escalation_id=escalation.id,
+            priority=str(escalation.priority),
+            reason=escalation.reason,
+            channel=conversation.channel,
+            customer_id=conversation.customer_id,
+            language=conversation.language,
+            last_message=mask_personal_data(last),
+            link=f"{base.rstrip('/')}/console/escalations/{escalation.id}",
+        )
+        await self._call("chat.postMessage", channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        log.info("slack_escalation_announced", conversation=conversation_id, escalation=escalation.id)
+
+    def _require_runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise RuntimeError("the Slack adapter has not been started")
+        return self._runtime
+
+
+async def _read_body(request: Request, limit: int) -> bytes | Response:
+    """The raw body (the signature covers its exact bytes), or a 413 past `limit` bytes."""
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge as error:
+        return error_response(413, "too_large", str(error))
+
+
+def _unsigned(request: Request) -> Response:
+    log.warning("slack_signature_refused", path=request.url.path)
+    return error_response(401, "invalid_signature", "The request is not signed by Slack (or is too old).")
+
+
+def _seconds(headers: Mapping[str, Any]) -> int:
+    """Retry-After of a 429 (slack_sdk keeps header names as sent; a missing one means 1 s)."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            if isinstance(raw, str) and raw.strip().isdigit():
+                return max(1, int(raw.strip()))
+    return 1

@@ -1,0 +1,235 @@
+"""Rasa's socket.io web-chat protocol, served by the app at `/socket.io/`, so widgets written for
+Rasa's `socketio` channel (the npm package `rasa-webchat`, for one) can point at the app unchanged.
+
+    client → server  session_request {session_id}             server → client  session_confirm <session_id>
+    client → server  user_uttered {message, session_id, customData}
+    server → client  bot_uttered {text, quick_replies?: [{content_type: "text", title, payload}]}
+
+Like Rasa's SocketIOOutput, a text is split at blank lines into several `bot_uttered` events and a
+message's buttons ride on its last part. The session id is this app's web conversation id: a client
+asking for one it does not have gets a new one. `customData` (or Rasa's `metadata`) goes to Rasa as
+metadata, and its `language` ("zh" or "en") sets the conversation's language. A message starting
+with "/" is a button payload, accepted only when the assistant offered it. Agents' replies and
+pushed messages (the CSAT question) arrive as `bot_uttered` while the client is connected; refusals
+arrive as `chat_error` {code, message}, which Rasa's clients ignore.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import socketio
+import structlog
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from channels.webchat.origins import OriginPolicy
+from channels.webchat.session import Mailbox, customer_message, open_session, problems
+from desk.conversations import StoredMessage
+from desk.models import Sender
+from engine.events import conversation_topic
+from engine.turns import MessageInProgress, ServiceUnavailable, UnknownPayload
+from knowledge.language import Language, language_signal
+
+if TYPE_CHECKING:
+    from api.deps import Runtime
+
+log = structlog.get_logger(__name__)
+
+USER_MESSAGE = "user_uttered"
+BOT_MESSAGE = "bot_uttered"
+ERROR = "chat_error"
+UNAVAILABLE = {
+    "zh": "智能助手暂时不可用，您的消息已保存，请稍后重试。",
+    "en": "The assistant is temporarily unavailable. Your message was saved; please try again shortly.",
+}
+
+
+def rasa_messages(message: StoredMessage) -> list[dict[str, Any]]:
+    """One stored message as Rasa's SocketIOOutput would emit it."""
+    parts = [part for part in message.text.strip().split("\n\n") if part] or [message.text]
+    if not message.buttons:
+        return [{"text": part} for part in parts]
+    events: list[dict[str, Any]] = [{"text": part, "quick_replies": []} for part in parts]
+    events[-1]["quick_replies"] = [
+        {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")} for b in message.buttons
+    ]
+    return events
+
+
+@dataclass
+class _Session:
+    mailbox: Mailbox
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    listener: asyncio.Task[None] | None = None
+
+
+class RasaSocketIO:
+    def __init__(self, origins: OriginPolicy, runtime: Callable[[], Runtime], max_length: int) -> None:
+        self._origins = origins
+        self._runtime = runtime
+        self._max_length = max_length
+        self._sessions: dict[str, _Session] = {}
+        self._opening: dict[str, asyncio.Event] = {}
+        self.server = socketio.AsyncServer(
+            async_mode="asgi", cors_allowed_origins=self._origin_allowed, logger=False, engineio_logger=False
+        )
+        self.server.on("disconnect", self._disconnect)
+        self.server.on("session_request", self._session_request)
+        self.server.on(USER_MESSAGE, self._user_uttered)
+
+    def asgi_app(self) -> socketio.ASGIApp:
+        """For `app.mount("/socket.io", …)`: every request under the mount goes to Engine.IO."""
+        return socketio.ASGIApp(self.server, socketio_path=None)
+
+    async def stop(self) -> None:
+        for sid in list(self._sessions):
+            await self._end(sid)
+
+    def _origin_allowed(self, origin: str | None, environ: dict[str, Any]) -> bool:
+        return self._origins.allows(origin, environ.get("HTTP_HOST"))
+
+    async def _disconnect(self, sid: str, reason: object = None) -> None:
+        await self._end(sid)
+
+    async def _end(self, sid: str) -> None:
+        session = self._sessions.pop(sid, None)
+        if session is not None and session.listener is not None:
+            session.listener.cancel()
+            with suppress(asyncio.CancelledError):
+                await session.listener
+
+    async def _session_request(self, sid: str, data: object = None, *_: object) -> None:
+        opening = self._opening[sid] = asyncio.Event()
+        listener: asyncio.Task[None] | None = None
+        try:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            store = self._runtime().services.conversations
+            conversation_id, resumed = await open_session(store, requested)
+            previous = self._sessions.get(sid)
+            if previous is not None:
+                await self.server.leave_room(sid, previous.mailbox.conversation_id)
+                await self._end(sid)
+            session = _Session(Mailbox(store, conversation_id))
+            # Rasa's widgets keep their own history: only what is stored from now on is pushed.
+            listening = asyncio.Event()
+            listener = session.listener = asyncio.create_task(self._listen(sid, session, listening))
+            await listening.wait()
+            await session.mailbox.start_from_now()
+            self._sessions[sid] = session
+            await self.server.enter_room(sid, conversation_id)
+            await self.server.emit("session_confirm", conversation_id, to=sid)
+            log.info("webchat_session", conversation=conversation_id, resumed=resumed, transport="socketio")
+        except Exception:
+            log.exception("socketio_session_failed")
+            if listener is not None and self._sessions.get(sid) is None:
+                listener.cancel()
+            await self._refuse(sid, "internal_error", "The session could not be started; please retry.")
+        finally:
+            opening.set()
+            if self._opening.get(sid) is opening:
+                del self._opening[sid]
+
+    async def _user_uttered(self, sid: str, data: object = None, *_: object) -> None:
+        opening = self._opening.get(sid)
+        if opening is not None:  # sent right after session_request, before its confirmation
+            with suppress(TimeoutError):
+                await asyncio.wait_for(opening.wait(), 10)
+        session = self._sessions.get(sid)
+        if session is None:
+            await self._refuse(sid, "no_session", "Send session_request first.")
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+            await self._refuse(sid, "invalid_message", "user_uttered takes {message, session_id, customData}.")
+            return
+        conversation_id = session.mailbox.conversation_id
+        if data.get("session_id") not in (None, conversation_id):
+            await self._refuse(sid, "unknown_session", "This socket's session is the one confirmed.")
+            return
+        async with session.lock:  # one message at a time per socket, in the order sent
+            await self._answer(sid, session, data)
+
+    async def _answer(self, sid: str, session: _Session, data: dict[str, Any]) -> None:
+        conversation_id = session.mailbox.conversation_id
+        text = str(data.get("message", "")).strip()
+        metadata = data.get("customData", data.get("metadata")) or {}
+        if isinstance(metadata, str):
+            with suppress(ValueError):
+                metadata = json.loads(metadata)
+        if not isinstance(metadata, dict):
+            await self._refuse(sid, "invalid_message", "customData must be an object.")
+            return
+        language = metadata.get("language") if metadata.get("language") in ("zh", "en") else None
+        message_id = data.get("message_id")
+        try:
+            if text.startswith("/"):  # a quick reply: Rasa's widgets send the payload as the message
+                title = await run_in_threadpool(self._title_of, conversation_id, text)
+                inbound = customer_message(
+                    conversation_id,
+                    text=title,
+                    payload=text,
+                    message_id=message_id,
+                    language=language,
+                    metadata=metadata,
+                )
+            else:
+                inbound = customer_message(
+                    conversation_id, text=text, message_id=message_id, language=language, metadata=metadata
+                )
+        except ValidationError as error:
+            await self._refuse(sid, "invalid_message", problems(error))
+            return
+        if len(inbound.text) > self._max_length:
+            await self._refuse(sid, "invalid_message", f"at most {self._max_length} characters")
+            return
+        try:
+            result = await self._runtime().turns.handle(inbound)
+        except UnknownPayload as error:
+            await self._refuse(sid, "unknown_payload", str(error))
+        except ServiceUnavailable as error:
+            spoken: Language = inbound.language or language_signal(inbound.text) or "en"
+            await self.server.emit(BOT_MESSAGE, {"text": UNAVAILABLE[spoken]}, to=sid)
+            await self._refuse(sid, "assistant_unavailable", str(error))
+        except MessageInProgress as error:
+            await self._refuse(sid, "message_in_progress", str(error))
+        except Exception:
+            log.exception("socketio_turn_failed", conversation=conversation_id)
+            await self._refuse(sid, "internal_error", "Something went wrong; please retry.")
+        else:
+            await self._emit(sid, session.mailbox.take(result.messages))
+
+    def _title_of(self, conversation_id: str, payload: str) -> str:
+        """The title of the latest button offered with this payload (what the customer pressed)."""
+        store = self._runtime().services.conversations
+        for message in reversed(store.transcript(conversation_id)):
+            if message.sender == Sender.BOT:
+                for button in message.buttons:
+                    if button.get("payload") == payload:
+                        return str(button.get("title", ""))
+        return ""
+
+    async def _listen(self, sid: str, session: _Session, ready: asyncio.Event) -> None:
+        topic = conversation_topic(session.mailbox.conversation_id)
+        async with self._runtime().bus.subscribe([topic]) as subscription:
+            ready.set()
+            while True:
+                event = await subscription.next(timeout=5.0)
+                if event is None:
+                    continue
+                try:
+                    await self._emit(sid, await session.mailbox.news())
+                except Exception:  # one failed fetch must not end the live updates
+                    log.exception("socketio_push_failed", conversation=session.mailbox.conversation_id)
+
+    async def _emit(self, sid: str, messages: list[StoredMessage]) -> None:
+        for message in messages:
+            for event in rasa_messages(message):
+                await self.server.emit(BOT_MESSAGE, event, to=sid)
+
+    async def _refuse(self, sid: str, code: str, message: str) -> None:
+        await self.server.emit(ERROR, {"code": code, "message": message}, to=sid)

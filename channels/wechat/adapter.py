@@ -1,0 +1,389 @@
+"""The WeChat Official Account (公众号) channel.
+
+`GET /channels/wechat` answers WeChat's URL verification; `POST /channels/wechat` receives messages
+and events. Every callback is verified (signature, timestamp window, `msg_signature` and AES in
+compatible/safe mode) before anything is stored. A message becomes one turn of the router; the turn
+runs as a task and, when it finishes within the passive-reply budget (WeChat waits 5 s), its reply
+goes back in the HTTP response. Otherwise WeChat gets "success" at once and the stored reply is
+pushed through the outbox, which sends it with the customer-service API (`deliver`).
+
+WeChat retries a delivery it got no answer to, three times. Each message (MsgId; for events sender +
+time + event) is answered once: the router stores a client message id once, and a retry that
+arrives while the first is being answered joins it here, so only one of them replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import httpx
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+from wechatpy.crypto import WeChatCrypto
+
+from channels.request_body import BodyTooLarge, read_body
+from channels.wechat.api import WeChatApi
+from channels.wechat.protocol import (
+    Refused,
+    WeChatMessage,
+    open_envelope,
+    parse,
+    text_reply,
+    verify_callback,
+)
+from channels.wechat.render import WELCOME, chosen_option, phrase, with_options
+from channels.wechat.settings import WeChatSettings
+from desk.channel_state import ChannelStateStore
+from desk.conversations import HUMAN_OWNED, StoredMessage
+from desk.database import session_factory
+from desk.outbox import Outgoing
+from desk.turns import BotMessage, Outcome, TurnRecord
+from engine.turns import Inbound, MessageInProgress, ServiceUnavailable, UnknownPayload
+from knowledge.language import Language, language_signal, parse_language
+
+if TYPE_CHECKING:
+    from api.deps import Runtime
+
+log = structlog.get_logger(__name__)
+
+PATH = "/channels/wechat"
+CHANNEL = "wechat"
+# WeChat retries three times, 5 s apart: remember a finished message this long after it finished.
+REMEMBER_SECONDS = 60.0
+# WeChat's own language when nothing else tells: the Official Account's audience writes Chinese.
+DEFAULT_LANGUAGE: Language = "zh"
+# C0 controls (but tab, newline, carriage return) and DEL never belong in a chat message.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_TEXT_LENGTH = 2000
+
+
+def conversation_id_of(openid: str) -> str:
+    return f"wechat:{openid}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one message gets back: texts for a passive reply, and the stored bot messages among them
+    (pushed through the outbox when the passive reply is no longer possible)."""
+
+    texts: list[str] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)
+
+
+NOTHING = Answer()
+
+
+@dataclass
+class Work:
+    """One message being answered, shared by WeChat's retries of it."""
+
+    message: WeChatMessage
+    task: asyncio.Task[Answer] | None = None
+    # Who gives the answer: the HTTP response of one request, or the outbox after the budget.
+    owner: Literal["reply", "push"] | None = None
+    push_when_done: bool = False
+
+
+class WeChatAdapter:
+    name = CHANNEL
+
+    def __init__(self, settings: WeChatSettings) -> None:
+        if not settings.enabled or settings.app_id is None or settings.app_secret is None or settings.token is None:
+            raise ValueError("the WeChat channel needs WECHAT_APP_ID, WECHAT_APP_SECRET and WECHAT_TOKEN")
+        self._settings = settings
+        self._app_id = settings.app_id
+        self._app_secret = settings.app_secret
+        self._token = settings.token.get_secret_value()
+        self._crypto: WeChatCrypto | None = None
+        if settings.encoding_aes_key is not None:
+            self._crypto = WeChatCrypto(self._token, settings.encoding_aes_key.get_secret_value(), settings.app_id)
+        self._runtime: Runtime | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._api: WeChatApi | None = None
+        self._work: dict[str, Work] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- the ChannelAdapter interface ------------------------------------------------------------
+
+    def install(self, app: FastAPI) -> None:
+        app.add_api_route(PATH, self.verify_url, methods=["GET"], include_in_schema=False)
+        app.add_api_route(PATH, self.receive, methods=["POST"], include_in_schema=False)
+
+    async def start(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._http = httpx.AsyncClient(base_url=self._settings.api_base_url, timeout=self._settings.api_timeout)
+        state = ChannelStateStore(session_factory(runtime.database_url))
+        self._api = WeChatApi(self._http, self._app_id, self._app_secret, state)
+        log.info("wechat_channel_started", app_id=self._app_id, encrypted=self._settings.encrypted, path=PATH)
+
+    async def stop(self) -> None:
+        running = [w.task for w in self._work.values() if w.task is not None and not w.task.done()]
+        if running:  # let turns in flight finish (and hand their replies to the outbox), briefly
+            await asyncio.wait(running, timeout=5)
+        for task in [*running, *self._tasks]:
+            task.cancel()
+        for task in [*running, *self._tasks]:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def deliver(self, message: Outgoing) -> None:
+        """An agent's reply, the CSAT question or a bot reply that missed the passive-reply budget,
+        as a customer-service text message. Raises (and the outbox retries) on any failure."""
+        if self._api is None:
+            raise RuntimeError("the WeChat channel has not started")
+        openid = message.channel_data.get("openid") or message.customer_id
+        if not isinstance(openid, str) or not openid:
+            raise ValueError(f"conversation {message.conversation_id} has no WeChat openid to reply to")
+        await self._api.send_text(openid, with_options(message.text, message.buttons))
+
+    # -- routes ----------------------------------------------------------------------------------
+
+    async def verify_url(self, request: Request) -> Response:
+        """WeChat's server check when the URL is saved in the admin: echo `echostr` if the signature holds."""
+        try:
+            verify_callback(self._token, request.query_params, self._settings.timestamp_tolerance_seconds)
+        except Refused as refused:
+            log.warning("wechat_refused", reason=refused.reason, method="GET")
+            return PlainTextResponse("forbidden", status_code=refused.status)
+        return PlainTextResponse(request.query_params.get("echostr", ""))
+
+    async def receive(self, request: Request) -> Response:
+        deadline = time.monotonic() + self._settings.reply_budget_seconds
+        try:
+            timestamp, nonce = verify_callback(
+                self._token, request.query_params, self._settings.timestamp_tolerance_seconds
+            )
+            body = await self._read_body(request)
+            envelope = open_envelope(body, request.query_params, self._crypto, timestamp, nonce)
+            message = parse(envelope.xml)
+        except Refused as refused:
+            log.warning("wechat_refused", reason=refused.reason, method="POST")
+            return PlainTextResponse("forbidden" if refused.status == 403 else "bad request", refused.status)
+        if self._runtime is None:
+            return PlainTextResponse("starting", status_code=503)
+        answer = await self._answer_within(message, deadline)
+        if answer is None or not answer.texts:
+            return PlainTextResponse("success")
+        xml = text_reply(message, "\n\n".join(answer.texts), self._crypto, envelope.encrypted)
+        return Response(xml, media_type="application/xml")
+
+    async def _read_body(self, request: Request) -> bytes:
+        try:
+            return await read_body(request, self._settings.max_body_bytes)
+        except BodyTooLarge:
+            raise Refused(413, "body too large") from None
+
+    # -- one message, once -----------------------------------------------------------------------
+
+    async def _answer_within(self, message: WeChatMessage, deadline: float) -> Answer | None:
+        """The answer if this request is the one to give it within the budget, else None ("success")."""
+        key = message.dedupe_key
+        work = self._work.get(key)
+        if work is None:
+            work = Work(message)
+            work.task = asyncio.create_task(self._run(work), name=f"wechat-turn-{key}")
+            self._work[key] = work
+        else:
+            log.info("wechat_retry_joined", msg_id=message.msg_id, wechat_event=message.event)
+        task = work.task
+        assert task is not None
+        remaining = deadline - time.monotonic()
+        try:
+            if not task.done() and remaining > 0:
+                await asyncio.wait({task}, timeout=remaining)
+        except asyncio.CancelledError:  # the request went away: the outbox gives the answer
+            self._leave_to_outbox(work)
+            raise
+        if task.done() and work.owner is None:
+            work.owner = "reply"
+            return task.result()
+        # Too late for this request, or another request (or the outbox) already gives the answer.
+        self._leave_to_outbox(work)
+        return None
+
+    def _leave_to_outbox(self, work: Work) -> None:
+        work.push_when_done = True
+        if work.task is not None and work.task.done() and not work.task.cancelled() and work.owner is None:
+            work.owner = "push"
+            pushing = asyncio.create_task(self._push(work.message, work.task.result()))
+            self._tasks.add(pushing)
+            pushing.add_done_callback(self._tasks.discard)
+
+    async def _run(self, work: Work) -> Answer:
+        message = work.message
+        try:
+            answer = await self._answer(message)
+        except Exception:  # a bug must not leave WeChat retrying or the customer without a word
+            log.exception("wechat_turn_failed", msg_id=message.msg_id, kind=message.kind)
+            answer = Answer([phrase("unavailable", DEFAULT_LANGUAGE)])
+        if work.push_when_done and work.owner is None:
+            work.owner = "push"
+            await self._push(message, answer)
+        self._forget_later(message.dedupe_key, work)
+        return answer
+
+    def _forget_later(self, key: str, work: Work) -> None:
+        def forget() -> None:
+            if self._work.get(key) is work:
+                del self._work[key]
+
+        asyncio.get_running_loop().call_later(REMEMBER_SECONDS, forget)
+
+    async def _push(self, message: WeChatMessage, answer: Answer) -> None:
+        """The budget has passed: stored messages go through the outbox (with its retries); a text
+        that is not stored (the apology when Rasa is down) is sent once, directly."""
+        runtime, api = self._runtime, self._api
+        if runtime is None or api is None:
+            return
+        if answer.message_ids:
+            try:
+                await runtime.delivery.push(answer.message_ids)
+            except Exception:  # e.g. the database restarting: the reply stays stored, shown in the transcript
+                log.exception("wechat_push_failed", messages=answer.message_ids)
+            return
+        for text in answer.texts:
+            try:
+                await api.send_text(message.openid, text)
+            except Exception as error:
+                log.warning("wechat_late_notice_failed", error=str(error))
+
+    # -- what each kind of message gets ----------------------------------------------------------
+
+    async def _answer(self, message: WeChatMessage) -> Answer:
+        if message.kind == "text" and message.content:
+            return await self._turn(message, message.content, str(message.msg_id or ""))
+        if message.kind == "voice":
+            if message.recognition:
+                return await self._turn(message, message.recognition, str(message.msg_id or ""), {"wechat": "voice"})
+            return await self._note(message, "[voice]", "voice_unclear")
+        if message.kind == "image":
+            return await self._note(message, f"[image] {message.pic_url or ''}".strip(), "image_received")
+        if message.kind == "event":
+            if message.event in ("subscribe", "subscribe_scan"):
+                return Answer([WELCOME])
+            if message.event == "click" and message.event_key:
+                question = self._settings.menu.get(message.event_key, message.event_key)
+                message_id = f"click:{message.create_time}"
+                return await self._turn(message, question, message_id, {"wechat": "menu"})
+        return NOTHING  # unsubscribe, views, locations, videos, links …: "success"
+
+    async def _turn(
+        self,
+        message: WeChatMessage,
+        text: str,
+        message_id: str,
+        metadata: dict[str, str] | None = None,
+        *,
+        options: bool = True,
+    ) -> Answer:
+        runtime = self._runtime
+        assert runtime is not None
+        store = runtime.services.conversations
+        conversation_id = conversation_id_of(message.openid)
+        existing = await run_in_threadpool(store.get, conversation_id)
+        text = _CONTROL.sub("", text).strip()[:MAX_TEXT_LENGTH] or "…"
+        payload: str | None = None
+        number = chosen_option(text) if options else None
+        if number is not None:
+            buttons = await run_in_threadpool(store.last_buttons, conversation_id)
+            if number <= len(buttons):
+                payload = buttons[number - 1].get("payload") or None
+                text = buttons[number - 1].get("title") or text
+        language: Language | None = None
+        if payload is None:
+            language = language_signal(text) or (None if existing is not None else DEFAULT_LANGUAGE)
+        inbound = Inbound(
+            conversation_id,
+            text,
+            payload=payload,
+            language=language,
+            channel=CHANNEL,
+            customer_id=message.openid,
+            message_id=message_id or None,
+            metadata=metadata or {},
+            channel_data={"openid": message.openid, "account": message.account},
+        )
+        try:
+            result = await runtime.turns.handle(inbound)
+        except UnknownPayload:  # the options changed in between: take the words as they are
+            return await self._turn(message, str(number), message_id, metadata, options=False)
+        except MessageInProgress:
+            return NOTHING  # another request (another replica) is answering it
+        except ServiceUnavailable:  # Rasa is down: the message stays stored (marked failed), the customer is told
+            spoken = language or (existing.language if existing is not None else DEFAULT_LANGUAGE)
+            return Answer([phrase("unavailable", "en" if spoken == "en" else "zh")])
+        return answer_of(result.messages)
+
+    async def _note(self, message: WeChatMessage, text: str, acknowledgement: str) -> Answer:
+        """A message the bot cannot read (a picture, an unrecognised voice message): stored for the
+        agents, acknowledged in the customer's language. A human-owned conversation routes it to the
+        agent inbox like any message."""
+        runtime = self._runtime
+        assert runtime is not None
+        store = runtime.services.conversations
+        conversation_id = conversation_id_of(message.openid)
+        existing = await run_in_threadpool(store.get, conversation_id)
+        message_id = str(message.msg_id) if message.msg_id else None
+        if existing is not None and existing.status in HUMAN_OWNED:
+            result = await runtime.turns.handle(
+                Inbound(
+                    conversation_id,
+                    text,
+                    # The placeholder ("[image] <url>") says nothing of the customer's language.
+                    language=parse_language(existing.language),
+                    channel=CHANNEL,
+                    customer_id=message.openid,
+                    message_id=message_id,
+                    metadata={"wechat": message.kind},
+                    channel_data={"openid": message.openid, "account": message.account},
+                )
+            )
+            return answer_of(result.messages)
+        language = parse_language(existing.language) if existing is not None else DEFAULT_LANGUAGE
+        stored = await run_in_threadpool(
+            lambda: store.record_inbound(
+                conversation_id,
+                text=text,
+                payload=None,
+                language=language,
+                channel=CHANNEL,
+                customer_id=message.openid,
+                client_message_id=message_id,
+                channel_data={"openid": message.openid, "account": message.account},
+            )
+        )
+        if stored.duplicate:
+            return answer_of(await run_in_threadpool(store.replies_to, stored.message.id))
+        recorded = await run_in_threadpool(
+            lambda: store.record_reply(
+                conversation_id,
+                stored.message.id,
+                [BotMessage(phrase(acknowledgement, language))],
+                TurnRecord(Outcome.SMALLTALK),
+                language=language,
+                latency_ms=None,
+            )
+        )
+        return answer_of(recorded)
+
+
+def answer_of(messages: Sequence[StoredMessage]) -> Answer:
+    """The passive reply of stored bot messages. Messages already handed to the outbox (a retry of a
+    message whose reply was pushed) are not repeated: the outbox delivers them."""
+    if any(m.delivery is not None for m in messages):
+        return NOTHING
+    buttons = [tuple((b.get("title", ""), b.get("payload", "")) for b in m.buttons) for m in messages]
+    return Answer(
+        [with_options(m.text, options) for m, options in zip(messages, buttons, strict=True)],
+        [m.id for m in messages],
+    )

@@ -1,0 +1,201 @@
+"""Publishing the knowledge base: the database's entries become the index the bot answers from.
+
+A publication records the entry versions it takes, builds a retriever from them off the event loop
+(conversations go on meanwhile), saves it beside the live index and swaps it in with a rename, then
+hands it to the process's `LiveRetriever`: the next customer question already uses it, no restart.
+One publication at a time; a failed build is recorded and the old index keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import structlog
+
+from desk.knowledge_base import KnowledgeBase, PublicationView, Snapshot, enabled_only
+from engine.blocking import run_blocking
+from knowledge.embedder import Embedder, Vectors
+from knowledge.entries import FaqEntry, entries_checksum, load_entries
+from knowledge.index import IndexUnavailable, Manifest, build_retriever, read_manifest, save_index
+from knowledge.live import LiveRetriever
+from knowledge.retriever import HybridRetriever, Phrasings, SignalModel
+
+log = structlog.get_logger(__name__)
+
+INTERRUPTED = "the app stopped before this publication finished; publish again"
+
+
+class PublishInProgress(RuntimeError):
+    """A publication is already building."""
+
+
+class PhrasingVectors:
+    """An `Embedder` for builds that remembers the phrasings' vectors: a rebuild after an edit
+    embeds only the new phrasings. Queries never go through it (the cache would grow with them)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._embedder.name
+
+    @property
+    def dimension(self) -> int:
+        return self._embedder.dimension
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            known = dict(self._vectors)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, self._embedder.encode(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            # Keep what this build used: edited-away phrasings drop out.
+            self._vectors = {t: known[t] for t in texts}
+        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+
+class KnowledgePublisher:
+    def __init__(self, knowledge: KnowledgeBase, live: LiveRetriever) -> None:
+        self._knowledge = knowledge
+        self._live = live
+        self._publishing = threading.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._draft_lock = threading.Lock()
+        self._draft: tuple[str, HybridRetriever] | None = None
+        self._vectors = PhrasingVectors(live.embedder)
+
+    @property
+    def building(self) -> bool:
+        return self._publishing.locked()
+
+    # Start-up -------------------------------------------------------------------------------------
+
+    def prepare(self, seed_dir: Path | None = None) -> None:
+        """At start: seed an empty knowledge base from the YAML files, and rebuild the index when it
+        does not hold what was last published (e.g. `make` rebuilt it from the YAML files)."""
+        knowledge = self._knowledge
+        abandoned = knowledge.fail_unfinished(INTERRUPTED)
+        if abandoned:
+            log.warning("knowledge_publications_interrupted", publications=abandoned)
+        if knowledge.is_empty():
+            source = seed_dir or self._live.settings.faq_dir
+            seeded = knowledge.seed(load_entries(source))
+            log.info("knowledge_base_seeded", entries=seeded, source=str(source))
+        published = knowledge.published_entries()
+        wanted = entries_checksum(enabled_only(published))
+        try:
+            manifest: Manifest | None = read_manifest(self._live.index_dir)
+        except (IndexUnavailable, OSError, ValueError, TypeError):
+            manifest = None
+        if manifest is not None and manifest.checksum == wanted and manifest.model == self._live.embedder.name:
+            return
+        log.info(
+            "knowledge_index_outdated",
+            index=manifest.checksum[:12] if manifest else None,
+            published=wanted[:12],
+            entries=len(published),
+        )
+        try:
+            self.rebuild(published)
+        except Exception:
+            if manifest is None:
+                raise  # nothing to answer from
+            # Start anyway: the index on disk answers until a publication succeeds.
+            log.exception("knowledge_index_rebuild_failed")
+
+    # Publishing -----------------------------------------------------------------------------------
+
+    def rebuild(self, entries: Sequence[FaqEntry]) -> Manifest:
+        """Build an index of the enabled `entries`, save it over the live one and serve it now."""
+        live = self._live
+        built = build_retriever(
+            entries,
+            self._vectors,
+            live.calibration(),
+            dense_languages=live.settings.dense_languages,
+            reuse_calibrated_fusion=True,
+        )
+        # The same retriever, answering queries with the live embedder itself.
+        retriever = HybridRetriever(
+            built.entries, live.embedder, built.signals, built.learned_fusion, built.calibration, built.dense_languages
+        )
+        manifest = save_index(retriever, live.index_dir)
+        live.install(retriever, manifest)
+        log.info("knowledge_index_rebuilt", entries=manifest.entries, checksum=manifest.checksum[:12])
+        return manifest
+
+    async def publish(self, actor: str) -> PublicationView:
+        """Start a publication of the current entries; it builds in the background."""
+        if not self._publishing.acquire(blocking=False):
+            raise PublishInProgress("a publication is already building; wait for it to finish, then publish again")
+        try:
+            publication, snapshot = await run_blocking(self._knowledge.start_publication, actor)
+        except BaseException:
+            self._publishing.release()
+            raise
+        self._task = asyncio.create_task(self._build(publication.id, snapshot))
+        return publication
+
+    async def _build(self, publication_id: int, snapshot: Snapshot) -> None:
+        try:
+            await run_blocking(self._build_and_record, publication_id, snapshot)
+        except Exception:
+            # Recording the outcome failed (the database?): the next start marks it failed.
+            log.exception("knowledge_publication_not_recorded", publication=publication_id)
+        finally:
+            self._publishing.release()
+
+    def _build_and_record(self, publication_id: int, snapshot: Snapshot) -> None:
+        try:
+            manifest = self.rebuild(snapshot.entries)
+        except Exception as error:
+            # Nothing was swapped (save_index renames only a complete index): the old one answers on.
+            log.exception("knowledge_publication_failed", publication=publication_id)
+            self._knowledge.fail_publication(publication_id, f"{type(error).__name__}: {error}")
+            return
+        self._knowledge.finish_publication(publication_id, manifest.checksum)
+        log.info("knowledge_published", publication=publication_id, entries=manifest.entries)
+
+    async def wait(self) -> None:
+        """Until the publication building now (if any) has finished."""
+        task = self._task
+        if task is not None:
+            with suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+
+    # Preview --------------------------------------------------------------------------------------
+
+    def draft_retriever(self) -> HybridRetriever | None:
+        """What the bot would answer from after publishing the current entries, or None when they
+        are what the live index holds. Cached until the entries change again.
+
+        Built without re-learning the fusion (that takes most of a publication's time): it reuses
+        the live index's weights, which are the calibrated ones whenever a calibration file has them.
+        """
+        live = self._live.current()
+        entries = enabled_only(self._knowledge.current_entries())
+        checksum = entries_checksum(entries)
+        if checksum == entries_checksum(live.entries):
+            return None
+        with self._draft_lock:
+            if self._draft is not None and self._draft[0] == checksum:
+                return self._draft[1]
+            phrasings = Phrasings.of(entries)
+            signals = SignalModel(len(entries), phrasings, self._vectors.encode(phrasings.texts))
+            draft = HybridRetriever(
+                entries, live.embedder, signals, live.learned_fusion, live.calibration, live.dense_languages
+            )
+            self._draft = (checksum, draft)
+            return draft

@@ -1,0 +1,227 @@
+"""A customer message's way through: store it, then Rasa if the bot owns the conversation, else the
+agent inbox; store the reply and the turn record before answering.
+
+The turn's language is decided here, once (`turn_language`): a channel may hint, the actions and the
+retriever read the decision from the message metadata that goes to Rasa."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from desk.conversations import HUMAN_OWNED, ConversationStore, ConversationView, StoredMessage
+from desk.copy import say
+from desk.escalations import EscalationDesk
+from desk.handoff import QueuePlace
+from desk.models import ConversationStatus, MessageState
+from desk.turns import BotMessage, Outcome, TurnRecord, read_replies
+from engine.blocking import run_blocking
+from engine.events import QUEUE, EventBus, announce_status, staff_topic
+from engine.log_config import masked
+from engine.metrics import Metrics
+from engine.rasa_gateway import RasaGateway, RasaUnavailable
+from knowledge.language import Language, language_signal, parse_language
+
+log = structlog.get_logger(__name__)
+
+# What Rasa speaks while its `language` slot is unset: every response's unconditioned variation is
+# English (tests/api/test_router_language.py checks domain.yml), and the actions read the language
+# from the message metadata. So a conversation that starts in English needs no slot call: one Rasa
+# HTTP API round trip less (~80 ms of Rasa's time here, mostly Rasa validating the posted events).
+RASA_DEFAULT_LANGUAGE: Language = "en"
+
+
+class UnknownPayload(ValueError):
+    """A button payload the assistant never offered in this conversation."""
+
+
+class MessageInProgress(RuntimeError):
+    """The same client message id is being answered by another request right now."""
+
+
+class ServiceUnavailable(RuntimeError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One customer message, as every channel hands it over."""
+
+    conversation_id: str
+    text: str
+    payload: str | None = None
+    # A language the customer chose (the API's `language`): wins over what the text says.
+    language: Language | None = None
+    # The channel's language for a new conversation whose first message carries none.
+    default_language: Language | None = None
+    # False when the text is a placeholder ("[image] …") that says nothing of the customer's language.
+    language_from_text: bool = True
+    channel: str = "api"
+    customer_id: str | None = None
+    message_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # How the channel reaches this customer again (kept on the conversation for later replies).
+    channel_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    conversation_id: str
+    messages: list[StoredMessage]
+    status: ConversationStatus
+    outcome: Outcome
+    faq_id: str | None = None
+    confidence: float | None = None
+    priority: str | None = None
+
+
+class TurnService:
+    def __init__(
+        self,
+        store: ConversationStore,
+        escalations: EscalationDesk,
+        rasa: RasaGateway,
+        metrics: Metrics,
+        bus: EventBus,
+    ) -> None:
+        self._store = store
+        self._escalations = escalations
+        self._rasa = rasa
+        self._metrics = metrics
+        self._bus = bus
+
+    async def handle(self, inbound: Inbound) -> TurnResult:
+        started = time.perf_counter()
+        if inbound.payload is not None:
+            offered = await run_blocking(self._store.offered_payloads, inbound.conversation_id)
+            if inbound.payload not in offered:
+                raise UnknownPayload("this button was not offered in the conversation")
+        stored = await run_blocking(
+            lambda: self._store.record_inbound(
+                inbound.conversation_id,
+                text=inbound.text,
+                payload=inbound.payload,
+                language=turn_language(inbound),
+                default_language=inbound.default_language,
+                channel=inbound.channel,
+                customer_id=inbound.customer_id,
+                client_message_id=inbound.message_id,
+                channel_data=inbound.channel_data or None,
+                claim=True,
+            )
+        )
+        language = parse_language(stored.conversation.language)
+        log.info(
+            "customer_message",
+            conversation=inbound.conversation_id,
+            channel=inbound.channel,
+            language=language,
+            text=masked(inbound.text),
+            duplicate=stored.duplicate,
+        )
+        if stored.reopened:
+            announce_status(self._bus, inbound.conversation_id, stored.conversation.channel, stored.conversation.status)
+        if stored.duplicate and stored.message.state in (MessageState.ANSWERED, MessageState.HELD):
+            return await self._replay(stored.message.id, inbound.conversation_id)
+
+        conversation = stored.conversation
+        if conversation.status in HUMAN_OWNED:
+            return await self._to_agents(conversation, stored.message.id, language, inbound.channel)
+
+        claimed = not stored.duplicate and stored.message.state == MessageState.PROCESSING
+        if not claimed and not await run_blocking(self._store.claim, stored.message.id):
+            raise MessageInProgress("this message is already being answered; retry shortly")
+        try:
+            if conversation.rasa_language != language:
+                if conversation.rasa_language is not None or language != RASA_DEFAULT_LANGUAGE:
+                    await self._rasa.set_slot(
+                        conversation.id, "language", language, new_conversation=conversation.rasa_language is None
+                    )
+                await run_blocking(self._store.set_rasa_language, conversation.id, language)
+            if conversation.rasa_pending_intent:
+                # An agent closed the conversation while Rasa was down: resume it first.
+                earlier = await self._rasa.resume_with(conversation.id, conversation.rasa_pending_intent)
+                await run_blocking(self._store.resumed, conversation.id, conversation.rasa_pending_intent)
+            else:
+                earlier = []
+            metadata = {**inbound.metadata, "language": language, "channel": inbound.channel}
+            replies = earlier + await self._rasa.send(conversation.id, inbound.payload or inbound.text, metadata)
+        except RasaUnavailable as error:
+            await run_blocking(self._store.mark, stored.message.id, MessageState.FAILED)
+            self._metrics.rasa_errors.inc()
+            log.warning("rasa_unavailable", conversation=conversation.id, error=str(error))
+            raise ServiceUnavailable(
+                "The assistant is temporarily unavailable. Your message was saved; please retry.", retry_after=5
+            ) from error
+
+        bot_messages, turn = read_replies(replies)
+        latency_ms = (time.perf_counter() - started) * 1000
+        recorded = await run_blocking(
+            lambda: self._store.record_reply(
+                conversation.id, stored.message.id, bot_messages, turn, language=language, latency_ms=latency_ms
+            )
+        )
+        self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
+        self._metrics.turn_latency.observe(latency_ms / 1000)
+        status = conversation.status
+        if turn.escalated:
+            # action_handoff opened an escalation: the conversation waits in the queue now.
+            status = ConversationStatus.QUEUED
+            announce_status(self._bus, conversation.id, conversation.channel, status)
+            self._bus.publish(QUEUE, "escalated", conversation_id=conversation.id)
+        return TurnResult(conversation.id, recorded, status, turn.outcome, turn.faq_id, turn.confidence, turn.priority)
+
+    async def _to_agents(
+        self, conversation: ConversationView, message_id: int, language: Language, channel: str
+    ) -> TurnResult:
+        """A human owns the conversation: the message goes to the agent inbox, live. A customer still
+        waiting in the queue is told their place and the expected wait (or the service hours)."""
+        notice: list[BotMessage] = []
+        if conversation.status == ConversationStatus.QUEUED:
+            place = await run_blocking(self._escalations.place_of, conversation.id)
+            if place is not None:
+                notice = [BotMessage(self._queue_notice(place, language))]
+        recorded = await run_blocking(
+            lambda: self._store.record_reply(
+                conversation.id, message_id, notice, TurnRecord(Outcome.QUEUED), language=language, latency_ms=None
+            )
+        )
+        self._metrics.turns.labels(Outcome.QUEUED, channel, language).inc()
+        self._bus.publish(staff_topic(conversation.id), "customer_message", message_id=message_id)
+        self._bus.publish(QUEUE, "customer_message", conversation_id=conversation.id)
+        return TurnResult(conversation.id, recorded, conversation.status, Outcome.QUEUED)
+
+    def _queue_notice(self, place: QueuePlace, language: Language) -> str:
+        if place.in_service_hours:
+            return say("still_queued", language, position=place.position, wait=place.expected_wait_minutes)
+        hours = self._escalations.hours
+        return say("still_queued_closed", language, opens=f"{hours.opens:%H:%M}", closes=f"{hours.closes:%H:%M}")
+
+    async def _replay(self, inbound_id: int, conversation_id: str) -> TurnResult:
+        """The answer already given to a retried message, without asking Rasa again."""
+        replies = await run_blocking(self._store.replies_to, inbound_id)
+        conversation = await run_blocking(self._store.get, conversation_id)
+        assert conversation is not None
+        first = replies[0] if replies else None
+        outcome = Outcome(first.outcome) if first and first.outcome else Outcome.QUEUED
+        return TurnResult(
+            conversation_id,
+            replies,
+            conversation.status,
+            outcome,
+            first.faq_id if first else None,
+            first.confidence if first else None,
+        )
+
+
+def turn_language(inbound: Inbound) -> Language | None:
+    """The language this message is in: the customer's explicit choice, else what its text says.
+    None keeps the conversation's language (a button press, a bare order number, a picture)."""
+    if inbound.language is not None:
+        return inbound.language
+    return language_signal(inbound.text) if inbound.language_from_text else None

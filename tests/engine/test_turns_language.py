@@ -1,0 +1,105 @@
+"""The language slot: Rasa is told a conversation's language only when its default would be wrong."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from engine.turns import RASA_DEFAULT_LANGUAGE, Inbound, turn_language
+from tests.app_factory import build_app
+
+ROOT = Path(__file__).resolve().parents[2]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class RecordingRasa:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any, bool]] = []
+
+    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        self.calls.append(("send", metadata["language"], False))
+        return [{"text": "ok", "custom": {"turn": {"outcome": "smalltalk"}}}]
+
+    async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None:
+        self.calls.append((name, value, new_conversation))
+
+    async def resume_with(self, sender: str, intent: str) -> list[dict[str, Any]]:
+        return []
+
+    async def healthy(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def rasa() -> RecordingRasa:
+    return RecordingRasa()
+
+
+@pytest.fixture
+def client(tmp_path: Path, rasa: RecordingRasa) -> Iterator[TestClient]:
+    with TestClient(build_app(tmp_path, rasa=rasa, channels=[])) as test_client:
+        yield test_client
+
+
+def say(client: TestClient, conversation: str, text: str) -> None:
+    response = client.post(f"/api/v1/conversations/{conversation}/messages", json={"text": text})
+    assert response.status_code == 200, response.text
+
+
+def test_every_language_conditioned_response_falls_back_to_the_default_language() -> None:
+    """What lets the router skip the slot call for a conversation in RASA_DEFAULT_LANGUAGE."""
+    assert RASA_DEFAULT_LANGUAGE == "en"
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for name, variations in domain["responses"].items():
+        conditioned = [v for v in variations if any(c.get("name") == "language" for c in v.get("condition") or [])]
+        if not conditioned:
+            continue
+        defaults = [v for v in variations if not v.get("condition")]
+        assert defaults, f"{name} has no unconditioned variation"
+        assert all(not CJK.search(v.get("text", "")) for v in defaults), f"{name}'s default is not English"
+
+
+def test_an_english_conversation_needs_no_slot_call(client: TestClient, rasa: RecordingRasa) -> None:
+    say(client, "c-en", "hello, how long is the warranty?")
+    say(client, "c-en", "and for the battery?")
+    assert rasa.calls == [("send", "en", False), ("send", "en", False)]
+
+
+def test_a_chinese_conversation_starts_the_session_with_the_slot(client: TestClient, rasa: RecordingRasa) -> None:
+    say(client, "c-zh", "电池保修多久？")
+    say(client, "c-zh", "谢谢")
+    assert rasa.calls == [("language", "zh", True), ("send", "zh", False), ("send", "zh", False)]
+
+
+def test_a_switch_of_language_sets_the_slot_in_the_running_session(client: TestClient, rasa: RecordingRasa) -> None:
+    say(client, "c-mixed", "hello")
+    say(client, "c-mixed", "电池保修多久？")
+    say(client, "c-mixed", "thanks, and the motor?")
+    assert rasa.calls == [
+        ("send", "en", False),
+        ("language", "zh", False),
+        ("send", "zh", False),
+        ("language", "en", False),
+        ("send", "en", False),
+    ]
+
+
+def test_a_new_message_is_claimed_in_the_same_commit(client: TestClient) -> None:
+    say(client, "c-claim", "hello")
+    transcript = client.get("/api/v1/conversations/c-claim").json()["transcript"]
+    assert [m["state"] for m in transcript if m["sender"] == "customer"] == ["answered"]
+
+
+def test_the_turn_language_is_the_customers_choice_else_what_the_text_says() -> None:
+    assert turn_language(Inbound("c", "电池保修多久", language="en")) == "en"
+    assert turn_language(Inbound("c", "电池保修多久")) == "zh"
+    assert turn_language(Inbound("c", "where is my 包裹")) == "en"
+    # Nothing to go by: the conversation keeps its language (a new one takes the channel's default).
+    assert turn_language(Inbound("c", "123456 😀", default_language="zh")) is None
+    assert turn_language(Inbound("c", "[image] https://x/1.jpg", language_from_text=False)) is None
