@@ -13,9 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.analytics_filters import CHANNEL, Filters, analytics_filters
 from api.console.templating import LeadPage, render
 from api.deps import ServicesDep
-from api.routes.analytics import CHANNEL, Filters, UnansweredGroupOut, analytics_filters
+from api.schemas.analytics import UnansweredGroupOut
 from desk.analytics import Analytics
 
 router = APIRouter(prefix="/console", include_in_schema=False)

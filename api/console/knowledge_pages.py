@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.console.templating import LeadPage, render, see_other
-from api.deps import RuntimeDep, ServicesDep
-from api.routes.knowledge import MAX_PHRASINGS, MAX_QUESTION, EntryCreate, EntryUpdate, PublisherDep, make_preview
+from api.deps import PublisherDep, RuntimeDep, ServicesDep
+from api.draft_preview import make_preview
+from api.schemas.knowledge import MAX_PHRASINGS, MAX_QUESTION, EntryCreate, EntryUpdate
 from desk.knowledge_base import EntryExists, EntryView, KnowledgeError, KnowledgeNotFound, VersionConflict
 from engine.knowledge_preview import answer
 from engine.knowledge_publisher import PublishInProgress

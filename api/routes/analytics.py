@@ -10,29 +10,30 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.analytics_filters import Filters, FiltersDep
 from api.auth import LeadDep
 from api.deps import ServicesDep
-from api.schemas import ErrorOut
-from desk.analytics import (
-    DEFAULT_DAYS,
-    Scope,
-    Summary,
-    Unanswered,
-    UnansweredGroup,
+from api.schemas.analytics import (
+    CommentsOut,
+    CsatOut,
+    FaqVotesOut,
+    FeedbackOut,
+    HandoffsOut,
+    SlaOut,
+    SummaryOut,
+    UnansweredGroupOut,
+    UnansweredOut,
 )
-from desk.models import Priority
+from api.schemas.common import ErrorOut
 from desk.servqual import Dimension
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
@@ -46,56 +47,12 @@ CSV_TOO: dict[int | str, dict[str, Any]] = {
     **REFUSALS,
     200: {"content": {"text/csv": {}}, "description": "JSON, or with `format=csv` a CSV attachment."},
 }
-# A longer period makes the database read a lot of rows for one page view.
-MAX_DAYS = 366
-CHANNEL = r"^[a-z0-9_-]*$"
 FAQ_ID = r"^[a-z0-9][a-z0-9_-]{0,95}$"
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DRAFT_QUESTIONS = 5
-DRAFT_QUESTION_CHARS = 200
 
 
 # Filters -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    """One request's filters: the scope, the days as asked (for file names and links), CSV or not."""
-
-    scope: Scope
-    first: date
-    last: date
-    csv: bool
-
-    def filename(self, table: str) -> str:
-        return f"{table}_{self.first.isoformat()}_{self.last.isoformat()}.csv"
-
-
-def _invalid(field: str, message: str, value: object) -> RequestValidationError:
-    """The same 422 body as FastAPI's own validation errors."""
-    return RequestValidationError([{"type": "value_error", "loc": ("query", field), "msg": message, "input": value}])
-
-
-def analytics_filters(
-    services: ServicesDep,
-    first: Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD), included.")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Last day (YYYY-MM-DD), included.")] = None,
-    channel: Annotated[str | None, Query(max_length=32, pattern=CHANNEL)] = None,
-    language: Literal["zh", "en"] | None = None,
-) -> Filters:
-    analytics = services.analytics
-    last = last or analytics.today()
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
-    if first > last:
-        raise _invalid("from", "'from' is after 'to'", first.isoformat())
-    if (last - first).days + 1 > MAX_DAYS:
-        raise _invalid("to", f"the period is longer than {MAX_DAYS} days", last.isoformat())
-    period = analytics.period(first, last)
-    return Filters(Scope(period, channel or None, language), first, last, csv=False)
-
-
-FiltersDep = Annotated[Filters, Depends(analytics_filters)]
 
 
 def table_filters(
@@ -140,190 +97,6 @@ def csv_response(filters: Filters, table: str, header: Sequence[str], rows: Iter
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filters.filename(table)}"'},
     )
-
-
-def faq_draft_url(questions: Sequence[str]) -> str:
-    """The knowledge-base editor's create form, pre-filled with these phrasings."""
-    picked = [" ".join(q.split())[:DRAFT_QUESTION_CHARS] for q in questions[:DRAFT_QUESTIONS]]
-    return "/console/knowledge/new?" + urlencode([("q", q) for q in picked if q])
-
-
-# Response models ---------------------------------------------------------------------------------
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class ScopeOut(BaseModel):
-    first_day: date = Field(serialization_alias="from")
-    last_day: date = Field(serialization_alias="to")
-    start: datetime = Field(description="The first day's start, UTC.")
-    end: datetime = Field(description="The end of the last day (exclusive), UTC.")
-    channel: str | None
-    language: str | None
-
-    @classmethod
-    def of(cls, filters: Filters) -> ScopeOut:
-        scope = filters.scope
-        return cls(
-            first_day=filters.first,
-            last_day=filters.last,
-            start=scope.period.start,
-            end=scope.period.end,
-            channel=scope.channel,
-            language=scope.language,
-        )
-
-
-class CountOut(Out):
-    key: str
-    count: int
-    share: float
-
-
-class DeflectionOut(Out):
-    conversations: int = Field(description="Conversations with a customer message in the period.")
-    escalated: int = Field(description="Of those, with an escalation opened in the period.")
-    deflected: int
-    rate: float | None = Field(description="deflected / conversations; null without conversations.")
-
-
-class HandoffsOut(Out):
-    total: int
-    by_reason: list[CountOut]
-    by_priority: list[CountOut]
-
-
-class SlaOut(Out):
-    priority: Priority
-    first_response_target_seconds: int
-    escalations: int
-    responded: int
-    within_target: int
-    breached: int
-    waiting: int = Field(description="Not answered yet and not yet due: left out of the share.")
-    share_within: float | None
-    first_response_median_seconds: float | None
-    first_response_p90_seconds: float | None
-    resolved: int
-    resolution_median_seconds: float | None
-    resolution_p90_seconds: float | None
-    resolution_targeted: int = Field(description="Complaints (3 working days, P16) closed or overdue.")
-    resolution_within_target: int
-    resolution_share_within: float | None
-
-
-class CsatOut(Out):
-    responses: int
-    average: float | None
-    distribution: list[CountOut]
-    satisfied_share: float | None = Field(description="Share of ratings 4 or 5.")
-
-
-class VotesTotalOut(BaseModel):
-    up: int
-    down: int
-    down_rate: float | None
-
-
-class SummaryOut(BaseModel):
-    scope: ScopeOut
-    turns: int = Field(description="Customer messages with a turn record (what the assistant did).")
-    unanswered: int = Field(description="Of those: fell back, clarified or answered with low confidence.")
-    deflection: DeflectionOut
-    handoffs: HandoffsOut
-    sla: list[SlaOut]
-    csat: CsatOut
-    votes: VotesTotalOut
-    comments: int
-
-    @classmethod
-    def of(cls, summary: Summary, filters: Filters) -> SummaryOut:
-        votes = summary.votes_up + summary.votes_down
-        return cls(
-            scope=ScopeOut.of(filters),
-            turns=summary.turns,
-            unanswered=summary.unanswered,
-            deflection=DeflectionOut.model_validate(summary.deflection),
-            handoffs=HandoffsOut.model_validate(summary.handoffs),
-            sla=[SlaOut.model_validate(row) for row in summary.sla],
-            csat=CsatOut.model_validate(summary.csat),
-            votes=VotesTotalOut(
-                up=summary.votes_up, down=summary.votes_down, down_rate=summary.votes_down / votes if votes else None
-            ),
-            comments=summary.comments,
-        )
-
-
-class FaqVotesOut(Out):
-    faq_id: str
-    up: int
-    down: int
-    total: int
-    down_rate: float
-
-
-class UnansweredGroupOut(Out):
-    representative: str
-    count: int
-    conversations: int
-    languages: list[str]
-    examples: list[str]
-    outcomes: dict[str, int]
-    last_asked_at: datetime
-    create_faq_url: str = Field(description="The knowledge-base editor, pre-filled with the examples.")
-
-    @classmethod
-    def of(cls, group: UnansweredGroup) -> UnansweredGroupOut:
-        return cls.model_validate({**asdict(group), "create_faq_url": faq_draft_url(group.examples)})
-
-
-class UnansweredOut(BaseModel):
-    questions: int = Field(description="Unanswered or low-confidence customer messages in the scope.")
-    grouped: int = Field(description="The most recent of them that were grouped.")
-    min_confidence: float
-    groups: list[UnansweredGroupOut]
-
-    @classmethod
-    def of(cls, unanswered: Unanswered) -> UnansweredOut:
-        return cls(
-            questions=unanswered.questions,
-            grouped=unanswered.grouped,
-            min_confidence=unanswered.min_confidence,
-            groups=[UnansweredGroupOut.of(g) for g in unanswered.groups],
-        )
-
-
-class CommentOut(Out):
-    id: int
-    conversation_id: str
-    created_at: datetime
-    channel: str
-    language: str
-    comment: str
-    dimensions: list[Dimension]
-
-
-class CommentsOut(Out):
-    total: int
-    untagged: int
-    by_dimension: list[CountOut]
-    comments: list[CommentOut]
-
-
-class FeedbackOut(Out):
-    id: int
-    conversation_id: str
-    kind: str
-    faq_id: str | None
-    vote: str | None
-    score: int | None
-    comment: str | None
-    turn: int | None
-    channel: str
-    language: str
-    created_at: datetime
 
 
 # Endpoints ---------------------------------------------------------------------------------------

@@ -2,49 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, HTTPException
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ServicesDep, TurnsDep
-from api.schemas import (
-    CONVERSATION_ID,
-    BotMessageOut,
-    Button,
-    ConversationOut,
-    ErrorOut,
-    EscalationOut,
-    MessageIn,
-    MessageReply,
-    TranscriptMessage,
-    TurnOut,
-)
-from engine.turns import Inbound, TurnResult
+from api.deps import ApiConversationId, ServicesDep, TurnsDep
+from api.schemas.common import ErrorOut
+from api.schemas.conversations import ConversationOut, MessageIn, MessageReplyOut
+from engine.turns import Inbound
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
-
-ConversationId = Annotated[
-    str, Path(pattern=CONVERSATION_ID, description="Chosen by the client; letters, digits, _.:-")
-]
-
-API_CHANNEL = "api"
-# Conversations of the other channels are theirs alone: knowing a WeChat OpenID or a Slack thread
-# must not let anyone read that transcript or write into it through this API.
-CHANNEL_PREFIXES = ("web:", "wechat:", "wecom:", "slack:")
-
-
-async def api_conversation(conversation_id: ConversationId, services: ServicesDep) -> str:
-    """The id, if it names a conversation of this API (or a new one it may create)."""
-    if conversation_id.startswith(CHANNEL_PREFIXES):
-        raise HTTPException(404, "no such conversation")
-    existing = await run_in_threadpool(services.conversations.get, conversation_id)
-    if existing is not None and existing.channel != API_CHANNEL:
-        raise HTTPException(404, "no such conversation")
-    return conversation_id
-
-
-ApiConversationId = Annotated[str, Depends(api_conversation)]
 
 ERRORS = {
     400: {"model": ErrorOut, "description": "The body is not valid JSON."},
@@ -57,8 +23,8 @@ ERRORS = {
 }
 
 
-@router.post("/{conversation_id}/messages", response_model=MessageReply, responses=ERRORS)  # type: ignore[arg-type]
-async def post_message(conversation_id: ApiConversationId, body: MessageIn, turns: TurnsDep) -> MessageReply:
+@router.post("/{conversation_id}/messages", response_model=MessageReplyOut, responses=ERRORS)  # type: ignore[arg-type]
+async def post_message(conversation_id: ApiConversationId, body: MessageIn, turns: TurnsDep) -> MessageReplyOut:
     """Send a customer message; returns the assistant's replies and the record of the turn."""
     result = await turns.handle(
         Inbound(
@@ -71,7 +37,7 @@ async def post_message(conversation_id: ApiConversationId, body: MessageIn, turn
             metadata=dict(body.metadata),
         )
     )
-    return reply_of(result)
+    return MessageReplyOut.of(result)
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut, responses={404: {"model": ErrorOut}})
@@ -82,41 +48,4 @@ async def get_conversation(conversation_id: ApiConversationId, services: Service
         raise HTTPException(404, "no such conversation")
     transcript = await run_in_threadpool(services.conversations.transcript, conversation_id)
     escalation = await run_in_threadpool(services.escalations.open_for, conversation_id)
-    return ConversationOut(
-        id=conversation.id,
-        channel=conversation.channel,
-        language=conversation.language,
-        status=conversation.status,
-        created_at=conversation.created_at,
-        updated_at=conversation.updated_at,
-        escalation=EscalationOut.model_validate(escalation, from_attributes=True) if escalation else None,
-        transcript=[
-            TranscriptMessage(
-                id=m.id,
-                sender=m.sender,  # type: ignore[arg-type]
-                text=m.text,
-                payload=m.payload,
-                buttons=[Button(**b) for b in m.buttons],
-                created_at=m.created_at,
-                state=m.state,
-                outcome=m.outcome,
-                faq_id=m.faq_id,
-                confidence=m.confidence,
-            )
-            for m in transcript
-        ],
-    )
-
-
-def reply_of(result: TurnResult) -> MessageReply:
-    return MessageReply(
-        conversation_id=result.conversation_id,
-        messages=[BotMessageOut(text=m.text, buttons=[Button(**b) for b in m.buttons]) for m in result.messages],
-        turn=TurnOut(
-            status=result.status,
-            outcome=result.outcome,  # type: ignore[arg-type]
-            faq_id=result.faq_id,
-            confidence=result.confidence,
-            priority=result.priority,  # type: ignore[arg-type]
-        ),
-    )
+    return ConversationOut.of(conversation, transcript, escalation)

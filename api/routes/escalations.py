@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
 from api.deps import AgentDeskDep, ServicesDep
-from api.schemas import ErrorOut
-from desk.casework import MAX_TEXT, RESOLUTION_CODES, CaseFile, Change, QueueItem
-from desk.conversations import StoredMessage
+from api.schemas.common import ErrorOut
+from api.schemas.escalations import (
+    CaseFileOut,
+    ChangeOut,
+    EscalationSummaryOut,
+    MessageOut,
+    NoteOut,
+    ResolveIn,
+    TextIn,
+    TransferIn,
+)
 from desk.models import EscalationStatus, Priority, utcnow
 
 router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
@@ -26,156 +32,7 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class TextIn(Strict):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
-
-
-class TransferIn(Strict):
-    to_user_id: int | None = Field(description="The agent to give it to; null puts it back in the queue.")
-
-
-class ResolveIn(Strict):
-    code: Literal[RESOLUTION_CODES] = Field(description="How it ended.")  # type: ignore[valid-type]
-    note: str = Field(default="", max_length=MAX_TEXT)
-
-
-class EscalationSummary(BaseModel):
-    id: int
-    conversation_id: str
-    customer_id: str | None
-    channel: str
-    language: str
-    reason: str
-    priority: Priority
-    status: EscalationStatus
-    created_at: datetime
-    sla_due_at: datetime
-    first_response_at: datetime | None
-    waiting_seconds: int
-    sla_breached: bool
-    assignee_id: int | None
-    assignee: str | None
-    last_customer_text: str
-
-    @classmethod
-    def of(cls, item: QueueItem, now: datetime) -> EscalationSummary:
-        return cls(
-            **{k: getattr(item, k) for k in cls.model_fields if hasattr(item, k) and not callable(getattr(item, k))},
-            waiting_seconds=item.waiting_seconds(now),
-            sla_breached=item.sla_breached(now),
-        )
-
-
-class MessageOut(BaseModel):
-    id: int
-    sender: str
-    text: str
-    created_at: datetime
-    author: str | None = None
-    outcome: str | None = None
-    faq_id: str | None = None
-    confidence: float | None = None
-    delivery: str | None = None
-    attempts: int = 0
-    last_error: str | None = None
-
-    @classmethod
-    def of(cls, message: StoredMessage, authors: dict[int, str]) -> MessageOut:
-        return cls(
-            id=message.id,
-            sender=message.sender,
-            text=message.text,
-            created_at=message.created_at,
-            author=authors.get(message.author_id) if message.author_id else None,
-            outcome=message.outcome,
-            faq_id=message.faq_id,
-            confidence=message.confidence,
-            delivery=message.delivery,
-            attempts=message.attempts,
-            last_error=message.last_error,
-        )
-
-
-class NoteOut(BaseModel):
-    id: int
-    author: str
-    text: str
-    created_at: datetime
-
-
-class CaseFileOut(BaseModel):
-    escalation: EscalationSummary
-    conversation_status: str
-    trigger_text: str
-    identifiers: dict[str, list[str]]
-    candidates: list[dict[str, JsonValue]]
-    resolution_code: str | None
-    resolution_note: str | None
-    resolved_at: datetime | None
-    messages: list[MessageOut]
-    notes: list[NoteOut]
-    feedback: list[dict[str, JsonValue]]
-    earlier_conversations: list[dict[str, JsonValue]]
-
-    @classmethod
-    def of(cls, case: CaseFile, now: datetime) -> CaseFileOut:
-        return cls(
-            escalation=EscalationSummary.of(case.item, now),
-            conversation_status=case.conversation_status,
-            trigger_text=case.trigger_text,
-            identifiers=case.identifiers,
-            candidates=case.candidates,
-            resolution_code=case.resolution_code,
-            resolution_note=case.resolution_note,
-            resolved_at=case.resolved_at,
-            messages=[MessageOut.of(m, case.authors) for m in case.messages],
-            notes=[NoteOut(id=n.id, author=n.author, text=n.text, created_at=n.created_at) for n in case.notes],
-            feedback=[
-                {
-                    "conversation_id": f.conversation_id,
-                    "kind": f.kind,
-                    "faq_id": f.faq_id,
-                    "vote": f.vote,
-                    "score": f.score,
-                    "comment": f.comment,
-                    "created_at": f.created_at.isoformat(),
-                }
-                for f in case.feedback
-            ],
-            earlier_conversations=[
-                {
-                    "id": e.id,
-                    "channel": e.channel,
-                    "status": e.status,
-                    "created_at": e.created_at.isoformat(),
-                    "escalations": e.escalations,
-                }
-                for e in case.earlier
-            ],
-        )
-
-
-class ChangeOut(BaseModel):
-    escalation_id: int
-    status: EscalationStatus
-    conversation_status: str
-    assignee_id: int | None
-
-    @classmethod
-    def of(cls, change: Change) -> ChangeOut:
-        return cls(
-            escalation_id=change.escalation_id,
-            status=change.status,
-            conversation_status=change.conversation_status,
-            assignee_id=change.assignee_id,
-        )
-
-
-@router.get("", response_model=list[EscalationSummary], responses=REFUSALS)
+@router.get("", response_model=list[EscalationSummaryOut], responses=REFUSALS)
 async def list_escalations(
     caller: StaffDep,
     services: ServicesDep,
@@ -185,7 +42,7 @@ async def list_escalations(
     language: Literal["zh", "en"] | None = None,
     mine: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
-) -> list[EscalationSummary]:
+) -> list[EscalationSummaryOut]:
     """Open escalations (or those of the statuses asked for), most urgent first, then by SLA due time."""
     items = await run_in_threadpool(
         lambda: services.casework.queue(
@@ -198,7 +55,7 @@ async def list_escalations(
         )
     )
     now = utcnow()
-    return [EscalationSummary.of(i, now) for i in items]
+    return [EscalationSummaryOut.of(i, now) for i in items]
 
 
 @router.get("/{escalation_id}", response_model=CaseFileOut, responses=REFUSALS)
@@ -241,7 +98,7 @@ async def retry_reply(
 async def add_note(escalation_id: int, body: TextIn, caller: StaffDep, desk: AgentDeskDep) -> NoteOut:
     """An internal note: staff see it, the customer never does."""
     note = await desk.note(escalation_id, caller.staff, body.text)
-    return NoteOut(id=note.id, author=note.author, text=note.text, created_at=note.created_at)
+    return NoteOut.of(note)
 
 
 @router.post("/{escalation_id}/transfer", response_model=ChangeOut, responses=REFUSALS)

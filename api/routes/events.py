@@ -12,8 +12,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
-from api.deps import RuntimeDep
-from api.routes.conversations import ApiConversationId
+from api.deps import ApiConversationId, RuntimeDep
 from engine.events import QUEUE, EventBus, conversation_topic
 
 router = APIRouter(tags=["events"])

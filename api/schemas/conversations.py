@@ -1,20 +1,25 @@
-"""Request and response bodies of the public API (documented in OpenAPI)."""
+"""The conversation API's bodies: a customer message in; the assistant's replies with the record of
+the turn, and a conversation with its transcript, out.
+
+Its field limits are the rules every channel's message text follows (`desk.message_text`), exported
+here as well: `CONVERSATION_ID`, `MAX_TEXT_LENGTH`."""
 
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import BaseModel, Field, JsonValue, field_validator, model_validator
 
+from api.schemas.common import Strict
+from desk.conversations import ConversationView, StoredMessage
+from desk.escalations import EscalationView
+from desk.message_text import CONVERSATION_ID as CONVERSATION_ID
+from desk.message_text import MAX_TEXT_LENGTH as MAX_TEXT_LENGTH
+from desk.message_text import has_control_characters
 from desk.models import ConversationStatus
-
-CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$"
-# C0 controls (but tab, newline, carriage return), DEL and C1 controls never belong in a chat message.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-MAX_TEXT_LENGTH = 2000
+from engine.turns import TurnResult
 
 Outcome = Literal[
     "answered",
@@ -30,10 +35,8 @@ Outcome = Literal[
 ]
 
 
-class MessageIn(BaseModel):
+class MessageIn(Strict):
     """A customer message. Either `text`, or a `payload` from a button the assistant offered."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     text: str = Field(
         default="",
@@ -58,7 +61,7 @@ class MessageIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _clean_text(cls, value: str) -> str:
-        if _CONTROL.search(value):
+        if has_control_characters(value):
             raise ValueError("text contains control characters")
         value = value.strip()
         if value.startswith("/"):
@@ -82,7 +85,7 @@ class MessageIn(BaseModel):
     @field_validator("payload")
     @classmethod
     def _clean_payload(cls, value: str | None) -> str | None:
-        if value is not None and (_CONTROL.search(value) or not value.startswith("/")):
+        if value is not None and (has_control_characters(value) or not value.startswith("/")):
             raise ValueError("payload must be a button payload starting with '/'")
         return value
 
@@ -97,14 +100,14 @@ def _finite(value: JsonValue) -> bool:
     return True
 
 
-class Button(BaseModel):
+class ButtonOut(BaseModel):
     title: str
     payload: str
 
 
 class BotMessageOut(BaseModel):
     text: str
-    buttons: list[Button] = Field(default_factory=list)
+    buttons: list[ButtonOut] = Field(default_factory=list)
 
 
 class TurnOut(BaseModel):
@@ -119,23 +122,52 @@ class TurnOut(BaseModel):
     )
 
 
-class MessageReply(BaseModel):
+class MessageReplyOut(BaseModel):
     conversation_id: str
     messages: list[BotMessageOut]
     turn: TurnOut
 
+    @classmethod
+    def of(cls, result: TurnResult) -> MessageReplyOut:
+        return cls(
+            conversation_id=result.conversation_id,
+            messages=[BotMessageOut(text=m.text, buttons=[ButtonOut(**b) for b in m.buttons]) for m in result.messages],
+            turn=TurnOut(
+                status=result.status,
+                outcome=result.outcome,  # type: ignore[arg-type]
+                faq_id=result.faq_id,
+                confidence=result.confidence,
+                priority=result.priority,  # type: ignore[arg-type]
+            ),
+        )
 
-class TranscriptMessage(BaseModel):
+
+class TranscriptMessageOut(BaseModel):
     id: int
     sender: Literal["customer", "bot", "agent", "system"]
     text: str
     payload: str | None = None
-    buttons: list[Button] = Field(default_factory=list)
+    buttons: list[ButtonOut] = Field(default_factory=list)
     created_at: datetime
     state: str = Field(description="Customer messages: received, answered, held (human-owned) or failed.")
     outcome: str | None = None
     faq_id: str | None = None
     confidence: float | None = None
+
+    @classmethod
+    def of(cls, message: StoredMessage) -> TranscriptMessageOut:
+        return cls(
+            id=message.id,
+            sender=message.sender,  # type: ignore[arg-type]
+            text=message.text,
+            payload=message.payload,
+            buttons=[ButtonOut(**b) for b in message.buttons],
+            created_at=message.created_at,
+            state=message.state,
+            outcome=message.outcome,
+            faq_id=message.faq_id,
+            confidence=message.confidence,
+        )
 
 
 class EscalationOut(BaseModel):
@@ -157,14 +189,19 @@ class ConversationOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     escalation: EscalationOut | None
-    transcript: list[TranscriptMessage]
+    transcript: list[TranscriptMessageOut]
 
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-    details: list[JsonValue] | None = None
-
-
-class ErrorOut(BaseModel):
-    error: ErrorBody
+    @classmethod
+    def of(
+        cls, conversation: ConversationView, transcript: list[StoredMessage], escalation: EscalationView | None
+    ) -> ConversationOut:
+        return cls(
+            id=conversation.id,
+            channel=conversation.channel,
+            language=conversation.language,
+            status=conversation.status,
+            created_at=conversation.created_at,
+            updated_at=conversation.updated_at,
+            escalation=EscalationOut.model_validate(escalation, from_attributes=True) if escalation else None,
+            transcript=[TranscriptMessageOut.of(m) for m in transcript],
+        )

@@ -1,0 +1,19 @@
+"""Request and response bodies of the public API (documented in OpenAPI), one module per area:
+`common` (errors, the strict request base), `conversations`, `escalations`, `analytics`,
+`knowledge` and `admin` (staff accounts, integration tokens, the audit log). Import a model from its
+area's module; routes and console pages hold no models of their own.
+
+Naming (the class name is the OpenAPI component name; the JSON bodies do not depend on it):
+
+- a response body, and every model nested in one, is `<Thing>Out` (`ConversationOut`, `ErrorOut`);
+- a request body that creates or replaces a resource is `<Resource>Create` / `<Resource>Update`;
+  any other request body, and every model nested in one, is `<Thing>In` (`MessageIn`, `ResolveIn`).
+
+A model's `of(...)` class method builds it from the domain's view of the thing.
+"""
+
+# `channels/` still imports these three from here; they move to `api.schemas.conversations` and
+# `desk.message_text`. Drop these once nothing imports them from `api.schemas`.
+from api.schemas.conversations import CONVERSATION_ID, MAX_TEXT_LENGTH, MessageIn
+
+__all__ = ["CONVERSATION_ID", "MAX_TEXT_LENGTH", "MessageIn"]
