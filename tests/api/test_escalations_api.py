@@ -3,7 +3,6 @@ covered end to end in tests/e2e): claim, reply and its delivery, notes, transfer
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.outbox import Outgoing
 from tests.api.staff import create_user, csrf_of, services_of, sign_in, token_for
+from tests.waiting import wait_until
 
 XSS = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'
@@ -33,12 +33,11 @@ def escalate(
 def wait_for(
     client: TestClient, escalation_id: int, headers: dict[str, str], predicate: Any, timeout: float = 10
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
+    def case_if_done() -> dict[str, Any] | None:
         case: dict[str, Any] = client.get(f"/api/v1/escalations/{escalation_id}", headers=headers).json()
-        if predicate(case) or time.monotonic() > deadline:
-            return case
-        time.sleep(0.1)
+        return case if predicate(case) else None
+
+    return wait_until(case_if_done, timeout, what=f"escalation {escalation_id}'s change")
 
 
 def test_the_queue_sorts_by_priority_and_filters(client: TestClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +11,15 @@ import yaml
 from fastapi.testclient import TestClient
 
 import engine.knowledge_publisher as publisher_module
-from api.app import create_app
-from api.settings import AppSettings
-from bench.system import free_port
 from desk.models import Role
-from desk.settings import DeskSettings
 from knowledge.entries import entries_checksum, load_entries
 from knowledge.index import build_retriever, read_manifest, save_index
 from knowledge.live import LiveRetriever
-from knowledge.settings import KnowledgeSettings
 from tests.api.staff import services_of, token_for
+from tests.app_factory import build_app
 from tests.knowledge.fakes import HashingEmbedder
 from tests.knowledge.test_retriever_contract import ENTRIES
+from tests.waiting import wait_until
 
 BASE = "/api/v1/knowledge"
 QUESTION = "How long is the battery warranty?"
@@ -73,13 +69,11 @@ def publish_and_wait(client: TestClient, headers: dict[str, str], timeout: float
 
 
 def wait_for(client: TestClient, headers: dict[str, str], publication_id: int, timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def finished() -> dict[str, Any] | None:
         publication: dict[str, Any] = client.get(f"{BASE}/publications/{publication_id}", headers=headers).json()
-        if publication["status"] != "building":
-            return publication
-        time.sleep(0.05)
-    raise AssertionError(f"publication {publication_id} still building after {timeout}s")
+        return publication if publication["status"] != "building" else None
+
+    return wait_until(finished, timeout, what=f"publication {publication_id}'s end")
 
 
 def error_code(response: Any) -> str:
@@ -349,14 +343,7 @@ def test_export_is_the_seed_format(client: TestClient, lead: dict[str, str], tmp
 
 def make_app(tmp_path: Path, embedder: HashingEmbedder) -> TestClient:
     """A second app over the `client` fixture's database, index and seed files."""
-    app = create_app(
-        AppSettings(rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout=2.0, warm_up_retriever=False),
-        desk_settings=DeskSettings(database_url=f"sqlite:///{tmp_path / 'desk.db'}"),
-        retriever=LiveRetriever(
-            KnowledgeSettings(index_dir=tmp_path / "index", faq_dir=tmp_path / "faq"), embedder=embedder
-        ),
-    )
-    return TestClient(app, raise_server_exceptions=False)
+    return TestClient(build_app(tmp_path, embedder=embedder), raise_server_exceptions=False)
 
 
 def test_start_rebuilds_an_index_that_lacks_the_published_edits(

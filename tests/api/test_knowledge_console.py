@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-import time
 
 import pytest
 from fastapi.testclient import TestClient
 
 from desk.models import Role
 from tests.api.staff import create_user, services_of, sign_in
+from tests.waiting import wait_until
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -37,14 +37,13 @@ def form(**changes: str) -> dict[str, str]:
 
 
 def wait_until_published(client: TestClient) -> str:
-    deadline = time.monotonic() + 60
     knowledge = services_of(client).knowledge
-    while time.monotonic() < deadline:
+
+    def status() -> str | None:
         last = knowledge.last_publication()
-        if last is not None and last.status != "building":
-            return last.status
-        time.sleep(0.05)
-    raise AssertionError("publication still building")
+        return last.status if last is not None and last.status != "building" else None
+
+    return wait_until(status, 60, what="the publication's end")
 
 
 def test_only_leads_see_the_editor(client: TestClient) -> None:
