@@ -30,6 +30,7 @@ from engine.delivery import DeliveryWorker, LiveChannel
 from engine.events import EventBus
 from engine.knowledge_publisher import KnowledgePublisher
 from engine.metrics import Metrics
+from engine.port import Assistant
 from engine.rasa_gateway import HttpRasaGateway, RasaGateway
 from engine.turns import TurnService
 from knowledge.live import LiveRetriever, shared_retriever
@@ -105,13 +106,14 @@ def create_app(
             services.outbox, {"api": LiveChannel(bus), **{adapter.name: adapter for adapter in adapters}}, bus
         )
         agent_desk = AgentDesk(services.casework, services.conversations, services.outbox, gateway, bus, delivery)
+        turns = TurnService(services.conversations, services.escalations, gateway, metrics, bus)
         app.state.runtime = Runtime(
             settings=settings,
             services=services,
             retriever=live,
             rasa=gateway,
             metrics=metrics,
-            turns=TurnService(services.conversations, services.escalations, gateway, metrics, bus),
+            turns=turns,
             executor=action_endpoint.action_executor(services, live),
             database_url=desk_settings.database_url,
             bus=bus,
@@ -119,8 +121,18 @@ def create_app(
             agent_desk=agent_desk,
         )
         background = asyncio.create_task(keep_delivering(delivery, agent_desk, settings.delivery_poll_seconds))
+        # What the channels get of all this: the narrow port (engine/port.py), never the runtime.
+        assistant = Assistant(
+            turns,
+            delivery,
+            bus,
+            services.conversations,
+            services.escalations,
+            services.channel_state,
+            console_url=f"http://{settings.host}:{settings.port}",
+        )
         for adapter in adapters:
-            await adapter.start(app.state.runtime)
+            await adapter.start(assistant)
         log.info(
             "app_started",
             rasa=settings.rasa_url,

@@ -1,5 +1,7 @@
 """Channel adapters: one per platform (web chat, WeChat Official Account, WeCom Customer Service,
 Slack), each behind `ChannelAdapter` (channels/base.py). An adapter verifies its platform's
-requests, drops retried deliveries it has handled, turns each into an `engine.turns.Inbound` for the
-router, and delivers outgoing messages (bot replies it could not give in the request, agents'
-replies, the CSAT question) through the outbox, which retries with backoff."""
+requests, drops retried deliveries it has handled, turns each into an `engine.turns.Inbound` and
+hands it to the assistant through its port (`engine.port.AssistantPort`, the only way it reaches
+the assistant), and delivers outgoing messages (bot replies it could not give in the request,
+agents' replies, the CSAT question) through the outbox, which retries with backoff. What a
+customer's text may contain is `desk.message_text`'s rule; what the assistant says is `desk.copy`."""

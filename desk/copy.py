@@ -66,6 +66,37 @@ PHRASES: dict[str, dict[Language, str]] = {
         "zh": "您的问题已在人工客服队列中，请稍候。",
         "en": "Your request is already in the human agents' queue, please wait a moment.",
     },
+    # Rasa could not be reached: the customer's message is stored (every channel, the conversation API's 503).
+    "assistant_unavailable": {
+        "zh": "抱歉，智能助手暂时无法回复。您的消息已保存，请稍后再试。",
+        "en": "Sorry, the assistant is temporarily unavailable. Your message was saved; please try again shortly.",
+    },
+    # What the channels say themselves (messages the bot cannot read, platforms without buttons).
+    "choose_by_number": {"zh": "（回复数字选择）", "en": "(Reply with a number to choose.)"},
+    "picture_received": {
+        "zh": "已收到您的图片，客服人员处理您的问题时会查看。请用文字简单描述一下遇到的问题。",
+        "en": "We have received your picture; an agent will see it when handling your request. "
+        "Please also describe the problem in a few words.",
+    },
+    "voice_unclear": {
+        "zh": "抱歉，没能听清这段语音。请用文字描述您的问题。",
+        "en": "Sorry, I could not make out your voice message. Please type your question.",
+    },
+    "attachment_received": {
+        "zh": "已收到您发送的内容。智能助手目前只能阅读文字，请用文字简单描述您的问题；转接人工客服后，客服人员可以查看您发送的内容。",
+        "en": "We have received what you sent. The assistant can only read text, so please describe your "
+        "question in a few words; a human agent will be able to see what you sent.",
+    },
+    # A new follower of the WeChat Official Account is greeted in both languages (see `both`).
+    "follower_welcome": {
+        "zh": "您好，欢迎关注禾光售后服务！我是智能售后助手，可以帮您查询退换货、退款、保修、维修、物流和发票等问题，"
+        "请直接发送您的问题。需要人工客服请回复“人工”。",
+        "en": "Welcome to Lumio after-sales support! Ask me about returns, refunds, warranty, repairs, delivery "
+        "or invoices, in Chinese or English. Type “agent” to talk to a person.",
+    },
+    # The web chat's refusals that a customer sees (the widget shows them as they are).
+    "message_failed": {"zh": "出错了，请重试。", "en": "Something went wrong; please retry."},
+    "session_failed": {"zh": "会话未能开始，请重试。", "en": "The session could not be started; please retry."},
 }
 
 NO_COMMENT = frozenset(
@@ -90,3 +121,8 @@ NO_COMMENT = frozenset(
 
 def say(key: str, language: Language, **values: object) -> str:
     return PHRASES[key][language].format(**values)
+
+
+def both(key: str, **values: object) -> str:
+    """The phrase in Chinese, then in English (for a first contact whose language nobody knows yet)."""
+    return f"{say(key, 'zh', **values)}\n\n{say(key, 'en', **values)}"

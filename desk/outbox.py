@@ -43,6 +43,7 @@ class Outgoing:
     sender: str = "agent"
     buttons: tuple[tuple[str, str], ...] = ()  # (title, payload)
     channel_data: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # the message's own (a channel's fixed words around it follow it)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Outbox:
                     m.sender,
                     tuple((str(b.get("title", "")), str(b.get("payload", ""))) for b in m.buttons or []),
                     dict(data or {}),
+                    m.language,
                 )
                 for m, channel, customer, data in session.execute(query)
             ]

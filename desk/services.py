@@ -9,6 +9,7 @@ from desk.access import AccessKeys
 from desk.analytics import Analytics
 from desk.audit import AuditLog
 from desk.casework import Casework
+from desk.channel_state import ChannelStateStore
 from desk.conversations import ConversationStore
 from desk.database import session_factory
 from desk.escalations import EscalationDesk
@@ -31,6 +32,8 @@ class DeskServices:
     outbox: Outbox
     knowledge: KnowledgeBase
     analytics: Analytics
+    # The channel adapters' small durable state (tokens, sync cursors).
+    channel_state: ChannelStateStore
 
     @classmethod
     def for_settings(cls, settings: DeskSettings) -> DeskServices:
@@ -47,6 +50,7 @@ class DeskServices:
             outbox=Outbox(sessions),
             knowledge=KnowledgeBase(sessions, audit),
             analytics=Analytics(sessions, settings),
+            channel_state=ChannelStateStore(sessions),
         )
 
 

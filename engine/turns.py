@@ -1,5 +1,7 @@
 """A customer message's way through: store it, then Rasa if the bot owns the conversation, else the
-agent inbox; store the reply and the turn record before answering.
+agent inbox; store the reply and the turn record before answering. A message the bot cannot read
+(a picture) is stored and acknowledged without Rasa (`acknowledge`). Channels reach this through
+their port (engine/port.py), the conversation API directly.
 
 The turn's language is decided here, once (`turn_language`): a channel may hint, the actions and the
 retriever read the decision from the message metadata that goes to Rasa."""
@@ -7,6 +9,7 @@ retriever read the decision from the message metadata that goes to Rasa."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +31,7 @@ from knowledge.language import Language, language_signal, parse_language
 log = structlog.get_logger(__name__)
 
 # What Rasa speaks while its `language` slot is unset: every response's unconditioned variation is
-# English (tests/api/test_router_language.py checks domain.yml), and the actions read the language
+# English (tests/engine/test_turns_language.py checks domain.yml), and the actions read the language
 # from the message metadata. So a conversation that starts in English needs no slot call: one Rasa
 # HTTP API round trip less (~80 ms of Rasa's time here, mostly Rasa validating the posted events).
 RASA_DEFAULT_LANGUAGE: Language = "en"
@@ -43,8 +46,12 @@ class MessageInProgress(RuntimeError):
 
 
 class ServiceUnavailable(RuntimeError):
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    """Rasa could not be reached. The message is stored (marked failed; a retry answers it); the
+    text is the apology, in the conversation's `language`."""
+
+    def __init__(self, language: Language, retry_after: int) -> None:
+        super().__init__(say("assistant_unavailable", language))
+        self.language = language
         self.retry_after = retry_after
 
 
@@ -80,6 +87,15 @@ class TurnResult:
     priority: str | None = None
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A stored customer message this turn answers (no other request has it)."""
+
+    conversation: ConversationView
+    message_id: int
+    language: Language
+
+
 class TurnService:
     def __init__(
         self,
@@ -101,6 +117,73 @@ class TurnService:
             offered = await run_blocking(self._store.offered_payloads, inbound.conversation_id)
             if inbound.payload not in offered:
                 raise UnknownPayload("this button was not offered in the conversation")
+        taken = await self._take(inbound)
+        if isinstance(taken, TurnResult):
+            return taken
+        conversation, message_id, language = taken.conversation, taken.message_id, taken.language
+        try:
+            if conversation.rasa_language != language:
+                if conversation.rasa_language is not None or language != RASA_DEFAULT_LANGUAGE:
+                    await self._rasa.set_slot(
+                        conversation.id, "language", language, new_conversation=conversation.rasa_language is None
+                    )
+                await run_blocking(self._store.set_rasa_language, conversation.id, language)
+            if conversation.rasa_pending_intent:
+                # An agent closed the conversation while Rasa was down: resume it first.
+                earlier = await self._rasa.resume_with(conversation.id, conversation.rasa_pending_intent)
+                await run_blocking(self._store.resumed, conversation.id, conversation.rasa_pending_intent)
+            else:
+                earlier = []
+            metadata = {**inbound.metadata, "language": language, "channel": inbound.channel}
+            replies = earlier + await self._rasa.send(conversation.id, inbound.payload or inbound.text, metadata)
+        except RasaUnavailable as error:
+            await run_blocking(self._store.mark, message_id, MessageState.FAILED)
+            self._metrics.rasa_errors.inc()
+            log.warning("rasa_unavailable", conversation=conversation.id, error=str(error))
+            raise ServiceUnavailable(language, retry_after=5) from error
+
+        bot_messages, turn = read_replies(replies)
+        latency_ms = (time.perf_counter() - started) * 1000
+        recorded = await run_blocking(
+            lambda: self._store.record_reply(
+                conversation.id, message_id, bot_messages, turn, language=language, latency_ms=latency_ms
+            )
+        )
+        self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
+        self._metrics.turn_latency.observe(latency_ms / 1000)
+        status = conversation.status
+        if turn.escalated:
+            # action_handoff opened an escalation: the conversation waits in the queue now.
+            status = ConversationStatus.QUEUED
+            announce_status(self._bus, conversation.id, conversation.channel, status)
+            self._bus.publish(QUEUE, "escalated", conversation_id=conversation.id)
+        return TurnResult(conversation.id, recorded, status, turn.outcome, turn.faq_id, turn.confidence, turn.priority)
+
+    async def acknowledge(self, inbound: Inbound, text_for_language: Callable[[Language], str]) -> TurnResult:
+        """A message the bot cannot read (a picture, a voice message it could not hear): stored for the
+        agents and acknowledged with `text_for_language(language)` in the conversation's language,
+        without asking Rasa. A human-owned conversation takes it to the agent inbox like any message."""
+        taken = await self._take(inbound)
+        if isinstance(taken, TurnResult):
+            return taken
+        conversation, message_id, language = taken.conversation, taken.message_id, taken.language
+        recorded = await run_blocking(
+            lambda: self._store.record_reply(
+                conversation.id,
+                message_id,
+                [BotMessage(text_for_language(language))],
+                TurnRecord(Outcome.SMALLTALK),
+                language=language,
+                latency_ms=None,
+            )
+        )
+        self._metrics.turns.labels(Outcome.SMALLTALK, inbound.channel, language).inc()
+        return TurnResult(conversation.id, recorded, conversation.status, Outcome.SMALLTALK)
+
+    async def _take(self, inbound: Inbound) -> TurnResult | _Claimed:
+        """Store the message. A retry of a message answered already gets that answer again, and a
+        human-owned conversation takes it to the agent inbox: both are the turn's result. Otherwise
+        the message is the caller's to answer: its conversation, id and the turn's language."""
         stored = await run_blocking(
             lambda: self._store.record_inbound(
                 inbound.conversation_id,
@@ -136,45 +219,7 @@ class TurnService:
         claimed = not stored.duplicate and stored.message.state == MessageState.PROCESSING
         if not claimed and not await run_blocking(self._store.claim, stored.message.id):
             raise MessageInProgress("this message is already being answered; retry shortly")
-        try:
-            if conversation.rasa_language != language:
-                if conversation.rasa_language is not None or language != RASA_DEFAULT_LANGUAGE:
-                    await self._rasa.set_slot(
-                        conversation.id, "language", language, new_conversation=conversation.rasa_language is None
-                    )
-                await run_blocking(self._store.set_rasa_language, conversation.id, language)
-            if conversation.rasa_pending_intent:
-                # An agent closed the conversation while Rasa was down: resume it first.
-                earlier = await self._rasa.resume_with(conversation.id, conversation.rasa_pending_intent)
-                await run_blocking(self._store.resumed, conversation.id, conversation.rasa_pending_intent)
-            else:
-                earlier = []
-            metadata = {**inbound.metadata, "language": language, "channel": inbound.channel}
-            replies = earlier + await self._rasa.send(conversation.id, inbound.payload or inbound.text, metadata)
-        except RasaUnavailable as error:
-            await run_blocking(self._store.mark, stored.message.id, MessageState.FAILED)
-            self._metrics.rasa_errors.inc()
-            log.warning("rasa_unavailable", conversation=conversation.id, error=str(error))
-            raise ServiceUnavailable(
-                "The assistant is temporarily unavailable. Your message was saved; please retry.", retry_after=5
-            ) from error
-
-        bot_messages, turn = read_replies(replies)
-        latency_ms = (time.perf_counter() - started) * 1000
-        recorded = await run_blocking(
-            lambda: self._store.record_reply(
-                conversation.id, stored.message.id, bot_messages, turn, language=language, latency_ms=latency_ms
-            )
-        )
-        self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
-        self._metrics.turn_latency.observe(latency_ms / 1000)
-        status = conversation.status
-        if turn.escalated:
-            # action_handoff opened an escalation: the conversation waits in the queue now.
-            status = ConversationStatus.QUEUED
-            announce_status(self._bus, conversation.id, conversation.channel, status)
-            self._bus.publish(QUEUE, "escalated", conversation_id=conversation.id)
-        return TurnResult(conversation.id, recorded, status, turn.outcome, turn.faq_id, turn.confidence, turn.priority)
+        return _Claimed(conversation, stored.message.id, language)
 
     async def _to_agents(
         self, conversation: ConversationView, message_id: int, language: Language, channel: str

@@ -11,9 +11,3 @@ Naming (the class name is the OpenAPI component name; the JSON bodies do not dep
 
 A model's `of(...)` class method builds it from the domain's view of the thing.
 """
-
-# `channels/` still imports these three from here; they move to `api.schemas.conversations` and
-# `desk.message_text`. Drop these once nothing imports them from `api.schemas`.
-from api.schemas.conversations import CONVERSATION_ID, MAX_TEXT_LENGTH, MessageIn
-
-__all__ = ["CONVERSATION_ID", "MAX_TEXT_LENGTH", "MessageIn"]

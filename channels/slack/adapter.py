@@ -4,7 +4,7 @@ message's thread. New escalations (from any channel) can be announced in a leads
 
 Slack wants an answer within 3 seconds and retries otherwise, so both endpoints verify the request's
 signature, acknowledge at once and answer afterwards in a background task: the bot's reply is stored
-by the router and sent through the outbox (`DeliveryWorker.push`), like an agent's reply, with
+by the assistant and sent through the outbox (`AssistantPort.answer`), like an agent's reply, with
 retries. A retried event this process has seen is dropped before it reaches the router; across
 restarts and replicas the router's message idempotency (the Slack message's `ts` as the client
 message id) stores the message once and never answers it twice.
@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
@@ -27,33 +27,24 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
-from starlette.concurrency import run_in_threadpool
 
-from api.errors import error_response
 from channels.request_body import BodyTooLarge, read_body
 from channels.slack.blocks import announcement_blocks, answered_blocks, fallback_text, message_blocks
 from channels.slack.events import CHANNEL, Click, click_of_interaction, inbound_of_event
 from channels.slack.settings import SlackSettings
 from channels.slack.signing import SlackRequestVerifier
 from desk.outbox import Outgoing
+from engine.blocking import run_blocking
 from engine.delivery import DeliveryFailed
 from engine.events import QUEUE, Subscription
-from engine.turns import Inbound, MessageInProgress, ServiceUnavailable, UnknownPayload
+from engine.port import AssistantPort, Refusal, Reply
+from engine.turns import Inbound
 from knowledge.identifiers import mask_personal_data
-from knowledge.language import Language, parse_language
-
-if TYPE_CHECKING:
-    from api.deps import Runtime
 
 log = structlog.get_logger(__name__)
 
 # Event ids this process has accepted, newest last (Slack retries within about an hour).
 SEEN_EVENTS = 10_000
-
-UNAVAILABLE: dict[Language, str] = {
-    "zh": "抱歉，智能助手暂时无法回复。您的消息已保存，请稍后再发一次。",
-    "en": "Sorry, the assistant cannot answer right now. Your message was saved; please send it again in a moment.",
-}
 
 
 class SlackAdapter:
@@ -76,7 +67,7 @@ class SlackAdapter:
             timeout=math.ceil(settings.api_timeout),
             retry_handlers=[],
         )
-        self._runtime: Runtime | None = None
+        self._port: AssistantPort | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._exit_stack = AsyncExitStack()
@@ -91,10 +82,10 @@ class SlackAdapter:
         router.add_api_route("/interactions", self.interactions, methods=["POST"])
         app.include_router(router)
 
-    async def start(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    async def start(self, port: AssistantPort) -> None:
+        self._port = port
         if self._settings.escalation_channel:
-            subscription = await self._exit_stack.enter_async_context(runtime.bus.subscribe([QUEUE]))
+            subscription = await self._exit_stack.enter_async_context(port.subscribe([QUEUE]))
             self._announcer = asyncio.create_task(self._announce_escalations(subscription))
         log.info("slack_started", announcements=self._settings.escalation_channel is not None)
 
@@ -178,22 +169,17 @@ class SlackAdapter:
         task.add_done_callback(self._tasks.discard)
 
     async def _answer(self, inbound: Inbound) -> bool:
-        """Hand the message to the router and send its stored replies; True when it was answered."""
-        runtime = self._require_runtime()
+        """Hand the message to the assistant, which sends its stored replies; True when it was answered."""
+        port = self._require_port()
         try:
-            result = await runtime.turns.handle(inbound)
-            await runtime.delivery.push([message.id for message in result.messages])
-            return True
-        except ServiceUnavailable as error:
-            log.warning("slack_assistant_unavailable", conversation=inbound.conversation_id, error=str(error))
-            await self._say_unavailable(inbound)
-        except MessageInProgress:
-            log.info("slack_message_in_progress", conversation=inbound.conversation_id)
-        except UnknownPayload:
-            log.info("slack_button_not_offered", conversation=inbound.conversation_id, payload=inbound.payload)
+            reply = await port.answer(inbound)
         except Exception:  # a background task: log it, never let it vanish silently
             log.exception("slack_message_failed", conversation=inbound.conversation_id)
-        return False
+            return False
+        if reply.refusal == Refusal.UNAVAILABLE:
+            log.warning("slack_assistant_unavailable", conversation=inbound.conversation_id)
+            await self._say_unavailable(inbound, reply)
+        return reply.turn is not None
 
     async def _clicked(self, click: Click) -> None:
         if not await self._answer(click.inbound):
@@ -209,16 +195,18 @@ class SlackAdapter:
         except DeliveryFailed as error:
             log.warning("slack_update_failed", conversation=click.inbound.conversation_id, error=str(error))
 
-    async def _say_unavailable(self, inbound: Inbound) -> None:
-        """Rasa is down: the message is stored (as failed); tell the customer in the thread."""
-        runtime = self._require_runtime()
+    async def _say_unavailable(self, inbound: Inbound, reply: Reply) -> None:
+        """Rasa is down: the message is stored (as failed); tell the customer in the thread (the
+        apology is in the conversation's language)."""
+        port = self._require_port()
         try:
-            conversation = await run_in_threadpool(runtime.services.conversations.get, inbound.conversation_id)
+            conversation = await port.conversation(inbound.conversation_id)
             if conversation is None:
                 return
             data = {**conversation.channel_data, **inbound.channel_data}
-            text = UNAVAILABLE[parse_language(conversation.language)]
-            await self._call("chat.postMessage", channel=data["channel"], thread_ts=data.get("thread_ts"), text=text)
+            await self._call(
+                "chat.postMessage", channel=data["channel"], thread_ts=data.get("thread_ts"), text=reply.notice
+            )
         except Exception as error:
             log.warning("slack_notice_failed", conversation=inbound.conversation_id, error=str(error))
 
@@ -246,7 +234,7 @@ class SlackAdapter:
             raise DeliveryFailed(f"Slack rate limit: waiting {math.ceil(wait)} s before calling {method}")
         body = {key: value for key, value in arguments.items() if value is not None}
         try:
-            response = await run_in_threadpool(self._client.api_call, method, json=body)
+            response = await run_blocking(self._client.api_call, method, json=body)
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:
@@ -278,19 +266,18 @@ class SlackAdapter:
 
     async def announce(self, conversation_id: str) -> None:
         """Post the conversation's open escalation to the leads' channel."""
-        runtime = self._require_runtime()
+        port = self._require_port()
         channel = self._settings.escalation_channel
         if channel is None:
             return
-        services = runtime.services
-        escalation = await run_in_threadpool(services.escalations.open_for, conversation_id)
-        conversation = await run_in_threadpool(services.conversations.get, conversation_id)
+        escalation = await port.latest_escalation(conversation_id)
+        conversation = await port.conversation(conversation_id)
         if escalation is None or conversation is None:
             log.info("slack_announcement_skipped", conversation=conversation_id)
             return
-        transcript = await run_in_threadpool(services.conversations.transcript, conversation_id)
+        transcript = await port.transcript(conversation_id)
         last = next((m.text for m in reversed(transcript) if m.sender == "customer"), "")
-        base = self._settings.console_base_url or f"http://{runtime.settings.host}:{runtime.settings.port}"
+        base = self._settings.console_base_url or port.console_url
         text, blocks = announcement_blocks(
             escalation_id=escalation.id,
             priority=str(escalation.priority),
@@ -304,10 +291,15 @@ class SlackAdapter:
         await self._call("chat.postMessage", channel=channel, text=text, blocks=blocks, unfurl_links=False)
         log.info("slack_escalation_announced", conversation=conversation_id, escalation=escalation.id)
 
-    def _require_runtime(self) -> Runtime:
-        if self._runtime is None:
+    def _require_port(self) -> AssistantPort:
+        if self._port is None:
             raise RuntimeError("the Slack adapter has not been started")
-        return self._runtime
+        return self._port
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    """A refusal in the app's JSON error shape: `{"error": {"code", "message"}}`."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
 async def _read_body(request: Request, limit: int) -> bytes | Response:

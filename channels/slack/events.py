@@ -13,15 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.schemas import CONVERSATION_ID, MAX_TEXT_LENGTH
 from channels.slack.blocks import conversation_of_block, plain_text
+from desk.message_text import CONVERSATION_ID, cleaned
 from engine.turns import Inbound
 
 CHANNEL = "slack"
 
 _ID = re.compile(r"^[A-Z0-9]{1,32}$")  # team, channel and user ids: T…, C…/D…/G…, U…/W…
 _TS = re.compile(r"^\d{1,12}\.\d{1,8}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONVERSATION = re.compile(CONVERSATION_ID)
 
 
@@ -62,7 +61,8 @@ def _dict(value: Any) -> Mapping[str, Any]:
 
 
 def clean_text(text: str) -> str:
-    return _CONTROL.sub("", plain_text(text)).strip()[:MAX_TEXT_LENGTH]
+    """Slack's markup as plain text, as the assistant takes a platform's text (`desk.message_text`)."""
+    return cleaned(plain_text(text))
 
 
 def customer_of(team: str, user: str) -> str:
@@ -130,7 +130,7 @@ def click_of_interaction(payload: Mapping[str, Any]) -> Click | None:
             continue
         if not conversation_id.startswith(f"{CHANNEL}:") or not _CONVERSATION.match(conversation_id):
             continue
-        title = clean_text(_str(_dict(action.get("text")).get("text")) or "") or value[:MAX_TEXT_LENGTH]
+        title = clean_text(_str(_dict(action.get("text")).get("text")) or "") or cleaned(value)
         blocks = message.get("blocks")
         inbound = Inbound(
             conversation_id=conversation_id,

@@ -9,7 +9,6 @@ it, and a widget that was offline finds it in the history when it reconnects.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.responses import FileResponse
@@ -21,9 +20,7 @@ from channels.webchat.settings import WebChatSettings
 from channels.webchat.socket import INTERNAL_ERROR, POLICY_VIOLATION, WebChatConnection
 from desk.outbox import Outgoing
 from engine.events import conversation_topic
-
-if TYPE_CHECKING:
-    from api.deps import Runtime
+from engine.port import AssistantPort
 
 STATIC = Path(__file__).parent / "static"
 
@@ -48,17 +45,15 @@ class WebChatAdapter:
     def __init__(self, settings: WebChatSettings | None = None) -> None:
         self.settings = settings or WebChatSettings()
         self.origins = OriginPolicy(self.settings.allowed_origins, allow_localhost=self.settings.allow_localhost)
-        self._runtime: Runtime | None = None
+        self._port: AssistantPort | None = None
         self.socketio = (
-            RasaSocketIO(self.origins, self.runtime, self.settings.max_message_length)
-            if self.settings.socketio
-            else None
+            RasaSocketIO(self.origins, self.port, self.settings.max_message_length) if self.settings.socketio else None
         )
 
-    def runtime(self) -> Runtime:
-        if self._runtime is None:
+    def port(self) -> AssistantPort:
+        if self._port is None:
             raise RuntimeError("the web chat has not started")
-        return self._runtime
+        return self._port
 
     def install(self, app: FastAPI) -> None:
         app.include_router(self._routes())
@@ -78,10 +73,10 @@ class WebChatAdapter:
             if not self.origins.allows(websocket.headers.get("origin"), websocket.headers.get("host")):
                 await websocket.close(POLICY_VIOLATION)
                 return
-            if self._runtime is None:
+            if self._port is None:
                 await websocket.close(INTERNAL_ERROR)
                 return
-            await WebChatConnection(websocket, self._runtime, self.settings).run()
+            await WebChatConnection(websocket, self._port, self.settings).run()
 
         if self.settings.demo_page:
 
@@ -96,8 +91,8 @@ class WebChatAdapter:
 
         return router
 
-    async def start(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    async def start(self, port: AssistantPort) -> None:
+        self._port = port
 
     async def stop(self) -> None:
         if self.socketio is not None:
@@ -105,6 +100,4 @@ class WebChatAdapter:
 
     async def deliver(self, message: Outgoing) -> None:
         """Stored already: announce it to the conversation's connected widgets (see the module doc)."""
-        self.runtime().bus.publish(
-            conversation_topic(message.conversation_id), "message", message_id=message.message_id
-        )
+        self.port().publish(conversation_topic(message.conversation_id), "message", message_id=message.message_id)

@@ -21,33 +21,24 @@ import json
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import socketio
 import structlog
-from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from channels.webchat.origins import OriginPolicy
-from channels.webchat.session import Mailbox, customer_message, open_session, problems
+from channels.webchat.session import InvalidMessage, Mailbox, customer_message, open_session
 from desk.conversations import StoredMessage
+from desk.copy import say
 from desk.models import Sender
 from engine.events import conversation_topic
-from engine.turns import MessageInProgress, ServiceUnavailable, UnknownPayload
-from knowledge.language import Language, language_signal
-
-if TYPE_CHECKING:
-    from api.deps import Runtime
+from engine.port import AssistantPort, Refusal
 
 log = structlog.get_logger(__name__)
 
 USER_MESSAGE = "user_uttered"
 BOT_MESSAGE = "bot_uttered"
 ERROR = "chat_error"
-UNAVAILABLE = {
-    "zh": "智能助手暂时不可用，您的消息已保存，请稍后重试。",
-    "en": "The assistant is temporarily unavailable. Your message was saved; please try again shortly.",
-}
 
 
 def rasa_messages(message: StoredMessage) -> list[dict[str, Any]]:
@@ -70,9 +61,9 @@ class _Session:
 
 
 class RasaSocketIO:
-    def __init__(self, origins: OriginPolicy, runtime: Callable[[], Runtime], max_length: int) -> None:
+    def __init__(self, origins: OriginPolicy, port: Callable[[], AssistantPort], max_length: int) -> None:
         self._origins = origins
-        self._runtime = runtime
+        self._port = port
         self._max_length = max_length
         self._sessions: dict[str, _Session] = {}
         self._opening: dict[str, asyncio.Event] = {}
@@ -109,13 +100,13 @@ class RasaSocketIO:
         listener: asyncio.Task[None] | None = None
         try:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            store = self._runtime().services.conversations
-            conversation_id, resumed = await open_session(store, requested)
+            port = self._port()
+            conversation_id, resumed = await open_session(port, requested)
             previous = self._sessions.get(sid)
             if previous is not None:
                 await self.server.leave_room(sid, previous.mailbox.conversation_id)
                 await self._end(sid)
-            session = _Session(Mailbox(store, conversation_id))
+            session = _Session(Mailbox(port, conversation_id))
             # Rasa's widgets keep their own history: only what is stored from now on is pushed.
             listening = asyncio.Event()
             listener = session.listener = asyncio.create_task(self._listen(sid, session, listening))
@@ -129,7 +120,7 @@ class RasaSocketIO:
             log.exception("socketio_session_failed")
             if listener is not None and self._sessions.get(sid) is None:
                 listener.cancel()
-            await self._refuse(sid, "internal_error", "The session could not be started; please retry.")
+            await self._refuse(sid, "internal_error", say("session_failed", "en"))
         finally:
             opening.set()
             if self._opening.get(sid) is opening:
@@ -164,11 +155,14 @@ class RasaSocketIO:
         if not isinstance(metadata, dict):
             await self._refuse(sid, "invalid_message", "customData must be an object.")
             return
+        # The customer's explicit choice ("zh" or "en"); the assistant decides the turn's language.
         language = metadata.get("language") if metadata.get("language") in ("zh", "en") else None
         message_id = data.get("message_id")
         try:
+            if message_id is not None and not isinstance(message_id, str):
+                raise InvalidMessage("message_id must be a string")
             if text.startswith("/"):  # a quick reply: Rasa's widgets send the payload as the message
-                title = await run_in_threadpool(self._title_of, conversation_id, text)
+                title = await self._title_of(conversation_id, text)
                 inbound = customer_message(
                     conversation_id,
                     text=title,
@@ -181,32 +175,29 @@ class RasaSocketIO:
                 inbound = customer_message(
                     conversation_id, text=text, message_id=message_id, language=language, metadata=metadata
                 )
-        except ValidationError as error:
-            await self._refuse(sid, "invalid_message", problems(error))
+        except InvalidMessage as error:
+            await self._refuse(sid, "invalid_message", str(error))
             return
         if len(inbound.text) > self._max_length:
             await self._refuse(sid, "invalid_message", f"at most {self._max_length} characters")
             return
         try:
-            result = await self._runtime().turns.handle(inbound)
-        except UnknownPayload as error:
-            await self._refuse(sid, "unknown_payload", str(error))
-        except ServiceUnavailable as error:
-            spoken: Language = inbound.language or language_signal(inbound.text) or "en"
-            await self.server.emit(BOT_MESSAGE, {"text": UNAVAILABLE[spoken]}, to=sid)
-            await self._refuse(sid, "assistant_unavailable", str(error))
-        except MessageInProgress as error:
-            await self._refuse(sid, "message_in_progress", str(error))
+            reply = await self._port().answer(inbound, deliver=False)
         except Exception:
             log.exception("socketio_turn_failed", conversation=conversation_id)
-            await self._refuse(sid, "internal_error", "Something went wrong; please retry.")
+            await self._refuse(sid, "internal_error", say("message_failed", "en"))
+            return
+        if reply.refusal == Refusal.UNAVAILABLE:
+            # Rasa's clients ignore chat_error: the apology (in the conversation's language) is a bot message.
+            await self.server.emit(BOT_MESSAGE, {"text": reply.notice}, to=sid)
+        if reply.refusal is not None:
+            await self._refuse(sid, str(reply.refusal), reply.notice)
         else:
-            await self._emit(sid, session.mailbox.take(result.messages))
+            await self._emit(sid, session.mailbox.take(reply.messages))
 
-    def _title_of(self, conversation_id: str, payload: str) -> str:
+    async def _title_of(self, conversation_id: str, payload: str) -> str:
         """The title of the latest button offered with this payload (what the customer pressed)."""
-        store = self._runtime().services.conversations
-        for message in reversed(store.transcript(conversation_id)):
+        for message in reversed(await self._port().transcript(conversation_id)):
             if message.sender == Sender.BOT:
                 for button in message.buttons:
                     if button.get("payload") == payload:
@@ -215,7 +206,7 @@ class RasaSocketIO:
 
     async def _listen(self, sid: str, session: _Session, ready: asyncio.Event) -> None:
         topic = conversation_topic(session.mailbox.conversation_id)
-        async with self._runtime().bus.subscribe([topic]) as subscription:
+        async with self._port().subscribe([topic]) as subscription:
             ready.set()
             while True:
                 event = await subscription.next(timeout=5.0)

@@ -1,5 +1,5 @@
 """A web-chat session, whichever transport carries it: the conversation id the server issues, the
-customer's messages as the router's `Inbound`, and the mailbox of what the client has been shown.
+customer's messages as the assistant's `Inbound`, and the mailbox of what the client has been shown.
 
 Conversation ids are issued by the server (`web:` + 24 random URL-safe characters, 144 bits) and kept
 by the widget; a client that presents an id of the wrong shape, or one no web conversation has, gets a
@@ -8,33 +8,41 @@ fresh one, so nobody can pick another customer's conversation.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from api.schemas import MessageIn
-from desk.conversations import ConversationStore, StoredMessage
+from desk.conversations import StoredMessage
+from desk.message_text import MAX_TEXT_LENGTH, has_control_characters
 from desk.models import Sender
+from engine.port import AssistantPort
 from engine.turns import Inbound
 from knowledge.language import Language
 
 CHANNEL = "web"
 CONVERSATION_ID = re.compile(r"^web:[A-Za-z0-9_-]{24}$")
+# A client message id: printable ASCII, as the conversation API takes it.
+MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,128}")
+MAX_PAYLOAD_LENGTH = 500
+
+
+class InvalidMessage(ValueError):
+    """A message the web chat does not take; the text says why (sent back to the client)."""
 
 
 def new_conversation_id() -> str:
     return f"web:{secrets.token_urlsafe(18)}"
 
 
-async def open_session(store: ConversationStore, requested: object) -> tuple[str, bool]:
+async def open_session(port: AssistantPort, requested: object) -> tuple[str, bool]:
     """The conversation a client resumes (`requested`, when it is a web conversation that exists) or
     a new id; the flag says whether it was resumed."""
     if isinstance(requested, str) and CONVERSATION_ID.match(requested):
-        conversation = await run_in_threadpool(store.get, requested)
+        conversation = await port.conversation(requested)
         if conversation is not None and conversation.channel == CHANNEL:
             return requested, True
     return new_conversation_id(), False
@@ -47,27 +55,43 @@ def customer_message(
     payload: str | None = None,
     message_id: str | None = None,
     language: Language | None = None,
+    default_language: Language | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> Inbound:
-    """The conversation API's validation (`MessageIn`: length, control characters, no "/" commands
-    typed as text) applied to a web-chat message; raises pydantic's `ValidationError`."""
-    body = MessageIn.model_validate(
-        {
-            "text": text,
-            "payload": payload,
-            "message_id": message_id,
-            "language": language,
-            "metadata": metadata or {},
-        }
-    )
+    """A web-chat message as the assistant takes it, or `InvalidMessage`. The text follows
+    `desk.message_text`'s rule (no control characters, at most `MAX_TEXT_LENGTH` characters), as the
+    conversation API's does, and a "/" command may only come as the payload of an offered button.
+    `language`: the customer's explicit choice; `default_language`: the widget's, for a new
+    conversation whose first message tells none (the assistant decides the turn's language)."""
+    if has_control_characters(text):
+        raise InvalidMessage("text contains control characters")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidMessage(f"text must be at most {MAX_TEXT_LENGTH} characters")
+    text = text.strip()
+    if text.startswith("/"):
+        # Rasa reads "/intent{...}" as a button press: only offered payloads may do that.
+        raise InvalidMessage("text must not start with '/'; send button payloads as `payload`")
+    if payload is not None and (
+        len(payload) > MAX_PAYLOAD_LENGTH or has_control_characters(payload) or not payload.startswith("/")
+    ):
+        raise InvalidMessage("payload must be a button payload starting with '/'")
+    if not text and payload is None:
+        raise InvalidMessage("text must not be empty (or send a button payload)")
+    if message_id is not None and not MESSAGE_ID.fullmatch(message_id):
+        raise InvalidMessage("the message id must be 1 to 128 printable ASCII characters")
+    try:
+        json.dumps(metadata or {}, allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidMessage("metadata must be JSON with finite numbers") from None
     return Inbound(
         conversation_id=conversation_id,
-        text=body.text,
-        payload=body.payload,
-        language=body.language,
+        text=text,
+        payload=payload,
+        language=language,
+        default_language=default_language,
         channel=CHANNEL,
-        message_id=body.message_id,
-        metadata=dict(body.metadata),
+        message_id=message_id,
+        metadata=dict(metadata or {}),
     )
 
 
@@ -86,8 +110,8 @@ class Mailbox:
     turn's replies can be shown before an earlier pushed message is announced, so the mailbox keeps
     the ids it has shown instead of a single high-water mark."""
 
-    def __init__(self, store: ConversationStore, conversation_id: str, since: int = 0) -> None:
-        self._store = store
+    def __init__(self, port: AssistantPort, conversation_id: str, since: int = 0) -> None:
+        self._port = port
         self.conversation_id = conversation_id
         self.since = since
         self._shown: set[int] = set()
@@ -99,7 +123,7 @@ class Mailbox:
     async def history(self, after: int | None, limit: int) -> list[StoredMessage]:
         """The messages after `after` (all of them when None), at most the latest `limit`; from
         then on only newer ones are news."""
-        transcript = await run_in_threadpool(self._store.transcript, self.conversation_id)
+        transcript = await self._port.transcript(self.conversation_id)
         newest = max((m.id for m in transcript), default=0)
         if after is not None and after > newest:
             after = None  # an id from another conversation (or a reset database): start over
@@ -111,7 +135,7 @@ class Mailbox:
 
     async def start_from_now(self) -> None:
         """Only messages stored from now on are news (a client that keeps its own history)."""
-        transcript = await run_in_threadpool(self._store.transcript, self.conversation_id)
+        transcript = await self._port.transcript(self.conversation_id)
         self.since = max((m.id for m in transcript), default=0)
 
     def take(self, messages: Iterable[StoredMessage]) -> list[StoredMessage]:
@@ -122,5 +146,5 @@ class Mailbox:
 
     async def news(self) -> list[StoredMessage]:
         """Messages for the customer stored since the start and not shown yet (never the customer's own)."""
-        transcript = await run_in_threadpool(self._store.transcript, self.conversation_id)
+        transcript = await self._port.transcript(self.conversation_id)
         return self.take(m for m in transcript if m.id > self.since and m.sender != Sender.CUSTOMER)

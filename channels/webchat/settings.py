@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.schemas import MAX_TEXT_LENGTH
+from desk.message_text import MAX_TEXT_LENGTH
 
 
 class WebChatSettings(BaseSettings):
@@ -21,6 +21,9 @@ class WebChatSettings(BaseSettings):
     max_message_length: int = Field(default=MAX_TEXT_LENGTH, ge=1, le=MAX_TEXT_LENGTH)
     # A connection sending more frames than this within one second is closed (1008).
     max_frames_per_second: int = Field(default=10, ge=1)
+    # A message resent while its first sending is still being answered (after a reconnect) waits this
+    # long for that answer before the widget is told to resend later (Rasa's timeout and a margin).
+    resend_wait_seconds: float = Field(default=20.0, gt=0)
     # A larger frame is refused with an error frame.
     max_frame_bytes: int = Field(default=16_384, ge=1024)
     # Messages sent in the history frame when a widget starts (the latest ones).

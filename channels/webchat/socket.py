@@ -2,7 +2,7 @@
 and what arrives for the customer meanwhile (an agent's reply, the CSAT question), pushed live.
 
 Three tasks share the socket: the reader (frames in: validated, rate-limited, never fatal), the
-worker (one customer message at a time through the router, so a conversation keeps its order) and
+worker (one customer message at a time through the assistant, so a conversation keeps its order) and
 the listener (the conversation's bus topic: whatever the mailbox has not shown yet is sent).
 A message being answered when the socket drops is answered all the same: its reply waits in the
 transcript, and the widget's resend (same `client_message_id`) gets it back without a second turn.
@@ -15,25 +15,22 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack, suppress
-from typing import TYPE_CHECKING
 
 import structlog
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket
 
 from channels.webchat import protocol as frames
 from channels.webchat.protocol import Hello, Ping, Press, Say
-from channels.webchat.session import Mailbox, customer_message, open_session, problems
+from channels.webchat.session import InvalidMessage, Mailbox, customer_message, open_session, problems
 from channels.webchat.settings import WebChatSettings
 from desk.conversations import StoredMessage
+from desk.copy import say
 from desk.models import ConversationStatus
 from engine.events import Subscription, conversation_topic
-from engine.turns import Inbound, MessageInProgress, ServiceUnavailable, TurnResult, UnknownPayload
-from knowledge.language import Language, language_signal
-
-if TYPE_CHECKING:
-    from api.deps import Runtime
+from engine.port import AssistantPort, Refusal, Reply
+from engine.turns import Inbound
+from knowledge.language import Language
 
 log = structlog.get_logger(__name__)
 
@@ -64,16 +61,16 @@ class FrameRate:
 
 
 class WebChatConnection:
-    def __init__(self, websocket: WebSocket, runtime: Runtime, settings: WebChatSettings) -> None:
+    def __init__(self, websocket: WebSocket, port: AssistantPort, settings: WebChatSettings) -> None:
         self._ws = websocket
-        self._runtime = runtime
+        self._port = port
         self._settings = settings
         self._rate = FrameRate(settings.max_frames_per_second)
         self._send_lock = asyncio.Lock()
         self._open = True
         self._mailbox: Mailbox | None = None
+        # The widget's language (hello): a new conversation's, until its messages tell their own.
         self._language: Language | None = None
-        self._known = False  # the conversation is in the database (the widget's language applies until then)
         self._status = str(ConversationStatus.BOT)
         self._inbox: asyncio.Queue[Say | Press] = asyncio.Queue(INBOX_SIZE)
         self._tasks: list[asyncio.Task[None]] = []
@@ -141,28 +138,24 @@ class WebChatConnection:
             await self._start(hello, stack)
         except Exception:
             log.exception("webchat_session_failed")
-            await self._send(frames.error("internal_error", "The session could not be started; please retry."))
+            await self._send(frames.error("internal_error", say("session_failed", hello.language or "en")))
             await self._close(INTERNAL_ERROR)
             return False
         return True
 
     async def _start(self, hello: Hello, stack: AsyncExitStack) -> None:
-        store = self._runtime.services.conversations
-        conversation_id, resumed = await open_session(store, hello.conversation_id)
+        conversation_id, resumed = await open_session(self._port, hello.conversation_id)
         # Listen before reading the history, so nothing stored in between is missed.
-        subscription = await stack.enter_async_context(
-            self._runtime.bus.subscribe([conversation_topic(conversation_id)])
-        )
-        mailbox = Mailbox(store, conversation_id)
+        subscription = await stack.enter_async_context(self._port.subscribe([conversation_topic(conversation_id)]))
+        mailbox = Mailbox(self._port, conversation_id)
         history: list[StoredMessage] = []
         if resumed:
-            conversation = await run_in_threadpool(store.get, conversation_id)
+            conversation = await self._port.conversation(conversation_id)
             if conversation is not None:
                 self._status = str(conversation.status)
             history = await mailbox.history(hello.last_message_id, self._settings.history_limit)
         self._mailbox = mailbox
         self._language = hello.language
-        self._known = resumed
         await self._send(
             frames.session(
                 conversation_id, resumed=resumed, status=self._status, max_length=self._settings.max_message_length
@@ -189,8 +182,8 @@ class WebChatConnection:
         reference = frame.client_message_id
         try:
             inbound = self._inbound(frame)
-        except ValidationError as error:
-            await self._send(frames.error("invalid_message", problems(error), client_message_id=reference))
+        except InvalidMessage as error:
+            await self._send(frames.error("invalid_message", str(error), client_message_id=reference))
             return
         if len(inbound.text) > self._settings.max_message_length:
             limit = self._settings.max_message_length
@@ -200,32 +193,23 @@ class WebChatConnection:
             return
         await self._send({"type": "typing", "on": True})
         try:
-            result = await self._handle(inbound)
-        except UnknownPayload as error:
-            await self._send(frames.error("unknown_payload", str(error), client_message_id=reference))
-        except ServiceUnavailable as error:
-            await self._send(
-                frames.error(
-                    "assistant_unavailable", str(error), client_message_id=reference, retry_after=error.retry_after
-                )
-            )
-        except MessageInProgress as error:
-            await self._send(
-                frames.error("message_in_progress", str(error), client_message_id=reference, retry_after=1)
-            )
+            reply = await self._reply(inbound)
         except Exception:
             log.exception("webchat_turn_failed", conversation=self._mailbox.conversation_id)
-            await self._send(
-                frames.error(
-                    "internal_error", "Something went wrong; please retry.", client_message_id=reference, retry_after=5
-                )
-            )
+            failed = say("message_failed", self._language or "en")
+            await self._send(frames.error("internal_error", failed, client_message_id=reference, retry_after=5))
         else:
-            self._known = True
-            for message in self._mailbox.take(result.messages):
-                await self._send(frames.message(message))
-            await self._send({"type": "ack", "client_message_id": reference, "status": str(result.status)})
-            await self._status_is(str(result.status))
+            if reply.turn is None:
+                code = str(reply.refusal or Refusal.UNAVAILABLE)
+                await self._send(
+                    frames.error(code, reply.notice, client_message_id=reference, retry_after=reply.retry_after)
+                )
+            else:
+                for message in self._mailbox.take(reply.messages):
+                    await self._send(frames.message(message))
+                status = str(reply.turn.status)
+                await self._send({"type": "ack", "client_message_id": reference, "status": status})
+                await self._status_is(status)
         finally:
             await self._send({"type": "typing", "on": False})
 
@@ -237,21 +221,20 @@ class WebChatConnection:
                 conversation_id, text=frame.title, payload=frame.payload, message_id=frame.client_message_id
             )
         # The widget's language only decides a new conversation's first message that carries none
-        # (an order number, an emoji); otherwise the text's own language does, message by message.
-        language = self._language if not self._known and language_signal(frame.text) is None else None
-        return customer_message(conversation_id, text=frame.text, message_id=frame.client_message_id, language=language)
+        # (an order number, an emoji); otherwise the text's own language does (the assistant decides).
+        return customer_message(
+            conversation_id, text=frame.text, message_id=frame.client_message_id, default_language=self._language
+        )
 
-    async def _handle(self, inbound: Inbound) -> TurnResult:
-        """The router's answer; a resent message still being answered elsewhere is waited for."""
+    async def _reply(self, inbound: Inbound) -> Reply:
+        """The assistant's answer; a resent message still being answered elsewhere is waited for."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._runtime.settings.rasa_timeout + 5
+        deadline = loop.time() + self._settings.resend_wait_seconds
         while True:
-            try:
-                return await self._runtime.turns.handle(inbound)
-            except MessageInProgress:
-                if loop.time() > deadline:
-                    raise
-                await asyncio.sleep(0.5)
+            reply = await self._port.answer(inbound, deliver=False)
+            if reply.refusal != Refusal.IN_PROGRESS or loop.time() > deadline:
+                return reply
+            await asyncio.sleep(0.5)
 
     # Pushed to the customer --------------------------------------------------------------------
 

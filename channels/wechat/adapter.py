@@ -15,18 +15,16 @@ arrives while the first is being answered joins it here, so only one of them rep
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import httpx
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 from wechatpy.crypto import WeChatCrypto
 
 from channels.request_body import BodyTooLarge, read_body
@@ -39,18 +37,15 @@ from channels.wechat.protocol import (
     text_reply,
     verify_callback,
 )
-from channels.wechat.render import WELCOME, chosen_option, phrase, with_options
+from channels.wechat.render import WELCOME, chosen_option, with_options
 from channels.wechat.settings import WeChatSettings
-from desk.channel_state import ChannelStateStore
-from desk.conversations import HUMAN_OWNED, StoredMessage
-from desk.database import session_factory
+from desk.conversations import StoredMessage
+from desk.copy import say
+from desk.message_text import cleaned
 from desk.outbox import Outgoing
-from desk.turns import BotMessage, Outcome, TurnRecord
-from engine.turns import Inbound, MessageInProgress, ServiceUnavailable, UnknownPayload
-from knowledge.language import Language, language_signal, parse_language
-
-if TYPE_CHECKING:
-    from api.deps import Runtime
+from engine.port import AssistantPort, Refusal, Reply
+from engine.turns import Inbound
+from knowledge.language import Language
 
 log = structlog.get_logger(__name__)
 
@@ -58,11 +53,9 @@ PATH = "/channels/wechat"
 CHANNEL = "wechat"
 # WeChat retries three times, 5 s apart: remember a finished message this long after it finished.
 REMEMBER_SECONDS = 60.0
-# WeChat's own language when nothing else tells: the Official Account's audience writes Chinese.
+# A new conversation's language when its first message tells none: the Official Account's audience
+# writes Chinese. (The turn service decides every turn's language; this is only its hint.)
 DEFAULT_LANGUAGE: Language = "zh"
-# C0 controls (but tab, newline, carriage return) and DEL never belong in a chat message.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MAX_TEXT_LENGTH = 2000
 
 
 def conversation_id_of(openid: str) -> str:
@@ -105,7 +98,7 @@ class WeChatAdapter:
         self._crypto: WeChatCrypto | None = None
         if settings.encoding_aes_key is not None:
             self._crypto = WeChatCrypto(self._token, settings.encoding_aes_key.get_secret_value(), settings.app_id)
-        self._runtime: Runtime | None = None
+        self._port: AssistantPort | None = None
         self._http: httpx.AsyncClient | None = None
         self._api: WeChatApi | None = None
         self._work: dict[str, Work] = {}
@@ -117,11 +110,10 @@ class WeChatAdapter:
         app.add_api_route(PATH, self.verify_url, methods=["GET"], include_in_schema=False)
         app.add_api_route(PATH, self.receive, methods=["POST"], include_in_schema=False)
 
-    async def start(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    async def start(self, port: AssistantPort) -> None:
+        self._port = port
         self._http = httpx.AsyncClient(base_url=self._settings.api_base_url, timeout=self._settings.api_timeout)
-        state = ChannelStateStore(session_factory(runtime.database_url))
-        self._api = WeChatApi(self._http, self._app_id, self._app_secret, state)
+        self._api = WeChatApi(self._http, self._app_id, self._app_secret, port.channel_state)
         log.info("wechat_channel_started", app_id=self._app_id, encrypted=self._settings.encrypted, path=PATH)
 
     async def stop(self) -> None:
@@ -144,7 +136,7 @@ class WeChatAdapter:
         openid = message.channel_data.get("openid") or message.customer_id
         if not isinstance(openid, str) or not openid:
             raise ValueError(f"conversation {message.conversation_id} has no WeChat openid to reply to")
-        await self._api.send_text(openid, with_options(message.text, message.buttons))
+        await self._api.send_text(openid, with_options(message.text, message.buttons, message.language))
 
     # -- routes ----------------------------------------------------------------------------------
 
@@ -169,7 +161,7 @@ class WeChatAdapter:
         except Refused as refused:
             log.warning("wechat_refused", reason=refused.reason, method="POST")
             return PlainTextResponse("forbidden" if refused.status == 403 else "bad request", refused.status)
-        if self._runtime is None:
+        if self._port is None:
             return PlainTextResponse("starting", status_code=503)
         answer = await self._answer_within(message, deadline)
         if answer is None or not answer.texts:
@@ -225,7 +217,7 @@ class WeChatAdapter:
             answer = await self._answer(message)
         except Exception:  # a bug must not leave WeChat retrying or the customer without a word
             log.exception("wechat_turn_failed", msg_id=message.msg_id, kind=message.kind)
-            answer = Answer([phrase("unavailable", DEFAULT_LANGUAGE)])
+            answer = Answer([say("assistant_unavailable", DEFAULT_LANGUAGE)])
         if work.push_when_done and work.owner is None:
             work.owner = "push"
             await self._push(message, answer)
@@ -242,12 +234,12 @@ class WeChatAdapter:
     async def _push(self, message: WeChatMessage, answer: Answer) -> None:
         """The budget has passed: stored messages go through the outbox (with its retries); a text
         that is not stored (the apology when Rasa is down) is sent once, directly."""
-        runtime, api = self._runtime, self._api
-        if runtime is None or api is None:
+        port, api = self._port, self._api
+        if port is None or api is None:
             return
         if answer.message_ids:
             try:
-                await runtime.delivery.push(answer.message_ids)
+                await port.push(answer.message_ids)
             except Exception:  # e.g. the database restarting: the reply stays stored, shown in the transcript
                 log.exception("wechat_push_failed", messages=answer.message_ids)
             return
@@ -267,7 +259,7 @@ class WeChatAdapter:
                 return await self._turn(message, message.recognition, str(message.msg_id or ""), {"wechat": "voice"})
             return await self._note(message, "[voice]", "voice_unclear")
         if message.kind == "image":
-            return await self._note(message, f"[image] {message.pic_url or ''}".strip(), "image_received")
+            return await self._note(message, f"[image] {message.pic_url or ''}".strip(), "picture_received")
         if message.kind == "event":
             if message.event in ("subscribe", "subscribe_scan"):
                 return Answer([WELCOME])
@@ -277,104 +269,58 @@ class WeChatAdapter:
                 return await self._turn(message, question, message_id, {"wechat": "menu"})
         return NOTHING  # unsubscribe, views, locations, videos, links …: "success"
 
-    async def _turn(
-        self,
-        message: WeChatMessage,
-        text: str,
-        message_id: str,
-        metadata: dict[str, str] | None = None,
-        *,
-        options: bool = True,
-    ) -> Answer:
-        runtime = self._runtime
-        assert runtime is not None
-        store = runtime.services.conversations
-        conversation_id = conversation_id_of(message.openid)
-        existing = await run_in_threadpool(store.get, conversation_id)
-        text = _CONTROL.sub("", text).strip()[:MAX_TEXT_LENGTH] or "…"
-        payload: str | None = None
-        number = chosen_option(text) if options else None
-        if number is not None:
-            buttons = await run_in_threadpool(store.last_buttons, conversation_id)
-            if number <= len(buttons):
-                payload = buttons[number - 1].get("payload") or None
-                text = buttons[number - 1].get("title") or text
-        language: Language | None = None
-        if payload is None:
-            language = language_signal(text) or (None if existing is not None else DEFAULT_LANGUAGE)
-        inbound = Inbound(
-            conversation_id,
-            text,
-            payload=payload,
-            language=language,
+    def _inbound(self, message: WeChatMessage, text: str, message_id: str, metadata: dict[str, str]) -> Inbound:
+        return Inbound(
+            conversation_id_of(message.openid),
+            cleaned(text) or "…",
+            default_language=DEFAULT_LANGUAGE,
             channel=CHANNEL,
             customer_id=message.openid,
             message_id=message_id or None,
-            metadata=metadata or {},
+            metadata=metadata,
             channel_data={"openid": message.openid, "account": message.account},
         )
-        try:
-            result = await runtime.turns.handle(inbound)
-        except UnknownPayload:  # the options changed in between: take the words as they are
-            return await self._turn(message, str(number), message_id, metadata, options=False)
-        except MessageInProgress:
-            return NOTHING  # another request (another replica) is answering it
-        except ServiceUnavailable:  # Rasa is down: the message stays stored (marked failed), the customer is told
-            spoken = language or (existing.language if existing is not None else DEFAULT_LANGUAGE)
-            return Answer([phrase("unavailable", "en" if spoken == "en" else "zh")])
-        return answer_of(result.messages)
+
+    async def _turn(
+        self, message: WeChatMessage, text: str, message_id: str, metadata: dict[str, str] | None = None
+    ) -> Answer:
+        port = self._port
+        assert port is not None
+        inbound = self._inbound(message, text, message_id, metadata or {})
+        number = chosen_option(inbound.text)
+        if number is not None:
+            buttons = await port.last_buttons(inbound.conversation_id)
+            if number <= len(buttons) and buttons[number - 1].get("payload"):
+                # The option's title stands for the customer's words; a button says nothing of their language.
+                title = buttons[number - 1].get("title") or inbound.text
+                chosen = replace(inbound, text=title, payload=buttons[number - 1]["payload"], language_from_text=False)
+                reply = await port.answer(chosen, deliver=False)
+                if reply.refusal != Refusal.NOT_OFFERED:
+                    return self._answer_of(reply)
+                # The options changed in between: take the number as the customer's words.
+                inbound = replace(inbound, text=str(number))
+        return self._answer_of(await port.answer(inbound, deliver=False))
 
     async def _note(self, message: WeChatMessage, text: str, acknowledgement: str) -> Answer:
         """A message the bot cannot read (a picture, an unrecognised voice message): stored for the
-        agents, acknowledged in the customer's language. A human-owned conversation routes it to the
-        agent inbox like any message."""
-        runtime = self._runtime
-        assert runtime is not None
-        store = runtime.services.conversations
-        conversation_id = conversation_id_of(message.openid)
-        existing = await run_in_threadpool(store.get, conversation_id)
-        message_id = str(message.msg_id) if message.msg_id else None
-        if existing is not None and existing.status in HUMAN_OWNED:
-            result = await runtime.turns.handle(
-                Inbound(
-                    conversation_id,
-                    text,
-                    # The placeholder ("[image] <url>") says nothing of the customer's language.
-                    language=parse_language(existing.language),
-                    channel=CHANNEL,
-                    customer_id=message.openid,
-                    message_id=message_id,
-                    metadata={"wechat": message.kind},
-                    channel_data={"openid": message.openid, "account": message.account},
-                )
-            )
-            return answer_of(result.messages)
-        language = parse_language(existing.language) if existing is not None else DEFAULT_LANGUAGE
-        stored = await run_in_threadpool(
-            lambda: store.record_inbound(
-                conversation_id,
-                text=text,
-                payload=None,
-                language=language,
-                channel=CHANNEL,
-                customer_id=message.openid,
-                client_message_id=message_id,
-                channel_data={"openid": message.openid, "account": message.account},
-            )
+        agents, acknowledged in the customer's language (a human-owned conversation routes it to the
+        agent inbox like any message). The placeholder ("[image] <url>") says nothing of the language."""
+        port = self._port
+        assert port is not None
+        inbound = replace(
+            self._inbound(message, text, str(message.msg_id or ""), {"wechat": message.kind}), language_from_text=False
         )
-        if stored.duplicate:
-            return answer_of(await run_in_threadpool(store.replies_to, stored.message.id))
-        recorded = await run_in_threadpool(
-            lambda: store.record_reply(
-                conversation_id,
-                stored.message.id,
-                [BotMessage(phrase(acknowledgement, language))],
-                TurnRecord(Outcome.SMALLTALK),
-                language=language,
-                latency_ms=None,
-            )
-        )
-        return answer_of(recorded)
+        reply = await port.acknowledge(inbound, lambda language: say(acknowledgement, language), deliver=False)
+        return self._answer_of(reply)
+
+    @staticmethod
+    def _answer_of(reply: Reply) -> Answer:
+        if reply.refusal == Refusal.UNAVAILABLE:
+            # Rasa is down: the message stays stored (marked failed); the apology is in its language.
+            return Answer([reply.notice])
+        if reply.refusal is not None:
+            return NOTHING  # another request (another replica) is answering it
+        return answer_of(reply.messages)
 
 
 def answer_of(messages: Sequence[StoredMessage]) -> Answer:
@@ -384,6 +330,6 @@ def answer_of(messages: Sequence[StoredMessage]) -> Answer:
         return NOTHING
     buttons = [tuple((b.get("title", ""), b.get("payload", "")) for b in m.buttons) for m in messages]
     return Answer(
-        [with_options(m.text, options) for m, options in zip(messages, buttons, strict=True)],
+        [with_options(m.text, options, m.language) for m, options in zip(messages, buttons, strict=True)],
         [m.id for m in messages],
     )

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 import structlog
 from pydantic import SecretStr
-from starlette.concurrency import run_in_threadpool
 
-from desk.channel_state import ChannelStateStore
+from engine.blocking import run_blocking
+from engine.port import ChannelState
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +56,7 @@ class WeChatApi:
         http: httpx.AsyncClient,
         app_id: str,
         app_secret: SecretStr,
-        state: ChannelStateStore | None = None,
+        state: ChannelState | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._http = http
@@ -123,7 +123,7 @@ class WeChatApi:
     async def _load(self) -> AccessToken | None:
         if self._state is None:
             return None
-        stored = await run_in_threadpool(self._state.get, CHANNEL, self._state_key)
+        stored = await run_blocking(self._state.get, CHANNEL, self._state_key)
         if not stored:
             return None
         value, expires_at = stored.get("access_token"), stored.get("expires_at")
@@ -135,7 +135,7 @@ class WeChatApi:
         if self._state is None:
             return
         value = {"access_token": token.value, "expires_at": token.expires_at}
-        await run_in_threadpool(self._state.put, CHANNEL, self._state_key, value)
+        await run_blocking(self._state.put, CHANNEL, self._state_key, value)
 
     async def _post(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         # WeChat shows \uXXXX escapes literally: send the characters themselves.

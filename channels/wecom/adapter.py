@@ -21,18 +21,16 @@ one account run one at a time; every known account is caught up at start.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from channels.request_body import BodyTooLarge, read_body
 from channels.wecom.api import ServiceState, WeComApi, WeComError
@@ -44,7 +42,6 @@ from channels.wecom.messages import (
     FROM_CUSTOMER,
     FROM_SERVICER,
     FROM_SYSTEM,
-    NOT_TEXT,
     SESSION_CHANGES,
     Address,
     chosen_payload,
@@ -55,19 +52,15 @@ from channels.wecom.messages import (
 )
 from channels.wecom.settings import WeComSettings
 from channels.wecom.state import WeComState
-from desk.channel_state import ChannelStateStore
-from desk.conversations import HUMAN_OWNED
-from desk.database import session_factory
+from desk.copy import say
 from desk.models import ConversationStatus, Delivery
 from desk.outbox import Outgoing
-from desk.turns import BotMessage, Outcome, TurnRecord
+from desk.turns import Outcome
+from engine.blocking import run_blocking
 from engine.delivery import DeliveryFailed
-from engine.events import STATUS, staff_topic
-from engine.turns import Inbound, MessageInProgress, ServiceUnavailable, UnknownPayload
-from knowledge.language import parse_language
-
-if TYPE_CHECKING:
-    from api.deps import Runtime
+from engine.events import STATUS
+from engine.port import AssistantPort, Refusal
+from engine.turns import Inbound
 
 log = structlog.get_logger(__name__)
 
@@ -78,12 +71,13 @@ TOKEN_SECONDS = 9 * 60
 MAX_ANSWER_ATTEMPTS = 40
 # Before the session leaves the API's hands ("wecom" mode), replies on their way get this long to go out.
 DRAIN_SECONDS = 30.0
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
 class Unanswered:
     inbound: Inbound
+    # False for a picture, a voice message, a file…: acknowledged, never sent to Rasa.
+    readable: bool = True
     attempts: int = 0
 
 
@@ -98,7 +92,7 @@ class WeComAdapter:
         self._settings = settings
         self._verifier = CallbackVerifier(settings)
         self._http: httpx.AsyncClient | None = None
-        self._runtime: Runtime | None = None
+        self._port: AssistantPort | None = None
         self._state: WeComState | None = None
         self._api: WeComApi | None = None
         # One sync task per account; `_wanted` asks it for one more round.
@@ -117,10 +111,10 @@ class WeComAdapter:
         app.add_api_route(PATH, self.verify_url, methods=["GET"], include_in_schema=False)
         app.add_api_route(PATH, self.receive, methods=["POST"], include_in_schema=False)
 
-    async def start(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    async def start(self, port: AssistantPort) -> None:
+        self._port = port
         self._http = httpx.AsyncClient(base_url=self._settings.api_base_url, timeout=self._settings.api_timeout)
-        self._state = WeComState(ChannelStateStore(session_factory(runtime.database_url)))
+        self._state = WeComState(port.channel_state)
         self._api = WeComApi(self._settings, self._state, self._http)
         subscribed = asyncio.Event()
         self._tasks = [
@@ -128,7 +122,7 @@ class WeComAdapter:
             asyncio.create_task(self._keep_retrying(), name="wecom-retry"),
         ]
         await subscribed.wait()
-        accounts = await run_in_threadpool(self._state.accounts)
+        accounts = await run_blocking(self._state.accounts)
         for open_kfid in accounts:  # catch up with what arrived while the app was down
             self.request_sync(open_kfid)
         log.info("wecom_channel_started", path=PATH, accounts=accounts, human_agents=self._settings.human_agents)
@@ -184,7 +178,7 @@ class WeComAdapter:
         except CallbackRejected as refused:
             log.warning("wecom_refused", reason=refused.reason, method="POST")
             return PlainTextResponse("forbidden" if refused.status == 403 else "bad request", refused.status)
-        if self._runtime is None:
+        if self._port is None:
             return PlainTextResponse("starting", status_code=503)
         if fields.get("MsgType") == "event" and fields.get("Event") == "kf_msg_or_event" and fields.get("OpenKfId"):
             self.request_sync(fields["OpenKfId"], fields.get("Token") or None)
@@ -219,13 +213,13 @@ class WeComAdapter:
 
     async def _sync_pages(self, open_kfid: str) -> None:
         assert self._api is not None and self._state is not None
-        cursor = await run_in_threadpool(self._state.cursor, open_kfid)
+        cursor = await run_blocking(self._state.cursor, open_kfid)
         while True:
             page = await self._api.sync_msg(open_kfid, cursor, self._fresh_token(open_kfid))
             for message in page.messages:
                 await self._take(message)
             if page.next_cursor and page.next_cursor != cursor:
-                await run_in_threadpool(self._state.save_cursor, open_kfid, page.next_cursor)
+                await run_blocking(self._state.save_cursor, open_kfid, page.next_cursor)
                 cursor = page.next_cursor
             log.info("wecom_synced", open_kfid=open_kfid, messages=len(page.messages), has_more=page.has_more)
             if not page.has_more:
@@ -248,67 +242,28 @@ class WeComAdapter:
             log.info("wecom_message_ignored", origin=origin, msgtype=message.get("msgtype"))
 
     async def _customer_message(self, message: Mapping[str, Any]) -> None:
-        runtime = self._started()
+        port = self._started()
         address, msgid = Address.of(message), str(message.get("msgid") or "")
         if address is None or not msgid:
             log.warning("wecom_message_unaddressed", msgtype=message.get("msgtype"))
             return
         text, menu_id = message_text(message)
-        text = _CONTROL.sub("", text)
         if not is_text(message):
-            await self._acknowledge(address, msgid, text)
+            # Stored as "[image]" and the like, which says nothing of the customer's language.
+            inbound = self._inbound(address, msgid, text, None, "not_text")
+            await self._answer(replace(inbound, language_from_text=False), readable=False)
             return
         payload = None
         if menu_id is not None or DIGIT.fullmatch(text):
-            last = await run_in_threadpool(runtime.services.conversations.last_buttons, address.conversation_id)
-            payload = chosen_payload(menu_id, text, last)
+            payload = chosen_payload(menu_id, text, await port.last_buttons(address.conversation_id))
         await self._answer(self._inbound(address, msgid, text, payload, "text"))
-
-    async def _acknowledge(self, address: Address, msgid: str, text: str) -> None:
-        """A message the assistant cannot read (a picture, voice, a file…): stored as "[image]" and the
-        like and acknowledged, without asking Rasa. A human-owned conversation takes it to the agents'
-        inbox like any message."""
-        runtime = self._started()
-        store = runtime.services.conversations
-        existing = await run_in_threadpool(store.get, address.conversation_id)
-        if existing is not None and existing.status in HUMAN_OWNED:
-            # The placeholder ("[image]") says nothing of the customer's language: keep theirs.
-            inbound = self._inbound(address, msgid, text, None, "not_text")
-            await self._answer(replace(inbound, language=parse_language(existing.language)))
-            return
-        language = parse_language(existing.language) if existing is not None else DEFAULT_LANGUAGE
-        stored = await run_in_threadpool(
-            lambda: store.record_inbound(
-                address.conversation_id,
-                text=text,
-                payload=None,
-                language=language,
-                channel=CHANNEL,
-                customer_id=address.external_userid,
-                client_message_id=msgid,
-                channel_data=address.channel_data(),
-            )
-        )
-        if stored.duplicate:
-            replies = await run_in_threadpool(store.replies_to, stored.message.id)
-        else:
-            replies = await run_in_threadpool(
-                lambda: store.record_reply(
-                    address.conversation_id,
-                    stored.message.id,
-                    [BotMessage(NOT_TEXT[language])],
-                    TurnRecord(Outcome.SMALLTALK),
-                    language=language,
-                    latency_ms=None,
-                )
-            )
-        await runtime.delivery.push([m.id for m in replies])
 
     def _inbound(self, address: Address, msgid: str, text: str, payload: str | None, kind: str) -> Inbound:
         return Inbound(
             conversation_id=address.conversation_id,
             text=text,
             payload=payload,
+            default_language=DEFAULT_LANGUAGE,
             channel=CHANNEL,
             customer_id=address.external_userid,
             message_id=msgid,
@@ -316,35 +271,40 @@ class WeComAdapter:
             channel_data=address.channel_data(),
         )
 
-    async def _answer(self, inbound: Inbound) -> bool:
+    async def _answer(self, inbound: Inbound, *, readable: bool = True) -> bool:
         """One turn; its stored replies go out through the outbox. False when it must be tried again
-        (Rasa down, or the message is still being answered elsewhere): the retry loop does."""
-        runtime = self._started()
+        (Rasa down, or the message is still being answered elsewhere): the retry loop does. A message
+        the assistant cannot read (`readable` False) is acknowledged without asking Rasa."""
+        port = self._started()
         key = (inbound.conversation_id, inbound.message_id or "")
         self._turns[inbound.conversation_id] = self._turns.get(inbound.conversation_id, 0) + 1
         try:
-            try:
-                result = await runtime.turns.handle(inbound)
-            except UnknownPayload:  # a click on an older menu: the words the customer saw count
-                result = await runtime.turns.handle(replace(inbound, payload=None))
-            ids = [m.id for m in result.messages]
-            if self._settings.human_agents == "wecom" and result.outcome == "queued":
+            if readable:
+                reply = await port.answer(inbound, deliver=False)
+                if reply.refusal == Refusal.NOT_OFFERED:  # a click on an older menu: the words the customer saw count
+                    reply = await port.answer(replace(inbound, payload=None), deliver=False)
+            else:
+                reply = await port.acknowledge(
+                    inbound, lambda language: say("attachment_received", language), deliver=False
+                )
+            if reply.turn is None:
+                waiting = self._unanswered.setdefault(key, Unanswered(inbound, readable))
+                waiting.attempts += 1
+                if waiting.attempts >= MAX_ANSWER_ATTEMPTS:
+                    self._unanswered.pop(key, None)
+                    log.error(
+                        "wecom_message_unanswered",
+                        conversation=inbound.conversation_id,
+                        attempts=waiting.attempts,
+                        reason=reply.refusal,
+                    )
+                return False
+            ids = [m.id for m in reply.messages]
+            if self._settings.human_agents == "wecom" and reply.turn.outcome == Outcome.QUEUED:
                 # A notice while WeCom's pool or a 接待人员 has the session: WeCom takes no API message now.
                 log.info("wecom_notice_not_sent", conversation=inbound.conversation_id, messages=len(ids))
             elif ids:
-                await runtime.delivery.push(ids)
-        except (ServiceUnavailable, MessageInProgress) as error:
-            waiting = self._unanswered.setdefault(key, Unanswered(inbound))
-            waiting.attempts += 1
-            if waiting.attempts >= MAX_ANSWER_ATTEMPTS:
-                self._unanswered.pop(key, None)
-                log.error(
-                    "wecom_message_unanswered",
-                    conversation=inbound.conversation_id,
-                    attempts=waiting.attempts,
-                    reason=type(error).__name__,
-                )
-            return False
+                await port.push(ids)
         finally:
             self._turns[inbound.conversation_id] -= 1
             if not self._turns[inbound.conversation_id]:
@@ -353,19 +313,16 @@ class WeComAdapter:
         return True
 
     async def _servicer_message(self, message: Mapping[str, Any]) -> None:
-        runtime = self._started()
+        port = self._started()
         address, msgid = Address.of(message), str(message.get("msgid") or "")
         if address is None:
             return
         servicer = str(message.get("servicer_userid") or "?")
         text, _ = message_text(message)
-        stored = await run_in_threadpool(
-            lambda: runtime.services.conversations.record_external_agent_reply(
-                address.conversation_id, _CONTROL.sub("", text), f"WeCom {servicer}", external_id=msgid or None
-            )
+        stored = await port.record_agent_reply(
+            address.conversation_id, text, f"WeCom {servicer}", external_id=msgid or None
         )
         if stored is not None:
-            runtime.bus.publish(staff_topic(address.conversation_id), "reply", message_id=stored.id)
             log.info("wecom_servicer_reply", conversation=address.conversation_id, servicer=servicer)
 
     def _event(self, event: Mapping[str, Any]) -> None:
@@ -403,14 +360,16 @@ class WeComAdapter:
                 for open_kfid in list(self._failed_syncs):
                     self.request_sync(open_kfid)
                 for key, waiting in list(self._unanswered.items()):
-                    if self._unanswered.get(key) is waiting and not await self._answer(waiting.inbound):
+                    if self._unanswered.get(key) is waiting and not await self._answer(
+                        waiting.inbound, readable=waiting.readable
+                    ):
                         break  # still down: try again next round
             except Exception:
                 log.exception("wecom_retry_round_failed")
 
     async def _mirror_statuses(self, subscribed: asyncio.Event) -> None:
-        runtime = self._started()
-        async with runtime.bus.subscribe([STATUS]) as subscription:
+        port = self._started()
+        async with port.subscribe([STATUS]) as subscription:
             subscribed.set()
             while True:
                 event = await subscription.next(timeout=60)
@@ -425,9 +384,9 @@ class WeComAdapter:
 
     async def _apply_status(self, conversation_id: str, status: ConversationStatus) -> None:
         """Set the WeCom session state the desk status asks for; WeCom's refusals are logged."""
-        runtime = self._started()
+        port = self._started()
         assert self._api is not None
-        conversation = await run_in_threadpool(runtime.services.conversations.get, conversation_id)
+        conversation = await port.conversation(conversation_id)
         address = Address.of(conversation.channel_data) if conversation else None
         if address is None:
             return
@@ -454,19 +413,19 @@ class WeComAdapter:
     async def _drain(self, conversation_id: str) -> None:
         """Wait (briefly) until the replies about to go out have had their first attempt: WeCom refuses
         them once the session is in its pool or with a 接待人员."""
-        runtime = self._started()
+        port = self._started()
         deadline = time.monotonic() + DRAIN_SECONDS
         while time.monotonic() < deadline:
             if not self._turns.get(conversation_id):
-                messages = await run_in_threadpool(runtime.services.conversations.transcript, conversation_id)
+                messages = await port.transcript(conversation_id)
                 if not any(m.delivery == Delivery.PENDING for m in messages[-20:]):
                     return
             await asyncio.sleep(0.2)
 
-    def _started(self) -> Runtime:
-        if self._runtime is None:
+    def _started(self) -> AssistantPort:
+        if self._port is None:
             raise RuntimeError("the WeCom channel has not started")
-        return self._runtime
+        return self._port
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -17,11 +17,11 @@ from enum import IntEnum
 from typing import Any
 
 import httpx
-from starlette.concurrency import run_in_threadpool
 
 from channels.wecom.settings import WeComSettings
 from channels.wecom.state import CachedToken, WeComState
 from desk.models import utcnow
+from engine.blocking import run_blocking
 
 JSON = dict[str, Any]
 
@@ -148,9 +148,9 @@ class WeComApi:
             now = self._clock()
             if refresh:
                 self._token = None
-                await run_in_threadpool(self._state.forget_access_token)
+                await run_blocking(self._state.forget_access_token)
             if self._token is None:
-                self._token = await run_in_threadpool(self._state.access_token)
+                self._token = await run_blocking(self._state.access_token)
             if self._token is None or self._token.expires_at - TOKEN_MARGIN <= now:
                 reply = await self._request(
                     "GET",
@@ -163,7 +163,7 @@ class WeComApi:
                     raise WeComApiError("gettoken", errcode, str(reply.get("errmsg", "no access_token")))
                 expires_in = int(reply.get("expires_in", 7200))
                 self._token = CachedToken(str(reply["access_token"]), now + timedelta(seconds=expires_in))
-                await run_in_threadpool(self._state.save_access_token, self._token)
+                await run_blocking(self._state.save_access_token, self._token)
             return self._token.value
 
     async def _request(self, method: str, url: str, name: str, **kwargs: Any) -> JSON:

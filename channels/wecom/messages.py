@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from channels.wecom.api import ServiceState
+from desk.message_text import cleaned
 from desk.models import ConversationStatus
 from knowledge.language import Language
 
@@ -26,22 +27,14 @@ MENU_HEAD_LIMIT = 1024
 MENU_ITEMS = 10
 MENU_ID_LIMIT = 64
 MENU_CONTENT_LIMIT = 128
-# What the customer may write; the conversation API refuses longer texts too.
-INBOUND_TEXT_LIMIT = 2000
 
 # A click id that stands for the n-th button of the last message with buttons (payload too long for an id).
 INDEX_ID = re.compile(r"#(\d{1,2})")
 DIGIT = re.compile(r"\s*(\d{1,2})\s*[.、。]?\s*")
 
-# WeChat users write Chinese unless they show otherwise.
+# A new conversation's language when its first message tells none (the turn service decides, this
+# is its hint): WeChat users write Chinese unless they show otherwise.
 DEFAULT_LANGUAGE: Language = "zh"
-
-# The acknowledgement of a message the assistant cannot read (a picture, a voice message, a file…).
-NOT_TEXT: dict[Language, str] = {
-    "zh": "已收到您发送的内容。智能助手目前只能阅读文字，请用文字简单描述您的问题；转接人工客服后，客服人员可以查看您发送的内容。",
-    "en": "We have received what you sent. The assistant can only read text, so please describe your "
-    "question in a few words; a human agent will be able to see what you sent.",
-}
 
 SESSION_CHANGES: dict[object, str] = {1: "taken_from_pool", 2: "transferred", 3: "ended", 4: "reopened"}
 
@@ -67,15 +60,15 @@ class Address:
 
 
 def message_text(message: Mapping[str, Any]) -> tuple[str, str | None]:
-    """A synced message as transcript text, and the menu id when it is a click on a `msgmenu` item
-    (WeCom sends the click as a text message carrying `menu_id`). Other kinds read "[image]" and the
-    like (see `is_text`)."""
-    kind = str(message.get("msgtype") or "unknown")
+    """A synced message as transcript text (`desk.message_text.cleaned`), and the menu id when it is a
+    click on a `msgmenu` item (WeCom sends the click as a text message carrying `menu_id`). Other
+    kinds read "[image]" and the like (see `is_text`)."""
+    kind = cleaned(str(message.get("msgtype") or "unknown"))
     if kind == "text":
         body = message.get("text") or {}
-        content = str(body.get("content") or "").strip() if isinstance(body, dict) else ""
+        content = cleaned(str(body.get("content") or "")) if isinstance(body, dict) else ""
         menu_id = body.get("menu_id") if isinstance(body, dict) else None
-        return content[:INBOUND_TEXT_LIMIT] or "[text]", str(menu_id) if menu_id else None
+        return content or "[text]", str(menu_id) if menu_id else None
     return f"[{kind}]", None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from desk.channel_state import ChannelStateStore
+from engine.port import ChannelState
 
 CHANNEL = "wecom"
 ACCOUNTS = "accounts"
@@ -20,7 +20,7 @@ class CachedToken:
 
 
 class WeComState:
-    def __init__(self, store: ChannelStateStore) -> None:
+    def __init__(self, store: ChannelState) -> None:
         self._store = store
 
     def cursor(self, open_kfid: str) -> str:

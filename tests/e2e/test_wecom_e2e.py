@@ -26,8 +26,8 @@ from tests.channels.wecom.fake_wecom import (
     callback_body,
     kf_event,
     serving,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 

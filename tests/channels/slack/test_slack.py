@@ -1,4 +1,4 @@
-"""The Slack channel against a fake Slack Web API (a real HTTP server on loopback, tests/api/slack_fake.py)
+"""The Slack channel against a fake Slack Web API (a real HTTP server on loopback, fake_slack.py)
 and a scripted Rasa gateway: request signing (Slack's documented example), URL verification, direct
 messages and mentions answered in their thread, retried events stored once, button clicks, agents'
 replies with the outbox's retries, rate limits, escalation announcements, and bad input."""
@@ -21,9 +21,6 @@ from pydantic import SecretStr
 from slack_sdk.signature import Clock, SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
-from api.app import create_app
-from api.settings import AppSettings
-from bench.system import free_port
 from channels.registry import configured_channels
 from channels.slack.adapter import SlackAdapter
 from channels.slack.blocks import message_blocks, plain_text, sections
@@ -32,17 +29,12 @@ from channels.slack.signing import SlackRequestVerifier
 from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.services import DeskServices
-from desk.settings import DeskSettings
 from desk.turns import Outcome, TurnRecord, turn_payload
 from engine.rasa_gateway import RasaUnavailable
-from knowledge.entries import dump_entries
-from knowledge.index import build_retriever, save_index
-from knowledge.live import LiveRetriever
-from knowledge.settings import KnowledgeSettings
 from tests.api.staff import services_of, token_for
+from tests.app_factory import build_app
 from tests.channels.slack.fake_slack import FakeSlack, running_fake_slack
-from tests.knowledge.fakes import HashingEmbedder
-from tests.knowledge.test_retriever_contract import ENTRIES
+from tests.waiting import wait_until
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-0000-secret-token"
@@ -157,11 +149,7 @@ class Slack:
 
 @pytest.fixture
 def slack(tmp_path: Path) -> Iterator[Slack]:
-    """The app (as tests/api/conftest.py builds it) with the Slack adapter pointing at a fake Slack."""
-    embedder = HashingEmbedder()
-    save_index(build_retriever(ENTRIES, embedder), tmp_path / "index")
-    (tmp_path / "faq").mkdir(exist_ok=True)
-    (tmp_path / "faq" / "test.yml").write_text(dump_entries(ENTRIES), encoding="utf-8")
+    """The app (tests/app_factory.py) with the Slack adapter pointing at a fake Slack."""
     rasa = ScriptedRasa()
     with running_fake_slack(TOKEN) as fake:
         adapter = SlackAdapter(
@@ -173,20 +161,7 @@ def slack(tmp_path: Path) -> Iterator[Slack]:
                 console_base_url=CONSOLE + "/",
             )
         )
-        app = create_app(
-            AppSettings(
-                rasa_url=f"http://127.0.0.1:{free_port()}",
-                rasa_timeout=2.0,
-                warm_up_retriever=False,
-                delivery_poll_seconds=0.2,
-            ),
-            desk_settings=DeskSettings(database_url=f"sqlite:///{tmp_path / 'desk.db'}"),
-            retriever=LiveRetriever(
-                KnowledgeSettings(index_dir=tmp_path / "index", faq_dir=tmp_path / "faq"), embedder=embedder
-            ),
-            rasa=rasa,
-            channels=[adapter],
-        )
+        app = build_app(tmp_path, rasa=rasa, channels=[adapter])
         with TestClient(app, raise_server_exceptions=False) as client:
             rasa.services = services_of(client)
             yield Slack(client, fake, rasa, adapter)
@@ -224,15 +199,6 @@ def dm(
         "event": body,
         "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
     }
-
-
-def wait_until(predicate: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def customer_messages(slack: Slack, conversation_id: str) -> list[Any]:

@@ -1,5 +1,5 @@
-"""The app with only the web chat as channel, for the web-chat tests: a real database and index, and
-either Rasa's address on a closed port (as in conftest's `client`) or a scripted stand-in for Rasa."""
+"""The app with only the web chat as channel, for the web-chat tests (tests/app_factory.py): a real
+database and index, and either Rasa's address on a closed port or a scripted stand-in for Rasa."""
 
 from __future__ import annotations
 
@@ -8,19 +8,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.app import create_app
-from api.settings import AppSettings
-from bench.system import free_port
 from channels.webchat.adapter import WebChatAdapter
 from channels.webchat.settings import WebChatSettings
-from desk.settings import DeskSettings
 from engine.rasa_gateway import RasaGateway, RasaUnavailable
-from knowledge.entries import dump_entries
-from knowledge.index import build_retriever, save_index
-from knowledge.live import LiveRetriever
-from knowledge.settings import KnowledgeSettings
-from tests.knowledge.fakes import HashingEmbedder
-from tests.knowledge.test_retriever_contract import ENTRIES
+from tests.app_factory import build_app
 
 VOTES = [
     {"title": "👍 Helpful", "payload": '/vote{"faq_id":"p08-warranty-battery","vote":"up"}'},
@@ -62,22 +53,4 @@ class ScriptedRasa:
 
 
 def webchat_app(tmp_path: Path, *, rasa: RasaGateway | None = None, settings: WebChatSettings | None = None) -> FastAPI:
-    embedder = HashingEmbedder()
-    if not (tmp_path / "index").exists():
-        save_index(build_retriever(ENTRIES, embedder), tmp_path / "index")
-        (tmp_path / "faq").mkdir(exist_ok=True)
-        (tmp_path / "faq" / "test.yml").write_text(dump_entries(ENTRIES), encoding="utf-8")
-    return create_app(
-        AppSettings(
-            rasa_url=f"http://127.0.0.1:{free_port()}",
-            rasa_timeout=2.0,
-            warm_up_retriever=False,
-            delivery_poll_seconds=0.2,
-        ),
-        desk_settings=DeskSettings(database_url=f"sqlite:///{tmp_path / 'desk.db'}"),
-        retriever=LiveRetriever(
-            KnowledgeSettings(index_dir=tmp_path / "index", faq_dir=tmp_path / "faq"), embedder=embedder
-        ),
-        rasa=rasa,
-        channels=[WebChatAdapter(settings or WebChatSettings())],
-    )
+    return build_app(tmp_path, rasa=rasa, channels=[WebChatAdapter(settings or WebChatSettings())])

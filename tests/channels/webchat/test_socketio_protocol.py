@@ -17,8 +17,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from bench.system import free_port
-from channels.webchat.rasa_socketio import UNAVAILABLE
 from channels.webchat.session import CONVERSATION_ID
+from desk.copy import say
 from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.services import DeskServices
@@ -184,7 +184,7 @@ def test_refusals_arrive_as_chat_error(served: Served, widget: RasaWidget) -> No
     assert widget.next()[1]["code"] == "unknown_session"
     served.rasa.down = True
     unavailable = widget.utter("How long is the battery warranty?", count=2)
-    assert unavailable[0] == ("bot_uttered", {"text": UNAVAILABLE["en"]})
+    assert unavailable[0] == ("bot_uttered", {"text": say("assistant_unavailable", "en")})
     assert unavailable[1][1]["code"] == "assistant_unavailable"
     assert served.rasa.sent == []  # nothing refused reached Rasa
 

@@ -1,5 +1,5 @@
 """The WeChat Official Account channel, with wechatpy as WeChat's servers (it signs and encrypts the
-callbacks exactly as they do) and a fake of WeChat's API on a loopback port (tests/api/fake_wechat.py).
+callbacks exactly as they do) and a fake of WeChat's API on a loopback port (fake_wechat.py).
 Rasa is a scripted fake gateway here; tests/e2e/test_wechat_e2e.py answers a real FAQ question."""
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
 from wechatpy.crypto import WeChatCrypto
 
-from api.app import create_app
-from api.settings import AppSettings
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.api import WeChatApi, WeChatApiError
 from channels.wechat.protocol import signature_of
@@ -33,16 +31,11 @@ from desk.channel_state import ChannelStateStore
 from desk.database import session_factory, upgrade_schema
 from desk.handoff import HandoffReason
 from desk.models import Role
-from desk.settings import DeskSettings
 from engine.rasa_gateway import RasaUnavailable
-from knowledge.entries import dump_entries
-from knowledge.index import build_retriever, save_index
-from knowledge.live import LiveRetriever
-from knowledge.settings import KnowledgeSettings
 from tests.api.staff import services_of, token_for
+from tests.app_factory import build_app
 from tests.channels.wechat.fake_wechat import FakeWeChat
-from tests.knowledge.fakes import HashingEmbedder
-from tests.knowledge.test_retriever_contract import ENTRIES
+from tests.waiting import wait_until
 
 APP_ID = "wx5f6e7d8c9b0a1234"
 APP_SECRET = "0123456789abcdef0123456789abcdef"
@@ -209,21 +202,9 @@ def make_setup(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Any]:
     clients: list[TestClient] = []
 
     def make(encrypted: bool = False, **overrides: Any) -> Setup:
-        embedder = HashingEmbedder()
-        save_index(build_retriever(ENTRIES, embedder), tmp_path / "index")
-        (tmp_path / "faq").mkdir(exist_ok=True)
-        (tmp_path / "faq" / "test.yml").write_text(dump_entries(ENTRIES), encoding="utf-8")
         rasa = FakeRasa()
         adapter = WeChatAdapter(wechat_settings(fake_wechat, encrypted, **overrides))
-        app = create_app(
-            AppSettings(warm_up_retriever=False, delivery_poll_seconds=0.2),
-            desk_settings=DeskSettings(database_url=f"sqlite:///{tmp_path / 'desk.db'}"),
-            retriever=LiveRetriever(
-                KnowledgeSettings(index_dir=tmp_path / "index", faq_dir=tmp_path / "faq"), embedder=embedder
-            ),
-            rasa=rasa,
-            channels=[adapter],
-        )
+        app = build_app(tmp_path, rasa=rasa, channels=[adapter])
         client = TestClient(app, raise_server_exceptions=True)
         client.__enter__()
         clients.append(client)
@@ -238,14 +219,6 @@ def make_setup(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Any]:
 def setup(make_setup: Any) -> Setup:
     made: Setup = make_setup()
     return made
-
-
-def wait_until(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
 
 
 # -- verification ------------------------------------------------------------------------------------

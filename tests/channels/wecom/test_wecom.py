@@ -1,4 +1,4 @@
-"""The WeCom Customer Service channel against a fake WeCom server (tests/api/wecom_fake.py), with
+"""The WeCom Customer Service channel against a fake WeCom server (fake_wecom.py), with
 wechatpy's work crypto as WeCom's side of the callback: verification, refusals, reading messages with
 the cursor kept across restarts and crashes, answers and agents' replies sent, 接待人员 messages
 recorded, the desk's statuses mirrored onto the WeCom session. Rasa is scripted."""
@@ -19,28 +19,21 @@ from pydantic import SecretStr, ValidationError
 from wechatpy.utils import WeChatSigner
 from wechatpy.work.crypto import PrpCrypto, WeChatCrypto
 
-from api.app import create_app
-from api.settings import AppSettings
-from bench.system import free_port
 from channels.registry import configured_channels
 from channels.wecom.adapter import WeComAdapter
 from channels.wecom.api import ServiceState
-from channels.wecom.messages import NOT_TEXT, Address, chosen_payload, render, target_state
+from channels.wecom.messages import Address, chosen_payload, render, target_state
 from channels.wecom.settings import WeComSettings
 from channels.wecom.state import WeComState
 from desk.channel_state import ChannelStateStore
 from desk.conversations import ConversationStore
-from desk.database import session_factory
+from desk.copy import say
 from desk.handoff import HandoffReason
 from desk.models import ConversationStatus, Role
-from desk.settings import DeskSettings
 from desk.turns import Outcome, TurnRecord, turn_payload
 from engine.rasa_gateway import RasaUnavailable
-from knowledge.entries import dump_entries
-from knowledge.index import build_retriever, save_index
-from knowledge.live import LiveRetriever
-from knowledge.settings import KnowledgeSettings
 from tests.api.staff import services_of, token_for
+from tests.app_factory import build_app
 from tests.channels.wecom.fake_wecom import (
     AES_KEY,
     CORP,
@@ -52,10 +45,8 @@ from tests.channels.wecom.fake_wecom import (
     callback_body,
     kf_event,
     serving,
-    wait_until,
 )
-from tests.knowledge.fakes import HashingEmbedder
-from tests.knowledge.test_retriever_contract import ENTRIES
+from tests.waiting import wait_until
 
 CONVERSATION = Address(KF, USER).conversation_id
 CSAT = [{"title": str(n), "payload": f'/rate_service{{"csat":{n}}}'} for n in range(1, 6)]
@@ -129,27 +120,10 @@ def rasa() -> ScriptedRasa:
 @pytest.fixture
 def start(tmp_path: Path, fake: FakeWeCom, rasa: ScriptedRasa) -> Callable[..., Any]:
     """Starts the app with the WeCom channel against the fake (a new adapter each time, same database)."""
-    embedder = HashingEmbedder()
-    save_index(build_retriever(ENTRIES, embedder), tmp_path / "index")
-    (tmp_path / "faq").mkdir(exist_ok=True)
-    (tmp_path / "faq" / "test.yml").write_text(dump_entries(ENTRIES), encoding="utf-8")
 
     @contextmanager
     def running(**overrides: Any) -> Iterator[TestClient]:
-        app = create_app(
-            AppSettings(
-                rasa_url=f"http://127.0.0.1:{free_port()}",
-                rasa_timeout=2.0,
-                warm_up_retriever=False,
-                delivery_poll_seconds=0.2,
-            ),
-            desk_settings=DeskSettings(database_url=f"sqlite:///{tmp_path / 'desk.db'}"),
-            retriever=LiveRetriever(
-                KnowledgeSettings(index_dir=tmp_path / "index", faq_dir=tmp_path / "faq"), embedder=embedder
-            ),
-            rasa=rasa,
-            channels=[WeComAdapter(wecom_settings(fake.base_url, **overrides))],
-        )
+        app = build_app(tmp_path, rasa=rasa, channels=[WeComAdapter(wecom_settings(fake.base_url, **overrides))])
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
 
@@ -252,7 +226,7 @@ def test_messages_are_read_page_by_page_answered_and_the_cursor_kept(
         wait_until(lambda: len(fake.sent) == 3)
         # The picture is stored as "[image]" and acknowledged without asking the assistant.
         assert rasa.messages() == ["你好", "电池保修多久？"]
-        assert sent_texts(fake) == ["echo: 你好", "echo: 电池保修多久？", NOT_TEXT["zh"]]
+        assert sent_texts(fake) == ["echo: 你好", "echo: 电池保修多久？", say("attachment_received", "zh")]
         assert all(m["touser"] == USER and m["open_kfid"] == KF for m in fake.sent)
         syncs = fake.paths("kf/sync_msg")
         assert [c.body["cursor"] for c in syncs] == ["", "2"]
@@ -601,4 +575,5 @@ def test_settings_enable_the_channel_only_when_complete(monkeypatch: pytest.Monk
 
 
 def _channel_state(client: TestClient) -> ChannelStateStore:
-    return ChannelStateStore(session_factory(client.app.state.runtime.database_url))  # type: ignore[attr-defined]
+    """The store the adapter keeps its state in (the app's, through the port)."""
+    return services_of(client).channel_state
