@@ -20,9 +20,11 @@ import structlog
 
 from desk.knowledge_base import KnowledgeBase, PublicationView, Snapshot, enabled_only
 from engine.blocking import run_blocking
+from engine.knowledge_preview import Preview, preview
 from knowledge.embedder import Embedder, Vectors
 from knowledge.entries import FaqEntry, entries_checksum, load_entries
 from knowledge.index import IndexUnavailable, Manifest, build_retriever, read_manifest, save_index
+from knowledge.language import Language
 from knowledge.live import LiveRetriever
 from knowledge.retriever import HybridRetriever, Phrasings, SignalModel
 
@@ -176,6 +178,17 @@ class KnowledgePublisher:
                 await asyncio.shield(task)
 
     # Preview --------------------------------------------------------------------------------------
+
+    def preview(self, question: str, language: Language | None) -> Preview:
+        """What the bot answers now (the live index) and what it would answer once the drafts are
+        published. Blocking (a draft index may have to be built first): run it in a worker thread."""
+        drafts = [v.id for v in self._knowledge.drafts()]
+        note = None
+        try:
+            draft = self.draft_retriever()
+        except ValueError as error:  # e.g. every entry disabled: nothing to build
+            draft, note = None, f"the drafts cannot be indexed: {error}"
+        return preview(self._live, draft, question, language, drafts, note)
 
     def draft_retriever(self) -> HybridRetriever | None:
         """What the bot would answer from after publishing the current entries, or None when they

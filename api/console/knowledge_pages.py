@@ -13,7 +13,6 @@ from starlette.datastructures import FormData
 
 from api.console.templating import LeadPage, render, see_other
 from api.deps import PublisherDep, RuntimeDep, ServicesDep
-from api.draft_preview import make_preview
 from api.schemas.knowledge import MAX_PHRASINGS, MAX_QUESTION, EntryCreate, EntryUpdate
 from desk.knowledge_base import EntryExists, EntryView, KnowledgeError, KnowledgeNotFound, VersionConflict
 from engine.knowledge_preview import answer
@@ -180,7 +179,7 @@ async def edit_context(
     revisions = await run_in_threadpool(knowledge.revisions, entry_id)
     found = None
     if ask.strip():
-        found = await run_in_threadpool(make_preview, runtime, publisher, ask, _language(lang))
+        found = await run_in_threadpool(publisher.preview, ask, _language(lang))
     return {"view": view, "revisions": revisions, "preview": found, "ask": {"question": ask, "lang": lang}}
 
 

@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import LeadDep
 from api.deps import PublisherDep, RuntimeDep, ServicesDep
-from api.draft_preview import make_preview
 from api.schemas.common import ErrorOut
 from api.schemas.knowledge import (
     MAX_QUESTION,
@@ -123,10 +122,10 @@ async def search(
 
 
 @router.post("/preview", response_model=PreviewOut, responses=REFUSALS)
-async def preview_answer(body: PreviewIn, caller: LeadDep, runtime: RuntimeDep, publisher: PublisherDep) -> PreviewOut:
+async def preview_answer(body: PreviewIn, caller: LeadDep, publisher: PublisherDep) -> PreviewOut:
     """What the bot answers now and, when there are drafts, what it would answer after publishing
     them (the first preview after a change builds a draft index, which can take a while)."""
-    found = await run_in_threadpool(make_preview, runtime, publisher, body.question, body.language)
+    found = await run_in_threadpool(publisher.preview, body.question, body.language)
     return PreviewOut.of(found)
 
 
