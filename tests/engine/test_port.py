@@ -18,38 +18,22 @@ from fastapi.testclient import TestClient
 from desk.copy import say
 from desk.handoff import HandoffReason
 from desk.outbox import Outgoing
+from desk.turns import Outcome, TurnRecord, turn_payload
 from engine.events import staff_topic
 from engine.port import AssistantPort, Refusal, Reply
-from engine.rasa_gateway import RasaUnavailable
 from engine.turns import Inbound
 from tests.api.staff import services_of
 from tests.app_factory import build_app
+from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
 
 T = TypeVar("T")
 BUTTONS = [{"title": "👍", "payload": "/vote_up"}]
 
 
-class ScriptedRasa:
-    def __init__(self) -> None:
-        self.down = False
-        self.sent: list[str] = []
-
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        if self.down:
-            raise RasaUnavailable("Rasa is unreachable: ConnectError")
-        self.sent.append(message)
-        return [{"text": f"echo: {message}", "buttons": BUTTONS}, {"custom": {"turn": {"outcome": "answered"}}}]
-
-    async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None:
-        if self.down:
-            raise RasaUnavailable("Rasa is unreachable: ConnectError")
-
-    async def resume_with(self, sender: str, intent: str) -> list[dict[str, Any]]:
-        return []
-
-    async def healthy(self) -> bool:
-        return not self.down
+def echo(sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rasa's part: an answer echoing the message, with a 👍 button."""
+    return [{"text": f"echo: {message}", "buttons": BUTTONS}, {"custom": turn_payload(TurnRecord(Outcome.ANSWERED))}]
 
 
 @dataclass
@@ -76,7 +60,7 @@ class PortHolder:
 @dataclass
 class Setup:
     client: TestClient
-    rasa: ScriptedRasa
+    rasa: FakeRasa
     channel: PortHolder
 
     @property
@@ -97,7 +81,7 @@ class Setup:
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
-    rasa, channel = ScriptedRasa(), PortHolder()
+    rasa, channel = FakeRasa(echo), PortHolder()
     with TestClient(build_app(tmp_path, rasa=rasa, channels=[channel])) as client:
         yield Setup(client, rasa, channel)
 
@@ -146,7 +130,7 @@ def test_a_message_the_bot_cannot_read_is_acknowledged_without_rasa(setup: Setup
     english = message("test:3", "[image]", language_from_text=False, message_id="i2")
     acknowledged = setup.run(functools.partial(setup.port.acknowledge, english, picture))
     assert [m.text for m in acknowledged.messages] == [say("picture_received", "en")]
-    assert setup.rasa.sent == ["How long is the battery warranty?"]
+    assert setup.rasa.messages == ["How long is the battery warranty?"]
     transcript = setup.run(functools.partial(setup.port.transcript, "test:3"))
     assert [(m.sender, m.text) for m in transcript if m.sender == "customer"] == [
         ("customer", "[image]"),

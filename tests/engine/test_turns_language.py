@@ -11,38 +11,37 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from desk.turns import Outcome, TurnRecord, turn_payload
 from engine.turns import RASA_DEFAULT_LANGUAGE, Inbound, turn_language
 from tests.app_factory import build_app
+from tests.fake_rasa import FakeRasa, Resumption, Sent
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-class RecordingRasa:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, Any, bool]] = []
+def ok(sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"text": "ok", "custom": turn_payload(TurnRecord(Outcome.SMALLTALK))}]
 
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        self.calls.append(("send", metadata["language"], False))
-        return [{"text": "ok", "custom": {"turn": {"outcome": "smalltalk"}}}]
 
-    async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None:
-        self.calls.append((name, value, new_conversation))
-
-    async def resume_with(self, sender: str, intent: str) -> list[dict[str, Any]]:
-        return []
-
-    async def healthy(self) -> bool:
-        return True
+def calls(rasa: FakeRasa) -> list[tuple[str, Any, bool]]:
+    """What Rasa was asked, in order: ("send", the turn's language, False) or (slot, value, new_conversation)."""
+    return [
+        ("send", call.metadata["language"], False)
+        if isinstance(call, Sent)
+        else (call.name, call.value, call.new_conversation)
+        for call in rasa.calls
+        if not isinstance(call, Resumption)
+    ]
 
 
 @pytest.fixture
-def rasa() -> RecordingRasa:
-    return RecordingRasa()
+def rasa() -> FakeRasa:
+    return FakeRasa(ok)
 
 
 @pytest.fixture
-def client(tmp_path: Path, rasa: RecordingRasa) -> Iterator[TestClient]:
+def client(tmp_path: Path, rasa: FakeRasa) -> Iterator[TestClient]:
     with TestClient(build_app(tmp_path, rasa=rasa, channels=[])) as test_client:
         yield test_client
 
@@ -65,23 +64,23 @@ def test_every_language_conditioned_response_falls_back_to_the_default_language(
         assert all(not CJK.search(v.get("text", "")) for v in defaults), f"{name}'s default is not English"
 
 
-def test_an_english_conversation_needs_no_slot_call(client: TestClient, rasa: RecordingRasa) -> None:
+def test_an_english_conversation_needs_no_slot_call(client: TestClient, rasa: FakeRasa) -> None:
     say(client, "c-en", "hello, how long is the warranty?")
     say(client, "c-en", "and for the battery?")
-    assert rasa.calls == [("send", "en", False), ("send", "en", False)]
+    assert calls(rasa) == [("send", "en", False), ("send", "en", False)]
 
 
-def test_a_chinese_conversation_starts_the_session_with_the_slot(client: TestClient, rasa: RecordingRasa) -> None:
+def test_a_chinese_conversation_starts_the_session_with_the_slot(client: TestClient, rasa: FakeRasa) -> None:
     say(client, "c-zh", "电池保修多久？")
     say(client, "c-zh", "谢谢")
-    assert rasa.calls == [("language", "zh", True), ("send", "zh", False), ("send", "zh", False)]
+    assert calls(rasa) == [("language", "zh", True), ("send", "zh", False), ("send", "zh", False)]
 
 
-def test_a_switch_of_language_sets_the_slot_in_the_running_session(client: TestClient, rasa: RecordingRasa) -> None:
+def test_a_switch_of_language_sets_the_slot_in_the_running_session(client: TestClient, rasa: FakeRasa) -> None:
     say(client, "c-mixed", "hello")
     say(client, "c-mixed", "电池保修多久？")
     say(client, "c-mixed", "thanks, and the motor?")
-    assert rasa.calls == [
+    assert calls(rasa) == [
         ("send", "en", False),
         ("language", "zh", False),
         ("send", "zh", False),

@@ -5,6 +5,7 @@ replies with the outbox's retries, rate limits, escalation announcements, and ba
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -30,10 +31,10 @@ from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.services import DeskServices
 from desk.turns import Outcome, TurnRecord, turn_payload
-from engine.rasa_gateway import RasaUnavailable
 from tests.api.staff import services_of, token_for
 from tests.app_factory import build_app
 from tests.channels.slack.fake_slack import FakeSlack, running_fake_slack
+from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -60,56 +61,34 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
 
 
-class ScriptedRasa:
+async def answer_thank_or_hand_off(
+    sender: str, message: str, metadata: dict[str, Any], *, services: DeskServices | None = None
+) -> list[dict[str, Any]]:
     """Rasa's REST channel as a script: an answer with 👍/👎, a thanks for a vote, a handoff when asked
-    for a human (opening the escalation as `action_handoff` does). `down` makes it unreachable."""
-
-    def __init__(self) -> None:
-        self.down = True
-        self.sent: list[tuple[str, str]] = []
-        self.services: DeskServices | None = None
-
-    def _check(self) -> None:
-        if self.down:
-            raise RasaUnavailable("Rasa is unreachable: ConnectError")
-
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        self._check()
-        self.sent.append((sender, message))
-        if message.startswith("/vote"):
-            return [{"text": "Thanks for your feedback!"}, {"custom": {"turn": {"outcome": "feedback"}}}]
-        if "human" in message and self.services is not None:
-            services = self.services
-            handoff = await run_in_threadpool(
-                lambda: services.escalations.open(
-                    sender, HandoffReason.COMPLAINT, channel="slack", language="en", trigger_text=message
-                )
+    for a human (opening the escalation in `services` as `action_handoff` does)."""
+    if message.startswith("/vote"):
+        return [{"text": "Thanks for your feedback!"}, {"custom": turn_payload(TurnRecord(Outcome.FEEDBACK))}]
+    if "human" in message and services is not None:
+        handoff = await run_in_threadpool(
+            lambda: services.escalations.open(
+                sender, HandoffReason.COMPLAINT, channel="slack", language="en", trigger_text=message
             )
-            # What action_handoff reports beside its message.
-            record = TurnRecord(
-                Outcome.HANDOFF, priority="high", escalation_id=handoff.escalation.id, escalated=handoff.created
-            )
-            return [{"text": "I'm handing you over to a human agent."}, {"custom": turn_payload(record)}]
-        buttons = [{"title": "👍 Helpful", "payload": UP}, {"title": "👎 Not helpful", "payload": DOWN}]
-        turn = {"outcome": "answered", "faq_id": "p08-warranty-battery", "confidence": 0.93}
-        return [{"text": ANSWER, "buttons": buttons}, {"custom": {"turn": turn}}]
-
-    async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None:
-        self._check()
-
-    async def resume_with(self, sender: str, intent: str) -> list[dict[str, Any]]:
-        self._check()
-        return []
-
-    async def healthy(self) -> bool:
-        return not self.down
+        )
+        # What action_handoff reports beside its message.
+        record = TurnRecord(
+            Outcome.HANDOFF, priority="high", escalation_id=handoff.escalation.id, escalated=handoff.created
+        )
+        return [{"text": "I'm handing you over to a human agent."}, {"custom": turn_payload(record)}]
+    buttons = [{"title": "👍 Helpful", "payload": UP}, {"title": "👎 Not helpful", "payload": DOWN}]
+    answered = TurnRecord(Outcome.ANSWERED, faq_id="p08-warranty-battery", confidence=0.93)
+    return [{"text": ANSWER, "buttons": buttons}, {"custom": turn_payload(answered)}]
 
 
 @dataclass
 class Slack:
     client: TestClient
     fake: FakeSlack
-    rasa: ScriptedRasa
+    rasa: FakeRasa
     adapter: SlackAdapter
 
     @property
@@ -150,7 +129,7 @@ class Slack:
 @pytest.fixture
 def slack(tmp_path: Path) -> Iterator[Slack]:
     """The app (tests/app_factory.py) with the Slack adapter pointing at a fake Slack."""
-    rasa = ScriptedRasa()
+    rasa = FakeRasa(answer_thank_or_hand_off, down=True)  # until a test brings Rasa up
     with running_fake_slack(TOKEN) as fake:
         adapter = SlackAdapter(
             SlackSettings(
@@ -163,7 +142,7 @@ def slack(tmp_path: Path) -> Iterator[Slack]:
         )
         app = build_app(tmp_path, rasa=rasa, channels=[adapter])
         with TestClient(app, raise_server_exceptions=False) as client:
-            rasa.services = services_of(client)
+            rasa.reply = functools.partial(answer_thank_or_hand_off, services=services_of(client))
             yield Slack(client, fake, rasa, adapter)
 
 
@@ -325,7 +304,9 @@ def test_a_direct_message_is_answered_in_its_thread_with_buttons(slack: Slack) -
     conversation = slack.services.conversations.get("slack:T1:D1:1700000000.000100")
     assert conversation is not None and conversation.channel == "slack" and conversation.customer_id == "slack:T1:U1"
     assert conversation.channel_data == {"team": "T1", "channel": "D1", "thread_ts": "1700000000.000100"}
-    assert slack.rasa.sent == [("slack:T1:D1:1700000000.000100", "How long is the battery warranty? my vacuum")]
+    assert slack.rasa.senders_and_messages == [
+        ("slack:T1:D1:1700000000.000100", "How long is the battery warranty? my vacuum")
+    ]
     reply = wait_until(
         lambda: [
             m
@@ -350,7 +331,7 @@ def test_a_mention_in_a_channel_is_answered_in_its_thread(slack: Slack) -> None:
     assert slack.event(envelope).status_code == 200
     [post] = slack.fake.wait_for("chat.postMessage")
     assert post.arguments["channel"] == "C1" and post.arguments["thread_ts"] == "1700000001.000300"
-    assert slack.rasa.sent == [("slack:T1:C1:1700000001.000300", "how long is the warranty?")]
+    assert slack.rasa.senders_and_messages == [("slack:T1:C1:1700000001.000300", "how long is the warranty?")]
 
 
 @pytest.mark.parametrize(
@@ -485,7 +466,7 @@ def test_a_button_click_becomes_the_customers_answer(slack: Slack) -> None:
     thanks = slack.fake.wait_for("chat.postMessage", 2)
     assert thanks[1].arguments["text"] == "Thanks for your feedback!"
     assert thanks[1].arguments["thread_ts"] == "1700000000.000100"
-    assert slack.rasa.sent[-1] == ("slack:T1:D1:1700000000.000100", UP)
+    assert slack.rasa.senders_and_messages[-1] == ("slack:T1:D1:1700000000.000100", UP)
     clicked = customer_messages(slack, "slack:T1:D1:1700000000.000100")[-1]
     assert clicked.payload == UP and clicked.text == "👍 Helpful"
 

@@ -22,14 +22,15 @@ from desk.copy import say
 from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.services import DeskServices
-from tests.channels.webchat.support import VOTES, ScriptedRasa, webchat_app
+from tests.channels.webchat.support import VOTES, webchat_app, webchat_rasa
+from tests.fake_rasa import FakeRasa
 
 
 @dataclass
 class Served:
     url: str
     app: FastAPI
-    rasa: ScriptedRasa
+    rasa: FakeRasa
 
     @property
     def services(self) -> DeskServices:
@@ -40,7 +41,7 @@ class Served:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One app for the module: each test starts its own sessions."""
-    rasa = ScriptedRasa()
+    rasa = webchat_rasa()
     app = webchat_app(tmp_path_factory.mktemp("socketio"), rasa=rasa)
     port = free_port()
     http = uvicorn.Server(

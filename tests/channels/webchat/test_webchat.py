@@ -22,19 +22,20 @@ from channels.webchat.socket import FrameRate
 from desk.models import Role
 from tests.api.staff import services_of, token_for
 from tests.api.test_escalations_api import escalate
-from tests.channels.webchat.support import VOTES, ScriptedRasa, webchat_app
+from tests.channels.webchat.support import VOTES, webchat_app, webchat_rasa
+from tests.fake_rasa import FakeRasa
 
 Frame = dict[str, Any]
 FRAMES_PER_SECOND = 40
 
 
 @pytest.fixture
-def rasa() -> ScriptedRasa:
-    return ScriptedRasa()
+def rasa() -> FakeRasa:
+    return webchat_rasa()
 
 
 @pytest.fixture
-def chat(tmp_path: Path, rasa: ScriptedRasa) -> Iterator[TestClient]:
+def chat(tmp_path: Path, rasa: FakeRasa) -> Iterator[TestClient]:
     """The app with the web chat and a scripted Rasa (and room for the tests' bursts of frames)."""
     settings = WebChatSettings(max_frames_per_second=FRAMES_PER_SECOND)
     with TestClient(webchat_app(tmp_path, rasa=rasa, settings=settings), raise_server_exceptions=False) as client:
@@ -109,7 +110,7 @@ def test_a_widget_gets_a_fresh_session_with_an_id_the_server_issued(chat: TestCl
         assert fresh["conversation_id"] != asked and fresh["resumed"] is False
 
 
-def test_bad_frames_get_error_frames_and_the_socket_stays_open(chat: TestClient, rasa: ScriptedRasa) -> None:
+def test_bad_frames_get_error_frames_and_the_socket_stays_open(chat: TestClient, rasa: FakeRasa) -> None:
     with chat.websocket_connect("/chat/ws") as ws:
         ws.send_json({"type": "message", "text": "hi", "client_message_id": "m-0"})
         assert receive(ws)["code"] == "no_session"
@@ -201,7 +202,7 @@ def test_the_frame_rate_is_per_second() -> None:
     assert rate.allow()
 
 
-def test_bot_answers_buttons_and_the_history_after_a_reconnect(chat: TestClient, rasa: ScriptedRasa) -> None:
+def test_bot_answers_buttons_and_the_history_after_a_reconnect(chat: TestClient, rasa: FakeRasa) -> None:
     with chat.websocket_connect("/chat/ws") as ws:
         session, _ = hello(ws, language="en")
         conversation_id = session["conversation_id"]
@@ -243,7 +244,7 @@ def test_bot_answers_buttons_and_the_history_after_a_reconnect(chat: TestClient,
     assert services_of(chat).conversations.get(conversation_id).channel == "web"  # type: ignore[union-attr]
 
 
-def test_a_resent_message_is_stored_and_answered_once(chat: TestClient, rasa: ScriptedRasa) -> None:
+def test_a_resent_message_is_stored_and_answered_once(chat: TestClient, rasa: FakeRasa) -> None:
     with chat.websocket_connect("/chat/ws") as ws:
         session, _ = hello(ws)
         conversation_id = session["conversation_id"]
@@ -260,7 +261,7 @@ def test_a_resent_message_is_stored_and_answered_once(chat: TestClient, rasa: Sc
     assert len(rasa.sent) == 1
 
 
-def test_a_message_sent_while_rasa_is_down_is_retried_not_lost(chat: TestClient, rasa: ScriptedRasa) -> None:
+def test_a_message_sent_while_rasa_is_down_is_retried_not_lost(chat: TestClient, rasa: FakeRasa) -> None:
     rasa.down = True
     with chat.websocket_connect("/chat/ws") as ws:
         session, _ = hello(ws)

@@ -4,14 +4,13 @@ Rasa is a scripted fake gateway here; tests/e2e/test_wechat_e2e.py answers a rea
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import secrets
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -31,10 +30,11 @@ from desk.channel_state import ChannelStateStore
 from desk.database import session_factory, upgrade_schema
 from desk.handoff import HandoffReason
 from desk.models import Role
-from engine.rasa_gateway import RasaUnavailable
+from desk.turns import Outcome, TurnRecord, turn_payload
 from tests.api.staff import services_of, token_for
 from tests.app_factory import build_app
 from tests.channels.wechat.fake_wechat import FakeWeChat
+from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
 
 APP_ID = "wx5f6e7d8c9b0a1234"
@@ -50,38 +50,17 @@ DOWN = '/vote{"faq_id":"battery","vote":"down"}'
 # -- Rasa, scripted ------------------------------------------------------------------------------
 
 
-@dataclass
-class FakeRasa:
-    """Answers a battery question with 👍/👎 buttons, a vote with thanks; can be slow or down."""
-
-    delay: float = 0.0
-    down: bool = False
-    calls: list[tuple[str, str]] = field(default_factory=list)
-
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        self.calls.append((sender, message))
-        await asyncio.sleep(self.delay)
-        if self.down:
-            raise RasaUnavailable("Rasa is unreachable: ConnectError")
-        if message.startswith("/vote"):
-            return [{"text": "感谢您的反馈！", "custom": {"turn": {"outcome": "feedback"}}}]
-        return [
-            {
-                "text": "电池保修 1 年（以发票日期为准）。",
-                "buttons": [{"title": "👍 有帮助", "payload": UP}, {"title": "👎 没帮助", "payload": DOWN}],
-            },
-            {"custom": {"turn": {"outcome": "answered", "faq_id": "battery", "confidence": 0.93}}},
-        ]
-
-    async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None:
-        if self.down:
-            raise RasaUnavailable("Rasa is unreachable: ConnectError")
-
-    async def resume_with(self, sender: str, intent: str) -> list[dict[str, Any]]:
-        return []
-
-    async def healthy(self) -> bool:
-        return not self.down
+def battery_answer(sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """Answers a battery question with 👍/👎 buttons, a vote with thanks."""
+    if message.startswith("/vote"):
+        return [{"text": "感谢您的反馈！", "custom": turn_payload(TurnRecord(Outcome.FEEDBACK))}]
+    return [
+        {
+            "text": "电池保修 1 年（以发票日期为准）。",
+            "buttons": [{"title": "👍 有帮助", "payload": UP}, {"title": "👎 没帮助", "payload": DOWN}],
+        },
+        {"custom": turn_payload(TurnRecord(Outcome.ANSWERED, faq_id="battery", confidence=0.93))},
+    ]
 
 
 # -- WeChat's side of a callback -------------------------------------------------------------------
@@ -202,7 +181,7 @@ def make_setup(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Any]:
     clients: list[TestClient] = []
 
     def make(encrypted: bool = False, **overrides: Any) -> Setup:
-        rasa = FakeRasa()
+        rasa = FakeRasa(battery_answer)
         adapter = WeChatAdapter(wechat_settings(fake_wechat, encrypted, **overrides))
         app = build_app(tmp_path, rasa=rasa, channels=[adapter])
         client = TestClient(app, raise_server_exceptions=True)
@@ -256,7 +235,7 @@ def test_forged_or_stale_callbacks_are_refused_and_nothing_is_stored(make_setup:
         assert setup.client.post("/channels/wechat", params=params, content=forged).status_code == 403
         assert WeChatServer(setup.client, "plain").post(xml).status_code == 403
     assert services_of(setup.client).conversations.get(f"wechat:{OPENID}") is None
-    assert setup.rasa.calls == []
+    assert setup.rasa.sent == []
 
 
 # -- messages in each mode -----------------------------------------------------------------------------
@@ -278,7 +257,7 @@ def test_a_question_gets_a_passive_reply_with_numbered_options(make_setup: Any, 
         ("customer", "扫地机器人的电池保修多久？"),
         ("bot", "电池保修 1 年（以发票日期为准）。"),
     ]
-    assert setup.rasa.calls == [(f"wechat:{OPENID}", "扫地机器人的电池保修多久？")]
+    assert setup.rasa.senders_and_messages == [(f"wechat:{OPENID}", "扫地机器人的电池保修多久？")]
     assert setup.fake.sent == []  # answered in the response: no customer-service message
 
 
@@ -287,11 +266,11 @@ def test_a_digit_picks_the_numbered_option(setup: Setup) -> None:
     server.post(text_xml("电池保修多久", 3001))
     reply = server.reply_text(server.post(text_xml("２", 3002)))
     assert reply == "感谢您的反馈！"
-    assert setup.rasa.calls[-1] == (f"wechat:{OPENID}", DOWN)
+    assert setup.rasa.senders_and_messages[-1] == (f"wechat:{OPENID}", DOWN)
     assert setup.transcript()[-2] == ("customer", "👎 没帮助")
     # With no options on offer, a number is just text for the bot.
     server.post(text_xml("3", 3003))
-    assert setup.rasa.calls[-1] == (f"wechat:{OPENID}", "3")
+    assert setup.rasa.senders_and_messages[-1] == (f"wechat:{OPENID}", "3")
 
 
 def test_numbered_options_render_and_parse() -> None:
@@ -311,11 +290,11 @@ def test_a_retried_message_is_stored_once_and_answered_once(setup: Setup) -> Non
     replies = [server.reply_text(server.post(xml)) for _ in range(3)]
     assert replies[0] is not None and replies[0].startswith("电池保修 1 年")
     assert replies[1:] == [None, None]  # "success": WeChat already has the answer
-    assert len(setup.rasa.calls) == 1
+    assert len(setup.rasa.sent) == 1
     # A retry reaching another replica (which never saw the first) gets the stored reply, not a new turn.
     setup.adapter._work.clear()
     assert server.reply_text(server.post(xml)) == replies[0]
-    assert len(setup.rasa.calls) == 1
+    assert len(setup.rasa.sent) == 1
     assert setup.transcript() == [("customer", "电池保修多久"), ("bot", "电池保修 1 年（以发票日期为准）。")]
 
 
@@ -328,7 +307,7 @@ def test_a_slow_answer_is_pushed_once_while_wechat_retries(make_setup: Any) -> N
     assert replies == [None, None, None]
     wait_until(lambda: len(setup.fake.sent) == 1)
     time.sleep(0.5)
-    assert len(setup.fake.sent) == 1 and len(setup.rasa.calls) == 1
+    assert len(setup.fake.sent) == 1 and len(setup.rasa.sent) == 1
     sent = setup.fake.sent[0]
     assert sent.touser == OPENID and sent.msgtype == "text"
     assert sent.content.startswith("电池保修 1 年") and "2. 👎 没帮助" in sent.content
@@ -339,7 +318,7 @@ def test_a_slow_answer_is_pushed_once_while_wechat_retries(make_setup: Any) -> N
     # A late retry reaching another replica (which never saw the first): the stored reply was pushed.
     setup.adapter._work.clear()
     assert server.reply_text(server.post(xml)) is None
-    assert len(setup.fake.sent) == 1 and len(setup.rasa.calls) == 1
+    assert len(setup.fake.sent) == 1 and len(setup.rasa.sent) == 1
 
 
 def test_concurrent_retries_get_a_single_passive_reply(setup: Setup) -> None:
@@ -350,7 +329,7 @@ def test_concurrent_retries_get_a_single_passive_reply(setup: Setup) -> None:
         responses = list(pool.map(lambda _: server.post(xml), range(3)))
     texts = [server.reply_text(r) for r in responses]
     assert sum(t is not None for t in texts) == 1
-    assert len(setup.rasa.calls) == 1 and len(setup.transcript()) == 2
+    assert len(setup.rasa.sent) == 1 and len(setup.transcript()) == 2
     time.sleep(0.5)
     assert setup.fake.sent == []
 
@@ -389,7 +368,7 @@ def test_entity_declarations_and_oversized_bodies_are_refused(make_setup: Any, m
     assert server.post("", raw=b"not xml at all").status_code == 400
     assert services_of(setup.client).conversations.get("wechat:oEvil") is None
     assert services_of(setup.client).conversations.get(f"wechat:{OPENID}") is None
-    assert setup.rasa.calls == []
+    assert setup.rasa.sent == []
 
 
 # -- other kinds of messages -------------------------------------------------------------------------------
@@ -403,7 +382,7 @@ def test_a_picture_is_acknowledged_and_stored_for_the_agents(setup: Setup) -> No
     assert reply is not None and "已收到您的图片" in reply
     assert server.reply_text(server.post(xml)) is None  # WeChat's retry: answered already
     assert setup.transcript() == [("customer", f"[image] {url}"), ("bot", reply)]
-    assert setup.rasa.calls == []
+    assert setup.rasa.sent == []
     # An English conversation is acknowledged in English.
     server.post(text_xml("How long is the battery warranty?", 8002))
     english = server.reply_text(server.post(message_xml("image", {"PicUrl": url}, msg_id=8003)))
@@ -420,7 +399,7 @@ def test_a_picture_in_a_queued_conversation_reaches_the_agent_inbox(setup: Setup
     reply = server.reply_text(server.post(message_xml("image", {"PicUrl": "http://x/1"}, msg_id=8101)))
     assert reply is not None and ("第 1 位" in reply or "09:00" in reply)  # the queue notice
     assert ("customer", "[image] http://x/1") in setup.transcript()
-    assert setup.rasa.calls == []
+    assert setup.rasa.sent == []
 
 
 def test_voice_messages_use_wechats_recognition(setup: Setup) -> None:
@@ -428,11 +407,11 @@ def test_voice_messages_use_wechats_recognition(setup: Setup) -> None:
     heard = message_xml("voice", {"MediaId": "m", "Format": "amr", "Recognition": "电池保修多久"}, msg_id=9001)
     reply = server.reply_text(server.post(heard))
     assert reply is not None and reply.startswith("电池保修 1 年")
-    assert setup.rasa.calls == [(f"wechat:{OPENID}", "电池保修多久")]
+    assert setup.rasa.senders_and_messages == [(f"wechat:{OPENID}", "电池保修多久")]
     unheard = server.reply_text(server.post(message_xml("voice", {"MediaId": "m", "Format": "amr"}, msg_id=9002)))
     assert unheard is not None and "没能听清" in unheard
     assert setup.transcript()[-2:] == [("customer", "[voice]"), ("bot", unheard)]
-    assert len(setup.rasa.calls) == 1
+    assert len(setup.rasa.sent) == 1
 
 
 def test_subscribe_is_welcomed_menu_clicks_are_questions_and_the_rest_is_acknowledged(make_setup: Any) -> None:
@@ -444,7 +423,7 @@ def test_subscribe_is_welcomed_menu_clicks_are_questions_and_the_rest_is_acknowl
     answer = server.reply_text(server.post(click))
     assert answer is not None and answer.startswith("电池保修 1 年")
     assert server.reply_text(server.post(click)) is None  # the same click, retried
-    assert setup.rasa.calls == [(f"wechat:{OPENID}", "电池保修多久")]
+    assert setup.rasa.senders_and_messages == [(f"wechat:{OPENID}", "电池保修多久")]
     for other in (
         message_xml("event", {"Event": "unsubscribe"}),
         message_xml("event", {"Event": "VIEW", "EventKey": "https://example.com"}),
@@ -453,7 +432,7 @@ def test_subscribe_is_welcomed_menu_clicks_are_questions_and_the_rest_is_acknowl
     ):
         response = server.post(other)
         assert response.status_code == 200 and response.text == "success"
-    assert len(setup.rasa.calls) == 1
+    assert len(setup.rasa.sent) == 1
 
 
 def test_rasa_down_gets_an_apology_and_the_message_is_kept(setup: Setup) -> None:

@@ -5,6 +5,7 @@ recorded, the desk's statuses mirrored onto the WeCom session. Rasa is scripted.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +32,6 @@ from desk.copy import say
 from desk.handoff import HandoffReason
 from desk.models import ConversationStatus, Role
 from desk.turns import Outcome, TurnRecord, turn_payload
-from engine.rasa_gateway import RasaUnavailable
 from tests.api.staff import services_of, token_for
 from tests.app_factory import build_app
 from tests.channels.wecom.fake_wecom import (
@@ -46,6 +46,7 @@ from tests.channels.wecom.fake_wecom import (
     kf_event,
     serving,
 )
+from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
 
 CONVERSATION = Address(KF, USER).conversation_id
@@ -56,40 +57,24 @@ CHOICES = [
 ]
 
 
-class ScriptedRasa:
-    """Rasa's part: echoes, offers buttons when asked, hands off when asked (opening the escalation
-    as action_handoff does through the app), asks for a rating when resumed."""
+def echo_or_hand_off(
+    sender: str, message: str, metadata: dict[str, Any], *, hand_off: Callable[[str], object] | None = None
+) -> list[dict[str, Any]]:
+    """Rasa's part: echoes, offers buttons when asked, hands off when asked (`hand_off` opening the
+    escalation as action_handoff does through the app)."""
+    if message == "buttons please":
+        return [{"text": "Which one?", "buttons": CHOICES}]
+    if message == "转人工" and hand_off is not None:
+        hand_off(sender)
+        # What action_handoff reports beside its message: this turn queued the conversation.
+        record = turn_payload(TurnRecord(Outcome.HANDOFF, priority="high", escalated=True))
+        return [{"text": "正在为您转接人工客服"}, {"custom": record}]
+    return [{"text": f"echo: {message}"}]
 
-    def __init__(self) -> None:
-        self.received: list[tuple[str, str]] = []
-        self.down = False
-        self.hand_off: Callable[[str], object] | None = None
 
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        if self.down:
-            raise RasaUnavailable("Rasa is unreachable: ConnectError")
-        self.received.append((sender, message))
-        if message == "buttons please":
-            return [{"text": "Which one?", "buttons": CHOICES}]
-        if message == "转人工" and self.hand_off is not None:
-            self.hand_off(sender)
-            # What action_handoff reports beside its message: this turn queued the conversation.
-            record = turn_payload(TurnRecord(Outcome.HANDOFF, priority="high", escalated=True))
-            return [{"text": "正在为您转接人工客服"}, {"custom": record}]
-        return [{"text": f"echo: {message}"}]
-
-    async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None:
-        if self.down:
-            raise RasaUnavailable("Rasa is unreachable: ConnectError")
-
-    async def resume_with(self, sender: str, intent: str) -> list[dict[str, Any]]:
-        return [{"text": "请为本次服务打分 (1-5)", "buttons": CSAT}]
-
-    async def healthy(self) -> bool:
-        return not self.down
-
-    def messages(self) -> list[str]:
-        return [m for _, m in self.received]
+def ask_rating(sender: str, intent: str) -> list[dict[str, Any]]:
+    """Rasa's part when a conversation is resumed: the rating question."""
+    return [{"text": "请为本次服务打分 (1-5)", "buttons": CSAT}]
 
 
 def wecom_settings(base_url: str, **overrides: Any) -> WeComSettings:
@@ -113,12 +98,12 @@ def fake() -> Iterator[FakeWeCom]:
 
 
 @pytest.fixture
-def rasa() -> ScriptedRasa:
-    return ScriptedRasa()
+def rasa() -> FakeRasa:
+    return FakeRasa(echo_or_hand_off, resumed=ask_rating)
 
 
 @pytest.fixture
-def start(tmp_path: Path, fake: FakeWeCom, rasa: ScriptedRasa) -> Callable[..., Any]:
+def start(tmp_path: Path, fake: FakeWeCom, rasa: FakeRasa) -> Callable[..., Any]:
     """Starts the app with the WeCom channel against the fake (a new adapter each time, same database)."""
 
     @contextmanager
@@ -170,7 +155,7 @@ def test_the_callback_url_check_echoes_the_decrypted_echostr(start: Callable[...
 
 
 def test_a_wrong_signature_or_an_old_timestamp_is_refused_and_nothing_is_read(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
 ) -> None:
     fake.customer_writes(KF, USER, "你好")
     with start() as client:
@@ -182,7 +167,7 @@ def test_a_wrong_signature_or_an_old_timestamp_is_refused_and_nothing_is_read(
         other_body, other_query = callback_body(kf_event(), corp_id="wwanothercorp0000")
         assert client.post("/channels/wecom", params=other_query, content=other_body).status_code == 403
         time.sleep(0.5)
-        assert fake.paths("kf/sync_msg") == [] and rasa.received == []
+        assert fake.paths("kf/sync_msg") == [] and rasa.sent == []
         assert client.app.state.runtime.services.conversations.get(CONVERSATION) is None  # type: ignore[attr-defined]
 
 
@@ -216,7 +201,7 @@ def test_entity_xml_and_oversized_bodies_are_refused(start: Callable[..., Any], 
 
 
 def test_messages_are_read_page_by_page_answered_and_the_cursor_kept(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa, tmp_path: Path
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa, tmp_path: Path
 ) -> None:
     fake.customer_writes(KF, USER, "你好")
     fake.customer_writes(KF, USER, "电池保修多久？")
@@ -225,7 +210,7 @@ def test_messages_are_read_page_by_page_answered_and_the_cursor_kept(
         notify(client)
         wait_until(lambda: len(fake.sent) == 3)
         # The picture is stored as "[image]" and acknowledged without asking the assistant.
-        assert rasa.messages() == ["你好", "电池保修多久？"]
+        assert rasa.messages == ["你好", "电池保修多久？"]
         assert sent_texts(fake) == ["echo: 你好", "echo: 电池保修多久？", say("attachment_received", "zh")]
         assert all(m["touser"] == USER and m["open_kfid"] == KF for m in fake.sent)
         syncs = fake.paths("kf/sync_msg")
@@ -243,7 +228,7 @@ def test_messages_are_read_page_by_page_answered_and_the_cursor_kept(
         assert len(fake.paths("gettoken")) == 1
 
 
-def test_syncs_of_an_account_run_one_at_a_time(start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa) -> None:
+def test_syncs_of_an_account_run_one_at_a_time(start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa) -> None:
     fake.sync_delay = 0.2
     with start() as client:
         for n in range(5):  # news keeps arriving while the first sync runs
@@ -252,12 +237,12 @@ def test_syncs_of_an_account_run_one_at_a_time(start: Callable[..., Any], fake: 
         wait_until(lambda: len(fake.sent) == 5)
         time.sleep(0.5)
         assert fake.most_parallel_syncs == 1
-        assert rasa.messages() == [f"burst {n}" for n in range(5)]
+        assert rasa.messages == [f"burst {n}" for n in range(5)]
         assert len(fake.paths("kf/sync_msg")) < 10  # notices during a sync ask for one more round, not one each
 
 
 def test_a_restart_continues_from_the_cursor_without_reading_again(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
 ) -> None:
     for n in range(3):
         fake.customer_writes(KF, USER, f"message {n}")
@@ -270,12 +255,12 @@ def test_a_restart_continues_from_the_cursor_without_reading_again(
         wait_until(lambda: len(fake.sent) == 4)
         restarted = fake.paths("kf/sync_msg")[syncs_before:]
         assert restarted[0].body["cursor"] == "3" and "token" not in restarted[0].body
-    assert rasa.messages() == ["message 0", "message 1", "message 2", "written while the app was down"]
+    assert rasa.messages == ["message 0", "message 1", "message 2", "written while the app was down"]
     assert len(fake.paths("gettoken")) == 1  # the cached token survived the restart
 
 
 def test_a_crash_before_the_cursor_is_saved_reads_the_page_again_harmlessly(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa, monkeypatch: pytest.MonkeyPatch
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = fake.customer_writes(KF, USER, "one")
     fake.repeat(KF, first)  # WeCom hands out the same msgid twice
@@ -296,13 +281,13 @@ def test_a_crash_before_the_cursor_is_saved_reads_the_page_again_harmlessly(
         time.sleep(0.3)
         cursors = [c.body["cursor"] for c in fake.paths("kf/sync_msg")]
         assert crashes == ["2"] and cursors[0] == "" and cursors.count("") == 2  # the first page was read twice
-        assert rasa.messages() == ["one", "two"]  # each message answered once
+        assert rasa.messages == ["one", "two"]  # each message answered once
         assert sent_texts(fake) == ["echo: one", "echo: two"]
         assert [m["text"] for m in transcript(client) if m["sender"] == "customer"] == ["one", "two"]
 
 
 def test_a_message_that_cannot_be_stored_holds_the_cursor_back(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa, monkeypatch: pytest.MonkeyPatch
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake.customer_writes(KF, USER, "first")
     fake.customer_writes(KF, USER, "second")
@@ -319,12 +304,12 @@ def test_a_message_that_cannot_be_stored_holds_the_cursor_back(
     with start() as client:
         notify(client)
         wait_until(lambda: failures and WeComState(_channel_state(client)).cursor(KF) == "2")
-        assert rasa.messages() == ["first", "second"]  # "second" was not skipped, "first" not asked twice
+        assert rasa.messages == ["first", "second"]  # "second" was not skipped, "first" not asked twice
         assert [c.body["cursor"] for c in fake.paths("kf/sync_msg")] == ["", ""]
 
 
 def test_a_message_rasa_could_not_answer_is_answered_when_it_is_back(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
 ) -> None:
     rasa.down = True
     fake.customer_writes(KF, USER, "在吗")
@@ -339,7 +324,7 @@ def test_a_message_rasa_could_not_answer_is_answered_when_it_is_back(
 
 
 def test_buttons_become_a_menu_and_clicks_or_numbers_choose_them(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
 ) -> None:
     fake.customer_writes(KF, USER, "buttons please")
     with start() as client:
@@ -354,33 +339,33 @@ def test_buttons_become_a_menu_and_clicks_or_numbers_choose_them(
         ]
         fake.customer_writes(KF, USER, "退货", menu_id='/ask{"topic":"return"}')
         notify(client)
-        wait_until(lambda: len(rasa.received) == 2)
-        assert rasa.messages()[-1] == '/ask{"topic":"return"}'
+        wait_until(lambda: len(rasa.sent) == 2)
+        assert rasa.messages[-1] == '/ask{"topic":"return"}'
         fake.customer_writes(KF, USER, "buttons please")
         notify(client)
         wait_until(lambda: len(fake.sent) == 3)
         fake.customer_writes(KF, USER, "A very long choice", menu_id="#2")
         notify(client)
-        wait_until(lambda: len(rasa.received) == 4)
-        assert rasa.messages()[-1] == "/choose" + "x" * 80
+        wait_until(lambda: len(rasa.sent) == 4)
+        assert rasa.messages[-1] == "/choose" + "x" * 80
         fake.customer_writes(KF, USER, "buttons please")
         notify(client)
         wait_until(lambda: len(fake.sent) == 5)
         fake.customer_writes(KF, USER, " 1 ")  # typed, not clicked
         notify(client)
-        wait_until(lambda: len(rasa.received) == 6)
-        assert rasa.messages()[-1] == '/ask{"topic":"return"}'
+        wait_until(lambda: len(rasa.sent) == 6)
+        assert rasa.messages[-1] == '/ask{"topic":"return"}'
         fake.customer_writes(KF, USER, "hello", menu_id='/never{"offered":1}')  # forged: kept as words
         notify(client)
-        wait_until(lambda: len(rasa.received) == 7)
-        assert rasa.messages()[-1] == "hello"
+        wait_until(lambda: len(rasa.sent) == 7)
+        assert rasa.messages[-1] == "hello"
 
 
 # -- people ------------------------------------------------------------------------------------------
 
 
 def test_a_servicers_message_is_recorded_as_an_agent_reply_and_not_sent_back(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa, monkeypatch: pytest.MonkeyPatch
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake.customer_writes(KF, USER, "你好")
     with start() as client:
@@ -406,7 +391,7 @@ def test_a_servicers_message_is_recorded_as_an_agent_reply_and_not_sent_back(
         messages = services_of(client).conversations.transcript(CONVERSATION)
         assert messages[-1].delivery == "delivered" and messages[-1].author_id is None
         assert (f"staff:{CONVERSATION}", "reply") in published
-        assert len(fake.sent) == 1 and rasa.messages() == ["你好"]
+        assert len(fake.sent) == 1 and rasa.messages == ["你好"]
 
 
 def escalate(client: TestClient) -> int:
@@ -423,7 +408,7 @@ def case(client: TestClient, escalation_id: int, headers: dict[str, str]) -> dic
 
 
 def test_console_agents_keep_the_session_with_the_api_and_reach_the_customer(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
 ) -> None:
     fake.customer_writes(KF, USER, "我要投诉")
     with start() as client:
@@ -455,17 +440,17 @@ def test_console_agents_keep_the_session_with_the_api_and_reach_the_customer(
         assert fake.state_changes() == [(1, None)]  # resolved: the session already is with the API
         fake.customer_writes(KF, USER, "5")
         notify(client)
-        wait_until(lambda: len(rasa.received) == 2)
-        assert rasa.messages()[-1] == '/rate_service{"csat":5}'
+        wait_until(lambda: len(rasa.sent) == 2)
+        assert rasa.messages[-1] == '/rate_service{"csat":5}'
 
 
 def test_with_agents_in_the_wecom_client_the_desk_statuses_are_mirrored(
-    start: Callable[..., Any], fake: FakeWeCom, rasa: ScriptedRasa
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
 ) -> None:
     fake.customer_writes(KF, USER, "转人工")
     with start(human_agents="wecom", servicer_userid="zhangsan") as client:
         opened: list[int] = []
-        rasa.hand_off = lambda sender: opened.append(escalate(client))
+        rasa.reply = functools.partial(echo_or_hand_off, hand_off=lambda sender: opened.append(escalate(client)))
         notify(client)
         # The bot's handoff message goes out first, then the session moves to WeCom's pool.
         wait_until(lambda: fake.state_changes() == [(2, None)])
