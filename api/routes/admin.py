@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import AdminDep
 from api.deps import ServicesDep
 from api.schemas.admin import AuditOut, TokenCreate, TokenCreatedOut, TokenOut, UserCreate, UserOut, UserUpdate
-from api.schemas.common import ErrorOut
+from api.schemas.errors import ErrorOut
 from desk.models import Role
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])

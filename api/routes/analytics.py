@@ -33,7 +33,7 @@ from api.schemas.analytics import (
     UnansweredGroupOut,
     UnansweredOut,
 )
-from api.schemas.common import ErrorOut
+from api.schemas.errors import ErrorOut
 from desk.servqual import Dimension
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])

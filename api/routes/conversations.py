@@ -6,8 +6,8 @@ from fastapi import APIRouter, HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiConversationId, ServicesDep, TurnsDep
-from api.schemas.common import ErrorOut
 from api.schemas.conversations import ConversationOut, MessageIn, MessageReplyOut
+from api.schemas.errors import ErrorOut
 from engine.turns import Inbound
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
 from api.deps import AgentDeskDep, ServicesDep
-from api.schemas.common import ErrorOut
+from api.schemas.errors import ErrorOut
 from api.schemas.escalations import (
     CaseFileOut,
     ChangeOut,

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import LeadDep
 from api.deps import PublisherDep, RuntimeDep, ServicesDep
-from api.schemas.common import ErrorOut
+from api.schemas.errors import ErrorOut
 from api.schemas.knowledge import (
     MAX_QUESTION,
     EntryCreate,

@@ -1,5 +1,5 @@
 """Request and response bodies of the public API (documented in OpenAPI), one module per area:
-`common` (errors, the strict request base), `conversations`, `escalations`, `analytics`,
+`errors` (the error body), `strict` (the base of request bodies), `conversations`, `escalations`, `analytics`,
 `knowledge` and `admin` (staff accounts, integration tokens, the audit log). Import a model from its
 area's module; routes and console pages hold no models of their own.
 

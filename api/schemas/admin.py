@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Strict
+from api.schemas.strict import Strict
 from desk.access import TokenView
 from desk.models import Role
 from desk.users import UserView

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, JsonValue, field_validator, model_validator
 
-from api.schemas.common import Strict
+from api.schemas.strict import Strict
 from desk.conversations import ConversationView, StoredMessage
 from desk.escalations import EscalationView
 from desk.message_text import CONVERSATION_ID as CONVERSATION_ID

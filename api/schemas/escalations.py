@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, JsonValue
 
-from api.schemas.common import Strict
+from api.schemas.strict import Strict
 from desk.casework import MAX_TEXT, RESOLUTION_CODES, CaseFile, Change, Note, QueueItem
 from desk.conversations import StoredMessage
 from desk.models import EscalationStatus, Priority

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from api.schemas.common import Strict
+from api.schemas.strict import Strict
 from desk.knowledge_base import EntryView, InvalidEntry, PublicationView, RevisionView, entry_from
 from desk.replies import Answered, FaqReply
 from engine.knowledge_preview import Preview
