@@ -1,17 +1,16 @@
 """What routes and console pages depend on, as `Annotated` aliases: the instances the app factory
-puts on `app.state`, and the conversation API's path parameter."""
+puts on `app.state`. (Who may use a conversation of the conversation API: api/conversation_access.py.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Request
 from rasa_sdk.executor import ActionExecutor
-from starlette.concurrency import run_in_threadpool
 
+from api.public_limits import PublicLimits
 from api.settings import AppSettings
-from desk.message_text import CONVERSATION_ID
 from desk.services import DeskServices
 from engine.agent_desk import AgentDesk
 from engine.delivery import DeliveryWorker
@@ -38,6 +37,7 @@ class Runtime:
     bus: EventBus
     delivery: DeliveryWorker
     agent_desk: AgentDesk
+    limits: PublicLimits
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -67,34 +67,16 @@ def get_agent_desk(runtime: RuntimeDep) -> AgentDesk:
 AgentDeskDep = Annotated[AgentDesk, Depends(get_agent_desk)]
 
 
+def get_limits(runtime: RuntimeDep) -> PublicLimits:
+    return runtime.limits
+
+
+LimitsDep = Annotated[PublicLimits, Depends(get_limits)]
+
+
 def get_publisher(request: Request) -> KnowledgePublisher:
     publisher: KnowledgePublisher = request.app.state.knowledge_publisher
     return publisher
 
 
 PublisherDep = Annotated[KnowledgePublisher, Depends(get_publisher)]
-
-
-# The conversation API's path parameter ----------------------------------------------------------
-
-ConversationId = Annotated[
-    str, Path(pattern=CONVERSATION_ID, description="Chosen by the client; letters, digits, _.:-")
-]
-
-API_CHANNEL = "api"
-# Conversations of the other channels are theirs alone: knowing a WeChat OpenID or a Slack thread
-# must not let anyone read that transcript or write into it through this API.
-CHANNEL_PREFIXES = ("web:", "wechat:", "wecom:", "slack:")
-
-
-async def api_conversation(conversation_id: ConversationId, services: ServicesDep) -> str:
-    """The id, if it names a conversation of this API (or a new one it may create)."""
-    if conversation_id.startswith(CHANNEL_PREFIXES):
-        raise HTTPException(404, "no such conversation")
-    existing = await run_in_threadpool(services.conversations.get, conversation_id)
-    if existing is not None and existing.channel != API_CHANNEL:
-        raise HTTPException(404, "no such conversation")
-    return conversation_id
-
-
-ApiConversationId = Annotated[str, Depends(api_conversation)]

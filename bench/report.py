@@ -199,7 +199,7 @@ def turns_section(turns: Record | None) -> list[str]:
         f"`python -m bench.turns` — concurrency {', '.join(str(c) for c in settings.get('concurrency') or [])}; "
         f"{per_phase}, {settings.get('rounds')} round(s) per target and level, alternating product and Rasa; "
         "closed loop, no think time. **Product**: the app's conversation API "
-        "(`POST /api/v1/conversations/{id}/messages`) → Rasa's REST channel → actions at the app's `/webhook` → "
+        "(`POST /api/v1/conversations` once per conversation, then `POST /api/v1/conversations/{id}/messages` with its key) → Rasa's REST channel → actions at the app's `/webhook` → "
         "retriever, with transcript and turn record stored. **Plain Rasa**: the same messages to Rasa's REST "
         "channel (`/webhooks/rest/webhook`), same model and server; Rasa still calls our actions at the app's "
         "`/webhook` for FAQ answers, so this is *plain Rasa with our actions*, and the ratio is what the app adds "

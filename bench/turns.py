@@ -6,7 +6,8 @@ Starts Rasa and the app on free ports with their own databases (`bench.system.Sy
 end-to-end tests do) and, for each concurrency N, keeps N conversations going at once (closed loop, no
 think time: each conversation sends its next message as soon as the previous reply arrives) against
 
-- the product: the app's conversation API (`POST /api/v1/conversations/{id}/messages`) → Rasa's REST
+- the product: the app's conversation API as a browser uses it (`POST /api/v1/conversations` once per
+  conversation, untimed; then `POST /api/v1/conversations/{id}/messages` with its key) → Rasa's REST
   channel → the actions at the app's `/webhook` → the retriever, with the transcript and turn record
   stored by the app;
 - plain Rasa: the same messages to Rasa's REST channel (`/webhooks/rest/webhook`), same model, same
@@ -253,16 +254,35 @@ class Budget:
         return self._next - 1
 
 
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    # The product's conversation key (`Authorization: Bearer …`); none for plain Rasa.
+    headers: dict[str, str]
+
+
+async def start(client: httpx.AsyncClient, target: Target, url: str) -> Conversation:
+    """A new conversation: through the product as a browser starts one; for Rasa a fresh sender id."""
+    if target == "rasa":
+        return Conversation(f"bench-r-{uuid.uuid4().hex[:16]}", {})
+    response = await client.post(f"{url}/api/v1/conversations", json={})
+    response.raise_for_status()
+    started = response.json()
+    return Conversation(started["conversation_id"], {"Authorization": f"Bearer {started['access_key']}"})
+
+
 async def send(
-    client: httpx.AsyncClient, target: Target, url: str, conversation: str, text: str, script: Script
+    client: httpx.AsyncClient, target: Target, url: str, conversation: Conversation, text: str, script: Script
 ) -> str:
     """One customer message; returns the turn's outcome (answered, smalltalk, …)."""
     if target == "product":
-        response = await client.post(f"{url}/api/v1/conversations/{conversation}/messages", json={"text": text})
+        response = await client.post(
+            f"{url}/api/v1/conversations/{conversation.id}/messages", json={"text": text}, headers=conversation.headers
+        )
         response.raise_for_status()
         return str(response.json()["turn"]["outcome"])
     # The metadata the app would send, so the actions pick the same language.
-    body = {"sender": conversation, "message": text, "metadata": {"language": script.language, "channel": "api"}}
+    body = {"sender": conversation.id, "message": text, "metadata": {"language": script.language, "channel": "api"}}
     response = await client.post(f"{url}/webhooks/rest/webhook", json=body)
     response.raise_for_status()
     replies = response.json()
@@ -274,7 +294,12 @@ async def send(
 async def converse(
     client: httpx.AsyncClient, target: Target, url: str, script: Script, budget: Budget, out: list[TurnRecord]
 ) -> None:
-    conversation = f"bench-{target[0]}-{uuid.uuid4().hex[:16]}"
+    try:
+        # Not a turn: the browser's first call, before the customer writes.
+        conversation = await start(client, target, url)
+    except (httpx.HTTPError, KeyError, TypeError) as error:
+        out.append(TurnRecord(script.name, 0.0, None, describe(error)))
+        return
     for text in script.turns:
         if budget.expired():
             return
@@ -378,7 +403,7 @@ def check_scripts(url: str, target: Target) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         async with httpx.AsyncClient(timeout=httpx.Timeout(120.0)) as client:
             for script in SCRIPTS:
-                conversation = f"bench-check-{target[0]}-{uuid.uuid4().hex[:12]}"
+                conversation = await start(client, target, url)
                 outcomes = [await send(client, target, url, conversation, text, script) for text in script.turns]
                 rows.append({"script": script.name, "outcomes": outcomes})
         return rows

@@ -1,7 +1,9 @@
-"""`python -m desk migrate | users list | users create | users ensure`: operating the desk database.
+"""`python -m desk migrate | users list|create|ensure | tokens list|create|revoke`: operating the
+desk database.
 
 Passwords are read from an environment variable named with `--password-env` (or prompted for),
-never from the command line, where other users of the machine could read them.
+never from the command line, where other users of the machine could read them. A new token's secret
+is printed once, as the last line of the output, for a script to take.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ import argparse
 import getpass
 import os
 import sys
+from datetime import timedelta
 
+from desk.access import TokenError
 from desk.database import upgrade_schema
-from desk.models import Role
+from desk.models import Role, Scope, TokenRole
 from desk.services import DeskServices
 from desk.settings import get_settings
-from desk.users import UserError
+from desk.users import UserError, UserView
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -39,6 +43,22 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--role", choices=[r.value for r in Role], required=True)
         sub.add_argument("--name", default="", help="display name")
         sub.add_argument("--password-env", help="environment variable holding the password")
+    tokens = commands.add_parser("tokens", help="API tokens").add_subparsers(dest="action", required=True)
+    tokens.add_parser("list", help="list API tokens")
+    create = tokens.add_parser("create", help="make a token; its secret is the last line printed")
+    create.add_argument("name", help="an integration token's name namespaces the conversation ids it chooses")
+    create.add_argument("--role", choices=[r.value for r in TokenRole], required=True)
+    create.add_argument(
+        "--scope",
+        action="append",
+        choices=[s.value for s in Scope],
+        default=[],
+        help="an integration token's scope (repeatable; default: every scope)",
+    )
+    create.add_argument("--owner", help="the user who answers for the token (default: the only admin)")
+    create.add_argument("--expires", type=int, metavar="DAYS", help="days until the token expires")
+    revoke = tokens.add_parser("revoke", help="revoke a token")
+    revoke.add_argument("id", type=int)
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -47,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print("database schema is up to date", file=sys.stderr)
         return 0
     services = DeskServices.for_settings(settings)
+    if args.command == "tokens":
+        return _tokens(args, services)
     if args.action == "list":
         for user in services.users.list():
             state = "active" if user.active else "inactive"
@@ -65,3 +87,70 @@ def main(argv: list[str] | None = None) -> int:
         services.audit.record("system:cli", "user.create", f"user:{user.username}", role=role)
     print(f"{user.username} ({user.role}) {'created' if created else 'already exists'}", file=sys.stderr)
     return 0
+
+
+def _tokens(args: argparse.Namespace, services: DeskServices) -> int:
+    access = services.access
+    if args.action == "list":
+        for token in access.tokens():
+            state = (
+                "revoked"
+                if token.revoked_at
+                else f"expires {token.expires_at:%Y-%m-%d}"
+                if token.expires_at
+                else "live"
+            )
+            scopes = ",".join(token.scopes) or "-"
+            print(f"{token.id}\t{token.name}\t{token.role}\t{scopes}\t{token.prefix}…\t{state}")
+        return 0
+    if args.action == "revoke":
+        revoked = access.revoke_token(args.id)
+        if revoked is None:
+            print(f"error: no token {args.id}", file=sys.stderr)
+            return 2
+        services.audit.record("system:cli", "token.revoke", f"token:{revoked.name}")
+        print(f"token {revoked.id} ({revoked.name}) revoked", file=sys.stderr)
+        return 0
+    owner = _owner(args.owner, services)
+    if owner is None:
+        return 2
+    if args.expires is not None and args.expires < 1:
+        print("error: --expires takes a number of days, at least 1", file=sys.stderr)
+        return 2
+    try:
+        secret, token = access.create_token(
+            args.name,
+            TokenRole(args.role),
+            owner.id,
+            [Scope(s) for s in args.scope],
+            timedelta(days=args.expires) if args.expires else None,
+        )
+    except TokenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    services.audit.record(
+        "system:cli",
+        "token.create",
+        f"token:{token.name}",
+        role=token.role,
+        scopes=list(token.scopes),
+        owner=owner.username,
+    )
+    scopes = f", scopes {', '.join(token.scopes)}" if token.scopes else ""
+    print(f"token {token.id} ({token.name}, {token.role}{scopes}) for {owner.username}; shown once:", file=sys.stderr)
+    print(secret)
+    return 0
+
+
+def _owner(username: str | None, services: DeskServices) -> UserView | None:
+    if username is not None:
+        user = services.users.by_username(username)
+        if user is None or not user.active:
+            print(f"error: no active user {username!r}", file=sys.stderr)
+        return user if user is not None and user.active else None
+    admins = [u for u in services.users.list() if u.role == Role.ADMIN and u.active]
+    if len(admins) != 1:
+        found = "no active admin" if not admins else f"{len(admins)} admins"
+        print(f"error: {found}; name the token's owner with --owner", file=sys.stderr)
+        return None
+    return admins[0]

@@ -31,10 +31,23 @@ def mask_processor(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     return {key: masked(value) if isinstance(value, str) else value for key, value in event.items()}
 
 
+class QueryMasking(logging.Filter):
+    """Query strings out of access-log lines: they carry event-stream tickets and Rasa's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.split("?", 1)[0] + "?…" if isinstance(arg, str) and "?" in arg else arg for arg in record.args
+            )
+        return True
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level)
     # httpx logs every request URL at INFO, and Rasa's HTTP API takes its token in the query string.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Off by default (`python -m api`), but an operator may turn uvicorn's access log on.
+    logging.getLogger("uvicorn.access").addFilter(QueryMasking())
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

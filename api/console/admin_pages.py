@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,10 +11,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.console.templating import AdminPage, render, see_other
 from api.deps import ServicesDep
-from desk.models import Role
+from api.row_ids import RowId
+from api.staff_route import StaffRoute
+from desk.access import MAX_TOKEN_DAYS, TokenError
+from desk.models import Role, Scope, TokenRole, utcnow
 from desk.users import UserError
 
-router = APIRouter(prefix="/console/admin", include_in_schema=False)
+router = APIRouter(prefix="/console/admin", include_in_schema=False, route_class=StaffRoute)
 
 
 async def admin_page(
@@ -29,8 +33,12 @@ async def admin_page(
         status_code=status,
         users=users,
         tokens=tokens,
+        owners={u.id: u.username for u in users},
+        now=utcnow(),
         audit=audit,
         roles=list(Role),
+        token_roles=list(TokenRole),
+        scopes=list(Scope),
         **context,
     )
 
@@ -63,7 +71,7 @@ async def create_user(
 @router.post("/users/{user_id}")
 async def update_user(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     caller: AdminPage,
     services: ServicesDep,
     role: Annotated[Role, Form()],
@@ -93,18 +101,29 @@ async def create_token(
     caller: AdminPage,
     services: ServicesDep,
     name: Annotated[str, Form(min_length=1, max_length=128)],
-    role: Annotated[Role, Form()],
+    role: Annotated[TokenRole, Form()],
+    scopes: Annotated[list[Scope], Form()] = [],  # noqa: B006 (FastAPI copies defaults per request)
+    expires_in_days: Annotated[int | None, Form(ge=1, le=MAX_TOKEN_DAYS)] = None,
 ) -> Response:
-    secret, token = await run_in_threadpool(services.access.create_token, name, role, caller.staff.id)
+    try:
+        secret, token = await run_in_threadpool(
+            lambda: services.access.create_token(
+                name, role, caller.staff.id, scopes, timedelta(days=expires_in_days) if expires_in_days else None
+            )
+        )
+    except TokenError as error:
+        return await admin_page(request, caller, services, 422, error=str(error))
     await run_in_threadpool(
-        lambda: services.audit.record(caller.staff.actor, "token.create", f"token:{token.name}", role=role)
+        lambda: services.audit.record(
+            caller.staff.actor, "token.create", f"token:{token.name}", role=role, scopes=list(token.scopes)
+        )
     )
     # Shown once, in this response only; it is stored as a hash.
     return await admin_page(request, caller, services, 201, new_token=secret, notice=f"Token “{token.name}” created.")
 
 
 @router.post("/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: int, caller: AdminPage, services: ServicesDep) -> Response:
+async def revoke_token(request: Request, token_id: RowId, caller: AdminPage, services: ServicesDep) -> Response:
     token = await run_in_threadpool(services.access.revoke_token, token_id)
     if token is None:
         return await admin_page(request, caller, services, 404, error="No such token.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
@@ -9,11 +10,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import AdminDep
 from api.deps import ServicesDep
+from api.row_ids import RowId
 from api.schemas.admin import AuditOut, TokenCreate, TokenCreatedOut, TokenOut, UserCreate, UserOut, UserUpdate
 from api.schemas.errors import ErrorOut
+from api.staff_route import StaffRoute
+from desk.access import TokenError
 from desk.models import Role
 
-router = APIRouter(prefix="/api/v1", tags=["admin"])
+router = APIRouter(prefix="/api/v1", tags=["admin"], route_class=StaffRoute)
 REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut},
     403: {"model": ErrorOut},
@@ -37,7 +41,7 @@ async def create_user(body: UserCreate, caller: AdminDep, services: ServicesDep)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, responses=REFUSALS)
-async def update_user(user_id: int, body: UserUpdate, caller: AdminDep, services: ServicesDep) -> UserOut:
+async def update_user(user_id: RowId, body: UserUpdate, caller: AdminDep, services: ServicesDep) -> UserOut:
     if user_id == caller.staff.id and (body.active is False or (body.role and body.role != Role.ADMIN)):
         raise HTTPException(409, "you cannot deactivate or demote yourself; ask another admin")
     user = await run_in_threadpool(
@@ -63,15 +67,23 @@ async def list_tokens(caller: AdminDep, services: ServicesDep) -> list[TokenOut]
 
 @router.post("/tokens", response_model=TokenCreatedOut, status_code=201, responses=REFUSALS)
 async def create_token(body: TokenCreate, caller: AdminDep, services: ServicesDep) -> TokenCreatedOut:
-    secret, token = await run_in_threadpool(services.access.create_token, body.name, body.role, caller.staff.id)
+    lifetime = timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    try:
+        secret, token = await run_in_threadpool(
+            lambda: services.access.create_token(body.name, body.role, caller.staff.id, body.scopes, lifetime)
+        )
+    except TokenError as error:
+        raise HTTPException(422, str(error)) from error
     await run_in_threadpool(
-        lambda: services.audit.record(caller.staff.actor, "token.create", f"token:{token.name}", role=token.role)
+        lambda: services.audit.record(
+            caller.staff.actor, "token.create", f"token:{token.name}", role=token.role, scopes=list(token.scopes)
+        )
     )
     return TokenCreatedOut(**TokenOut.of(token).model_dump(), token=secret)
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, responses=REFUSALS)
-async def revoke_token(token_id: int, caller: AdminDep, services: ServicesDep) -> TokenOut:
+async def revoke_token(token_id: RowId, caller: AdminDep, services: ServicesDep) -> TokenOut:
     token = await run_in_threadpool(services.access.revoke_token, token_id)
     if token is None:
         raise HTTPException(404, "no such token")

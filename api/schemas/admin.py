@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from api.schemas.strict import Strict
-from desk.access import TokenView
-from desk.models import Role
+from desk.access import MAX_TOKEN_DAYS, TokenView
+from desk.models import Role, Scope, TokenRole
 from desk.users import UserView
 
 
@@ -42,16 +42,30 @@ class UserOut(BaseModel):
 
 
 class TokenCreate(Strict):
-    name: str = Field(min_length=1, max_length=128)
-    role: Role = Field(default=Role.AGENT, strict=False)
+    name: str = Field(
+        min_length=1,
+        max_length=128,
+        description="An integration token's name namespaces the conversation ids it chooses: 1–32 lower-case "
+        "letters, digits, '_' or '-'.",
+    )
+    role: TokenRole = Field(default=TokenRole.AGENT, strict=False)
+    scopes: list[Annotated[Scope, Field(strict=False)]] = Field(
+        default_factory=list,
+        max_length=len(Scope),
+        description="An integration token's scopes (default: every scope); staff tokens take none.",
+    )
+    expires_in_days: int | None = Field(default=None, ge=1, le=MAX_TOKEN_DAYS, description="Default: never.")
 
 
 class TokenOut(BaseModel):
     id: int
     name: str
     prefix: str
-    role: Role = Field(strict=False)
+    role: TokenRole = Field(strict=False)
+    scopes: list[Scope]
+    owner_id: int = Field(description="The user who answers for the token: it never does more than they may.")
     created_at: datetime
+    expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
 

@@ -6,18 +6,18 @@ here as well: `CONVERSATION_ID`, `MAX_TEXT_LENGTH`."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, JsonValue, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from api.schemas.metadata import METADATA_LIMITS, CustomerMetadata
 from api.schemas.strict import Strict
 from desk.conversations import ConversationView, StoredMessage
 from desk.escalations import EscalationView
 from desk.message_text import CONVERSATION_ID as CONVERSATION_ID
 from desk.message_text import MAX_TEXT_LENGTH as MAX_TEXT_LENGTH
-from desk.message_text import has_control_characters
+from desk.message_text import has_control_characters, is_command
 from desk.models import ConversationStatus
 from engine.turns import TurnResult
 
@@ -55,8 +55,15 @@ class MessageIn(Strict):
         pattern=r"^[\x21-\x7e]+$",
         description="A client-chosen id: a retried request with the same id is answered once.",
     )
-    customer_id: str | None = Field(default=None, max_length=128, pattern=r"^[\x21-\x7e]+$")
-    metadata: dict[str, JsonValue] = Field(default_factory=dict, description="Passed to the dialogue engine.")
+    customer_id: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Integrations only: the customer's id in the integration's own system.",
+    )
+    metadata: CustomerMetadata = Field(
+        default_factory=dict, description=f"Passed to the dialogue engine. {METADATA_LIMITS}"
+    )
 
     @field_validator("text")
     @classmethod
@@ -64,16 +71,10 @@ class MessageIn(Strict):
         if has_control_characters(value):
             raise ValueError("text contains control characters")
         value = value.strip()
-        if value.startswith("/"):
-            # Rasa reads "/intent{...}" as a button press: only offered payloads may do that.
+        if is_command(value):
+            # Rasa reads "/intent{...}" as a button press: only offered payloads may do that. The turn
+            # service would read it as words (desk.message_text); refusing tells the client why.
             raise ValueError("text must not start with '/'; send button payloads as `payload`")
-        return value
-
-    @field_validator("metadata")
-    @classmethod
-    def _finite_metadata(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
-        if not _finite(value):
-            raise ValueError("metadata numbers must be finite")
         return value
 
     @model_validator(mode="after")
@@ -90,14 +91,30 @@ class MessageIn(Strict):
         return value
 
 
-def _finite(value: JsonValue) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_finite(v) for v in value)
-    return True
+class ConversationCreate(Strict):
+    """A conversation a browser starts; every later call presents the key it gets back."""
+
+    language: Literal["zh", "en"] | None = Field(
+        default=None, description="The language to start in; each message's text still decides its own."
+    )
+    metadata: CustomerMetadata = Field(
+        default_factory=dict,
+        description=f"Passed to the dialogue engine with every message of the conversation. {METADATA_LIMITS}",
+    )
+
+
+class ConversationStartedOut(BaseModel):
+    conversation_id: str
+    access_key: str = Field(
+        description="Send it as `Authorization: Bearer <access_key>` on every call about this conversation. "
+        "Shown only now; it opens this conversation alone."
+    )
+
+
+class EventTicketOut(BaseModel):
+    ticket: str = Field(description="Opens the event stream once within `expires_in` seconds.")
+    expires_in: int
+    url: str = Field(description="The event stream's path with the ticket, for `new EventSource(url)`.")
 
 
 class ButtonOut(BaseModel):
@@ -128,9 +145,9 @@ class MessageReplyOut(BaseModel):
     turn: TurnOut
 
     @classmethod
-    def of(cls, result: TurnResult) -> MessageReplyOut:
+    def of(cls, result: TurnResult, conversation_id: str) -> MessageReplyOut:
         return cls(
-            conversation_id=result.conversation_id,
+            conversation_id=conversation_id,
             messages=[BotMessageOut(text=m.text, buttons=[ButtonOut(**b) for b in m.buttons]) for m in result.messages],
             turn=TurnOut(
                 status=result.status,
@@ -171,14 +188,15 @@ class TranscriptMessageOut(BaseModel):
 
 
 class EscalationOut(BaseModel):
+    """The customer's view of their hand-off: where it stands, not the agents' case notes (the
+    identifiers found, the retrieval candidates)."""
+
     id: int
     reason: str
     priority: Literal["urgent", "high", "normal"]
     status: Literal["queued", "claimed", "resolved"]
     created_at: datetime
     sla_due_at: datetime
-    identifiers: dict[str, list[str]]
-    candidates: list[dict[str, JsonValue]]
 
 
 class ConversationOut(BaseModel):
@@ -193,10 +211,14 @@ class ConversationOut(BaseModel):
 
     @classmethod
     def of(
-        cls, conversation: ConversationView, transcript: list[StoredMessage], escalation: EscalationView | None
+        cls,
+        conversation_id: str,
+        conversation: ConversationView,
+        transcript: list[StoredMessage],
+        escalation: EscalationView | None,
     ) -> ConversationOut:
         return cls(
-            id=conversation.id,
+            id=conversation_id,
             channel=conversation.channel,
             language=conversation.language,
             status=conversation.status,

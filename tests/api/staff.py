@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from desk.models import Role
+from desk.models import Role, Scope, TokenRole
 from desk.services import DeskServices
 from desk.users import UserView
 
@@ -25,7 +25,15 @@ def create_user(client: TestClient, username: str, role: Role) -> UserView:
 def token_for(client: TestClient, role: Role, username: str | None = None) -> dict[str, str]:
     """Authorization headers of a new API token with `role`, created by a new user of that role."""
     user = create_user(client, username or f"{role}-token-owner", role)
-    secret, _ = services_of(client).access.create_token(f"{username or role}-integration", role, user.id)
+    secret, _ = services_of(client).access.create_token(f"{username or role}-integration", TokenRole(role), user.id)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def integration_token(client: TestClient, name: str, scopes: list[Scope] | None = None) -> dict[str, str]:
+    """Authorization headers of a new integration token (every scope unless `scopes`), owned by an admin."""
+    services = services_of(client)
+    owner = services.users.by_username("integrations-owner") or create_user(client, "integrations-owner", Role.ADMIN)
+    secret, _ = services.access.create_token(name, TokenRole.INTEGRATION, owner.id, scopes or [])
     return {"Authorization": f"Bearer {secret}"}
 
 

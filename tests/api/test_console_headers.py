@@ -14,5 +14,5 @@ def test_console_responses_carry_the_security_headers(client: TestClient) -> Non
 
 def test_other_responses_do_not(client: TestClient) -> None:
     response = client.get("/api/v1/conversations/nobody")
-    assert response.status_code == 404
+    assert response.status_code == 401
     assert "Content-Security-Policy" not in response.headers

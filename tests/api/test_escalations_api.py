@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from desk.database import session_factory
 from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.outbox import Outgoing
 from tests.api.staff import create_user, csrf_of, services_of, sign_in, token_for
+from tests.conversation_api import start_conversation
+from tests.races import race, writes_meet
 from tests.waiting import wait_until
 
 XSS = "<script>alert(1)</script>"
@@ -55,7 +58,9 @@ def test_the_queue_sorts_by_priority_and_filters(client: TestClient) -> None:
 
 
 def test_claim_reply_deliver_note_resolve(client: TestClient) -> None:
-    escalation_id = escalate(client)
+    chat = start_conversation(client)
+    client.headers.update(chat.headers)
+    escalation_id = escalate(client, chat.id)
     alice = token_for(client, Role.AGENT, "alice")
     bob = token_for(client, Role.AGENT, "bob")
 
@@ -64,7 +69,7 @@ def test_claim_reply_deliver_note_resolve(client: TestClient) -> None:
     assert lost.status_code == 409 and "already claimed by" in lost.json()["error"]["message"]
 
     # The customer writes while an agent holds the conversation: stored, no bot answer.
-    held = client.post("/api/v1/conversations/c-1/messages", json={"text": "还在吗？"})
+    held = client.post(f"{chat.url}/messages", json={"text": "还在吗？"})
     assert held.status_code == 200 and held.json()["messages"] == [] and held.json()["turn"]["outcome"] == "queued"
 
     reply = client.post(
@@ -77,7 +82,7 @@ def test_claim_reply_deliver_note_resolve(client: TestClient) -> None:
 
     note = client.post(f"/api/v1/escalations/{escalation_id}/notes", json={"text": "VIP customer"}, headers=bob)
     assert note.status_code == 201
-    transcript = client.get("/api/v1/conversations/c-1").json()["transcript"]
+    transcript = client.get(chat.url).json()["transcript"]
     assert [m["sender"] for m in transcript] == ["customer", "customer", "agent"]
     assert "VIP customer" not in str(transcript)  # notes are for staff only
 
@@ -88,13 +93,14 @@ def test_claim_reply_deliver_note_resolve(client: TestClient) -> None:
     late = client.post(f"/api/v1/escalations/{escalation_id}/replies", json={"text": "one more"}, headers=alice)
     assert late.status_code == 409 and "already resolved" in late.json()["error"]["message"]
     # Rasa is down in this test: the CSAT question waits as a pending resumption, nothing is lost.
-    assert services_of(client).conversations.get("c-1").rasa_pending_intent == "EXTERNAL_resolved"  # type: ignore[union-attr]
+    assert services_of(client).conversations.get(chat.id).rasa_pending_intent == "EXTERNAL_resolved"  # type: ignore[union-attr]
 
 
 def test_a_customer_waiting_in_the_queue_is_told_their_place(client: TestClient) -> None:
     escalate(client, "c-1")
-    escalate(client, "c-2")
-    response = client.post("/api/v1/conversations/c-2/messages", json={"text": "还要等多久？"})
+    chat = start_conversation(client)
+    escalate(client, chat.id)
+    response = client.post(f"{chat.url}/messages", json={"text": "还要等多久？"}, headers=chat.headers)
     body = response.json()
     assert body["turn"]["outcome"] == "queued" and body["turn"]["status"] == "queued"
     text = body["messages"][0]["text"]
@@ -124,6 +130,24 @@ def test_transfer_and_bad_requests(client: TestClient) -> None:
         assert response.status_code == 422, (path, body, response.text)
     assert client.get("/api/v1/escalations/99999", headers=alice).status_code == 404
     assert client.post("/api/v1/escalations/99999/claim", headers=alice).status_code == 404
+
+
+def test_two_resolves_at_once_one_is_refused_with_409(client: TestClient) -> None:
+    escalation_id = escalate(client)
+    alice = token_for(client, Role.AGENT, "alice")
+    lead = token_for(client, Role.LEAD, "lena")
+    client.post(f"/api/v1/escalations/{escalation_id}/claim", headers=alice)
+    engine = session_factory(client.app.state.runtime.database_url).kw["bind"]  # type: ignore[attr-defined]
+    url = f"/api/v1/escalations/{escalation_id}/resolve"
+    with writes_meet(engine, "escalations", 2):
+        responses = race(
+            lambda: client.post(url, json={"code": "answered"}, headers=alice),
+            lambda: client.post(url, json={"code": "no_action"}, headers=lead),
+        )
+    codes = sorted(r.status_code for r in responses if not isinstance(r, Exception))
+    assert codes == [200, 409], responses
+    refused = next(r for r in responses if not isinstance(r, Exception) and r.status_code == 409)
+    assert "already resolved" in refused.json()["error"]["message"]
 
 
 class FlakyChannel:

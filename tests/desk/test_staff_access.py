@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk.access import AccessKeys, Throttle
-from desk.models import ApiToken, Role, StaffSession, User
+from desk.access import AccessKeys, Throttle, TokenError
+from desk.models import ApiToken, Role, Scope, StaffSession, TokenRole, User
 from desk.users import UserDirectory, UserError, allows
 
 PASSWORD = "correct horse battery"
@@ -78,30 +78,121 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(sessions: session
     users = UserDirectory(sessions)
     access = AccessKeys(sessions)
     admin = users.create("root", PASSWORD, Role.ADMIN)
-    secret, token = access.create_token("crm-sync", Role.LEAD, admin.id)
+    secret, token = access.create_token("crm-sync", TokenRole.LEAD, admin.id)
     assert secret.startswith("lmk_") and token.prefix == secret[:10]
     with sessions() as session:
         assert session.scalar(select(ApiToken.token_hash)) != secret
     caller = access.token_caller(secret)
-    assert caller is not None and caller.token.role == Role.LEAD and caller.creator.username == "root"
+    assert caller is not None and caller.staff_role == Role.LEAD and caller.owner.username == "root"
     access.revoke_token(token.id)
     assert access.token_caller(secret) is None
     assert access.token_caller("lmk_made-up") is None
 
 
-def test_sign_in_is_throttled_per_username_and_per_client(sessions: sessionmaker[Session]) -> None:
+def test_a_token_never_does_more_than_its_owner_currently_may(sessions: sessionmaker[Session]) -> None:
+    users = UserDirectory(sessions)
+    access = AccessKeys(sessions)
+    admin = users.create("root", PASSWORD, Role.ADMIN)
+    lead = users.create("lena", PASSWORD, Role.LEAD)
+    with pytest.raises(TokenError, match="outrank"):
+        access.create_token("report", TokenRole.ADMIN, lead.id)
+    staff_secret, _ = access.create_token("report", TokenRole.ADMIN, admin.id)
+    crm_secret, crm = access.create_token("crm", TokenRole.INTEGRATION, admin.id)
+    assert crm.scopes == (Scope.CONVERSATIONS, Scope.ORDERS)  # made without --scope: every scope
+    staff, integration = access.token_caller(staff_secret), access.token_caller(crm_secret)
+    assert staff is not None and staff.staff_role == Role.ADMIN and not staff.may(Scope.CONVERSATIONS)
+    assert integration is not None and integration.staff_role is None and integration.may(Scope.ORDERS)
+
+    users.update(admin.id, role=Role.AGENT)  # demoted: both tokens shrink with their owner
+    staff, integration = access.token_caller(staff_secret), access.token_caller(crm_secret)
+    assert staff is not None and staff.staff_role == Role.AGENT
+    assert integration is not None and not integration.may(Scope.CONVERSATIONS)
+
+    users.update(admin.id, role=Role.ADMIN, active=False)  # deactivated: the tokens die with the owner
+    assert access.token_caller(staff_secret) is None and access.token_caller(crm_secret) is None
+
+
+def test_integration_tokens_are_named_for_their_namespace_and_scoped(sessions: sessionmaker[Session]) -> None:
+    users = UserDirectory(sessions)
+    access = AccessKeys(sessions)
+    admin = users.create("root", PASSWORD, Role.ADMIN)
+    lead = users.create("lena", PASSWORD, Role.LEAD)
+    with pytest.raises(TokenError, match="lower-case"):
+        access.create_token("CRM Sync", TokenRole.INTEGRATION, admin.id)
+    with pytest.raises(TokenError, match="owned by an admin"):
+        access.create_token("crm", TokenRole.INTEGRATION, lead.id)
+    with pytest.raises(TokenError, match="scopes are for integration"):
+        access.create_token("report", TokenRole.LEAD, admin.id, [Scope.ORDERS])
+    secret, token = access.create_token("shop", TokenRole.INTEGRATION, admin.id, [Scope.ORDERS])
+    caller = access.token_caller(secret)
+    assert token.scopes == (Scope.ORDERS,) and caller is not None
+    assert caller.may(Scope.ORDERS) and not caller.may(Scope.CONVERSATIONS)
+
+
+def test_tokens_expire_when_asked_to(sessions: sessionmaker[Session]) -> None:
     clock = Clock()
-    access = AccessKeys(
-        sessions, throttle=Throttle(window=timedelta(minutes=15), per_username=3, per_client=5), clock=clock
-    )
-    for _ in range(3):
+    users = UserDirectory(sessions)
+    access = AccessKeys(sessions, clock=clock)
+    admin = users.create("root", PASSWORD, Role.ADMIN)
+    secret, token = access.create_token("crm", TokenRole.INTEGRATION, admin.id, expires_in=timedelta(days=30))
+    assert token.expires_at == clock.now + timedelta(days=30)
+    clock.now += timedelta(days=29)
+    assert access.token_caller(secret) is not None
+    clock.now += timedelta(days=1)
+    assert access.token_caller(secret) is None
+    with pytest.raises(TokenError, match="positive"):
+        access.create_token("crm", TokenRole.INTEGRATION, admin.id, expires_in=timedelta(0))
+
+
+def fail(access: AccessKeys, username: str, client: str, times: int = 1) -> None:
+    for _ in range(times):
+        access.record_attempt(username, client, succeeded=False)
+
+
+def test_a_pair_waits_longer_after_each_failure_past_the_free_ones(sessions: sessionmaker[Session]) -> None:
+    clock = Clock()
+    throttle = Throttle(free_failures=3, first_delay=timedelta(seconds=5), max_delay=timedelta(minutes=1))
+    access = AccessKeys(sessions, throttle=throttle, clock=clock)
+    for _ in range(2):
+        fail(access, "alice", "10.0.0.1")
+        assert access.sign_in_blocked("alice", "10.0.0.1") == 0  # typing a password wrong happens
+    waits = []
+    for _ in range(6):
+        fail(access, "Alice", "10.0.0.1")  # the username as typed: the pair is case-blind
+        waits.append(access.sign_in_blocked("alice", "10.0.0.1"))
+        clock.now += timedelta(seconds=waits[-1])
         assert access.sign_in_blocked("alice", "10.0.0.1") == 0
-        access.record_attempt("alice", "10.0.0.1", succeeded=False)
-    wait = access.sign_in_blocked("alice", "10.0.0.2")
-    assert 0 < wait <= 15 * 60 + 1
-    assert access.sign_in_blocked("bob", "10.0.0.3") == 0
-    for name in ("carol", "dave"):
-        access.record_attempt(name, "10.0.0.1", succeeded=False)
-    assert access.sign_in_blocked("erin", "10.0.0.1") > 0  # five failures from one client
-    clock.now += timedelta(minutes=16)
-    assert access.sign_in_blocked("alice", "10.0.0.1") == 0  # the window has passed
+    assert waits == [5, 10, 20, 40, 60, 60]  # doubling, capped
+    # A success starts the pair over.
+    access.record_attempt("alice", "10.0.0.1", succeeded=True)
+    clock.now += timedelta(seconds=1)
+    fail(access, "alice", "10.0.0.1", times=2)
+    assert access.sign_in_blocked("alice", "10.0.0.1") == 0
+    # Failures older than the pair's window are forgotten.
+    fail(access, "alice", "10.0.0.1")
+    assert access.sign_in_blocked("alice", "10.0.0.1") > 0
+    clock.now += throttle.pair_window
+    assert access.sign_in_blocked("alice", "10.0.0.1") == 0
+
+
+def test_failures_from_elsewhere_never_lock_a_user_out(sessions: sessionmaker[Session]) -> None:
+    """Anyone could keep `admin` locked out when failures counted per username (issue 11, L2)."""
+    clock = Clock()
+    access = AccessKeys(sessions, clock=clock)
+    for attacker in range(20):
+        fail(access, "admin", f"203.0.113.{attacker}", times=10)
+    assert access.sign_in_blocked("admin", "203.0.113.1") > 0
+    assert access.sign_in_blocked("admin", "10.0.0.1") == 0  # the admin, at their own desk
+
+
+def test_a_client_failing_for_many_usernames_waits_for_the_window(sessions: sessionmaker[Session]) -> None:
+    clock = Clock()
+    access = AccessKeys(sessions, throttle=Throttle(window=timedelta(minutes=15), per_client=5), clock=clock)
+    for name in ("alice", "bob", "carol", "dave", "erin"):
+        assert access.sign_in_blocked(name, "10.0.0.1") == 0
+        fail(access, name, "10.0.0.1")
+    wait = access.sign_in_blocked("frank", "10.0.0.1")
+    assert 0 < wait <= 15 * 60
+    assert access.sign_in_blocked("frank", "10.0.0.2") == 0  # another client
+    clock.now += timedelta(minutes=15, seconds=1)
+    assert access.sign_in_blocked("frank", "10.0.0.1") == 0  # the window has passed

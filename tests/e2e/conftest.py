@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +8,10 @@ import httpx
 import pytest
 
 from bench.system import System, missing_prerequisites, rasa_model
+from desk.models import Role, TokenRole
+from desk.services import DeskServices
+from desk.settings import DeskSettings
+from tests.conversation_api import Started, start_conversation
 
 pytestmark = pytest.mark.e2e
 
@@ -27,15 +30,23 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 
 class Customer:
-    """One customer conversation through the public conversation API."""
+    """One customer conversation through the public conversation API, started as a browser starts
+    one (`POST /api/v1/conversations`) or continued with an earlier one's id and key."""
 
-    def __init__(self, base_url: str, conversation_id: str | None = None) -> None:
+    def __init__(self, base_url: str, started: Started | None = None) -> None:
         self.base_url = base_url
-        self.id = conversation_id or f"test-{uuid.uuid4().hex[:12]}"
+        if started is None:
+            with httpx.Client(timeout=60) as client:
+                started = start_conversation(client, base_url)
+        self.started = started
+        self.id = self.started.id
 
     def say(self, text: str = "", **extra: Any) -> dict[str, Any]:
         response = httpx.post(
-            f"{self.base_url}/api/v1/conversations/{self.id}/messages", json={"text": text, **extra}, timeout=60
+            f"{self.base_url}{self.started.url}/messages",
+            json={"text": text, **extra},
+            headers=self.started.headers,
+            timeout=60,
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -50,10 +61,18 @@ class Customer:
         return self.say(button["title"], payload=button["payload"])
 
     def conversation(self) -> dict[str, Any]:
-        response = httpx.get(f"{self.base_url}/api/v1/conversations/{self.id}", timeout=60)
+        response = httpx.get(f"{self.base_url}{self.started.url}", headers=self.started.headers, timeout=60)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+
+def agent_headers(system: System, username: str) -> dict[str, str]:
+    """Authorization headers of an agent's API token, for the staff API."""
+    services = DeskServices.for_settings(DeskSettings(database_url=system.database_url))
+    user = services.users.ensure(username, "correct horse battery", Role.AGENT, username.title())[0]
+    secret, _ = services.access.create_token(f"{username}-tests", TokenRole.AGENT, user.id)
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def text_of(reply: dict[str, Any]) -> str:

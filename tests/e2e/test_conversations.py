@@ -8,7 +8,7 @@ import pytest
 from bench.system import System
 from desk.database import session_factory
 from desk.feedback import FeedbackBook
-from tests.e2e.conftest import Customer, text_of
+from tests.e2e.conftest import Customer, agent_headers, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -132,12 +132,16 @@ def test_complaint_with_a_regulator_threat_is_high_priority(customer: Customer) 
     assert reply["turn"]["priority"] == "high"
 
 
-def test_escalation_records_order_numbers_and_retrieval_candidates(customer: Customer) -> None:
+def test_escalation_records_order_numbers_and_retrieval_candidates(system: System, customer: Customer) -> None:
     customer.say("订单 LM202611260001 的发票怎么开专票？")
     customer.say("我要人工客服")
-    escalation = customer.conversation()["escalation"]
-    assert escalation["identifiers"]["order_number"] == ["LM202611260001"]
-    assert escalation["candidates"] and "score" in escalation["candidates"][0]
+    assert "identifiers" not in customer.conversation()["escalation"]  # the agents' case notes, not the customer's
+    agent = agent_headers(system, "e2e-case-reader")
+    queue = httpx.get(f"{system.app_url}/api/v1/escalations", headers=agent, timeout=60).json()
+    escalation_id = next(e["id"] for e in queue if e["conversation_id"] == customer.id)
+    case = httpx.get(f"{system.app_url}/api/v1/escalations/{escalation_id}", headers=agent, timeout=60).json()
+    assert case["identifiers"]["order_number"] == ["LM202611260001"]
+    assert case["candidates"] and "score" in case["candidates"][0]
 
 
 def test_a_restart_in_the_middle_of_a_conversation_loses_nothing(system: System) -> None:
@@ -146,7 +150,7 @@ def test_a_restart_in_the_middle_of_a_conversation_loses_nothing(system: System)
     assert first["turn"]["outcome"] == "answered"
     system.restart_app()
     system.restart_rasa()
-    again = Customer(system.app_url, customer.id)
+    again = Customer(system.app_url, customer.started)
     second = again.say("扫地机器人的电池保修多久？")
     assert second["turn"]["outcome"] == "answered"
     transcript = again.conversation()["transcript"]

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from desk.turns import Outcome, TurnRecord, turn_payload
 from engine.turns import RASA_DEFAULT_LANGUAGE, Inbound, turn_language
 from tests.app_factory import build_app
+from tests.conversation_api import Started, start_conversation
 from tests.fake_rasa import FakeRasa, Resumption, Sent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,8 +47,8 @@ def client(tmp_path: Path, rasa: FakeRasa) -> Iterator[TestClient]:
         yield test_client
 
 
-def say(client: TestClient, conversation: str, text: str) -> None:
-    response = client.post(f"/api/v1/conversations/{conversation}/messages", json={"text": text})
+def say(client: TestClient, chat: Started, text: str) -> None:
+    response = client.post(f"{chat.url}/messages", json={"text": text}, headers=chat.headers)
     assert response.status_code == 200, response.text
 
 
@@ -65,21 +66,24 @@ def test_every_language_conditioned_response_falls_back_to_the_default_language(
 
 
 def test_an_english_conversation_needs_no_slot_call(client: TestClient, rasa: FakeRasa) -> None:
-    say(client, "c-en", "hello, how long is the warranty?")
-    say(client, "c-en", "and for the battery?")
+    c_en = start_conversation(client)
+    say(client, c_en, "hello, how long is the warranty?")
+    say(client, c_en, "and for the battery?")
     assert calls(rasa) == [("send", "en", False), ("send", "en", False)]
 
 
 def test_a_chinese_conversation_starts_the_session_with_the_slot(client: TestClient, rasa: FakeRasa) -> None:
-    say(client, "c-zh", "电池保修多久？")
-    say(client, "c-zh", "谢谢")
+    c_zh = start_conversation(client)
+    say(client, c_zh, "电池保修多久？")
+    say(client, c_zh, "谢谢")
     assert calls(rasa) == [("language", "zh", True), ("send", "zh", False), ("send", "zh", False)]
 
 
 def test_a_switch_of_language_sets_the_slot_in_the_running_session(client: TestClient, rasa: FakeRasa) -> None:
-    say(client, "c-mixed", "hello")
-    say(client, "c-mixed", "电池保修多久？")
-    say(client, "c-mixed", "thanks, and the motor?")
+    c_mixed = start_conversation(client)
+    say(client, c_mixed, "hello")
+    say(client, c_mixed, "电池保修多久？")
+    say(client, c_mixed, "thanks, and the motor?")
     assert calls(rasa) == [
         ("send", "en", False),
         ("language", "zh", False),
@@ -90,8 +94,9 @@ def test_a_switch_of_language_sets_the_slot_in_the_running_session(client: TestC
 
 
 def test_a_new_message_is_claimed_in_the_same_commit(client: TestClient) -> None:
-    say(client, "c-claim", "hello")
-    transcript = client.get("/api/v1/conversations/c-claim").json()["transcript"]
+    c_claim = start_conversation(client)
+    say(client, c_claim, "hello")
+    transcript = client.get(c_claim.url, headers=c_claim.headers).json()["transcript"]
     assert [m["state"] for m in transcript if m["sender"] == "customer"] == ["answered"]
 
 
