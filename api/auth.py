@@ -83,8 +83,11 @@ async def optional_caller(request: Request, runtime: RuntimeDep) -> Caller | Non
         found = await run_in_threadpool(access.token_caller, header[7:].strip())
         if found is None:
             raise HTTPException(401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+        role = found.staff_role
+        if role is None:
+            raise HTTPException(403, "an integration token opens only its scopes, not the console or the staff API")
         token = found.token
-        return Caller(Staff(found.creator.id, f"{token.name} (API)", token.role, f"token:{token.name}"), None)
+        return Caller(Staff(found.owner.id, f"{token.name} (API)", role, f"token:{token.name}"), None)
     secret = unsign(runtime.settings, "session", request.cookies.get(SESSION_COOKIE))
     if secret is None:
         return None
@@ -128,8 +131,36 @@ async def authorize(request: Request, caller: Caller | None, role: Role) -> Call
     return caller
 
 
-def requires(role: Role) -> Callable[..., Awaitable[Caller]]:
-    async def dependency(request: Request, caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+# Admitting the caller before the body is read (api/staff_route.py) ------------------------------
+
+# A dependency that admits a route's caller or raises (`StaffDep`, the console's `AgentPage`, …).
+CallerCheck = Callable[[Request, Caller | None], Awaitable[Caller]]
+# Every such check, for `StaffRoute` to find among a route's dependencies and run before FastAPI
+# reads the body (FastAPI reads and parses it before it solves any dependency).
+CALLER_CHECKS: list[CallerCheck] = []
+
+
+def checks_caller(check: CallerCheck) -> CallerCheck:
+    """Marks `check` (taking the request and `known_caller`'s caller) as a caller check."""
+    CALLER_CHECKS.append(check)
+    return check
+
+
+async def known_caller(request: Request, runtime: RuntimeDep) -> Caller | None:
+    """`optional_caller`, looked up once per request: `StaffRoute` asks before the body is read, the
+    route's check again when FastAPI solves it."""
+    known = getattr(request.state, "caller", None)
+    if isinstance(known, Caller):
+        return known
+    caller = await optional_caller(request, runtime)
+    if caller is not None:
+        request.state.caller = caller
+    return caller
+
+
+def requires(role: Role) -> CallerCheck:
+    @checks_caller
+    async def dependency(request: Request, caller: Annotated[Caller | None, Depends(known_caller)]) -> Caller:
         return await authorize(request, caller, role)
 
     return dependency

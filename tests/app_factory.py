@@ -38,11 +38,13 @@ def build_app(
     rasa: RasaGateway | None = None,
     channels: Sequence[ChannelAdapter] | None = None,
     embedder: HashingEmbedder | None = None,
+    database_url: str | None = None,
     **settings: Any,
 ) -> FastAPI:
     """The app over `folder` (database, index, seed files: made when missing). Without a `rasa`
     fake, Rasa's address is a closed port; `channels` None: those configured in the environment
-    (the web chat by default). `settings` override `AppSettings`."""
+    (the web chat by default). `database_url`: another database than the SQLite file in `folder`
+    (e.g. tests/conftest.py's `database_url`). `settings` override `AppSettings`."""
     embedder = embedder or HashingEmbedder()
     prepare_knowledge(folder, embedder)
     app_settings: dict[str, Any] = {
@@ -54,7 +56,7 @@ def build_app(
     }
     return create_app(
         AppSettings(**app_settings),
-        desk_settings=DeskSettings(database_url=f"sqlite:///{folder / 'desk.db'}"),
+        desk_settings=DeskSettings(database_url=database_url or f"sqlite:///{folder / 'desk.db'}"),
         retriever=LiveRetriever(
             KnowledgeSettings(index_dir=folder / "index", faq_dir=folder / "faq"), embedder=embedder
         ),

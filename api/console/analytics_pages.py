@@ -17,9 +17,10 @@ from api.analytics_filters import CHANNEL, Filters, analytics_filters
 from api.console.templating import LeadPage, render
 from api.deps import ServicesDep
 from api.schemas.analytics import UnansweredGroupOut
+from api.staff_route import StaffRoute
 from desk.analytics import Analytics
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=StaffRoute)
 
 CHANNELS = ("api", "web", "wechat", "wecom", "slack")
 TOP_VOTED = 15

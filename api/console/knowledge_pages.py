@@ -13,14 +13,16 @@ from starlette.datastructures import FormData
 
 from api.console.templating import LeadPage, render, see_other
 from api.deps import PublisherDep, RuntimeDep, ServicesDep
+from api.row_ids import row_id_of
 from api.schemas.knowledge import MAX_PHRASINGS, MAX_QUESTION, EntryCreate, EntryUpdate
+from api.staff_route import StaffRoute
 from desk.knowledge_base import EntryExists, EntryView, KnowledgeError, KnowledgeNotFound, VersionConflict
 from engine.knowledge_preview import answer
 from engine.knowledge_publisher import PublishInProgress
 from knowledge.entries import FaqEntry
 from knowledge.language import LANGUAGES, Language, detect_language
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=StaffRoute)
 
 NOTICES = {
     "created": "Entry created. It is a draft: publish to make the bot use it.",
@@ -77,8 +79,7 @@ def submitted(form: FormData) -> dict[str, Any]:
     keys = ("id", "category", "section", "questions_zh", "questions_en", "answer_zh", "answer_en")
     values: dict[str, Any] = {key: _field(form, key) for key in keys}
     values["enabled"] = _field(form, "enabled") == "on"
-    base = _field(form, "base_version")
-    values["base_version"] = int(base) if base.isdigit() else None
+    values["base_version"] = row_id_of(_field(form, "base_version"))
     return values
 
 
@@ -263,8 +264,7 @@ async def _act(request: Request, caller: LeadPage, entry_id: str, done: str, act
 
 
 def _version(form: FormData, name: str) -> int | None:
-    value = _field(form, name)
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return row_id_of(_field(form, name))
 
 
 @router.post("/knowledge/{entry_id}/disable")

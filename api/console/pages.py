@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
+from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -19,13 +20,16 @@ from api.auth import (
     sign,
     unsign,
 )
+from api.client_address import client_of
 from api.console.templating import AgentPage, render, see_other
 from api.deps import AgentDeskDep, RuntimeDep, ServicesDep
+from api.row_ids import RowId, row_id_of
+from api.staff_route import StaffRoute
 from desk.casework import RESOLUTION_CODES, CaseworkError
 from desk.models import EscalationStatus, Priority, utcnow
 from desk.users import Staff
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=StaffRoute)
 
 QueueView = Literal["open", "mine", "queued", "resolved"]
 VIEW_STATUSES: dict[str, tuple[EscalationStatus, ...]] = {
@@ -36,8 +40,11 @@ VIEW_STATUSES: dict[str, tuple[EscalationStatus, ...]] = {
 }
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def in_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def safe_next(path: str) -> str:
@@ -92,19 +99,23 @@ async def login(
             request, runtime, next_path=next_path, error="The form expired; please sign in again.", status=403
         )
     client = client_of(request)
-    wait = await run_in_threadpool(services.access.sign_in_blocked, username, client)
+    # Attempts per client (any outcome), then failures per (username, client) and per client.
+    wait = await runtime.limits.limiter.hit(runtime.limits.sign_ins, "sign-ins", client)
+    if not wait:
+        wait = await run_in_threadpool(services.access.sign_in_blocked, username, client)
     if wait:
         response = login_form(
             request,
             runtime,
             next_path=next_path,
             username=username,
-            error=f"Too many failed sign-ins. Try again in {max(1, wait // 60)} minute(s).",
+            error=f"Too many sign-in attempts. Try again in {in_words(wait)}.",
             status=429,
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    user = await run_in_threadpool(services.users.authenticate, username, password)
+    # Argon2 takes 64 MiB and a core: a few at a time, the rest wait without holding a thread.
+    user = await to_thread.run_sync(services.users.authenticate, username, password, limiter=runtime.limits.hashing)
     await run_in_threadpool(services.access.record_attempt, username, client, user is not None)
     if user is None:
         await run_in_threadpool(
@@ -191,7 +202,7 @@ async def case_context(services: ServicesDep, escalation_id: int) -> dict[str, A
 
 
 @router.get("/escalations/{escalation_id}", response_class=HTMLResponse)
-async def case_page(request: Request, escalation_id: int, caller: AgentPage, services: ServicesDep) -> Response:
+async def case_page(request: Request, escalation_id: RowId, caller: AgentPage, services: ServicesDep) -> Response:
     try:
         context = await case_context(services, escalation_id)
     except CaseworkError as error:
@@ -200,7 +211,7 @@ async def case_page(request: Request, escalation_id: int, caller: AgentPage, ser
 
 
 @router.get("/escalations/{escalation_id}/live", response_class=HTMLResponse)
-async def case_live(request: Request, escalation_id: int, caller: AgentPage, services: ServicesDep) -> Response:
+async def case_live(request: Request, escalation_id: RowId, caller: AgentPage, services: ServicesDep) -> Response:
     context = await case_context(services, escalation_id)
     return render(request, "_case_live.html", caller, **context)
 
@@ -235,7 +246,7 @@ async def act(
 
 @router.post("/escalations/{escalation_id}/claim")
 async def claim(
-    request: Request, escalation_id: int, caller: AgentPage, services: ServicesDep, desk: AgentDeskDep
+    request: Request, escalation_id: RowId, caller: AgentPage, services: ServicesDep, desk: AgentDeskDep
 ) -> Response:
     return await act(
         request, caller, services, escalation_id, "claimed", lambda: desk.claim(escalation_id, caller.staff)
@@ -245,7 +256,7 @@ async def claim(
 @router.post("/escalations/{escalation_id}/reply")
 async def reply(
     request: Request,
-    escalation_id: int,
+    escalation_id: RowId,
     caller: AgentPage,
     services: ServicesDep,
     desk: AgentDeskDep,
@@ -259,7 +270,7 @@ async def reply(
 @router.post("/escalations/{escalation_id}/note")
 async def note(
     request: Request,
-    escalation_id: int,
+    escalation_id: RowId,
     caller: AgentPage,
     services: ServicesDep,
     desk: AgentDeskDep,
@@ -273,13 +284,13 @@ async def note(
 @router.post("/escalations/{escalation_id}/transfer")
 async def transfer(
     request: Request,
-    escalation_id: int,
+    escalation_id: RowId,
     caller: AgentPage,
     services: ServicesDep,
     desk: AgentDeskDep,
     to: Annotated[str, Form(max_length=20)],
 ) -> Response:
-    target = None if to == "queue" else int(to) if to.isdigit() else -1
+    target = None if to == "queue" else row_id_of(to) or -1  # -1: no such agent
     return await act(
         request,
         caller,
@@ -293,7 +304,7 @@ async def transfer(
 @router.post("/escalations/{escalation_id}/resolve")
 async def resolve(
     request: Request,
-    escalation_id: int,
+    escalation_id: RowId,
     caller: AgentPage,
     services: ServicesDep,
     desk: AgentDeskDep,
@@ -312,7 +323,7 @@ async def resolve(
 
 @router.post("/escalations/{escalation_id}/hand-back")
 async def hand_back(
-    request: Request, escalation_id: int, caller: AgentPage, services: ServicesDep, desk: AgentDeskDep
+    request: Request, escalation_id: RowId, caller: AgentPage, services: ServicesDep, desk: AgentDeskDep
 ) -> Response:
     return await act(
         request, caller, services, escalation_id, "handed_back", lambda: desk.hand_back(escalation_id, caller.staff)
@@ -321,7 +332,12 @@ async def hand_back(
 
 @router.post("/escalations/{escalation_id}/messages/{message_id}/retry")
 async def retry(
-    request: Request, escalation_id: int, message_id: int, caller: AgentPage, services: ServicesDep, desk: AgentDeskDep
+    request: Request,
+    escalation_id: RowId,
+    message_id: RowId,
+    caller: AgentPage,
+    services: ServicesDep,
+    desk: AgentDeskDep,
 ) -> Response:
     async def run() -> None:
         case = await run_in_threadpool(services.casework.case_file, escalation_id)

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import Caller, NotSignedIn, authorize, optional_caller
+from api.auth import Caller, CallerCheck, NotSignedIn, authorize, checks_caller, known_caller, optional_caller
 from desk.models import Role
 from desk.settings import get_settings as get_desk_settings
 from desk.users import allows
@@ -65,8 +65,9 @@ class ConsoleRefusal(Exception):
         self.message = message
 
 
-def console_requires(role: Role):  # type: ignore[no-untyped-def]
-    async def dependency(request: Request, caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+def console_requires(role: Role) -> CallerCheck:
+    @checks_caller
+    async def dependency(request: Request, caller: Annotated[Caller | None, Depends(known_caller)]) -> Caller:
         try:
             return await authorize(request, caller, role)
         except NotSignedIn as error:

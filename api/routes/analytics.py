@@ -34,9 +34,10 @@ from api.schemas.analytics import (
     UnansweredOut,
 )
 from api.schemas.errors import ErrorOut
+from api.staff_route import StaffRoute
 from desk.servqual import Dimension
 
-router = APIRouter(prefix="/api/v1", tags=["analytics"])
+router = APIRouter(prefix="/api/v1", tags=["analytics"], route_class=StaffRoute)
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not signed in and no API token."},

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
 from api.deps import AgentDeskDep, ServicesDep
+from api.row_ids import RowId
 from api.schemas.errors import ErrorOut
 from api.schemas.escalations import (
     CaseFileOut,
@@ -20,9 +21,10 @@ from api.schemas.escalations import (
     TextIn,
     TransferIn,
 )
+from api.staff_route import StaffRoute
 from desk.models import EscalationStatus, Priority, utcnow
 
-router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
+router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"], route_class=StaffRoute)
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not signed in and no API token."},
@@ -59,20 +61,20 @@ async def list_escalations(
 
 
 @router.get("/{escalation_id}", response_model=CaseFileOut, responses=REFUSALS)
-async def get_escalation(escalation_id: int, caller: StaffDep, services: ServicesDep) -> CaseFileOut:
+async def get_escalation(escalation_id: RowId, caller: StaffDep, services: ServicesDep) -> CaseFileOut:
     """The case file: transcript with turn records, notes, identifiers, candidates, earlier conversations."""
     case = await run_in_threadpool(services.casework.case_file, escalation_id)
     return CaseFileOut.of(case, utcnow())
 
 
 @router.post("/{escalation_id}/claim", response_model=ChangeOut, responses=REFUSALS)
-async def claim(escalation_id: int, caller: StaffDep, desk: AgentDeskDep) -> ChangeOut:
+async def claim(escalation_id: RowId, caller: StaffDep, desk: AgentDeskDep) -> ChangeOut:
     """Take a queued escalation. Of two agents claiming at once exactly one wins; the other gets 409."""
     return ChangeOut.of(await desk.claim(escalation_id, caller.staff))
 
 
 @router.post("/{escalation_id}/replies", response_model=MessageOut, status_code=201, responses=REFUSALS)
-async def reply(escalation_id: int, body: TextIn, caller: StaffDep, desk: AgentDeskDep) -> MessageOut:
+async def reply(escalation_id: RowId, body: TextIn, caller: StaffDep, desk: AgentDeskDep) -> MessageOut:
     """Reply to the customer through the conversation's channel. The reply is stored first; its
     `delivery` goes pending → delivered (or retrying/failed, retried with backoff)."""
     message = await desk.reply(escalation_id, caller.staff, body.text)
@@ -81,7 +83,7 @@ async def reply(escalation_id: int, body: TextIn, caller: StaffDep, desk: AgentD
 
 @router.post("/{escalation_id}/replies/{message_id}/retry", response_model=MessageOut, responses=REFUSALS)
 async def retry_reply(
-    escalation_id: int, message_id: int, caller: StaffDep, desk: AgentDeskDep, services: ServicesDep
+    escalation_id: RowId, message_id: RowId, caller: StaffDep, desk: AgentDeskDep, services: ServicesDep
 ) -> MessageOut:
     """Try delivering a reply again now (after it failed, or while it waits for its next attempt)."""
     case = await run_in_threadpool(services.casework.case_file, escalation_id)
@@ -95,25 +97,25 @@ async def retry_reply(
 
 
 @router.post("/{escalation_id}/notes", response_model=NoteOut, status_code=201, responses=REFUSALS)
-async def add_note(escalation_id: int, body: TextIn, caller: StaffDep, desk: AgentDeskDep) -> NoteOut:
+async def add_note(escalation_id: RowId, body: TextIn, caller: StaffDep, desk: AgentDeskDep) -> NoteOut:
     """An internal note: staff see it, the customer never does."""
     note = await desk.note(escalation_id, caller.staff, body.text)
     return NoteOut.of(note)
 
 
 @router.post("/{escalation_id}/transfer", response_model=ChangeOut, responses=REFUSALS)
-async def transfer(escalation_id: int, body: TransferIn, caller: StaffDep, desk: AgentDeskDep) -> ChangeOut:
+async def transfer(escalation_id: RowId, body: TransferIn, caller: StaffDep, desk: AgentDeskDep) -> ChangeOut:
     """Give the escalation to another agent (or back to the queue). The previous holder can no longer reply."""
     return ChangeOut.of(await desk.transfer(escalation_id, caller.staff, body.to_user_id))
 
 
 @router.post("/{escalation_id}/resolve", response_model=ChangeOut, responses=REFUSALS)
-async def resolve(escalation_id: int, body: ResolveIn, caller: StaffDep, desk: AgentDeskDep) -> ChangeOut:
+async def resolve(escalation_id: RowId, body: ResolveIn, caller: StaffDep, desk: AgentDeskDep) -> ChangeOut:
     """Close with a resolution code: the bot takes the conversation back and asks for a 1–5 rating."""
     return ChangeOut.of(await desk.resolve(escalation_id, caller.staff, body.code, body.note))
 
 
 @router.post("/{escalation_id}/hand-back", response_model=ChangeOut, responses=REFUSALS)
-async def hand_back(escalation_id: int, caller: StaffDep, desk: AgentDeskDep) -> ChangeOut:
+async def hand_back(escalation_id: RowId, caller: StaffDep, desk: AgentDeskDep) -> ChangeOut:
     """Give the conversation back to the bot without a rating request."""
     return ChangeOut.of(await desk.hand_back(escalation_id, caller.staff))

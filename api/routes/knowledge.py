@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import LeadDep
 from api.deps import PublisherDep, RuntimeDep, ServicesDep
+from api.row_ids import RowId
 from api.schemas.errors import ErrorOut
 from api.schemas.knowledge import (
     MAX_QUESTION,
@@ -24,10 +25,11 @@ from api.schemas.knowledge import (
     SearchOut,
     VersionIn,
 )
+from api.staff_route import StaffRoute
 from engine.knowledge_preview import answer
 from knowledge.language import Language
 
-router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
+router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"], route_class=StaffRoute)
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not signed in and no API token."},
@@ -148,7 +150,7 @@ async def publications(
 
 
 @router.get("/publications/{publication_id}", response_model=PublicationOut, responses=REFUSALS)
-async def publication(publication_id: int, caller: LeadDep, services: ServicesDep) -> PublicationOut:
+async def publication(publication_id: RowId, caller: LeadDep, services: ServicesDep) -> PublicationOut:
     return PublicationOut.of(await run_in_threadpool(services.knowledge.publication, publication_id))
 
 

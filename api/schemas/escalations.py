@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, JsonValue
 
+from api.row_ids import RowId
 from api.schemas.strict import Strict
 from desk.casework import MAX_TEXT, RESOLUTION_CODES, CaseFile, Change, Note, QueueItem
 from desk.conversations import StoredMessage
@@ -19,7 +20,7 @@ class TextIn(Strict):
 
 
 class TransferIn(Strict):
-    to_user_id: int | None = Field(description="The agent to give it to; null puts it back in the queue.")
+    to_user_id: RowId | None = Field(description="The agent to give it to; null puts it back in the queue.")
 
 
 class ResolveIn(Strict):

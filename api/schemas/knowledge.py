@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.row_ids import RowId
 from api.schemas.strict import Strict
 from desk.knowledge_base import EntryView, InvalidEntry, PublicationView, RevisionView, entry_from
 from desk.replies import Answered, FaqReply
@@ -95,16 +96,16 @@ class EntryCreate(EntryFields):
 class EntryUpdate(EntryFields):
     # A replacement states everything, so an edit never re-enables a disabled entry by omission.
     enabled: bool
-    base_version: int = Field(ge=1, description="The version this edit started from (409 if it moved on).")
+    base_version: RowId = Field(description="The version this edit started from (409 if it moved on).")
 
 
 class VersionIn(Strict):
-    base_version: int | None = Field(default=None, ge=1)
+    base_version: RowId | None = None
 
 
 class RollbackIn(Strict):
-    version: int = Field(ge=1, description="The version whose content becomes the newest version.")
-    base_version: int | None = Field(default=None, ge=1)
+    version: RowId = Field(description="The version whose content becomes the newest version.")
+    base_version: RowId | None = None
 
 
 class PreviewIn(Strict):
