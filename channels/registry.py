@@ -13,16 +13,17 @@ from channels.wecom.adapter import WeComAdapter
 from channels.wecom.settings import WeComSettings
 
 
-def configured_channels() -> list[ChannelAdapter]:
+def configured_channels(*, production: bool = False) -> list[ChannelAdapter]:
+    """`production`: the app runs with `APP_ENVIRONMENT=production` (a channel may refuse a risky mode)."""
     adapters: list[ChannelAdapter] = []
     # Each channel module adds its adapter here when its settings are present, e.g.
     # `if (wechat := WeChatSettings()).enabled: adapters.append(WeChatAdapter(wechat))`.
     if (slack := SlackSettings()).enabled:
         adapters.append(SlackAdapter(slack))
     if (wechat := WeChatSettings()).enabled:
-        adapters.append(WeChatAdapter(wechat))
+        adapters.append(WeChatAdapter(wechat, production=production))
     if (wecom := WeComSettings()).enabled:
         adapters.append(WeComAdapter(wecom))
     if (webchat := WebChatSettings()).enabled:  # on by default: it needs no secrets
-        adapters.append(WebChatAdapter(webchat))
+        adapters.append(WebChatAdapter(webchat, production=production))
     return adapters

@@ -1,16 +1,20 @@
-"""Small durable state of the channel adapters (a cached access token, a sync cursor), shared by
-every app replica and kept across restarts."""
+"""Small durable state of the channel adapters (a cached access token, a sync cursor, the signatures
+of callbacks already taken), shared by every app replica and kept across restarts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.models import ChannelState, utcnow
+
+# The keys `remember_once` records, apart from the values `put` keeps.
+ONCE = "once:"
 
 
 class ChannelStateStore:
@@ -46,3 +50,24 @@ class ChannelStateStore:
             if row is not None:
                 session.delete(row)
                 session.commit()
+
+    def remember_once(self, channel: str, key: str, keep_seconds: float) -> bool:
+        """Record `key` for `keep_seconds`: False when it is recorded already (by any replica), which
+        the primary key decides, so two replicas taking the same key at once cannot both succeed.
+        The channel's records older than `keep_seconds` are dropped on the way."""
+        now = self._clock()
+        with self._sessions() as session:
+            session.execute(
+                delete(ChannelState).where(
+                    ChannelState.channel == channel,
+                    ChannelState.key.startswith(ONCE),
+                    ChannelState.updated_at < now - timedelta(seconds=keep_seconds),
+                )
+            )
+            session.add(ChannelState(channel=channel, key=ONCE + key, value={}, updated_at=now))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return False
+        return True

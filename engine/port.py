@@ -41,6 +41,11 @@ class ChannelState(Protocol):
 
     def delete(self, channel: str, key: str) -> None: ...
 
+    def remember_once(self, channel: str, key: str, keep_seconds: float) -> bool:
+        """Record `key` (a signed callback's signature) for `keep_seconds`; False when any replica
+        recorded it within that time: the request is a replay."""
+        ...
+
 
 class Refusal(StrEnum):
     """Why a message got no turn (yet)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -48,7 +49,7 @@ class HttpRasaGateway:
             ]
         events.append({"event": "slot", "name": name, "value": value})
         await self._request(
-            "POST", f"/conversations/{sender}/tracker/events", json=events, params={"token": self._token}
+            "POST", f"/conversations/{path_segment(sender)}/tracker/events", json=events, params={"token": self._token}
         )
 
     async def resume_with(self, sender: str, intent: str) -> list[JSON]:
@@ -57,9 +58,10 @@ class HttpRasaGateway:
         # The pause came right after action_handoff, so Rasa never ran action_listen: add it, or the
         # rules (which expect a user turn after action_listen) would not match the triggered intent.
         events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
-        await self._request("POST", f"/conversations/{sender}/tracker/events", json=events, params=params)
+        conversation = f"/conversations/{path_segment(sender)}"
+        await self._request("POST", f"{conversation}/tracker/events", json=events, params=params)
         response = await self._request(
-            "POST", f"/conversations/{sender}/trigger_intent", json={"name": intent, "entities": {}}, params=params
+            "POST", f"{conversation}/trigger_intent", json={"name": intent, "entities": {}}, params=params
         )
         messages = response.json().get("messages")
         return messages if isinstance(messages, list) else []
@@ -79,3 +81,16 @@ class HttpRasaGateway:
         if response.status_code >= 400:
             raise RasaUnavailable(f"Rasa answered {response.status_code} to {method} {path.split('?')[0]}")
         return response
+
+
+def path_segment(sender: str) -> str:
+    """A conversation id as one path segment of Rasa's HTTP API: it can neither leave
+    `/conversations/<id>/…` ("/", "..") nor end the path ("?", "#").
+
+    Rasa 3.6 (Sanic 21.12) hands its routes the path parameter still percent-encoded, and its REST
+    channel takes the sender from the JSON body as it is: only characters left as they are keep both
+    on one tracker. Letters, digits, "-._~" and ":" are (every conversation id, "int:crm:abc" too);
+    anything else is encoded, which keeps the request on its route. A whole "." or ".." segment
+    would still be a dot segment for the URL's normalisation, so its dots are encoded as well."""
+    quoted = quote(sender, safe=":")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted

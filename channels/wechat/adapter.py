@@ -10,6 +10,10 @@ pushed through the outbox, which sends it with the customer-service API (`delive
 WeChat retries a delivery it got no answer to, three times. Each message (MsgId; for events sender +
 time + event) is answered once: the router stores a client message id once, and a retry that
 arrives while the first is being answered joins it here, so only one of them replies.
+
+A signed URL (signature over timestamp and nonce) is taken once (channels/replays.py): a request
+sent again with it gets "success" and nothing of its body is used. Plaintext mode, where the
+signature does not cover the body, is refused in production unless explicitly allowed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from wechatpy.crypto import WeChatCrypto
 
+from channels.replays import ReplayGuard
 from channels.request_body import BodyTooLarge, read_body
 from channels.wechat.api import WeChatApi
 from channels.wechat.protocol import (
@@ -88,9 +93,14 @@ class Work:
 class WeChatAdapter:
     name = CHANNEL
 
-    def __init__(self, settings: WeChatSettings) -> None:
+    def __init__(self, settings: WeChatSettings, *, production: bool = False) -> None:
         if not settings.enabled or settings.app_id is None or settings.app_secret is None or settings.token is None:
             raise ValueError("the WeChat channel needs WECHAT_APP_ID, WECHAT_APP_SECRET and WECHAT_TOKEN")
+        if production and not settings.encrypted and not settings.allow_plaintext_in_production:
+            raise ValueError(
+                "WeChat plaintext mode is refused in production: set WECHAT_ENCODING_AES_KEY (safe mode), "
+                "or WECHAT_ALLOW_PLAINTEXT_IN_PRODUCTION=true to accept forged messages on captured URLs"
+            )
         self._settings = settings
         self._app_id = settings.app_id
         self._app_secret = settings.app_secret
@@ -101,6 +111,7 @@ class WeChatAdapter:
         self._port: AssistantPort | None = None
         self._http: httpx.AsyncClient | None = None
         self._api: WeChatApi | None = None
+        self._replays: ReplayGuard | None = None
         self._work: dict[str, Work] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -114,6 +125,7 @@ class WeChatAdapter:
         self._port = port
         self._http = httpx.AsyncClient(base_url=self._settings.api_base_url, timeout=self._settings.api_timeout)
         self._api = WeChatApi(self._http, self._app_id, self._app_secret, port.channel_state)
+        self._replays = ReplayGuard(port.channel_state, CHANNEL, self._settings.timestamp_tolerance_seconds)
         log.info("wechat_channel_started", app_id=self._app_id, encrypted=self._settings.encrypted, path=PATH)
 
     async def stop(self) -> None:
@@ -147,6 +159,10 @@ class WeChatAdapter:
         except Refused as refused:
             log.warning("wechat_refused", reason=refused.reason, method="GET")
             return PlainTextResponse("forbidden", status_code=refused.status)
+        # Its signature is of the same kind as a message's: spent here, it cannot carry a forged message.
+        if self._replays is not None and not await self._replays.first_time(request.query_params["signature"]):
+            log.warning("wechat_refused", reason="signature used before", method="GET")
+            return PlainTextResponse("forbidden", status_code=403)
         return PlainTextResponse(request.query_params.get("echostr", ""))
 
     async def receive(self, request: Request) -> Response:
@@ -161,8 +177,13 @@ class WeChatAdapter:
         except Refused as refused:
             log.warning("wechat_refused", reason=refused.reason, method="POST")
             return PlainTextResponse("forbidden" if refused.status == 403 else "bad request", refused.status)
-        if self._port is None:
+        if self._port is None or self._replays is None:
             return PlainTextResponse("starting", status_code=503)
+        if not await self._replays.first_time(request.query_params["signature"]):
+            # "success" rather than 403: were WeChat to retry with the same signature, an error would
+            # show the customer "该公众号暂时无法提供服务"; the first request has the message anyway.
+            log.warning("wechat_replay_ignored", msg_id=message.msg_id, wechat_event=message.event)
+            return PlainTextResponse("success")
         answer = await self._answer_within(message, deadline)
         if answer is None or not answer.texts:
             return PlainTextResponse("success")

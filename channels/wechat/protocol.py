@@ -5,6 +5,7 @@ check before any XML reaches wechatpy's parser (no DTDs, no entity declarations)
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -19,6 +20,11 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
+
+# OpenIDs (28 characters such as "o6_bmjrPTlm6_2sgVt7hMZOPfL2M") and an account's original id
+# ("gh_…") are letters, digits, "_" and "-". They become conversation ids and Rasa senders: a sender
+# such as "x/../../model/train" must never get that far.
+PLATFORM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Refused(Exception):
@@ -144,6 +150,8 @@ def parse(xml: str) -> WeChatMessage:
         raise Refused(400, "not a WeChat message") from None
     if not isinstance(openid, str) or not openid or not isinstance(account, str) or not kind:
         raise Refused(400, "a WeChat message without sender or type")
+    if not PLATFORM_ID.fullmatch(openid) or not PLATFORM_ID.fullmatch(account):
+        raise Refused(400, "a WeChat message whose sender or account is not a WeChat id")
 
     def text(name: str) -> str | None:
         value = data.get(name)

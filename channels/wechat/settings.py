@@ -17,7 +17,9 @@ class WeChatSettings(BaseSettings):
     """The channel is on when the app id, the app secret and the Token are set.
 
     `encoding_aes_key` None means plaintext mode; set, every request must be encrypted (compatible
-    or safe mode), so nobody holding only a signed URL can post a forged plaintext message.
+    or safe mode), so nobody holding only a signed URL can post a forged plaintext message. In
+    production (`APP_ENVIRONMENT=production`) plaintext mode is refused at start unless
+    `allow_plaintext_in_production` says otherwise.
     """
 
     model_config = SettingsConfigDict(env_prefix="WECHAT_", extra="ignore")
@@ -28,6 +30,9 @@ class WeChatSettings(BaseSettings):
     token: SecretStr | None = None
     # The EncodingAESKey (43 characters) of compatible and safe mode.
     encoding_aes_key: SecretStr | None = None
+    # Plaintext mode in production, knowingly: the URL signature does not cover the body, so within
+    # the timestamp window a captured signed URL (from a log, a proxy) can carry a forged message.
+    allow_plaintext_in_production: bool = False
     api_base_url: str = "https://api.weixin.qq.com"
     api_timeout: float = Field(default=10.0, gt=0)
     # Callbacks whose timestamp is further than this from our clock are refused (replays).

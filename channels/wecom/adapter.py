@@ -1,7 +1,9 @@
 """The WeCom Customer Service channel (企业微信·微信客服).
 
 WeCom does not post messages: `POST /channels/wecom` receives a signed, encrypted `kf_msg_or_event`
-notice carrying a Token and the account (OpenKfId) that has news, answered "success" at once. The
+notice carrying a Token and the account (OpenKfId) that has news, answered "success" at once. A
+notice sent again with the same msg_signature is answered "success" and ignored (channels/replays.py):
+an old Token taken as fresh would make the next syncs fail. The
 adapter then reads the account's messages with `kf/sync_msg` from the stored cursor, page by page,
 and saves the cursor after a page's messages are stored — never before, so nothing is lost across a
 restart. A crash between storing and saving reads that page again, which is harmless: each message's
@@ -32,6 +34,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from channels.replays import ReplayGuard
 from channels.request_body import BodyTooLarge, read_body
 from channels.wecom.api import ServiceState, WeComApi, WeComError
 from channels.wecom.callback import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier
@@ -42,6 +45,7 @@ from channels.wecom.messages import (
     FROM_CUSTOMER,
     FROM_SERVICER,
     FROM_SYSTEM,
+    PLATFORM_ID,
     SESSION_CHANGES,
     Address,
     chosen_payload,
@@ -95,6 +99,7 @@ class WeComAdapter:
         self._port: AssistantPort | None = None
         self._state: WeComState | None = None
         self._api: WeComApi | None = None
+        self._replays: ReplayGuard | None = None
         # One sync task per account; `_wanted` asks it for one more round.
         self._syncs: dict[str, asyncio.Task[None]] = {}
         self._wanted: set[str] = set()
@@ -116,6 +121,7 @@ class WeComAdapter:
         self._http = httpx.AsyncClient(base_url=self._settings.api_base_url, timeout=self._settings.api_timeout)
         self._state = WeComState(port.channel_state)
         self._api = WeComApi(self._settings, self._state, self._http)
+        self._replays = ReplayGuard(port.channel_state, CHANNEL, self._settings.timestamp_window_seconds)
         subscribed = asyncio.Event()
         self._tasks = [
             asyncio.create_task(self._mirror_statuses(subscribed), name="wecom-status"),
@@ -178,10 +184,19 @@ class WeComAdapter:
         except CallbackRejected as refused:
             log.warning("wecom_refused", reason=refused.reason, method="POST")
             return PlainTextResponse("forbidden" if refused.status == 403 else "bad request", refused.status)
-        if self._port is None:
+        if self._port is None or self._replays is None:
             return PlainTextResponse("starting", status_code=503)
-        if fields.get("MsgType") == "event" and fields.get("Event") == "kf_msg_or_event" and fields.get("OpenKfId"):
-            self.request_sync(fields["OpenKfId"], fields.get("Token") or None)
+        if not await self._replays.first_time(query["msg_signature"]):
+            # "success", as to a retry WeCom makes itself: an error status would only have it retry.
+            log.warning("wecom_replay_ignored", open_kfid=fields.get("OpenKfId"))
+            return PlainTextResponse("success")
+        open_kfid = fields.get("OpenKfId", "")
+        if (
+            fields.get("MsgType") == "event"
+            and fields.get("Event") == "kf_msg_or_event"
+            and PLATFORM_ID.fullmatch(open_kfid)
+        ):
+            self.request_sync(open_kfid, fields.get("Token") or None)
         else:
             log.info("wecom_callback_ignored", msg_type=fields.get("MsgType"), event=fields.get("Event"))
         return PlainTextResponse("success")

@@ -38,6 +38,10 @@ DEFAULT_LANGUAGE: Language = "zh"
 
 SESSION_CHANGES: dict[object, str] = {1: "taken_from_pool", 2: "transferred", 3: "ended", 4: "reopened"}
 
+# open_kfid ("wkAJ2GCAAASSm4_FhToWMFea0xAFfd3Q") and external_userid ("wmAJ2GCAAAme1XQRC-NI-q0_ZM9ukoAw")
+# are letters, digits, "_" and "-". They become conversation ids and Rasa senders: nothing else may.
+PLATFORM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 
 @dataclass(frozen=True)
 class Address:
@@ -54,7 +58,12 @@ class Address:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Address | None:
         open_kfid, user = data.get("open_kfid"), data.get("external_userid")
-        if isinstance(open_kfid, str) and isinstance(user, str) and open_kfid and user:
+        if (
+            isinstance(open_kfid, str)
+            and isinstance(user, str)
+            and PLATFORM_ID.fullmatch(open_kfid)
+            and PLATFORM_ID.fullmatch(user)
+        ):
             return cls(open_kfid, user)
         return None
 

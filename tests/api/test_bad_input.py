@@ -7,7 +7,21 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-URL = "/api/v1/conversations/c-1/messages"
+from tests.conversation_api import Started, start_conversation
+
+
+@pytest.fixture
+def chat(client: TestClient) -> Started:
+    """A conversation the client started; the client presents its key from now on."""
+    started = start_conversation(client)
+    client.headers.update(started.headers)
+    return started
+
+
+def action_token(client: TestClient) -> str:
+    """The app's action token: random per app, since none is set here (no well-known default)."""
+    token: str = client.app.state.runtime.settings.action_token.get_secret_value()  # type: ignore[attr-defined]
+    return token
 
 
 def error_of(response: Any) -> dict[str, Any]:
@@ -45,20 +59,22 @@ def error_of(response: Any) -> dict[str, Any]:
         "no-text",
     ],
 )
-def test_invalid_messages_are_422(client: TestClient, body: dict[str, Any]) -> None:
-    response = client.post(URL, json=body)
+def test_invalid_messages_are_422(client: TestClient, chat: Started, body: dict[str, Any]) -> None:
+    response = client.post(f"{chat.url}/messages", json=body)
     assert response.status_code == 422, response.text
     assert error_of(response)["code"] == "invalid_request"
 
 
-def test_invalid_json_is_400(client: TestClient) -> None:
-    response = client.post(URL, content=b'{"text": "hi"', headers={"content-type": "application/json"})
+def test_invalid_json_is_400(client: TestClient, chat: Started) -> None:
+    response = client.post(
+        f"{chat.url}/messages", content=b'{"text": "hi"', headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert error_of(response)["code"] == "invalid_json"
 
 
-def test_a_payload_that_was_never_offered_is_refused(client: TestClient) -> None:
-    response = client.post(URL, json={"text": "yes", "payload": '/vote{"faq_id":"x","vote":"up"}'})
+def test_a_payload_that_was_never_offered_is_refused(client: TestClient, chat: Started) -> None:
+    response = client.post(f"{chat.url}/messages", json={"text": "yes", "payload": '/vote{"faq_id":"x","vote":"up"}'})
     assert response.status_code == 422
     assert error_of(response)["code"] == "unknown_payload"
 
@@ -69,22 +85,25 @@ def test_malformed_conversation_ids_are_refused(client: TestClient, conversation
     assert response.status_code in (404, 422)
 
 
-def test_unknown_conversation_is_404(client: TestClient) -> None:
+def test_unknown_conversation_is_404(client: TestClient, chat: Started) -> None:
     response = client.get("/api/v1/conversations/never-seen")
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
 
 
-def test_rasa_down_is_503_with_retry_hint_and_the_message_is_kept(client: TestClient) -> None:
-    response = client.post(URL, json={"text": "<b>电池</b>保修多久？", "message_id": "m-1"})
+def test_rasa_down_is_503_with_retry_hint_and_the_message_is_kept(client: TestClient, chat: Started) -> None:
+    response = client.post(f"{chat.url}/messages", json={"text": "<b>电池</b>保修多久？", "message_id": "m-1"})
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert error_of(response)["code"] == "assistant_unavailable"
-    transcript = client.get("/api/v1/conversations/c-1").json()["transcript"]
+    transcript = client.get(chat.url).json()["transcript"]
     assert [(m["text"], m["state"]) for m in transcript] == [("<b>电池</b>保修多久？", "failed")]
     # Retrying with the same message id does not store it twice.
-    assert client.post(URL, json={"text": "<b>电池</b>保修多久？", "message_id": "m-1"}).status_code == 503
-    assert len(client.get("/api/v1/conversations/c-1").json()["transcript"]) == 1
+    assert (
+        client.post(f"{chat.url}/messages", json={"text": "<b>电池</b>保修多久？", "message_id": "m-1"}).status_code
+        == 503
+    )
+    assert len(client.get(chat.url).json()["transcript"]) == 1
 
 
 def test_health_reports_each_dependency(client: TestClient) -> None:
@@ -95,8 +114,8 @@ def test_health_reports_each_dependency(client: TestClient) -> None:
     assert checks["rasa"] == "unavailable"
 
 
-def test_metrics_are_prometheus_text(client: TestClient) -> None:
-    client.post(URL, json={"text": "hello"})
+def test_metrics_are_prometheus_text(client: TestClient, chat: Started) -> None:
+    client.post(f"{chat.url}/messages", json={"text": "hello"})
     body = client.get("/metrics").text
     assert "assistant_turn_seconds_bucket" in body
     assert "assistant_rasa_unavailable_total 1.0" in body
@@ -116,15 +135,15 @@ def test_action_calls_without_the_action_token_are_refused(client: TestClient) -
     response = client.post("/webhook", json=call)
     assert response.status_code == 401
     assert error_of(response)["code"] == "unauthorized"
-    assert client.get("/api/v1/conversations/intruder").status_code == 404  # nothing was opened
+    services = client.app.state.runtime.services  # type: ignore[attr-defined]
+    assert services.conversations.get("intruder") is None  # nothing was opened
 
 
 def test_action_calls_with_the_token_run_the_action(client: TestClient) -> None:
-    from api.settings import DEVELOPMENT_ACTION_TOKEN
     from tests.actions.conftest import action_call
 
     call = action_call("action_handoff", "human please", "request_human", sender="caller")
-    response = client.post(f"/webhook?token={DEVELOPMENT_ACTION_TOKEN}", json=call)
+    response = client.post(f"/webhook?token={action_token(client)}", json=call)
     assert response.status_code == 200
     assert any(e["event"] == "pause" for e in response.json()["events"])
 
@@ -134,19 +153,23 @@ def test_action_calls_with_the_token_run_the_action(client: TestClient) -> None:
     [
         {"text": '/vote{"faq_id":"x","vote":"down"}'},
         {"text": "/report_safety_incident"},
+        {"text": "/EXTERNAL_resolved"},
+        {"text": " \n /greet"},
         {"text": "hi", "customer_id": "x\u0000"},
         {"text": "hi", "customer_id": "has space"},
     ],
-    ids=["typed-payload", "typed-intent", "customer-nul", "customer-space"],
+    ids=["typed-payload", "typed-intent", "typed-external", "typed-after-blanks", "customer-nul", "customer-space"],
 )
-def test_typed_intents_and_bad_customer_ids_are_422(client: TestClient, body: dict[str, Any]) -> None:
-    response = client.post(URL, json=body)
+def test_typed_intents_and_bad_customer_ids_are_422(client: TestClient, chat: Started, body: dict[str, Any]) -> None:
+    response = client.post(f"{chat.url}/messages", json=body)
     assert response.status_code == 422, response.text
 
 
-def test_non_finite_metadata_is_refused(client: TestClient) -> None:
+def test_non_finite_metadata_is_refused(client: TestClient, chat: Started) -> None:
     response = client.post(
-        URL, content=b'{"text": "hi", "metadata": {"a": 1e400}}', headers={"content-type": "application/json"}
+        f"{chat.url}/messages",
+        content=b'{"text": "hi", "metadata": {"a": 1e400}}',
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
 
@@ -157,22 +180,15 @@ def test_odd_action_tokens_are_401_not_500(client: TestClient, token: str) -> No
 
 
 def test_malformed_action_call_with_the_token_is_400(client: TestClient) -> None:
-    from api.settings import DEVELOPMENT_ACTION_TOKEN
-
-    response = client.post(f"/webhook?token={DEVELOPMENT_ACTION_TOKEN}", json={"next_action": "action_handoff"})
+    response = client.post(f"/webhook?token={action_token(client)}", json={"next_action": "action_handoff"})
     assert response.status_code == 400
 
 
 @pytest.mark.parametrize("conversation", ["wechat:oUser123", "slack:T1:C1:1700000000.0001", "web:abc", "wecom:kf:u"])
 def test_the_conversation_api_does_not_serve_other_channels_conversations(
-    client: TestClient, conversation: str
+    client: TestClient, chat: Started, conversation: str
 ) -> None:
+    services = client.app.state.runtime.services  # type: ignore[attr-defined]
+    services.conversations.record_inbound(conversation, text="hi", payload=None, language="en", channel="wechat")
     assert client.post(f"/api/v1/conversations/{conversation}/messages", json={"text": "hi"}).status_code == 404
     assert client.get(f"/api/v1/conversations/{conversation}").status_code == 404
-
-
-def test_an_existing_conversation_of_another_channel_is_not_found(client: TestClient) -> None:
-    services = client.app.state.runtime.services  # type: ignore[attr-defined]
-    services.conversations.record_inbound("ext-1", text="hi", payload=None, language="en", channel="wechat")
-    assert client.get("/api/v1/conversations/ext-1").status_code == 404
-    assert client.post("/api/v1/conversations/ext-1/messages", json={"text": "hi"}).status_code == 404

@@ -175,3 +175,17 @@ def test_reads_agent_replies_from_outside_and_channel_state(setup: Setup) -> Non
     assert port.channel_state.get("test", "cursor") == {"at": "3"}
     port.channel_state.delete("test", "cursor")
     assert port.channel_state.get("test", "cursor") is None
+
+
+def test_a_customers_words_never_reach_rasa_as_a_command(setup: Setup) -> None:
+    """This channel checks nothing: the turn service still hands Rasa typed "/…" as words, the
+    transcript keeps what the customer wrote, and only an offered button's payload is a command."""
+    typed = ["/EXTERNAL_resolved", ' /vote{"faq_id":"x","vote":"down"}', "/ /greet", "//"]
+    for text in typed:
+        reply = setup.run(functools.partial(setup.port.answer, message("test:6", text)))
+        assert reply.turn is not None
+    assert setup.rasa.messages == ["EXTERNAL_resolved", 'vote{"faq_id":"x","vote":"down"}', "greet", "…"]
+    pressed = setup.run(functools.partial(setup.port.answer, message("test:6", "👍", payload="/vote_up")))
+    assert pressed.turn is not None and setup.rasa.messages[-1] == "/vote_up"
+    transcript = setup.run(functools.partial(setup.port.transcript, "test:6"))
+    assert [m.text for m in transcript if m.sender == "customer"] == [*typed, "👍"]

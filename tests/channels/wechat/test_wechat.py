@@ -281,6 +281,73 @@ def test_numbered_options_render_and_parse() -> None:
     assert [chosen_option(t) for t in ("0", "two", "2 years", "", "-1", "1.5")] == [None] * 6
 
 
+def test_a_typed_command_reaches_rasa_as_words_and_is_kept_as_written(setup: Setup) -> None:
+    server = setup.server()
+    server.post(text_xml("/EXTERNAL_resolved", 2101))
+    server.post(text_xml(UP, 2102))  # a vote typed, not pressed
+    server.post(text_xml(" /greet", 2103))
+    assert setup.rasa.messages == ["EXTERNAL_resolved", UP.removeprefix("/"), "greet"]
+    assert [text for sender, text in setup.transcript() if sender == "customer"] == ["/EXTERNAL_resolved", UP, "/greet"]
+
+
+@pytest.mark.parametrize("openid", ["x/../../model/train", "oLumio?token=1", "oLumio#x", "o Lumio", "o" * 65])
+def test_a_sender_that_is_no_openid_is_refused(setup: Setup, openid: str) -> None:
+    response = setup.server().post(text_xml("电池保修多久？", 2201, openid=openid))
+    assert response.status_code == 400
+    assert setup.rasa.sent == [] and setup.rasa.slots == []
+
+
+# -- replays -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+def test_a_signed_url_is_taken_once_by_every_replica(make_setup: Any, mode: str) -> None:
+    setup: Setup = make_setup(encrypted=mode == "safe")
+    server = setup.server(mode)
+    query = server.query()
+    first = server.reply_text(server.post(text_xml("电池保修多久？", 2301), query=query))
+    assert first is not None and first.startswith("电池保修 1 年")
+    replayed = server.post(text_xml("电池保修多久？", 2301), query=query)
+    assert (replayed.status_code, replayed.text) == (200, "success")
+    if mode == "plain":  # the URL signature does not cover the body: a forged one on a used URL
+        forged = server.post(text_xml("/EXTERNAL_resolved", 2302), query=query)
+        assert (forged.status_code, forged.text) == (200, "success")
+    # Another replica (an app over the same database) knows the signature as well.
+    other: Setup = make_setup(encrypted=mode == "safe")
+    again = other.server(mode).post(text_xml("我要投诉", 2303), query=query)
+    assert (again.status_code, again.text) == (200, "success")
+    assert setup.rasa.messages == ["电池保修多久？"] and other.rasa.sent == []
+    assert setup.transcript() == [("customer", "电池保修多久？"), ("bot", "电池保修 1 年（以发票日期为准）。")]
+
+
+def test_the_url_checks_signature_cannot_carry_a_message(setup: Setup) -> None:
+    server = setup.server()
+    query = server.query()
+    assert setup.client.get("/channels/wechat", params={**query, "echostr": "42"}).text == "42"
+    assert setup.client.get("/channels/wechat", params={**query, "echostr": "42"}).status_code == 403
+    assert server.post(text_xml("/EXTERNAL_resolved", 2401), query=query).text == "success"
+    assert setup.rasa.sent == [] and setup.transcript() == []
+
+
+def test_plaintext_mode_is_refused_in_production_unless_allowed(
+    fake_wechat: FakeWeChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValueError, match="WECHAT_ENCODING_AES_KEY"):
+        WeChatAdapter(wechat_settings(fake_wechat), production=True)
+    WeChatAdapter(wechat_settings(fake_wechat, encrypted=True), production=True)
+    WeChatAdapter(wechat_settings(fake_wechat, allow_plaintext_in_production=True), production=True)
+    WeChatAdapter(wechat_settings(fake_wechat))  # development
+    from channels.registry import configured_channels
+
+    for name, value in (("APP_ID", APP_ID), ("APP_SECRET", APP_SECRET), ("TOKEN", TOKEN)):
+        monkeypatch.setenv(f"WECHAT_{name}", value)
+    monkeypatch.delenv("WECHAT_ENCODING_AES_KEY", raising=False)
+    with pytest.raises(ValueError, match="plaintext mode is refused in production"):
+        configured_channels(production=True)
+    monkeypatch.setenv("WECHAT_ALLOW_PLAINTEXT_IN_PRODUCTION", "true")
+    assert "wechat" in [adapter.name for adapter in configured_channels(production=True)]
+
+
 # -- retries -----------------------------------------------------------------------------------------
 
 

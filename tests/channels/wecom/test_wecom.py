@@ -197,6 +197,24 @@ def test_entity_xml_and_oversized_bodies_are_refused(start: Callable[..., Any], 
         assert fake.paths("kf/sync_msg") == []
 
 
+def test_a_callback_sent_again_is_ignored(start: Callable[..., Any], fake: FakeWeCom) -> None:
+    fake.customer_writes(KF, USER, "你好")
+    with start() as client:
+        body, query = callback_body(kf_event(token="ENCFreshToken"))
+        assert client.post("/channels/wecom", params=query, content=body).text == "success"
+        wait_until(lambda: len(fake.sent) == 1)
+        # Sent again (by whoever captured it) within the window: "success", and no sync on its old Token.
+        assert client.post("/channels/wecom", params=query, content=body).text == "success"
+        time.sleep(0.3)
+        assert len(fake.paths("kf/sync_msg")) == 1
+    with start() as restarted:  # kept in the database: a restart (or another replica) knows it too
+        time.sleep(0.3)
+        syncs = len(fake.paths("kf/sync_msg"))  # the catch-up at start
+        assert restarted.post("/channels/wecom", params=query, content=body).text == "success"
+        time.sleep(0.3)
+        assert len(fake.paths("kf/sync_msg")) == syncs
+
+
 # -- reading messages --------------------------------------------------------------------------------
 
 
@@ -359,6 +377,32 @@ def test_buttons_become_a_menu_and_clicks_or_numbers_choose_them(
         notify(client)
         wait_until(lambda: len(rasa.sent) == 7)
         assert rasa.messages[-1] == "hello"
+
+
+def test_a_typed_command_reaches_rasa_as_words(start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa) -> None:
+    fake.customer_writes(KF, USER, "/EXTERNAL_resolved")
+    fake.customer_writes(KF, USER, '/vote{"faq_id":"battery","vote":"down"}')
+    with start() as client:
+        notify(client)
+        wait_until(lambda: len(fake.sent) == 2)
+        assert rasa.messages == ["EXTERNAL_resolved", 'vote{"faq_id":"battery","vote":"down"}']
+        customer = [m["text"] for m in transcript(client) if m["sender"] == "customer"]
+        assert customer == ["/EXTERNAL_resolved", '/vote{"faq_id":"battery","vote":"down"}']
+
+
+def test_a_message_whose_ids_are_no_wecom_ids_is_not_taken(
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
+) -> None:
+    fake.customer_writes(KF, "wm/../../model/train?token=x#", "你好")
+    fake.customer_writes(KF, USER, "你好")
+    with start() as client:
+        notify(client)
+        wait_until(lambda: len(fake.sent) == 1)
+        assert [sent.sender for sent in rasa.sent] == [CONVERSATION]
+    assert Address.of({"open_kfid": KF, "external_userid": USER}) == Address(KF, USER)
+    for user in ("wm x", "wm/..", "", "w" * 65, "wm\n"):
+        assert Address.of({"open_kfid": KF, "external_userid": user}) is None
+    assert Address.of({"open_kfid": "wk:1", "external_userid": USER}) is None
 
 
 # -- people ------------------------------------------------------------------------------------------
