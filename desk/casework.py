@@ -1,7 +1,8 @@
 """What agents do with an escalation: claim, reply, note, transfer, resolve, hand back to the bot.
 
 Every change is one transaction with its audit entry. Competing changes are decided by the
-database (conditional updates), so two agents claiming at once cannot both win.
+database (conditional updates), so two agents claiming, or resolving and transferring, at once
+cannot both win: the loser is refused with a Conflict (409).
 """
 
 from __future__ import annotations
@@ -268,6 +269,7 @@ class Casework:
         now = self._clock()
         with self._sessions() as session:
             escalation = self._owned(session, escalation_id, agent, "reply")
+            self._hold(session, escalation, "reply")
             message = Message(
                 conversation_id=escalation.conversation_id,
                 sender=Sender.AGENT,
@@ -306,6 +308,7 @@ class Casework:
         now = self._clock()
         with self._sessions() as session:
             escalation = self._owned(session, escalation_id, by, "transfer")
+            self._hold(session, escalation, "transfer")
             conversation = session.get_one(Conversation, escalation.conversation_id)
             if to_user_id is None:
                 escalation.status = EscalationStatus.QUEUED
@@ -337,7 +340,9 @@ class Casework:
     def _close(self, escalation_id: int, by: Staff, code: str, note: str, to: ConversationStatus) -> Change:
         now = self._clock()
         with self._sessions() as session:
-            escalation = self._owned(session, escalation_id, by, "resolve" if code != HANDED_BACK else "hand back")
+            doing = "resolve" if code != HANDED_BACK else "hand back"
+            escalation = self._owned(session, escalation_id, by, doing)
+            self._hold(session, escalation, doing)
             conversation = session.get_one(Conversation, escalation.conversation_id)
             escalation.status = EscalationStatus.RESOLVED
             escalation.resolved_at = now
@@ -375,6 +380,37 @@ class Casework:
         holder = session.get(User, escalation.assignee_id) if escalation.assignee_id else None
         name = holder.display_name if holder else "another agent"
         raise Forbidden(f"escalation {escalation_id} was transferred to or claimed by {name}; you cannot {doing} it")
+
+    def _hold(self, session: Session, escalation: Escalation, doing: str) -> None:
+        """Take the escalation for this transaction, if it is still as `_owned` judged it.
+
+        A conditional update (status and assignee as read): of two changes racing on one escalation
+        (two resolves, a resolve and a transfer, a reply and a transfer) the database lets one
+        through, and the row stays taken until the commit (PostgreSQL's row lock, SQLite's write
+        lock); the other is refused with a Conflict. The caller then changes the row at leisure."""
+        seen_status, seen_assignee = escalation.status, escalation.assignee_id
+        won = session.execute(
+            update(Escalation)
+            .where(
+                Escalation.id == escalation.id,
+                Escalation.status == seen_status,
+                Escalation.assignee_id.is_(None) if seen_assignee is None else Escalation.assignee_id == seen_assignee,
+            )
+            .values(status=seen_status)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(won, "rowcount", 0) != 1:
+            session.rollback()
+            raise Conflict(self._why_changed(session, escalation.id, doing))
+        session.refresh(escalation)
+
+    def _why_changed(self, session: Session, escalation_id: int, doing: str) -> str:
+        escalation = self._get(session, escalation_id)
+        if escalation.status == EscalationStatus.RESOLVED:
+            return f"escalation {escalation_id} is already resolved; you cannot {doing} it"
+        holder = session.get(User, escalation.assignee_id) if escalation.assignee_id else None
+        where = f"with {holder.display_name}" if holder else "back in the queue"
+        return f"escalation {escalation_id} changed while you were acting on it (it is now {where}): reload it"
 
     def _why_not_open(self, session: Session, escalation: Escalation, agent: Staff) -> str:
         if escalation.status == EscalationStatus.RESOLVED:

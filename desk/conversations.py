@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk.access import digest
 from desk.models import Conversation, ConversationStatus, Delivery, Message, MessageState, Sender, Turn, utcnow
 from desk.turns import BotMessage, Outcome, TurnRecord
 
@@ -28,6 +31,10 @@ TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
 }
 
 DEFAULT_LANGUAGE = "en"
+
+# A browser-started conversation: its server-chosen id, and the key that opens it.
+KEYED_ID_PREFIX = "c-"
+CONVERSATION_KEY_PREFIX = "lck_"
 
 # Longer than any turn can take (Rasa's timeout is 15 s): a message processing this long was abandoned.
 STALE_PROCESSING = timedelta(minutes=2)
@@ -93,6 +100,7 @@ class ConversationView:
     updated_at: datetime
     rasa_pending_intent: str | None = None
     channel_data: dict[str, Any] = field(default_factory=dict)
+    client_metadata: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, row: Conversation) -> ConversationView:
@@ -107,6 +115,7 @@ class ConversationView:
             row.updated_at,
             row.rasa_pending_intent,
             dict(row.channel_data or {}),
+            dict(row.client_metadata or {}),
         )
 
 
@@ -130,6 +139,38 @@ class ConversationStore:
         with self._sessions() as session:
             row = session.get(Conversation, conversation_id)
             return ConversationView.of(row) if row else None
+
+    def start_keyed(
+        self, *, channel: str, language: str | None, client_metadata: dict[str, Any]
+    ) -> tuple[ConversationView, str]:
+        """A conversation a browser starts: a server-chosen id and the key that opens it, which is
+        returned once and stored only as a hash."""
+        key = CONVERSATION_KEY_PREFIX + secrets.token_urlsafe(32)
+        now = self._clock()
+        with self._sessions() as session:
+            conversation = Conversation(
+                id=KEYED_ID_PREFIX + secrets.token_urlsafe(16),
+                channel=channel,
+                language=language or DEFAULT_LANGUAGE,
+                status=ConversationStatus.BOT,
+                access_key_hash=digest(key),
+                client_metadata=client_metadata or None,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(conversation)
+            session.commit()
+            return ConversationView.of(conversation), key
+
+    def opened_by(self, conversation_id: str, key: str) -> ConversationView | None:
+        """The conversation, if `key` is its key; None when it is unknown, keyless or another's."""
+        with self._sessions() as session:
+            row = session.get(Conversation, conversation_id)
+            if row is None or row.access_key_hash is None:
+                # Compare anyway, so an unknown id takes as long as a wrong key.
+                hmac.compare_digest(digest(key), digest(""))
+                return None
+            return ConversationView.of(row) if hmac.compare_digest(row.access_key_hash, digest(key)) else None
 
     def record_inbound(
         self,
@@ -292,23 +333,66 @@ class ConversationStore:
             session.commit()
             return [StoredMessage.of(r) for r in rows]
 
-    def pending_resumptions(self, limit: int = 20) -> list[ConversationView]:
-        """Conversations an agent closed while Rasa could not be told."""
+    def pending_resumptions(self, limit: int = 20, stale_after: timedelta = STALE_PROCESSING) -> list[ConversationView]:
+        """Conversations an agent closed while Rasa could not be told (and nobody is telling it now)."""
         with self._sessions() as session:
             rows = session.scalars(
-                select(Conversation).where(Conversation.rasa_pending_intent.is_not(None)).limit(limit)
+                select(Conversation)
+                .where(Conversation.rasa_pending_intent.is_not(None), self._resume_free(stale_after))
+                .limit(limit)
             ).all()
             return [ConversationView.of(r) for r in rows]
 
+    def claim_resumption(self, conversation_id: str, stale_after: timedelta = STALE_PROCESSING) -> str | None:
+        """Take the pending intent for resuming Rasa with it; None when nothing is pending or another
+        request has it. Exactly one of competing requests gets it (a conditional update), so Rasa is
+        resumed, and the rating asked, once. A claim older than `stale_after` was left by a process
+        that died mid-resume: it may be taken over."""
+        with self._sessions() as session:
+            won = session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    Conversation.rasa_pending_intent.is_not(None),
+                    self._resume_free(stale_after),
+                )
+                .values(rasa_resume_claimed_at=self._clock())
+            )
+            if getattr(won, "rowcount", 0) != 1:
+                session.rollback()
+                return None
+            # Read in the same transaction: the row is ours until the commit.
+            intent = session.scalar(select(Conversation.rasa_pending_intent).where(Conversation.id == conversation_id))
+            session.commit()
+            return intent
+
+    def release_resumption(self, conversation_id: str) -> None:
+        """The resume failed (Rasa down): the intent stays pending for a later turn or retry to claim."""
+        with self._sessions() as session:
+            session.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(rasa_resume_claimed_at=None)
+            )
+            session.commit()
+
     def resumed(self, conversation_id: str, intent: str) -> None:
-        """Rasa has been resumed with `intent`: nothing is pending any more (unless a newer close set another)."""
+        """Rasa has been resumed with `intent`: nothing is pending any more (unless a newer close set
+        another, which the next claim takes)."""
         with self._sessions() as session:
             session.execute(
                 update(Conversation)
                 .where(Conversation.id == conversation_id, Conversation.rasa_pending_intent == intent)
                 .values(rasa_pending_intent=None)
             )
+            session.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(rasa_resume_claimed_at=None)
+            )
             session.commit()
+
+    def _resume_free(self, stale_after: timedelta) -> ColumnElement[bool]:
+        return or_(
+            Conversation.rasa_resume_claimed_at.is_(None),
+            Conversation.rasa_resume_claimed_at < self._clock() - stale_after,
+        )
 
     def replies_to(self, inbound_id: int) -> list[StoredMessage]:
         """The bot messages stored after a customer message and before the next one."""

@@ -85,6 +85,23 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class TokenRole(StrEnum):
+    """What an API token acts as: a staff role on the ladder, or an integration, which is no staff
+    role at all: it opens only the scopes it carries, never the console or the staff API."""
+
+    AGENT = "agent"
+    LEAD = "lead"
+    ADMIN = "admin"
+    INTEGRATION = "integration"
+
+
+class Scope(StrEnum):
+    """What an integration token may call: the conversation API, the order-system API."""
+
+    CONVERSATIONS = "conversations"
+    ORDERS = "orders"
+
+
 class Delivery(StrEnum):
     """Where an agent's reply stands on its way to the customer's channel."""
 
@@ -105,8 +122,16 @@ class Conversation(Base):
     rasa_language: Mapped[str | None] = mapped_column(String(8))
     # An intent Rasa still has to be resumed with (an agent closed the escalation while Rasa was down).
     rasa_pending_intent: Mapped[str | None] = mapped_column(String(64))
+    # When a request took the pending intent to resume Rasa with it (None: nobody has it): one claim,
+    # so the close, the retry loop and the customer's next turn cannot all ask for the rating.
+    rasa_resume_claimed_at: Mapped[datetime | None] = mapped_column()
     # Where the channel delivers to: e.g. a WeChat openid, a Slack channel and thread, a WeCom kf id.
     channel_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Conversations a browser started (`POST /api/v1/conversations`): the hash of the key that opens
+    # it. None for every other conversation.
+    access_key_hash: Mapped[str | None] = mapped_column(String(64))
+    # What the client said of the conversation when it started it, passed to Rasa with every message.
+    client_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[ConversationStatus] = mapped_column(String(16), default=ConversationStatus.BOT, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -253,9 +278,13 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(128))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
-    role: Mapped[Role] = mapped_column(String(16))
-    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[TokenRole] = mapped_column(String(16))
+    # Integration tokens only (`Scope` values); staff tokens act with their role.
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The user who answers for the token: it never does more than they currently may, and dies with them.
+    owner_id: Mapped[int] = mapped_column("created_by", ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
 

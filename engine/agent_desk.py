@@ -14,6 +14,7 @@ from engine.blocking import run_blocking
 from engine.delivery import DeliveryWorker
 from engine.events import QUEUE, EventBus, announce_status, staff_topic
 from engine.rasa_gateway import RasaGateway, RasaUnavailable
+from engine.resumption import Resumed, resume_once
 
 log = structlog.get_logger(__name__)
 
@@ -82,23 +83,29 @@ class AgentDesk:
         """Hand the conversation back to Rasa with the intent the close left pending (CSAT question
         or "back to the assistant"); its messages go to the customer like an agent's reply.
 
-        If Rasa is down the intent stays pending: `resume_pending` (and the customer's next message)
-        try again, so the customer is never left with a paused bot."""
+        Only the request that claims the intent resumes (engine.resumption): a retry or the
+        customer's turn racing this one skips. If Rasa is down the intent stays pending:
+        `resume_pending` (and the customer's next message) try again, so the customer is never
+        left with a paused bot."""
         conversation = await run_blocking(self._conversations.get, conversation_id)
         if conversation is None or conversation.rasa_pending_intent is None:
             return False
-        intent = conversation.rasa_pending_intent
+        language = conversation.language
+
+        async def record(resumed: Resumed) -> None:
+            messages, turn = read_replies(resumed.replies)
+            await run_blocking(
+                lambda: self._conversations.record_pushed(conversation_id, messages, turn, language=language)
+            )
+
         try:
-            replies = await self._rasa.resume_with(conversation_id, intent)
+            resumed = await resume_once(self._conversations, self._rasa, conversation_id, record)
         except RasaUnavailable as error:
-            log.warning("rasa_resume_failed", conversation=conversation_id, intent=intent, error=str(error))
+            log.warning("rasa_resume_failed", conversation=conversation_id, error=str(error))
             return False
-        messages, turn = read_replies(replies)
-        await run_blocking(
-            lambda: self._conversations.record_pushed(conversation_id, messages, turn, language=conversation.language)
-        )
-        await run_blocking(self._conversations.resumed, conversation_id, intent)
-        self._bus.publish(staff_topic(conversation_id), "resumed", intent=intent)
+        if resumed is None:
+            return False
+        self._bus.publish(staff_topic(conversation_id), "resumed", intent=resumed.intent)
         self._delivery.wake()
         return True
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rasa_sdk.executor import ActionExecutor
 
+from desk.copy import say
+from desk.handoff import MAY_ESCALATE
 from desk.models import ConversationStatus
 from desk.services import DeskServices
 from tests.actions.conftest import action_call
+from tests.rasa_domain import response
 
 
 async def run(executor: ActionExecutor, call: dict[str, Any]) -> dict[str, Any]:
@@ -106,6 +110,20 @@ async def test_second_handoff_request_says_already_queued(executor: ActionExecut
     assert "already" in again["responses"][0]["text"]
 
 
+async def test_a_handoff_the_turn_service_refused_opens_no_escalation(
+    executor: ActionExecutor, services: DeskServices
+) -> None:
+    """Past the conversation's or its client's budget (engine/escalation_budget.py) the customer hears
+    why, the queue gets nothing and the bot is not paused."""
+    call = action_call("action_handoff", "human please", "request_human")
+    call["tracker"]["latest_message"]["metadata"][MAY_ESCALATE] = False
+    result = await run(executor, call)
+    assert result["responses"][0]["text"] == say("handoff_limited", "en")
+    assert turn(result)["outcome"] == "fallback"
+    assert not any(e["event"] == "pause" for e in result["events"])
+    assert services.escalations.open_for("conv-1") is None
+
+
 async def test_votes_csat_and_comments_are_logged(executor: ActionExecutor, services: DeskServices) -> None:
     down = action_call(
         "action_log_feedback",
@@ -171,3 +189,20 @@ async def test_a_typed_vote_without_direction_is_not_guessed(executor: ActionExe
     result = await run(executor, call)
     assert "👍" in result["responses"][0]["text"]
     assert services.feedback.for_conversation("conv-1") == []
+
+
+@pytest.mark.parametrize(("language", "thanks"), [("zh", "感谢"), ("en", "thank")])
+async def test_a_rating_is_thanked_once(executor: ActionExecutor, language: str, thanks: str) -> None:
+    """A rating's turn is this action's reply, then the comment form's question (bot/rules/feedback.yml):
+    together they thank the customer once, and only for a rating that was recorded."""
+    question = response("utter_ask_feedback_comment", language)["text"]
+
+    async def thanked(entities: list[dict[str, Any]]) -> int:
+        call = action_call(
+            "action_log_feedback", "/rate_service", "rate_service", entities=entities, slots={"language": language}
+        )
+        texts = [r["text"] for r in (await run(executor, call))["responses"] if r.get("text")] + [question]
+        return sum(text.lower().count(thanks) for text in texts)
+
+    assert await thanked([{"entity": "csat", "value": 4}]) == 1
+    assert await thanked([]) == 0  # a rating we could not read is not thanked for

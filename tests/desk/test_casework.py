@@ -1,4 +1,5 @@
-"""Agents' work on escalations: claim races, ownership, transfer, resolve, hand back (SQLite and PostgreSQL)."""
+"""Agents' work on escalations: claim, resolve and transfer races, ownership, transfer, resolve, hand
+back (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,18 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.audit import AuditLog
-from desk.casework import Casework, Conflict, Forbidden, NotFound
+from desk.casework import Casework, Change, Conflict, Forbidden, NotFound
 from desk.conversations import ConversationStore
 from desk.escalations import EscalationDesk
 from desk.handoff import HandoffReason
 from desk.models import AuditEntry, ConversationStatus, Delivery, EscalationStatus, Priority, Role
 from desk.settings import DeskSettings
 from desk.users import Staff, UserDirectory
+from tests.races import hold_first_write, race, writes_meet
 
 IN_HOURS = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
@@ -179,3 +181,90 @@ def test_bad_input_is_refused(world: dict[str, object]) -> None:
         casework.resolve(escalation_id, alice, "made_up")
     with pytest.raises(NotFound):
         casework.transfer(escalation_id, alice, 424242)
+
+
+def _engine(sessions: sessionmaker[Session]) -> Engine:
+    engine: Engine = sessions.kw["bind"]
+    return engine
+
+
+def test_two_resolves_at_once_exactly_one_wins(world: dict[str, object], sessions: sessionmaker[Session]) -> None:
+    casework: Casework = world["casework"]  # type: ignore[assignment]
+    escalation_id: int = world["id"]  # type: ignore[assignment]
+    alice: Staff = world["alice"]  # type: ignore[assignment]
+    lena: Staff = world["lena"]  # type: ignore[assignment]
+    casework.claim(escalation_id, alice)
+    # Both have read the escalation as claimed by Alice before either writes.
+    with writes_meet(_engine(sessions), "escalations", 2):
+        outcomes = race(
+            lambda: casework.resolve(escalation_id, alice, "answered"),
+            lambda: casework.resolve(escalation_id, lena, "no_action"),
+        )
+    won = [o for o in outcomes if isinstance(o, Change)]
+    lost = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert isinstance(lost[0], Conflict) and "already resolved" in str(lost[0])
+    winner_code = "answered" if outcomes[0] is won[0] else "no_action"
+    assert casework.case_file(escalation_id).resolution_code == winner_code
+    with sessions() as session:
+        resolves = session.scalars(select(AuditEntry).where(AuditEntry.action == "escalation.resolve")).all()
+    assert len(resolves) == 1
+
+
+def test_a_resolve_and_a_transfer_at_once_exactly_one_wins(
+    world: dict[str, object], sessions: sessionmaker[Session]
+) -> None:
+    casework: Casework = world["casework"]  # type: ignore[assignment]
+    store: ConversationStore = world["store"]  # type: ignore[assignment]
+    escalation_id: int = world["id"]  # type: ignore[assignment]
+    alice: Staff = world["alice"]  # type: ignore[assignment]
+    bob: Staff = world["bob"]  # type: ignore[assignment]
+    lena: Staff = world["lena"]  # type: ignore[assignment]
+    casework.claim(escalation_id, alice)
+    with writes_meet(_engine(sessions), "escalations", 2):
+        resolved, transferred = race(
+            lambda: casework.resolve(escalation_id, lena, "answered"),
+            lambda: casework.transfer(escalation_id, alice, bob.id),
+        )
+    assert [isinstance(o, Change) for o in (resolved, transferred)].count(True) == 1, (resolved, transferred)
+    case = casework.case_file(escalation_id)
+    if isinstance(resolved, Change):
+        assert isinstance(transferred, Conflict) and "already resolved" in str(transferred)
+        assert case.item.status == EscalationStatus.RESOLVED and case.item.assignee_id == alice.id
+        assert store.get("c-1").rasa_pending_intent == "EXTERNAL_resolved"  # type: ignore[union-attr]
+    else:
+        # The lead resolved what she saw as Alice's; it is Bob's now: refused, not silently applied.
+        assert isinstance(resolved, Conflict) and "changed while you were acting" in str(resolved)
+        assert "bob" in str(resolved)
+        assert case.item.status == EscalationStatus.CLAIMED and case.item.assignee_id == bob.id
+        assert store.get("c-1").rasa_pending_intent is None  # type: ignore[union-attr]
+
+
+def test_a_reply_read_before_a_resolve_and_written_after_it_is_refused(
+    world: dict[str, object], sessions: sessionmaker[Session]
+) -> None:
+    casework: Casework = world["casework"]  # type: ignore[assignment]
+    store: ConversationStore = world["store"]  # type: ignore[assignment]
+    escalation_id: int = world["id"]  # type: ignore[assignment]
+    alice: Staff = world["alice"]  # type: ignore[assignment]
+    lena: Staff = world["lena"]  # type: ignore[assignment]
+    casework.claim(escalation_id, alice)
+    outcome: list[object] = []
+
+    def reply() -> None:
+        try:
+            outcome.append(casework.reply(escalation_id, alice, "one more thing"))
+        except Conflict as error:
+            outcome.append(error)
+
+    with hold_first_write(_engine(sessions), "alice-replies") as hold:
+        # Alice's reply has found the escalation hers and open; the lead resolves it before she writes.
+        replying = threading.Thread(target=reply, name="alice-replies")
+        replying.start()
+        assert hold.reached.wait(10)
+        casework.resolve(escalation_id, lena, "answered")
+        hold.release.set()
+        replying.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict) and "already resolved" in str(outcome[0])
+    # No agent message after the close that asks the customer for a rating.
+    assert [m for m in store.transcript("c-1") if m.sender == "agent"] == []

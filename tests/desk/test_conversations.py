@@ -122,3 +122,42 @@ def test_a_message_can_be_stored_already_claimed(store: ConversationStore) -> No
         "c-1", text="你好", payload=None, language="zh", channel="api", client_message_id="m-1", claim=True
     ).duplicate
     assert again.message.state == "processing"
+
+
+def pending(sessions: sessionmaker[Session], intent: str, conversation: str = "c-1") -> None:
+    """What an agent's close leaves (desk.casework): an intent to resume Rasa with."""
+    with sessions() as session:
+        session.get_one(Conversation, conversation).rasa_pending_intent = intent
+        session.commit()
+
+
+def test_the_pending_resume_is_claimed_once_and_released_when_it_fails(sessions: sessionmaker[Session]) -> None:
+    clock = [utcnow()]
+    store = ConversationStore(sessions, lambda: clock[0])
+    assert store.claim_resumption("c-1") is None  # no such conversation
+    inbound(store, "转人工")
+    assert store.claim_resumption("c-1") is None  # nothing pending
+    pending(sessions, "EXTERNAL_resolved")
+    assert [c.id for c in store.pending_resumptions()] == ["c-1"]
+    assert store.claim_resumption("c-1") == "EXTERNAL_resolved"
+    # The others (the retry loop, the customer's turn) skip while it is being resumed.
+    assert store.claim_resumption("c-1") is None
+    assert store.pending_resumptions() == []
+    store.release_resumption("c-1")  # Rasa was down
+    assert store.claim_resumption("c-1") == "EXTERNAL_resolved"
+    clock[0] += timedelta(minutes=3)  # ... or the process resuming it died
+    assert [c.id for c in store.pending_resumptions()] == ["c-1"]
+    assert store.claim_resumption("c-1") == "EXTERNAL_resolved"
+    store.resumed("c-1", "EXTERNAL_resolved")
+    assert store.get("c-1").rasa_pending_intent is None  # type: ignore[union-attr]
+    assert store.claim_resumption("c-1") is None
+
+
+def test_a_newer_close_stays_pending_after_an_older_resume(sessions: sessionmaker[Session]) -> None:
+    store = ConversationStore(sessions)
+    inbound(store, "转人工")
+    pending(sessions, "EXTERNAL_resolved")
+    assert store.claim_resumption("c-1") == "EXTERNAL_resolved"
+    pending(sessions, "EXTERNAL_handed_back")  # closed again while Rasa was being told of the first
+    store.resumed("c-1", "EXTERNAL_resolved")
+    assert store.claim_resumption("c-1") == "EXTERNAL_handed_back"
