@@ -17,7 +17,9 @@ from typing import IO
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+# Rasa runs through the project's launcher (rasa_launcher/), as `make run` starts it: the API token
+# comes from the environment, never the command line.
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 INDEX_DIR = ROOT / "var" / "index"
 
@@ -37,7 +39,7 @@ def rasa_model() -> Path:
 
 
 def missing_prerequisites() -> str | None:
-    if not RASA_BIN.exists():
+    if not RASA_PYTHON.exists():
         return "the Rasa environment (.venv-rasa) is not installed; run `make test`"
     if not (INDEX_DIR / "manifest.json").exists():
         return "the knowledge index is not built; run `make test`"
@@ -103,6 +105,8 @@ class System:
             "APP_RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
             "APP_RASA_TOKEN": self.token,
             "APP_ACTION_TOKEN": secrets.token_urlsafe(16),
+            # Set, so that console sessions survive `restart_app` (unset, each process has its own key).
+            "APP_SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": self.database_url,
             "KNOWLEDGE_INDEX_DIR": str(INDEX_DIR),
             "KNOWLEDGE_RELOAD_INTERVAL": "0.5",
@@ -113,11 +117,9 @@ class System:
         self.rasa = Process(
             "rasa",
             [
-                str(RASA_BIN),
-                "run",
-                "--enable-api",
-                "--auth-token",
-                self.token,
+                str(RASA_PYTHON),
+                "-m",
+                "rasa_launcher",
                 "-i",
                 "127.0.0.1",
                 "-p",

@@ -11,22 +11,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from desk.conversations import HUMAN_OWNED, ConversationStore, ConversationView, StoredMessage
 from desk.copy import say
 from desk.escalations import EscalationDesk
-from desk.handoff import QueuePlace
+from desk.handoff import MAY_ESCALATE, QueuePlace
+from desk.message_text import as_words
 from desk.models import ConversationStatus, MessageState
 from desk.turns import BotMessage, Outcome, TurnRecord, read_replies
 from engine.blocking import run_blocking
 from engine.events import QUEUE, EventBus, announce_status, staff_topic
-from engine.log_config import masked
 from engine.metrics import Metrics
 from engine.rasa_gateway import RasaGateway, RasaUnavailable
+from engine.resumption import resume_before_turn
 from knowledge.language import Language, language_signal, parse_language
+
+if TYPE_CHECKING:
+    from engine.escalation_budget import EscalationBudget
 
 log = structlog.get_logger(__name__)
 
@@ -68,12 +72,23 @@ class Inbound:
     default_language: Language | None = None
     # False when the text is a placeholder ("[image] …") that says nothing of the customer's language.
     language_from_text: bool = True
+    # What came with the words that the bot cannot read, one placeholder each ("[image] photo.jpg …"):
+    # kept in the transcript for the agents, never sent to Rasa nor read for the language.
+    attachments: tuple[str, ...] = ()
     channel: str = "api"
     customer_id: str | None = None
     message_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     # How the channel reaches this customer again (kept on the conversation for later replies).
     channel_data: dict[str, Any] = field(default_factory=dict)
+    # The client's network address where the app sees it (web chat, conversation API), for limits
+    # per client; None where a platform relays the message (its customer id stands in).
+    client: str | None = None
+
+    @property
+    def transcript_text(self) -> str:
+        """What the transcript keeps: the words, then the attachments' placeholders, a line each."""
+        return "\n".join(part for part in (self.text, *self.attachments) if part)
 
 
 @dataclass(frozen=True)
@@ -104,12 +119,15 @@ class TurnService:
         rasa: RasaGateway,
         metrics: Metrics,
         bus: EventBus,
+        budget: EscalationBudget | None = None,
     ) -> None:
         self._store = store
         self._escalations = escalations
         self._rasa = rasa
         self._metrics = metrics
         self._bus = bus
+        # None: no bound on new escalations (tests, benchmarks); the app always gives one.
+        self._budget = budget
 
     async def handle(self, inbound: Inbound) -> TurnResult:
         started = time.perf_counter()
@@ -128,14 +146,20 @@ class TurnService:
                         conversation.id, "language", language, new_conversation=conversation.rasa_language is None
                     )
                 await run_blocking(self._store.set_rasa_language, conversation.id, language)
-            if conversation.rasa_pending_intent:
-                # An agent closed the conversation while Rasa was down: resume it first.
-                earlier = await self._rasa.resume_with(conversation.id, conversation.rasa_pending_intent)
-                await run_blocking(self._store.resumed, conversation.id, conversation.rasa_pending_intent)
-            else:
-                earlier = []
-            metadata = {**inbound.metadata, "language": language, "channel": inbound.channel}
-            replies = earlier + await self._rasa.send(conversation.id, inbound.payload or inbound.text, metadata)
+            # An agent closed the conversation and Rasa has not been resumed yet: resume it first (once).
+            earlier = (
+                await resume_before_turn(self._store, self._rasa, conversation.id)
+                if conversation.rasa_pending_intent
+                else []
+            )
+            may_escalate = self._budget is None or await self._budget.allows(inbound)
+            metadata = {
+                **inbound.metadata,
+                "language": language,
+                "channel": inbound.channel,
+                MAY_ESCALATE: may_escalate,
+            }
+            replies = earlier + await self._rasa.send(conversation.id, rasa_message(inbound), metadata)
         except RasaUnavailable as error:
             await run_blocking(self._store.mark, message_id, MessageState.FAILED)
             self._metrics.rasa_errors.inc()
@@ -154,6 +178,8 @@ class TurnService:
         status = conversation.status
         if turn.escalated:
             # action_handoff opened an escalation: the conversation waits in the queue now.
+            if self._budget is not None:
+                await self._budget.spend(inbound)
             status = ConversationStatus.QUEUED
             announce_status(self._bus, conversation.id, conversation.channel, status)
             self._bus.publish(QUEUE, "escalated", conversation_id=conversation.id)
@@ -187,7 +213,7 @@ class TurnService:
         stored = await run_blocking(
             lambda: self._store.record_inbound(
                 inbound.conversation_id,
-                text=inbound.text,
+                text=inbound.transcript_text,
                 payload=inbound.payload,
                 language=turn_language(inbound),
                 default_language=inbound.default_language,
@@ -204,7 +230,11 @@ class TurnService:
             conversation=inbound.conversation_id,
             channel=inbound.channel,
             language=language,
-            text=masked(inbound.text),
+            # What the customer wrote stays in the transcript (the console, behind sign-in): masking
+            # cannot find every name, address or order number, so the log tells only its shape.
+            message=stored.message.id,
+            chars=len(inbound.text),
+            button=inbound.payload is not None,
             duplicate=stored.duplicate,
         )
         if stored.reopened:
@@ -262,6 +292,12 @@ class TurnService:
             first.faq_id if first else None,
             first.confidence if first else None,
         )
+
+
+def rasa_message(inbound: Inbound) -> str:
+    """What Rasa is sent: the payload of a button the assistant offered (checked in `handle`), else the
+    customer's words, never read as a command whichever channel built the message (`as_words`)."""
+    return inbound.payload if inbound.payload is not None else as_words(inbound.text)
 
 
 def turn_language(inbound: Inbound) -> Language | None:

@@ -1,24 +1,23 @@
 #!/usr/bin/env bash
-# Creates var/secrets.env with random secrets (Rasa API, action calls, cookie signing, demo
-# console passwords) on first use; prints its path.
+# Creates <dir>/secrets.env (default dir: var) with random secrets (Rasa API, action calls, cookie
+# signing, demo console passwords) on first use, readable by its owner only; prints its path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p var
-if [ ! -f var/secrets.env ]; then
-  umask 077
-  echo "APP_RASA_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')" > var/secrets.env
-fi
-# Files written before the action token existed get one too.
-if ! grep -q '^APP_ACTION_TOKEN=' var/secrets.env; then
-  echo "APP_ACTION_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')" >> var/secrets.env
-fi
-if ! grep -q '^APP_SECRET_KEY=' var/secrets.env; then
-  echo "APP_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" >> var/secrets.env
-fi
-# The demo console accounts `make run` creates (scripts/run.sh prints them).
-for who in ADMIN LEAD AGENT; do
-  if ! grep -q "^DEMO_${who}_PASSWORD=" var/secrets.env; then
-    echo "DEMO_${who}_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')" >> var/secrets.env
-  fi
+umask 077
+dir="${1:-var}"
+file="$dir/secrets.env"
+mkdir -p "$dir"
+token() { python3 -c "import secrets; print(secrets.token_urlsafe($1))"; }
+touch "$file"
+# A file written before this script set its mode may be readable by others.
+chmod 600 "$file"
+# Each secret once (files written before a secret existed get it too).
+for name in APP_RASA_TOKEN APP_ACTION_TOKEN; do
+  grep -q "^${name}=" "$file" || echo "${name}=$(token 32)" >>"$file"
 done
-echo var/secrets.env
+grep -q '^APP_SECRET_KEY=' "$file" || echo "APP_SECRET_KEY=$(token 48)" >>"$file"
+# The demo console accounts `make run` creates (scripts/run.sh prints them on a development machine).
+for who in ADMIN LEAD AGENT; do
+  grep -q "^DEMO_${who}_PASSWORD=" "$file" || echo "DEMO_${who}_PASSWORD=$(token 12)" >>"$file"
+done
+echo "$file"

@@ -1,4 +1,5 @@
-"""Production refuses placeholder secrets and a missing first-admin password; development runs as is."""
+"""Production refuses missing secrets and a missing first-admin password; development runs as is, with
+random secrets for what is not set (never a well-known placeholder)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,29 @@ def test_development_needs_no_secrets() -> None:
     assert settings.environment == "development" and settings.cookies_secure is False
 
 
+def test_unset_secrets_are_random_for_each_process_never_a_known_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("APP_RASA_TOKEN", "APP_ACTION_TOKEN", "APP_SECRET_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    first, second = AppSettings(), AppSettings()
+    for name in ("rasa_token", "action_token", "secret_key"):
+        value = getattr(first, name).get_secret_value()
+        assert len(value) >= 32 and value != getattr(second, name).get_secret_value(), name
+    assert first.generated_secrets == ["APP_RASA_TOKEN", "APP_ACTION_TOKEN", "APP_SECRET_KEY"]
+
+
+def test_secrets_from_the_environment_are_used_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ACTION_TOKEN", "shared-with-rasa")
+    settings = AppSettings()
+    assert settings.action_token.get_secret_value() == "shared-with-rasa"
+    assert "APP_ACTION_TOKEN" not in settings.generated_secrets
+
+
+@pytest.mark.parametrize("field", ["rasa_token", "action_token", "secret_key"])
+def test_an_empty_secret_is_refused_even_in_development(field: str) -> None:
+    with pytest.raises(ValidationError, match="must not be empty"):
+        AppSettings(**{field: SecretStr(" ")})  # type: ignore[arg-type]
+
+
 def test_production_with_real_secrets_starts_with_secure_cookies() -> None:
     assert AppSettings(**REAL).cookies_secure is True  # type: ignore[arg-type]
 
@@ -33,6 +57,7 @@ def test_production_with_real_secrets_starts_with_secure_cookies() -> None:
         ("admin_password", None, "APP_ADMIN_PASSWORD"),
         ("admin_password", SecretStr("short"), "APP_ADMIN_PASSWORD"),
         ("action_token", None, "APP_ACTION_TOKEN"),
+        ("rasa_token", None, "APP_RASA_TOKEN"),
     ],
 )
 def test_production_refuses_missing_or_placeholder_secrets(field: str, value: SecretStr | None, message: str) -> None:

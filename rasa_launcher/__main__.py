@@ -1,0 +1,3 @@
+from rasa_launcher.command import main
+
+raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""The `rasa run` command line, built inside the process: the token never reaches `argv` of any
+process (what `ps` and /proc/<pid>/cmdline show), only this process's memory."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+TOKEN_VARIABLE = "APP_RASA_TOKEN"
+TOKEN_OPTION = "--auth-token"
+
+
+class LaunchRefused(ValueError):
+    """A launch that would leave Rasa's HTTP API open, or show its token to the machine."""
+
+
+def names_the_token(option: str) -> bool:
+    """`-t`, `-tTOKEN`, `--auth-token[=TOKEN]` and what argparse takes as its abbreviation (`--auth`)."""
+    name = option.split("=", 1)[0]
+    if name.startswith("--"):
+        return len(name) > 2 and TOKEN_OPTION.startswith(name)
+    return name.startswith("-t")
+
+
+def rasa_argv(options: Sequence[str], environ: Mapping[str, str]) -> list[str]:
+    """`rasa run` with its HTTP API on, authenticated by the token in `environ`; `options` are the
+    caller's other `rasa run` options (address, model, endpoints, …)."""
+    token = environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        # Rasa would start anyway, with an HTTP API that accepts anyone (tracker edits, model swaps).
+        raise LaunchRefused(f"{TOKEN_VARIABLE} is not set; Rasa's HTTP API needs a token")
+    refused = [option for option in options if names_the_token(option)]
+    if refused:
+        raise LaunchRefused(f"the token comes from {TOKEN_VARIABLE}, not the command line ({refused[0]})")
+    return ["rasa", "run", "--enable-api", TOKEN_OPTION, token, *options]
+
+
+def main(options: Sequence[str] | None = None) -> int:
+    try:
+        argv = rasa_argv(sys.argv[1:] if options is None else options, os.environ)
+    except LaunchRefused as error:
+        print(f"rasa_launcher: {error}", file=sys.stderr)
+        return 2
+    # Rasa's entry point reads sys.argv, which Python never writes back to the process's cmdline.
+    sys.argv = argv
+    # Imported only now: Rasa loads TensorFlow on import (seconds), not worth it for a refusal.
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+    return 0
