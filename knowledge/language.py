@@ -9,7 +9,10 @@ Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Two letters or more, not glued to other letters or digits: the letters of an identifier (an order
+# number "LM202611260001", a model "RV7") are no English words. Not `\b`: a Chinese character next to
+# a word ("我的order") is a word character too.
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")
 
 
 def language_signal(text: str) -> Language | None:

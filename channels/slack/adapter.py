@@ -30,9 +30,10 @@ from slack_sdk.web import WebClient
 
 from channels.request_body import BodyTooLarge, read_body
 from channels.slack.blocks import announcement_blocks, answered_blocks, fallback_text, message_blocks
-from channels.slack.events import CHANNEL, Click, click_of_interaction, inbound_of_event
+from channels.slack.events import CHANNEL, Click, click_of_interaction, message_of_event
 from channels.slack.settings import SlackSettings
 from channels.slack.signing import SlackRequestVerifier
+from desk.copy import say
 from desk.outbox import Outgoing
 from engine.blocking import run_blocking
 from engine.delivery import DeliveryFailed
@@ -128,9 +129,9 @@ class SlackAdapter:
         if isinstance(event_id, str) and not self._first_time(event_id):
             log.info("slack_retry_ignored", event_id=event_id, retry=request.headers.get("x-slack-retry-num"))
             return Response(status_code=200)
-        inbound = inbound_of_event(envelope)
-        if inbound is not None:
-            self._spawn(self._answer(inbound))
+        posted = message_of_event(envelope)
+        if posted is not None:
+            self._spawn(self._answer(posted.inbound, posted.acknowledgement))
         return Response(status_code=200)
 
     async def interactions(self, request: Request) -> Response:
@@ -168,11 +169,16 @@ class SlackAdapter:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _answer(self, inbound: Inbound) -> bool:
-        """Hand the message to the assistant, which sends its stored replies; True when it was answered."""
+    async def _answer(self, inbound: Inbound, acknowledgement: str | None = None) -> bool:
+        """Hand the message to the assistant, which sends its stored replies; True when it was answered.
+        `acknowledgement`: files without words, acknowledged with this `desk.copy` text, not asked of Rasa."""
         port = self._require_port()
         try:
-            reply = await port.answer(inbound)
+            if acknowledgement is None:
+                reply = await port.answer(inbound)
+            else:
+                key = acknowledgement
+                reply = await port.acknowledge(inbound, lambda language: say(key, language))
         except Exception:  # a background task: log it, never let it vanish silently
             log.exception("slack_message_failed", conversation=inbound.conversation_id)
             return False

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, WebSocket
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, FastAPI, Request, WebSocket
+from fastapi.responses import FileResponse, JSONResponse
 
+from channels.webchat import protocol as frames
 from channels.webchat.origins import OriginPolicy
 from channels.webchat.rasa_socketio import RasaSocketIO
 from channels.webchat.session import CHANNEL
 from channels.webchat.settings import WebChatSettings
 from channels.webchat.socket import INTERNAL_ERROR, POLICY_VIOLATION, WebChatConnection
+from channels.webchat.socket_caps import REFUSAL, REFUSED, TRY_AGAIN_LATER, client_of_scope, socket_caps
 from desk.outbox import Outgoing
 from engine.events import conversation_topic
 from engine.port import AssistantPort
@@ -37,17 +39,37 @@ DEMO_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+# The origin check's answer is read by the widget on any page (no credentials, nothing cached).
+ORIGIN_CHECK_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 class WebChatAdapter:
     name = CHANNEL
 
-    def __init__(self, settings: WebChatSettings | None = None) -> None:
+    def __init__(self, settings: WebChatSettings | None = None, *, production: bool = False) -> None:
+        """`production`: the app runs with `APP_ENVIRONMENT=production` (no localhost pages by default)."""
         self.settings = settings or WebChatSettings()
-        self.origins = OriginPolicy(self.settings.allowed_origins, allow_localhost=self.settings.allow_localhost)
+        allow_localhost = self.settings.allow_localhost
+        self.origins = OriginPolicy(
+            self.settings.allowed_origins,
+            allow_localhost=not production if allow_localhost is None else allow_localhost,
+        )
         self._port: AssistantPort | None = None
+        self.sockets = socket_caps(self.settings)
         self.socketio = (
-            RasaSocketIO(self.origins, self.port, self.settings.max_message_length) if self.settings.socketio else None
+            RasaSocketIO(
+                self.origins,
+                self.port,
+                self.settings.max_message_length,
+                sockets=self.sockets,
+                events_per_second=self.settings.max_frames_per_second,
+            )
+            if self.settings.socketio
+            else None
         )
 
     def port(self) -> AssistantPort:
@@ -68,15 +90,33 @@ class WebChatAdapter:
             """The widget: `<script src="https://<app>/chat/widget.js" defer></script>` on any page."""
             return FileResponse(STATIC / "widget.js", media_type="text/javascript", headers=WIDGET_HEADERS)
 
+        @router.get("/chat/origin")
+        async def origin_check(request: Request) -> JSONResponse:
+            """Whether the calling page may use the chat. A browser reports a refused handshake as a
+            bare error, like a network failure: the widget asks here before it gives up (it shows
+            "not allowed" rather than reconnecting forever). Nothing is logged: the handshake was."""
+            allowed = self.origins.allows(request.headers.get("origin"), request.headers.get("host"))
+            return JSONResponse({"allowed": allowed}, headers=ORIGIN_CHECK_HEADERS)
+
         @router.websocket("/chat/ws")
         async def chat_socket(websocket: WebSocket) -> None:
-            if not self.origins.allows(websocket.headers.get("origin"), websocket.headers.get("host")):
+            if not self.origins.admits(websocket.headers.get("origin"), websocket.headers.get("host"), "websocket"):
+                # Closed before accepting: the server answers the handshake with HTTP 403.
                 await websocket.close(POLICY_VIOLATION)
                 return
             if self._port is None:
                 await websocket.close(INTERNAL_ERROR)
                 return
-            await WebChatConnection(websocket, self._port, self.settings).run()
+            lease = self.sockets.acquire(client_of_scope(websocket.scope))
+            if lease is None:
+                # Accepted only to say why, so the widget can tell its customer and retry later.
+                await websocket.accept()
+                refusal = frames.error(REFUSED, REFUSAL, retry_after=self.sockets.retry_after)
+                await websocket.send_text(frames.encode(refusal))
+                await websocket.close(TRY_AGAIN_LATER)
+                return
+            with lease:
+                await WebChatConnection(websocket, self._port, self.settings).run()
 
         if self.settings.demo_page:
 

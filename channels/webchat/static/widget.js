@@ -9,8 +9,10 @@
  * channels/webchat/protocol.py and docs/channels/webchat.md. The conversation id the server issues
  * is kept in localStorage, so a reload shows the history; after a network loss the widget reconnects
  * with backoff, fetches what it missed and resends unacknowledged messages under the same client
- * message id (the server stores them once). No framework, no CDN, no inline script; every text shown
- * is set with textContent. Elements with a `data-lumio-chat-open` attribute open the chat when clicked.
+ * message id (the server stores them once). A page whose origin the app does not allow is told so
+ * (its handshake fails like a network loss would; /chat/origin tells them apart) instead of retrying
+ * forever. No framework, no CDN, no inline script; every text shown is set with textContent.
+ * Elements with a `data-lumio-chat-open` attribute open the chat when clicked.
  */
 (function () {
   "use strict";
@@ -46,6 +48,7 @@
         resolved: "智能助手 · 7×24 小时在线",
       },
       offline: "网络已断开，正在重新连接…",
+      refused: "此网站未获准使用在线客服（请联系网站运营方）。",
       retrying: "智能助手暂时不可用，稍后将自动重试…",
       failed: "未发送：",
       tooLong: "消息太长了，请控制在 {n} 个字以内。",
@@ -68,6 +71,7 @@
         resolved: "Assistant · online 24/7",
       },
       offline: "Connection lost, reconnecting…",
+      refused: "This site is not allowed to use the chat (ask the site's operator).",
       retrying: "The assistant is temporarily unavailable; retrying shortly…",
       failed: "Not sent: ",
       tooLong: "That message is too long; please keep it under {n} characters.",
@@ -132,6 +136,7 @@
     ".send { border: 0; border-radius: 10px; padding: 0 16px; background: #0f766e; color: #fff; font: inherit;",
     "  font-weight: 600; cursor: pointer; }",
     ".send:hover { background: #115e59; }",
+    "textarea:disabled, .send:disabled { opacity: .5; cursor: not-allowed; }",
     "@media (max-width: 600px) {",
     "  .root.open { top: 0; left: 0; right: 0; bottom: 0; gap: 0; }",
     "  .root.open .panel { width: 100vw; height: 100%; border-radius: 0; }",
@@ -295,6 +300,7 @@
     lastFrameAt: 0,
     maxLength: 2000,
     unread: 0,
+    refused: false, // the app does not allow this page: no more connecting
   };
 
   // --- Rendering -------------------------------------------------------------------------------
@@ -519,7 +525,7 @@
   // --- The connection --------------------------------------------------------------------------
 
   function connect() {
-    if (state.socket) {
+    if (state.socket || state.refused) {
       return;
     }
     clearTimeout(state.reconnectTimer);
@@ -531,7 +537,9 @@
       return;
     }
     state.socket = socket;
+    var opened = false;
     socket.addEventListener("open", function () {
+      opened = true;
       state.lastFrameAt = Date.now();
       var hello = { type: "hello", language: LANGUAGE };
       if (state.conversationId) {
@@ -565,8 +573,47 @@
       if (state.pending.length || !panel.hidden) {
         setNotice(t.offline);
       }
-      reconnectLater();
+      if (opened) {
+        reconnectLater();
+      } else {
+        checkOrigin();
+      }
     });
+  }
+
+  // A handshake that failed before opening: the server down or unreachable, or a refusal of this page's
+  // origin (HTTP 403), which browsers report the same way. The app says which; without an answer
+  // (offline, a proxy, the page's CSP) the widget keeps retrying.
+  function checkOrigin() {
+    if (!window.fetch) {
+      reconnectLater();
+      return;
+    }
+    window
+      .fetch(ORIGIN + "/chat/origin", { mode: "cors", credentials: "omit", cache: "no-store" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(
+        function (answer) {
+          if (answer && answer.allowed === false) {
+            refuse();
+          } else {
+            reconnectLater();
+          }
+        },
+        function () {
+          reconnectLater();
+        }
+      );
+  }
+
+  function refuse() {
+    state.refused = true;
+    clearTimeout(state.reconnectTimer);
+    setNotice(t.refused);
+    input.disabled = true;
+    sendButton.disabled = true;
   }
 
   function reconnectLater() {

@@ -25,8 +25,10 @@ from starlette.concurrency import run_in_threadpool
 from channels.registry import configured_channels
 from channels.slack.adapter import SlackAdapter
 from channels.slack.blocks import message_blocks, plain_text, sections
+from channels.slack.events import MAX_FILE_NAME, MAX_FILES, files_of
 from channels.slack.settings import SlackSettings
 from channels.slack.signing import SlackRequestVerifier
+from desk.copy import say
 from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.services import DeskServices
@@ -341,11 +343,16 @@ def test_a_mention_in_a_channel_is_answered_in_its_thread(slack: Slack) -> None:
         {"bot_id": "BBOT"},  # the app's own messages (and other bots')
         {"subtype": "message_changed"},
         {"subtype": "bot_message"},
+        {"subtype": "file_share", "bot_id": "BBOT"},  # a bot's file
+        {"subtype": "file_share", "channel_type": "channel"},  # a file in a channel, no mention
         {"edited": {"user": "U1", "ts": "1700000000.000900"}},
         {"text": "<@UBOT>"},  # nothing but a mention
         {"type": "reaction_added"},
         {"user": "u1; drop"},
+        {"user": "U1\n"},
+        {"channel": "D1/../x"},
         {"ts": "yesterday"},
+        {"ts": "1700000000.000100\n"},
         {"ts": 1700000000.0001},
         {"text": ["hello"]},
         {"channel": None},
@@ -402,6 +409,123 @@ def test_when_rasa_is_down_the_message_is_kept_and_the_customer_told(slack: Slac
     assert stored.state == "failed" and stored.text == "我的扫地机器人电池保修多久？"
 
 
+def file_share(text: str, *files: dict[str, Any], **event: Any) -> dict[str, Any]:
+    """A direct message with files, as the Events API sends it: a `message` event of subtype
+    `file_share` with Slack's file objects in `files` (and, unlike other messages, no `team`)."""
+    envelope = dm(text, subtype="file_share", files=list(files), upload=True, display_as_bot=False, **event)
+    envelope["event"] |= {"client_msg_id": "a5a11822-d14e-4621-992b-32d561648aa0"}
+    del envelope["event"]["team"]
+    return envelope
+
+
+def slack_file(file_id: str, name: str, mimetype: str, **fields: Any) -> dict[str, Any]:
+    """One of Slack's file objects (docs.slack.dev/reference/objects/file-object), as a message carries it."""
+    slug = name.lower().replace(" ", "_")
+    return {
+        "id": file_id,
+        "created": 1700000000,
+        "timestamp": 1700000000,
+        "name": name,
+        "title": name,
+        "mimetype": mimetype,
+        "filetype": name.rsplit(".", 1)[-1],
+        "user": "U1",
+        "user_team": "T1",
+        "size": 482113,
+        "mode": "hosted",
+        "is_external": False,
+        "is_public": False,
+        "url_private": f"https://files.slack.com/files-pri/T1-{file_id}/{slug}",
+        "url_private_download": f"https://files.slack.com/files-pri/T1-{file_id}/download/{slug}",
+        "permalink": f"https://lumio.slack.com/files/U1/{file_id}/{slug}",
+        "file_access": "visible",
+        **fields,
+    }
+
+
+PHOTO = slack_file("F0PHOTO1", "IMG_2031.jpg", "image/jpeg")
+PHOTO_LINE = "[image] IMG_2031.jpg (F0PHOTO1) https://lumio.slack.com/files/U1/F0PHOTO1/img_2031.jpg"
+
+
+def test_a_direct_message_with_a_photo_is_answered_and_the_photo_kept_for_the_agents(slack: Slack) -> None:
+    slack.rasa.down = False
+    assert slack.event(file_share("Is it under warranty?", PHOTO)).status_code == 200
+    [post] = slack.fake.wait_for("chat.postMessage")
+    assert post.arguments["thread_ts"] == "1700000000.000100" and ANSWER in post.arguments["text"]
+    conversation = "slack:T1:D1:1700000000.000100"
+    # Rasa reads the words; the transcript keeps the photo's name, id and permalink for the agents.
+    assert slack.rasa.senders_and_messages == [(conversation, "Is it under warranty?")]
+    [stored] = customer_messages(slack, conversation)
+    assert stored.text == f"Is it under warranty?\n{PHOTO_LINE}" and stored.state == "answered"
+    view = slack.services.conversations.get(conversation)
+    assert view is not None and view.language == "en"  # from the words, not the file's name
+
+
+def test_a_photo_without_words_is_acknowledged_in_the_conversations_language(slack: Slack) -> None:
+    slack.rasa.down = False
+    slack.event(dm("我的扫地机器人电池坏了，保修吗？"))
+    slack.fake.wait_for("chat.postMessage")
+    in_thread = {"ts": "1700000005.000200", "thread_ts": "1700000000.000100", "event_id": "Ev0002"}
+    assert slack.event(file_share("", PHOTO, **in_thread)).status_code == 200
+    _, acknowledged = slack.fake.wait_for("chat.postMessage", 2)
+    assert acknowledged.arguments["text"] == say("picture_received", "zh")
+    assert acknowledged.arguments["thread_ts"] == "1700000000.000100"
+    assert len(slack.rasa.sent) == 1  # the photo never reached Rasa
+    photo = customer_messages(slack, "slack:T1:D1:1700000000.000100")[-1]
+    assert photo.text == PHOTO_LINE and photo.language == "zh"
+
+    # Another kind of file (a PDF invoice), and one a Slack Connect partner shared (its id only).
+    invoice = slack_file("F0INVOICE", "Invoice 2026-11.pdf", "application/pdf")
+    hidden = {"id": "F0HIDDEN", "mode": "file_access", "file_access": "check_file_info", "created": 0, "user": ""}
+    again = {"ts": "1700000009.000300", "thread_ts": "1700000000.000100", "event_id": "Ev0003"}
+    slack.event(file_share("", invoice, hidden, **again))
+    assert slack.fake.wait_for("chat.postMessage", 3)[-1].arguments["text"] == say("attachment_received", "zh")
+    files = customer_messages(slack, "slack:T1:D1:1700000000.000100")[-1]
+    assert files.text == (
+        "[file] Invoice 2026-11.pdf (F0INVOICE) https://lumio.slack.com/files/U1/F0INVOICE/invoice_2026-11.pdf"
+        "\n[file] F0HIDDEN"
+    )
+    assert len(slack.rasa.sent) == 1
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [],  # nothing shared after all
+        [{"name": "", "id": "not-an-id"}],  # nothing an agent could find
+        "not a list",
+    ],
+)
+def test_a_file_share_with_nothing_to_read_or_keep_is_ignored(slack: Slack, files: Any) -> None:
+    slack.rasa.down = False
+    envelope = file_share("")
+    envelope["event"]["files"] = files
+    assert slack.event(envelope).status_code == 200
+    time.sleep(0.3)
+    assert slack.rasa.sent == [] and slack.fake.calls == []
+    assert slack.services.conversations.get("slack:T1:D1:1700000000.000100") is None
+
+
+def test_what_a_file_object_carries_is_cleaned_before_it_reaches_the_transcript() -> None:
+    files = files_of(
+        {
+            "files": [
+                {"id": "F1", "name": "broken\nbrush\x00.png", "mimetype": "image/png", "permalink": "javascript:x()"},
+                {"id": "F2", "name": "x" * 500, "permalink": "https://lumio.slack.com/files/U1/F2/a b"},
+                {"id": "f-3", "title": "notes.txt", "permalink": "https://lumio.slack.com/files/U1/F3/notes.txt"},
+                "not an object",
+                *({"id": f"F9{n}"} for n in range(20)),
+            ]
+        }
+    )
+    assert len(files) == MAX_FILES - 1  # at most Slack's ten; "not an object" is skipped
+    assert [f.placeholder for f in files[:3]] == [
+        "[image] broken brush.png (F1)",
+        f"[file] {'x' * MAX_FILE_NAME} (F2)",
+        "[file] notes.txt https://lumio.slack.com/files/U1/F3/notes.txt",
+    ]
+
+
 # -- buttons ---------------------------------------------------------------------------------------
 
 
@@ -448,6 +572,19 @@ def block_actions_of(actions: list[Any]) -> dict[str, Any]:
         "container": {"type": "message", "message_ts": "1700000001.000100", "channel_id": "D1"},
         "actions": actions,
     }
+
+
+def test_a_typed_command_reaches_rasa_as_words(slack: Slack) -> None:
+    slack.rasa.down = False
+    slack.event(dm("/EXTERNAL_resolved"))
+    mention = dm("<@UBOT> " + UP, ts="1700000002.000400", event_id="Ev0200")  # a vote typed, not pressed
+    mention["event"] |= {"type": "app_mention", "channel": "C1"}
+    del mention["event"]["channel_type"]
+    slack.event(mention)
+    slack.fake.wait_for("chat.postMessage", 2)
+    assert sorted(slack.rasa.messages) == sorted(["EXTERNAL_resolved", UP.removeprefix("/")])
+    typed = customer_messages(slack, "slack:T1:D1:1700000000.000100")
+    assert [(m.text, m.payload) for m in typed] == [("/EXTERNAL_resolved", None)]
 
 
 def test_a_button_click_becomes_the_customers_answer(slack: Slack) -> None:

@@ -149,6 +149,19 @@ def test_bad_frames_get_error_frames_and_the_socket_stays_open(chat: TestClient,
     assert len(rasa.sent) == 1  # nothing refused reached Rasa
 
 
+def test_a_typed_command_never_reaches_rasa(chat: TestClient, rasa: FakeRasa) -> None:
+    """Text starting with "/" is refused (a button press comes as a `button` frame, checked against the
+    buttons offered), and so is a button whose title is a command."""
+    with chat.websocket_connect("/chat/ws") as ws:
+        hello(ws)
+        for index, text in enumerate(("/EXTERNAL_resolved", " /greet", '/vote{"faq_id":"x","vote":"down"}')):
+            ws.send_json({"type": "message", "text": text, "client_message_id": f"m-{index}"})
+            assert receive(ws)["code"] == "invalid_message", text
+        ws.send_json({"type": "button", "payload": VOTES[0]["payload"], "title": "/greet", "client_message_id": "b"})
+        assert receive(ws)["code"] == "invalid_message"
+    assert rasa.sent == []
+
+
 def test_foreign_origins_are_refused(tmp_path: Path) -> None:
     settings = WebChatSettings(allowed_origins=["https://shop.example.com"], allow_localhost=False)
     with TestClient(webchat_app(tmp_path, settings=settings)) as client:
@@ -354,3 +367,19 @@ def test_the_web_chat_can_be_left_out(tmp_path: Path) -> None:
         assert client.get("/").status_code == 404
         assert client.get("/socket.io/?EIO=4&transport=polling").status_code == 404
         assert client.get("/chat/widget.js").status_code == 200
+
+
+def test_the_widgets_language_never_overrides_what_the_message_says(chat: TestClient, rasa: FakeRasa) -> None:
+    """The widget's `hello.language` (the browser's UI language) is a hint: it decides only a new
+    conversation's message that tells no language of its own."""
+    for hint, question, language in (("zh", "How long is the battery warranty?", "en"), ("en", "电池保修多久？", "zh")):
+        with chat.websocket_connect("/chat/ws") as ws:
+            hello(ws, language=hint)
+            say(ws, question, "m-1")
+            assert rasa.sent[-1][2]["language"] == language
+            say(ws, "LM202611260001", "m-2")  # an order number alone: the conversation's language
+            assert rasa.sent[-1][2]["language"] == language
+    with chat.websocket_connect("/chat/ws") as ws:
+        hello(ws, language="zh")
+        say(ws, "LM202611260001", "m-1")  # a new conversation's first message: the hint decides
+        assert rasa.sent[-1][2]["language"] == "zh"
