@@ -7,7 +7,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from desk.turns import TurnRecord, turn_payload
+from desk.handoff import MAY_ESCALATE
+from desk.turns import MESSAGE_ID, TurnRecord, turn_payload
 from knowledge.language import LANGUAGES, Language
 
 DEFAULT_CHANNEL = "api"
@@ -32,6 +33,24 @@ def channel_of(tracker: Tracker) -> str:
     metadata = tracker.latest_message.get("metadata") or {}
     channel = metadata.get("channel")
     return channel if isinstance(channel, str) and channel else DEFAULT_CHANNEL
+
+
+def may_escalate(tracker: Tracker) -> bool:
+    """Whether this turn may open a new escalation, as the turn service decided (`MAY_ESCALATE`);
+    a turn it did not start (no such metadata) may."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata.get(MAY_ESCALATE) is not False
+
+
+def message_id_of(event_metadata: Any) -> int | None:
+    """The stored customer message a user event came from (`desk.turns.MESSAGE_ID`, which the turn
+    service puts in the metadata); None for a turn no customer message started."""
+    value = event_metadata.get(MESSAGE_ID) if isinstance(event_metadata, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def latest_message_id(tracker: Tracker) -> int | None:
+    return message_id_of(tracker.latest_message.get("metadata"))
 
 
 def latest_intent(tracker: Tracker) -> str:

@@ -9,7 +9,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import channel_of, entity, language_of, last_question, latest_intent, send
+from actions.conversation import channel_of, entity, language_of, last_question, latest_intent, may_escalate, send
 from desk.copy import say
 from desk.handoff import PRIORITY, PRIORITY_RANK, HandoffReason
 from desk.services import DeskServices, shared_services
@@ -53,6 +53,13 @@ def hand_off(
     retriever: Retriever,
 ) -> list[EventType]:
     language = language_of(tracker)
+    if not may_escalate(tracker):
+        # The conversation or its client has opened as many escalations as it may lately: no new one
+        # (engine/escalation_budget.py). The customer hears why, and the bot goes on answering.
+        lines = [say("safety_first", language)] if reason == HandoffReason.SAFETY else []
+        lines.append(say("handoff_limited", language))
+        send(dispatcher, "\n".join(lines), [], TurnRecord(Outcome.FALLBACK, reason=str(reason)))
+        return [SlotSet("faq_misses", 0.0)]
     candidates: list[dict[str, Any]] = []
     question = last_question(tracker)
     if question:

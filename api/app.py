@@ -11,12 +11,26 @@ import structlog
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.cache_policy import NoStoreByDefault
+from api.client_address import install_client_address
 from api.console import admin_pages, analytics_pages, knowledge_pages
 from api.console import pages as console_pages
 from api.console.templating import install_console
 from api.deps import Runtime
 from api.errors import install_error_handlers
-from api.routes import action_endpoint, admin, analytics, conversations, escalations, events, health, knowledge
+from api.public_limits import PublicLimits
+from api.request_limits import RequestLimits
+from api.routes import (
+    action_endpoint,
+    admin,
+    analytics,
+    conversations,
+    customers,
+    escalations,
+    events,
+    health,
+    knowledge,
+)
 from api.settings import AppSettings, get_settings
 from channels.base import ChannelAdapter
 from channels.registry import configured_channels
@@ -32,6 +46,7 @@ from engine.knowledge_publisher import KnowledgePublisher
 from engine.metrics import Metrics
 from engine.port import Assistant
 from engine.rasa_gateway import HttpRasaGateway, RasaGateway
+from engine.retries import AnswerRetries
 from engine.turns import TurnService
 from knowledge.live import LiveRetriever, shared_retriever
 
@@ -52,8 +67,11 @@ def ensure_admin(services: DeskServices, settings: AppSettings) -> None:
         log.info("admin_created", username=user.username)
 
 
-async def keep_delivering(delivery: DeliveryWorker, agent_desk: AgentDesk, poll_seconds: float) -> None:
-    """Deliver due messages and resume conversations Rasa missed, until the app stops."""
+async def keep_delivering(
+    delivery: DeliveryWorker, agent_desk: AgentDesk, retries: AnswerRetries, poll_seconds: float
+) -> None:
+    """Deliver due messages, resume conversations Rasa missed and answer the messages whose turn
+    failed (engine/retries.py), until the app stops."""
 
     async def resume_loop() -> None:
         while True:
@@ -63,13 +81,14 @@ async def keep_delivering(delivery: DeliveryWorker, agent_desk: AgentDesk, poll_
                 log.exception("resume_round_failed")
             await asyncio.sleep(max(poll_seconds, 5.0))
 
-    resumer = asyncio.create_task(resume_loop())
+    helpers = [asyncio.create_task(resume_loop()), asyncio.create_task(retries.run())]
     try:
         await delivery.run(poll_seconds)
     finally:
-        resumer.cancel()
-        with suppress(asyncio.CancelledError):
-            await resumer
+        for helper in helpers:
+            helper.cancel()
+            with suppress(asyncio.CancelledError):
+                await helper
 
 
 def create_app(
@@ -86,7 +105,8 @@ def create_app(
     services = DeskServices.for_settings(desk_settings)
     live = retriever or shared_retriever()
     publisher = KnowledgePublisher(services.knowledge, live)
-    adapters = list(configured_channels() if channels is None else channels)
+    production = settings.environment == "production"
+    adapters = list(configured_channels(production=production) if channels is None else channels)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,7 +126,20 @@ def create_app(
             services.outbox, {"api": LiveChannel(bus), **{adapter.name: adapter for adapter in adapters}}, bus
         )
         agent_desk = AgentDesk(services.casework, services.conversations, services.outbox, gateway, bus, delivery)
-        turns = TurnService(services.conversations, services.escalations, gateway, metrics, bus)
+        limits = PublicLimits.for_settings(settings)
+        turns = TurnService(
+            services.conversations,
+            services.backlog,
+            services.escalations,
+            gateway,
+            metrics,
+            bus,
+            budget=limits.escalations,
+            schedule=settings.answer_retries,
+        )
+        retries = AnswerRetries(
+            services.backlog, services.conversations, turns, delivery, bus, metrics, settings.answer_retries
+        )
         app.state.runtime = Runtime(
             settings=settings,
             services=services,
@@ -119,8 +152,9 @@ def create_app(
             bus=bus,
             delivery=delivery,
             agent_desk=agent_desk,
+            limits=limits,
         )
-        background = asyncio.create_task(keep_delivering(delivery, agent_desk, settings.delivery_poll_seconds))
+        background = asyncio.create_task(keep_delivering(delivery, agent_desk, retries, settings.delivery_poll_seconds))
         # What the channels get of all this: the narrow port (engine/port.py), never the runtime.
         assistant = Assistant(
             turns,
@@ -148,6 +182,7 @@ def create_app(
             with suppress(asyncio.CancelledError):
                 await background
             await client.aclose()
+            await limits.close()
             await publisher.wait()
 
     app = FastAPI(
@@ -159,8 +194,14 @@ def create_app(
     app.state.knowledge_publisher = publisher
     install_error_handlers(app)
     install_console(app)
+    # Who the client is (X-Forwarded-For from trusted proxies only), for everything inside it.
+    install_client_address(app, settings.trusted_proxies)
+    app.add_middleware(NoStoreByDefault)
+    # Outermost: a request too large is refused before any other middleware or route sees it.
+    app.add_middleware(RequestLimits)
     for module in (
         conversations,
+        customers,
         escalations,
         events,
         admin,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from desk.casework import CaseworkError, Conflict, Forbidden, NotFound
+from desk.customers import LinkError
 from desk.knowledge_base import EntryExists, KnowledgeError, KnowledgeNotFound, VersionConflict
 from desk.users import UserError
 from engine.knowledge_publisher import PublishInProgress
@@ -86,7 +87,7 @@ async def _http(_: Request, error: Exception) -> JSONResponse:
         404: "not_found",
         405: "method_not_allowed",
         413: "too_large",
-        429: "too_many_attempts",
+        429: "rate_limited",
     }.get(error.status_code, "http_error")
     return error_response(error.status_code, code, str(error.detail), **(error.headers or {}))
 
@@ -98,6 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MessageInProgress, _in_progress)
     app.add_exception_handler(CaseworkError, _casework)
     app.add_exception_handler(UserError, _invalid_value)
+    app.add_exception_handler(LinkError, _invalid_value)
     app.add_exception_handler(KnowledgeError, _knowledge)
     app.add_exception_handler(PublishInProgress, _publishing)
     app.add_exception_handler(HTTPException, _http)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from desk.answer_backlog import RetrySchedule
 from engine.rate_limiter import check_storage_uri, parse_limits
 
 # The secrets, and their variables. One left unset is a random value for this process, never a
@@ -55,6 +57,13 @@ class AppSettings(BaseSettings):
     secure_cookies: bool | None = None
     # How often the delivery worker looks for replies due (another) delivery attempt.
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
+    # A customer message whose turn failed (Rasa down or too slow) is answered by the retry loop
+    # (engine/retries.py), its answer pushed through the conversation's channel: first after this
+    # many seconds, then twice as long each time up to the longest wait; given up this many hours
+    # after the customer wrote (the console shows it "unanswered").
+    answer_retry_seconds: float = Field(default=5.0, gt=0)
+    answer_retry_longest_seconds: float = Field(default=300.0, gt=0)
+    answer_retry_give_up_hours: float = Field(default=24.0, gt=0)
     # On SIGTERM, requests still running after this many seconds are cancelled and the app stops.
     shutdown_seconds: int = Field(default=10, ge=1)
 
@@ -83,6 +92,14 @@ class AppSettings(BaseSettings):
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @property
+    def answer_retries(self) -> RetrySchedule:
+        return RetrySchedule(
+            first=timedelta(seconds=self.answer_retry_seconds),
+            longest=timedelta(seconds=max(self.answer_retry_seconds, self.answer_retry_longest_seconds)),
+            give_up_after=timedelta(hours=self.answer_retry_give_up_hours),
+        )
 
     @property
     def cookies_secure(self) -> bool:

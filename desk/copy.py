@@ -66,10 +66,17 @@ PHRASES: dict[str, dict[Language, str]] = {
         "zh": "您的问题已在人工客服队列中，请稍候。",
         "en": "Your request is already in the human agents' queue, please wait a moment.",
     },
+    # The conversation or its client opened as many escalations as it may lately (engine/escalation_budget.py).
+    "handoff_limited": {
+        "zh": "您最近已多次申请人工客服，暂时无法再转接。请稍后再试，或者继续向我提问，我会尽力帮您解答。",
+        "en": "You have asked for a human agent several times recently, so I can't open another request right now. "
+        "Please try again later, or keep asking me and I'll do my best to help.",
+    },
     # Rasa could not be reached: the customer's message is stored (every channel, the conversation API's 503).
     "assistant_unavailable": {
-        "zh": "抱歉，智能助手暂时无法回复。您的消息已保存，请稍后再试。",
-        "en": "Sorry, the assistant is temporarily unavailable. Your message was saved; please try again shortly.",
+        "zh": "抱歉，智能助手暂时无法回复。您的消息已保存，助手恢复后会尽快回复您。",
+        "en": "Sorry, the assistant is temporarily unavailable. Your message is saved and will be answered "
+        "as soon as it is back.",
     },
     # What the channels say themselves (messages the bot cannot read, platforms without buttons).
     "choose_by_number": {"zh": "（回复数字选择）", "en": "(Reply with a number to choose.)"},
@@ -96,6 +103,11 @@ PHRASES: dict[str, dict[Language, str]] = {
     },
     # The web chat's refusals that a customer sees (the widget shows them as they are).
     "message_failed": {"zh": "出错了，请重试。", "en": "Something went wrong; please retry."},
+    # Nothing of the message was kept (the database was unreachable): it must be sent again.
+    "message_not_stored": {
+        "zh": "抱歉，您的消息没能送达，请重新发送。",
+        "en": "Sorry, your message did not get through; please send it again.",
+    },
     "session_failed": {"zh": "会话未能开始，请重试。", "en": "The session could not be started; please retry."},
 }
 

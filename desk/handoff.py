@@ -37,6 +37,11 @@ FIRST_RESPONSE: dict[Priority, timedelta] = {
 # Queue order: most urgent first.
 PRIORITY_RANK: dict[Priority, int] = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
 
+# The key of the message metadata by which the turn service tells `action_handoff` whether this turn
+# may open a new escalation (False: the conversation or its client has opened as many as it may
+# lately, engine/escalation_budget.py). Set on every turn by the turn service, over what a client sent.
+MAY_ESCALATE = "may_escalate"
+
 
 @dataclass(frozen=True)
 class ServiceHours:

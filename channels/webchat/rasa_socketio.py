@@ -8,10 +8,15 @@ Rasa's `socketio` channel (the npm package `rasa-webchat`, for one) can point at
 Like Rasa's SocketIOOutput, a text is split at blank lines into several `bot_uttered` events and a
 message's buttons ride on its last part. The session id is this app's web conversation id: a client
 asking for one it does not have gets a new one. `customData` (or Rasa's `metadata`) goes to Rasa as
-metadata, and its `language` ("zh" or "en") sets the conversation's language. A message starting
+metadata. Its `language` ("zh" or "en") is only a hint, as the app's own widget's: rasa-webchat sends
+one with every message (its default is "en", whatever the customer writes), so it decides only a new
+conversation whose first message tells no language of its own (an order number). A message starting
 with "/" is a button payload, accepted only when the assistant offered it. Agents' replies and
 pushed messages (the CSAT question) arrive as `bot_uttered` while the client is connected; refusals
-arrive as `chat_error` {code, message}, which Rasa's clients ignore.
+arrive as `chat_error` {code, message}, which Rasa's clients ignore. A client that asks for socket.io's
+acknowledgement of `user_uttered` gets `{message_id, resend: false}` once the message is stored, and
+`{message_id, resend: true, code, retry_after}` when nothing was kept and it must be sent again (a
+`bot_uttered` says so as well: it is all Rasa's own clients show).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import socketio
@@ -28,9 +33,13 @@ import structlog
 
 from channels.webchat.origins import OriginPolicy
 from channels.webchat.session import InvalidMessage, Mailbox, customer_message, open_session
+from channels.webchat.settings import WebChatSettings
+from channels.webchat.socket import FrameRate
+from channels.webchat.socket_caps import REFUSAL, REFUSED, client_of_scope, socket_caps
 from desk.conversations import StoredMessage
 from desk.copy import say
 from desk.models import Sender
+from engine.connection_caps import ConnectionCaps, Lease
 from engine.events import conversation_topic
 from engine.port import AssistantPort, Refusal
 
@@ -39,6 +48,11 @@ log = structlog.get_logger(__name__)
 USER_MESSAGE = "user_uttered"
 BOT_MESSAGE = "bot_uttered"
 ERROR = "chat_error"
+# The largest Engine.IO payload taken (a long-polling POST or a WebSocket message; python-socketio's
+# default is 1 MB): a message of 2,000 characters and its `customData`, even JSON-escaped, is far less.
+MAX_PAYLOAD_BYTES = 64 * 1024
+# Where a request's origin decision is kept (its WSGI-style environ).
+ORIGIN_DECIDED = "lumio.webchat.origin_allowed"
 
 
 def rasa_messages(message: StoredMessage) -> list[dict[str, Any]]:
@@ -61,18 +75,38 @@ class _Session:
 
 
 class RasaSocketIO:
-    def __init__(self, origins: OriginPolicy, port: Callable[[], AssistantPort], max_length: int) -> None:
+    def __init__(
+        self,
+        origins: OriginPolicy,
+        port: Callable[[], AssistantPort],
+        max_length: int,
+        *,
+        sockets: ConnectionCaps | None = None,
+        events_per_second: int = 10,
+    ) -> None:
+        """`sockets`: the web chat's caps, shared with its WebSocket (default: this server's own)."""
         self._origins = origins
         self._port = port
         self._max_length = max_length
+        self._sockets = sockets or socket_caps(WebChatSettings())
+        self._events_per_second = events_per_second
+        # Each connected socket's place among the open ones and its event rate.
+        self._leases: dict[str, Lease] = {}
+        self._rates: dict[str, FrameRate] = {}
         self._sessions: dict[str, _Session] = {}
         self._opening: dict[str, asyncio.Event] = {}
         self.server = socketio.AsyncServer(
-            async_mode="asgi", cors_allowed_origins=self._origin_allowed, logger=False, engineio_logger=False
+            async_mode="asgi",
+            cors_allowed_origins=self._origin_allowed,
+            logger=False,
+            engineio_logger=False,
+            max_http_buffer_size=MAX_PAYLOAD_BYTES,
         )
+        self.server.on("connect", self._connect)
         self.server.on("disconnect", self._disconnect)
         self.server.on("session_request", self._session_request)
         self.server.on(USER_MESSAGE, self._user_uttered)
+        self.server.on("*", self._other_event)
 
     def asgi_app(self) -> socketio.ASGIApp:
         """For `app.mount("/socket.io", …)`: every request under the mount goes to Engine.IO."""
@@ -83,9 +117,40 @@ class RasaSocketIO:
             await self._end(sid)
 
     def _origin_allowed(self, origin: str | None, environ: dict[str, Any]) -> bool:
-        return self._origins.allows(origin, environ.get("HTTP_HOST"))
+        # Engine.IO asks twice per request (to check it, then for its CORS headers): decided, and a
+        # refusal logged, once.
+        if ORIGIN_DECIDED not in environ:
+            environ[ORIGIN_DECIDED] = self._origins.admits(origin, environ.get("HTTP_HOST"), "socketio")
+        return bool(environ[ORIGIN_DECIDED])
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        lease = self._sockets.acquire(client_of_scope(environ.get("asgi.scope", {})))
+        if lease is None:
+            # socket.io's refusal: the client gets `connect_error` with this message and data.
+            retry_after = self._sockets.retry_after
+            raise socketio.exceptions.ConnectionRefusedError(REFUSAL, {"code": REFUSED, "retry_after": retry_after})
+        self._leases[sid] = lease
+        self._rates[sid] = FrameRate(self._events_per_second)
+
+    async def _too_fast(self, sid: str) -> bool:
+        """Counts an event of `sid`; past the rate the socket is told and disconnected, as the WebSocket is."""
+        rate = self._rates.get(sid)
+        if rate is None or rate.allow():
+            return False
+        self._rates.pop(sid, None)
+        await self._refuse(sid, "rate_limited", "Too many events; the connection is closed.")
+        await self.server.disconnect(sid)
+        return True
+
+    async def _other_event(self, event: str, sid: str, *_: object) -> None:
+        """Events of no meaning here still count towards the rate."""
+        await self._too_fast(sid)
 
     async def _disconnect(self, sid: str, reason: object = None) -> None:
+        self._rates.pop(sid, None)
+        lease = self._leases.pop(sid, None)
+        if lease is not None:
+            lease.release()
         await self._end(sid)
 
     async def _end(self, sid: str) -> None:
@@ -96,6 +161,8 @@ class RasaSocketIO:
                 await session.listener
 
     async def _session_request(self, sid: str, data: object = None, *_: object) -> None:
+        if await self._too_fast(sid):
+            return
         opening = self._opening[sid] = asyncio.Event()
         listener: asyncio.Task[None] | None = None
         try:
@@ -126,7 +193,9 @@ class RasaSocketIO:
             if self._opening.get(sid) is opening:
                 del self._opening[sid]
 
-    async def _user_uttered(self, sid: str, data: object = None, *_: object) -> None:
+    async def _user_uttered(self, sid: str, data: object = None, *_: object) -> dict[str, Any] | None:
+        if await self._too_fast(sid):
+            return None
         opening = self._opening.get(sid)
         if opening is not None:  # sent right after session_request, before its confirmation
             with suppress(TimeoutError):
@@ -134,18 +203,20 @@ class RasaSocketIO:
         session = self._sessions.get(sid)
         if session is None:
             await self._refuse(sid, "no_session", "Send session_request first.")
-            return
+            return None
         if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
             await self._refuse(sid, "invalid_message", "user_uttered takes {message, session_id, customData}.")
-            return
+            return None
         conversation_id = session.mailbox.conversation_id
         if data.get("session_id") not in (None, conversation_id):
             await self._refuse(sid, "unknown_session", "This socket's session is the one confirmed.")
-            return
+            return None
         async with session.lock:  # one message at a time per socket, in the order sent
-            await self._answer(sid, session, data)
+            return await self._answer(sid, session, data)
 
-    async def _answer(self, sid: str, session: _Session, data: dict[str, Any]) -> None:
+    async def _answer(self, sid: str, session: _Session, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The message's turn; returns the socket.io acknowledgement (sent when the client asked for
+        one) once the message is stored, or with `resend` when it must be sent again."""
         conversation_id = session.mailbox.conversation_id
         text = str(data.get("message", "")).strip()
         metadata = data.get("customData", data.get("metadata")) or {}
@@ -154,9 +225,9 @@ class RasaSocketIO:
                 metadata = json.loads(metadata)
         if not isinstance(metadata, dict):
             await self._refuse(sid, "invalid_message", "customData must be an object.")
-            return
-        # The customer's explicit choice ("zh" or "en"); the assistant decides the turn's language.
-        language = metadata.get("language") if metadata.get("language") in ("zh", "en") else None
+            return None
+        # A widget's setting, not the customer's choice: the text's own language wins (see the module doc).
+        hint = metadata.get("language") if metadata.get("language") in ("zh", "en") else None
         message_id = data.get("message_id")
         try:
             if message_id is not None and not isinstance(message_id, str):
@@ -168,32 +239,39 @@ class RasaSocketIO:
                     text=title,
                     payload=text,
                     message_id=message_id,
-                    language=language,
+                    default_language=hint,
                     metadata=metadata,
                 )
             else:
                 inbound = customer_message(
-                    conversation_id, text=text, message_id=message_id, language=language, metadata=metadata
+                    conversation_id, text=text, message_id=message_id, default_language=hint, metadata=metadata
                 )
         except InvalidMessage as error:
             await self._refuse(sid, "invalid_message", str(error))
-            return
+            return None
         if len(inbound.text) > self._max_length:
             await self._refuse(sid, "invalid_message", f"at most {self._max_length} characters")
-            return
+            return None
+        inbound = replace(inbound, client=self._leases[sid].key if sid in self._leases else None)
         try:
             reply = await self._port().answer(inbound, deliver=False)
         except Exception:
             log.exception("socketio_turn_failed", conversation=conversation_id)
-            await self._refuse(sid, "internal_error", say("message_failed", "en"))
-            return
-        if reply.refusal == Refusal.UNAVAILABLE:
-            # Rasa's clients ignore chat_error: the apology (in the conversation's language) is a bot message.
+            failed = say("message_failed", "en")
+            await self.server.emit(BOT_MESSAGE, {"text": failed}, to=sid)  # Rasa's clients show only these
+            await self._refuse(sid, "internal_error", failed)
+            return _resend(message_id, "internal_error")
+        if reply.refusal in (Refusal.UNAVAILABLE, Refusal.NOT_STORED):
+            # Rasa's clients ignore chat_error: the apology (Rasa down: the message is kept) or the
+            # request to send it again (nothing was kept) is a bot message.
             await self.server.emit(BOT_MESSAGE, {"text": reply.notice}, to=sid)
         if reply.refusal is not None:
             await self._refuse(sid, str(reply.refusal), reply.notice)
         else:
             await self._emit(sid, session.mailbox.take(reply.messages))
+        if reply.refusal == Refusal.NOT_STORED:
+            return _resend(message_id, str(reply.refusal))
+        return {"message_id": message_id, "resend": False}
 
     async def _title_of(self, conversation_id: str, payload: str) -> str:
         """The title of the latest button offered with this payload (what the customer pressed)."""
@@ -224,3 +302,9 @@ class RasaSocketIO:
 
     async def _refuse(self, sid: str, code: str, message: str) -> None:
         await self.server.emit(ERROR, {"code": code, "message": message}, to=sid)
+
+
+def _resend(message_id: str | None, code: str) -> dict[str, Any]:
+    """The acknowledgement of a message that was not taken: send it again (the same `message_id`
+    stores it once however often it arrives)."""
+    return {"message_id": message_id, "resend": True, "code": code, "retry_after": 5}

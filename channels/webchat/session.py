@@ -8,7 +8,6 @@ fresh one, so nobody can pick another customer's conversation.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Iterable
@@ -17,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from desk.conversations import StoredMessage
-from desk.message_text import MAX_TEXT_LENGTH, has_control_characters
+from desk.message_text import MAX_TEXT_LENGTH, has_control_characters, is_command, metadata_problem
 from desk.models import Sender
 from engine.port import AssistantPort
 from engine.turns import Inbound
@@ -68,7 +67,7 @@ def customer_message(
     if len(text) > MAX_TEXT_LENGTH:
         raise InvalidMessage(f"text must be at most {MAX_TEXT_LENGTH} characters")
     text = text.strip()
-    if text.startswith("/"):
+    if is_command(text):
         # Rasa reads "/intent{...}" as a button press: only offered payloads may do that.
         raise InvalidMessage("text must not start with '/'; send button payloads as `payload`")
     if payload is not None and (
@@ -79,10 +78,9 @@ def customer_message(
         raise InvalidMessage("text must not be empty (or send a button payload)")
     if message_id is not None and not MESSAGE_ID.fullmatch(message_id):
         raise InvalidMessage("the message id must be 1 to 128 printable ASCII characters")
-    try:
-        json.dumps(metadata or {}, allow_nan=False)
-    except (TypeError, ValueError):
-        raise InvalidMessage("metadata must be JSON with finite numbers") from None
+    problem = metadata_problem(metadata or {})
+    if problem is not None:
+        raise InvalidMessage(problem)
     return Inbound(
         conversation_id=conversation_id,
         text=text,

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack, suppress
+from dataclasses import replace
 
 import structlog
 from pydantic import ValidationError
@@ -24,6 +25,7 @@ from channels.webchat import protocol as frames
 from channels.webchat.protocol import Hello, Ping, Press, Say
 from channels.webchat.session import InvalidMessage, Mailbox, customer_message, open_session, problems
 from channels.webchat.settings import WebChatSettings
+from channels.webchat.socket_caps import client_of_scope
 from desk.conversations import StoredMessage
 from desk.copy import say
 from desk.models import ConversationStatus
@@ -181,7 +183,8 @@ class WebChatConnection:
         assert self._mailbox is not None
         reference = frame.client_message_id
         try:
-            inbound = self._inbound(frame)
+            # The client's address bounds its escalations (engine/escalation_budget.py).
+            inbound = replace(self._inbound(frame), client=client_of_scope(self._ws.scope))
         except InvalidMessage as error:
             await self._send(frames.error("invalid_message", str(error), client_message_id=reference))
             return

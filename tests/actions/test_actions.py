@@ -11,6 +11,7 @@ from desk.copy import say
 from desk.handoff import MAY_ESCALATE
 from desk.models import ConversationStatus
 from desk.services import DeskServices
+from desk.turns import MESSAGE_ID
 from tests.actions.conftest import action_call
 from tests.rasa_domain import response
 
@@ -206,3 +207,32 @@ async def test_a_rating_is_thanked_once(executor: ActionExecutor, language: str,
 
     assert await thanked([{"entity": "csat", "value": 4}]) == 1
     assert await thanked([]) == 0  # a rating we could not read is not thanked for
+
+
+async def test_a_vote_sent_twice_counts_once(executor: ActionExecutor, services: DeskServices) -> None:
+    """The turn service sends each message's stored id (`desk.turns.MESSAGE_ID`); the vote is kept
+    against the question whose answer it rates, so neither a turn Rasa ran twice nor the button
+    pressed again counts twice."""
+    answer = await run(executor, action_call("action_answer_faq", "How long is the battery warranty?", "ask_faq"))
+    history = [
+        {"event": "user", "text": "How long is the battery warranty?", "metadata": {MESSAGE_ID: 1}},
+        {
+            "event": "bot",
+            "text": answer["responses"][0]["text"],
+            "data": {"buttons": answer["responses"][0]["buttons"]},
+        },
+    ]
+    up = '/vote{"faq_id":"battery","vote":"up"}'
+    entities = [{"entity": "faq_id", "value": "battery"}, {"entity": "vote", "value": "up"}]
+
+    def press(message_id: int, earlier: list[dict[str, Any]]) -> dict[str, Any]:
+        return action_call(
+            "action_log_feedback", up, "vote", entities=entities, events=earlier, metadata={MESSAGE_ID: message_id}
+        )
+
+    await run(executor, press(2, history))
+    await run(executor, press(2, history))  # the same message's turn, run again (a retry after a timeout)
+    thanked = [*history, {"event": "user", "text": up, "metadata": {MESSAGE_ID: 2}}, {"event": "bot", "text": "Thanks"}]
+    await run(executor, press(3, thanked))  # the button pressed again
+    rows = services.feedback.for_conversation("conv-1")
+    assert [(r.kind, r.vote, r.message_id, r.about) for r in rows] == [("vote", "up", 2, "answer:1")]

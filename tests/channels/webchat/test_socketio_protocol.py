@@ -141,7 +141,14 @@ def test_user_uttered_is_answered_with_bot_uttered_in_rasas_format(served: Serve
     ]
     sender, text, metadata = served.rasa.sent[-1]
     assert (sender, text) == (session, "How long is the battery warranty?")
-    assert metadata == {"language": "en", "page": "/products/rv7", "channel": "web"}
+    stored_question = served.services.conversations.transcript(session)[0]
+    assert metadata == {
+        "language": "en",
+        "page": "/products/rv7",
+        "channel": "web",
+        "may_escalate": True,
+        "message_id": stored_question.id,
+    }
 
     # A quick reply sends its payload as the message; the transcript shows the button's title.
     thanks = widget.utter(VOTES[0]["payload"])
@@ -160,12 +167,34 @@ def test_a_message_right_after_session_request_waits_for_the_session(served: Ser
     assert served.rasa.sent[-1][0] == events[0][1]
 
 
-def test_customdata_language_sets_the_conversation_language(served: Served, widget: RasaWidget) -> None:
+def test_customdata_language_decides_a_message_that_tells_none(served: Served, widget: RasaWidget) -> None:
     session = widget.request_session()
-    widget.utter("LM202611260001", count=2, customData={"language": "zh"})
+    widget.utter("LM202611260001", count=2, customData={"language": "zh"})  # an order number alone
     assert served.rasa.sent[-1][2]["language"] == "zh"
     conversation = served.services.conversations.get(session)
     assert conversation is not None and conversation.language == "zh"
+
+
+@pytest.mark.parametrize(
+    ("hint", "question", "language"),
+    [
+        ("zh", "How long is the battery warranty?", "en"),  # the hint in the docs' own snippet
+        ("en", "电池保修多久？", "zh"),  # rasa-webchat's default hint
+    ],
+)
+def test_customdata_language_never_overrides_what_the_message_says(
+    served: Served, widget: RasaWidget, hint: str, question: str, language: str
+) -> None:
+    """rasa-webchat sends its `customData.language` with every message, whatever the customer writes:
+    a hint, not a choice. The turn's language goes to Rasa (the actions answer in it)."""
+    session = widget.request_session()
+    widget.utter(question, count=2, customData={"language": hint})
+    assert served.rasa.sent[-1][2]["language"] == language
+    widget.utter("LM202611260001", count=2, customData={"language": hint})  # no language of its own
+    assert served.rasa.sent[-1][2]["language"] == language  # the conversation's, not the hint
+    conversation = served.services.conversations.get(session)
+    assert conversation is not None and conversation.language == language
+    assert [m.language for m in served.services.conversations.transcript(session)] == [language] * 4
 
 
 def test_refusals_arrive_as_chat_error(served: Served, widget: RasaWidget) -> None:
@@ -188,6 +217,17 @@ def test_refusals_arrive_as_chat_error(served: Served, widget: RasaWidget) -> No
     assert unavailable[0] == ("bot_uttered", {"text": say("assistant_unavailable", "en")})
     assert unavailable[1][1]["code"] == "assistant_unavailable"
     assert served.rasa.sent == []  # nothing refused reached Rasa
+
+
+def test_a_typed_command_never_reaches_rasa(served: Served, widget: RasaWidget) -> None:
+    """Rasa's widgets send a quick reply's payload as the message: "/…" is taken as a button press,
+    so a command nobody offered is refused, not passed to Rasa."""
+    session = widget.request_session()
+    for typed in ("/EXTERNAL_resolved", " /greet", '/vote{"faq_id":"x","vote":"down"}'):
+        name, data = widget.utter(typed)[0]
+        assert (name, data["code"]) == ("chat_error", "unknown_payload"), typed
+    assert served.rasa.sent == []
+    assert served.services.conversations.get(session) is None  # nothing was stored either
 
 
 def test_agent_replies_are_pushed_as_bot_uttered(served: Served, widget: RasaWidget) -> None:
