@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 FAQ := $(wildcard knowledge/faq/*.yml)
 KNOWLEDGE_SRC := $(wildcard knowledge/*.py)
 
-.PHONY: run test install model index lint clean bench-nlu bench
+.PHONY: run test install model index lint clean bench-nlu bench bench-fuzz
 
 run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
@@ -64,6 +64,11 @@ bench: install index
 	done; \
 	$(VENV)/bin/python -m bench.report || status=1; \
 	exit $$status
+
+# The JSON API fuzzed against its own OpenAPI schema for longer than `make test` does (15 examples
+# per operation there): make bench-fuzz [EXAMPLES=n]
+bench-fuzz: install index
+	FUZZ_EXAMPLES=$(or $(EXAMPLES),300) $(VENV)/bin/python -m pytest tests/api/test_fuzzing.py -q -s -p no:cacheprovider
 
 # Lint and types gate `make test` (mypy is strict for every package, bench/ included: pyproject.toml).
 lint: $(VENV)/.installed

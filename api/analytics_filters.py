@@ -16,6 +16,9 @@ from desk.analytics import DEFAULT_DAYS, Scope
 
 # A longer period makes the database read a lot of rows for one page view.
 MAX_DAYS = 366
+# Days outside these hold no conversations; at the calendar's ends the period's arithmetic overflows.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
 CHANNEL = r"^[a-z0-9_-]*$"
 
 
@@ -39,8 +42,12 @@ def _invalid(field: str, message: str, value: object) -> RequestValidationError:
 
 def analytics_filters(
     services: ServicesDep,
-    first: Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD), included.")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Last day (YYYY-MM-DD), included.")] = None,
+    first: Annotated[
+        date | None, Query(alias="from", ge=EARLIEST, le=LATEST, description="First day (YYYY-MM-DD), included.")
+    ] = None,
+    last: Annotated[
+        date | None, Query(alias="to", ge=EARLIEST, le=LATEST, description="Last day (YYYY-MM-DD), included.")
+    ] = None,
     channel: Annotated[str | None, Query(max_length=32, pattern=CHANNEL)] = None,
     language: Literal["zh", "en"] | None = None,
 ) -> Filters:

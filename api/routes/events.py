@@ -25,6 +25,17 @@ STREAM_REFUSAL: dict[str, Any] = {
     "model": ErrorOut,
     "description": "Too many open event streams (or reads of the conversation); retry after `Retry-After`.",
 }
+# What the streams answer: events, else one of the API's JSON refusals.
+STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/event-stream": {}},
+        "description": "Server-sent events, each `data:` a JSON object with its `kind` (`ready` first).",
+    },
+    401: {"model": ErrorOut, "description": "No credential, or an unknown, expired or revoked one."},
+    403: {"model": ErrorOut, "description": "A role or scope too low."},
+    422: {"model": ErrorOut, "description": "A malformed topic, id or ticket."},
+    429: STREAM_REFUSAL,
+}
 TOPIC = re.compile(r"^(queue|(conversation|staff):[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127})$")
 
 
@@ -63,7 +74,7 @@ def open_stream(
     return CappedEventSource(stream(request, bus, topics), lease)
 
 
-@router.get("/api/v1/events", responses={429: STREAM_REFUSAL})
+@router.get("/api/v1/events", response_class=EventSourceResponse, responses=STREAM)
 async def staff_events(
     request: Request,
     caller: StaffDep,
@@ -78,7 +89,11 @@ async def staff_events(
     return open_stream(request, runtime.bus, topics, limits, f"staff:{caller.staff.id}")
 
 
-@router.get("/api/v1/conversations/{conversation_id}/events", responses={429: STREAM_REFUSAL})
+@router.get(
+    "/api/v1/conversations/{conversation_id}/events",
+    response_class=EventSourceResponse,
+    responses={**STREAM, 404: {"model": ErrorOut, "description": "No such conversation, or not the caller's."}},
+)
 async def conversation_events(
     request: Request, access: LimitedStreamAccessDep, runtime: RuntimeDep, limits: LimitsDep
 ) -> EventSourceResponse:

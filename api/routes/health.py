@@ -14,7 +14,13 @@ from desk.database import session_factory
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    responses={
+        200: {"description": "Every dependency is up."},
+        503: {"description": "Something is down: `checks` says what (same body as 200)."},
+    },
+)
 async def healthz(runtime: RuntimeDep) -> JSONResponse:
     """Each dependency's state; 200 when all are up, 503 otherwise."""
     checks = {
@@ -31,7 +37,11 @@ async def healthz(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}, "description": "Prometheus text format."}},
+)
 async def metrics(runtime: RuntimeDep) -> Response:
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -242,8 +242,10 @@ def test_csv_neutralises_formulas(client: TestClient, lead: dict[str, str]) -> N
         {"language": "fr"},
         {"channel": "Web Chat!"},
         {"format": "xml"},
+        {"to": "0001-01-01"},  # found by the fuzzer: the default period's start overflowed (500)
+        {"from": "9999-12-31"},
     ],
-    ids=["month", "word", "day", "from-after-to", "too-long", "language", "channel", "format"],
+    ids=["month", "word", "day", "from-after-to", "too-long", "language", "channel", "format", "year-1", "year-9999"],
 )
 def test_bad_filters_are_422(client: TestClient, lead: dict[str, str], params: dict[str, str]) -> None:
     paths = ["/api/v1/analytics/unanswered", "/api/v1/feedback"]

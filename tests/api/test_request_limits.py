@@ -4,15 +4,12 @@ bounds on a customer's metadata; request heads, in the app and in the real uvico
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
@@ -22,13 +19,13 @@ from api.__main__ import server_config
 from api.request_limits import BODY_LIMITS, DEFAULT_BODY_LIMIT, KIB, MAX_HEAD_BYTES, MIB, RequestLimits, body_limit
 from api.schemas.metadata import CustomerMetadata
 from api.settings import AppSettings
-from bench.system import free_port
 from desk.casework import MAX_TEXT
 from desk.message_text import MAX_METADATA_BYTES, MAX_TEXT_LENGTH
 from desk.models import Role
 from tests.api.staff import token_for
 from tests.app_factory import build_app
 from tests.conversation_api import start_conversation
+from tests.served import serving_app
 
 
 def error_of(response: Any) -> dict[str, Any]:
@@ -219,21 +216,8 @@ def test_a_head_over_the_limit_is_431(client: TestClient) -> None:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app under uvicorn as `python -m api` configures it (api.__main__.server_config)."""
-    port = free_port()
-    config = server_config(build_app(tmp_path_factory.mktemp("served")), AppSettings(host="127.0.0.1", port=port))
-    config.log_level = "warning"
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
+    with serving_app(build_app(tmp_path_factory.mktemp("served")), "limits") as base_url:
+        yield base_url
 
 
 def test_the_server_refuses_a_megabyte_of_headers(served: str) -> None:

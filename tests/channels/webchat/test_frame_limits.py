@@ -6,12 +6,9 @@ between the web chat's own limit and that one still gets its error frame."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 from websockets.exceptions import ConnectionClosed
@@ -19,11 +16,11 @@ from websockets.sync.client import connect
 
 from api.__main__ import server_config
 from api.settings import AppSettings
-from bench.system import free_port
 from channels.webchat.rasa_socketio import MAX_PAYLOAD_BYTES
 from channels.webchat.settings import MAX_WEBSOCKET_MESSAGE_BYTES, WebChatSettings
 from tests.channels.webchat.support import webchat_app, webchat_rasa
 from tests.fake_rasa import FakeRasa
+from tests.served import serving_app
 
 MESSAGE_TOO_BIG = 1009
 
@@ -31,22 +28,9 @@ MESSAGE_TOO_BIG = 1009
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeRasa]]:
     rasa = webchat_rasa()
-    port = free_port()
     app = webchat_app(tmp_path_factory.mktemp("frames"), rasa=rasa)
-    config = server_config(app, AppSettings(host="127.0.0.1", port=port))
-    config.log_level = "warning"
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"127.0.0.1:{port}", rasa
-    finally:
-        server.should_exit = True
-        thread.join(15)
+    with serving_app(app, "frames") as base_url:
+        yield base_url.removeprefix("http://"), rasa
 
 
 def test_python_m_api_bounds_websocket_messages() -> None:
