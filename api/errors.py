@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from desk.casework import CaseworkError, Conflict, Forbidden, NotFound
+from desk.casework import CaseworkError, Conflict, Forbidden, InvalidText, NotFound
 from desk.customers import LinkError
 from desk.knowledge_base import EntryExists, KnowledgeError, KnowledgeNotFound, VersionConflict
 from desk.users import UserError
@@ -57,6 +57,8 @@ async def _casework(_: Request, error: Exception) -> JSONResponse:
         return error_response(409, "conflict", str(error))
     if isinstance(error, Forbidden):
         return error_response(403, "not_yours", str(error))
+    if isinstance(error, InvalidText):
+        return error_response(422, "invalid_request", str(error))
     return error_response(400, "refused", str(error))
 
 

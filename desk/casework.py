@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desk.audit import AuditLog
 from desk.conversations import StoredMessage, move
+from desk.customers import same_customer
 from desk.feedback import FeedbackView
 from desk.handoff import PRIORITY_RANK
 from desk.models import (
@@ -60,6 +61,10 @@ class Conflict(CaseworkError):
 
 class Forbidden(CaseworkError):
     """The escalation belongs to another agent."""
+
+
+class InvalidText(CaseworkError):
+    """A reply or note that is empty (blanks only) or too long."""
 
 
 @dataclass(frozen=True)
@@ -200,9 +205,11 @@ class Casework:
             earlier_ids: list[str] = []
             earlier: list[EarlierConversation] = []
             if conversation.customer_id:
+                # The same customer id, or one linked to it by an integration or staff (never inferred).
+                identities = same_customer(session, conversation.customer_id).identities
                 others = session.scalars(
                     select(Conversation)
-                    .where(Conversation.customer_id == conversation.customer_id, Conversation.id != conversation.id)
+                    .where(Conversation.customer_id.in_(identities), Conversation.id != conversation.id)
                     .order_by(Conversation.created_at.desc())
                     .limit(20)
                 ).all()
@@ -437,9 +444,9 @@ class Casework:
 def _clean(text: str) -> str:
     text = text.strip()
     if not text:
-        raise ValueError("the text is empty")
+        raise InvalidText("the text is empty")
     if len(text) > MAX_TEXT:
-        raise ValueError(f"the text is longer than {MAX_TEXT} characters")
+        raise InvalidText(f"the text is longer than {MAX_TEXT} characters")
     return text
 
 

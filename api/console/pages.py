@@ -25,7 +25,7 @@ from api.console.templating import AgentPage, render, see_other
 from api.deps import AgentDeskDep, RuntimeDep, ServicesDep
 from api.row_ids import RowId, row_id_of
 from api.staff_route import StaffRoute
-from desk.casework import RESOLUTION_CODES, CaseworkError
+from desk.casework import RESOLUTION_CODES, CaseworkError, InvalidText
 from desk.models import EscalationStatus, Priority, utcnow
 from desk.users import Staff
 
@@ -228,7 +228,7 @@ async def act(
     try:
         await action()
     except (CaseworkError, ValueError) as error:
-        status = 422 if isinstance(error, ValueError) and not isinstance(error, CaseworkError) else 409
+        status = 422 if isinstance(error, InvalidText) or not isinstance(error, CaseworkError) else 409
         context = await case_context(services, escalation_id)
         form = await request.form()
         draft = form.get("text")

@@ -40,7 +40,11 @@ async def create_user(body: UserCreate, caller: AdminDep, services: ServicesDep)
     return UserOut.of(user)
 
 
-@router.patch("/users/{user_id}", response_model=UserOut, responses=REFUSALS)
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserOut,
+    responses={**REFUSALS, 409: {"model": ErrorOut, "description": "An admin cannot deactivate or demote themself."}},
+)
 async def update_user(user_id: RowId, body: UserUpdate, caller: AdminDep, services: ServicesDep) -> UserOut:
     if user_id == caller.staff.id and (body.active is False or (body.role and body.role != Role.ADMIN)):
         raise HTTPException(409, "you cannot deactivate or demote yourself; ask another admin")

@@ -236,3 +236,13 @@ def test_every_console_view_escapes_what_people_typed(client: TestClient, path: 
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html or "&lt;img" in html
     assert csrf_of(client)
+
+
+def test_a_reply_or_note_of_blanks_only_is_422(client: TestClient) -> None:
+    """Found by the fuzzer: a no-break space passed the schema, the desk refused it, the API said 500."""
+    escalation_id = escalate(client)
+    alice = token_for(client, Role.AGENT, "alice")
+    assert client.post(f"/api/v1/escalations/{escalation_id}/claim", headers=alice).status_code == 200
+    for kind in ("replies", "notes"):
+        response = client.post(f"/api/v1/escalations/{escalation_id}/{kind}", json={"text": "\u00a0 "}, headers=alice)
+        assert response.status_code == 422 and "empty" in response.json()["error"]["message"], response.text
