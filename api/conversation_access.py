@@ -96,15 +96,21 @@ def bearer(request: Request) -> str | None:
     return header[7:].strip() or None
 
 
+async def integration_of(runtime: RuntimeDep, secret: str) -> str:
+    """The name of the integration whose API token `secret` is, if it holds the `conversations` scope
+    (which also lets it link its customers' identities: api/routes/customers.py); 401/403 otherwise."""
+    caller = await run_blocking(runtime.services.access.token_caller, secret)
+    if caller is None:
+        raise NoCredential("the API token is unknown, expired or revoked")
+    if not caller.may(Scope.CONVERSATIONS):
+        raise HTTPException(403, "this token has no `conversations` scope")
+    return caller.token.name
+
+
 async def resolve(runtime: RuntimeDep, conversation_id: str, secret: str) -> ConversationAccess:
     services = runtime.services
     if secret.startswith(TOKEN_PREFIX):
-        caller = await run_blocking(services.access.token_caller, secret)
-        if caller is None:
-            raise NoCredential("the API token is unknown, expired or revoked")
-        if not caller.may(Scope.CONVERSATIONS):
-            raise HTTPException(403, "this token has no `conversations` scope")
-        name = caller.token.name
+        name = await integration_of(runtime, secret)
         stored_id = namespaced(name, conversation_id, "the conversation id")
         conversation = await run_blocking(services.conversations.get, stored_id)
         if conversation is not None and conversation.channel != API_CHANNEL:

@@ -1,9 +1,10 @@
-"""`python -m desk migrate | users list|create|ensure | tokens list|create|revoke`: operating the
-desk database.
+"""`python -m desk migrate | users list|create|ensure | tokens list|create|revoke | purge |
+forget-customer`: operating the desk database.
 
 Passwords are read from an environment variable named with `--password-env` (or prompted for),
 never from the command line, where other users of the machine could read them. A new token's secret
-is printed once, as the last line of the output, for a script to take.
+is printed once, as the last line of the output, for a script to take. `purge` and `forget-customer`
+report progress on stderr and what they deleted on stdout, a `table<TAB>rows` line each.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ import argparse
 import getpass
 import os
 import sys
+from collections import Counter
 from datetime import timedelta
 
 from desk.access import TokenError
 from desk.database import upgrade_schema
+from desk.erasure import ErasureRefused
 from desk.models import Role, Scope, TokenRole
+from desk.personal_data import Elsewhere
+from desk.rasa_tracker import RasaTrackerStore, TrackerStoreError
+from desk.retention import Purged
 from desk.services import DeskServices
 from desk.settings import get_settings
 from desk.users import UserError, UserView
@@ -59,6 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--expires", type=int, metavar="DAYS", help="days until the token expires")
     revoke = tokens.add_parser("revoke", help="revoke a token")
     revoke.add_argument("id", type=int)
+    purge = commands.add_parser("purge", help="delete closed conversations idle longer than DESK_RETENTION_DAYS")
+    forget = commands.add_parser("forget-customer", help="delete a customer's data, their linked identities' too (P18)")
+    forget.add_argument("customer_id", help="as the desk stores it: wechat:<appid>:<openid>, int:<integration>:<id> …")
+    forget.add_argument("--reference", help="your ticket number of the request, for the audit log (no personal data)")
+    for sub in (purge, forget):
+        sub.add_argument("--dry-run", action="store_true", help="count what would be deleted; delete nothing")
+        sub.add_argument(
+            "--rasa-tracker-db",
+            metavar="PATH_OR_URL",
+            help="Rasa's SQL tracker store (RASA_TRACKER_DB's file, or a database URL): delete the same conversations' events",
+        )
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -69,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     services = DeskServices.for_settings(settings)
     if args.command == "tokens":
         return _tokens(args, services)
+    if args.command in ("purge", "forget-customer"):
+        return _delete(args, services)
     if args.action == "list":
         for user in services.users.list():
             state = "active" if user.active else "inactive"
@@ -154,3 +173,59 @@ def _owner(username: str | None, services: DeskServices) -> UserView | None:
         print(f"error: {found}; name the token's owner with --owner", file=sys.stderr)
         return None
     return admins[0]
+
+
+def _delete(args: argparse.Namespace, services: DeskServices) -> int:
+    """`purge` or `forget-customer`, with Rasa's tracker store when one is named."""
+    tracker = None
+    if args.rasa_tracker_db:
+        try:
+            tracker = RasaTrackerStore.at(args.rasa_tracker_db)
+        except TrackerStoreError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    else:
+        print("Rasa's tracker store is left as it is (--rasa-tracker-db names it)", file=sys.stderr)
+    elsewhere: list[Elsewhere] = [tracker] if tracker else []
+    doing = "would delete" if args.dry_run else "deleted"
+    try:
+        rows = (
+            _purge(args, services, elsewhere, doing) if args.command == "purge" else _forget(args, services, elsewhere)
+        )
+    except ErasureRefused as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
+    finally:
+        if tracker is not None:
+            tracker.close()
+    print(f"{doing}:", file=sys.stderr)
+    for table, count in sorted(rows.items()):
+        print(f"{table}\t{count}")
+    return 0
+
+
+def _forget(args: argparse.Namespace, services: DeskServices, elsewhere: list[Elsewhere]) -> Counter[str]:
+    forgotten = services.erasure.forget_customer(
+        args.customer_id, actor="system:cli", reference=args.reference, dry_run=args.dry_run, elsewhere=elsewhere
+    )
+    print(f"the customer: {forgotten.identities} identities, {forgotten.conversations} conversations", file=sys.stderr)
+    return forgotten.rows
+
+
+def _purge(args: argparse.Namespace, services: DeskServices, elsewhere: list[Elsewhere], doing: str) -> Counter[str]:
+    retention = services.retention
+    cutoff = retention.cutoff()
+    if cutoff is None:
+        print("DESK_RETENTION_DAYS is 0: conversations are kept for ever; nothing to purge", file=sys.stderr)
+        return Counter()
+    print(
+        f"closed conversations idle since before {cutoff:%Y-%m-%d %H:%M} UTC ({retention.days} days):", file=sys.stderr
+    )
+
+    def progress(purged: Purged) -> None:
+        print(f"  {doing} {purged.done} of {purged.found} conversations", file=sys.stderr)
+
+    purged = retention.purge(dry_run=args.dry_run, elsewhere=elsewhere, progress=progress)
+    if not purged.found:
+        print("  none", file=sys.stderr)
+    return purged.rows

@@ -54,14 +54,16 @@ class Sender(StrEnum):
 
 class MessageState(StrEnum):
     """A message's place in its turn: a customer message is received, processed (claimed by one
-    request), answered or held for the agents, or failed (Rasa was down: a retry takes it again).
-    Bot and agent messages are sent."""
+    request), answered or held for the agents, or failed (Rasa was down or too slow: the retry loop,
+    engine/retries.py, or a client's retry takes it again); one still failed after the retry bound
+    is unanswered (given up: agents see it so in the transcript). Bot and agent messages are sent."""
 
     RECEIVED = "received"
     PROCESSING = "processing"
     ANSWERED = "answered"
     HELD = "held"
     FAILED = "failed"
+    UNANSWERED = "unanswered"
     SENT = "sent"
 
 
@@ -152,16 +154,24 @@ class Message(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     # Set on customer messages: an id the client chose, so a retried request is not stored twice.
     client_message_id: Mapped[str | None] = mapped_column(String(128))
-    # Customer messages: received → answered (bot replied) / held (a human owns it) / failed (Rasa down).
-    state: Mapped[str] = mapped_column(String(16), default=MessageState.RECEIVED)
+    # Customer messages: received → answered (bot replied) / held (a human owns it) / failed (Rasa
+    # down) → unanswered (given up). Indexed: the retry loop looks for the few failed ones often.
+    state: Mapped[str] = mapped_column(String(16), default=MessageState.RECEIVED, index=True)
     # Bot messages: what the turn did.
     outcome: Mapped[str | None] = mapped_column(String(16))
     faq_id: Mapped[str | None] = mapped_column(String(96))
     confidence: Mapped[float | None] = mapped_column(Float)
+    # Bot messages: the customer message they answer (None: pushed unasked, e.g. the CSAT question).
+    # No foreign key: a late answer is stored after newer customer messages, so only this link (not
+    # the order of ids) tells whose answer it is; deleting a conversation deletes both ends anyway.
+    reply_to: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Agent messages: who wrote it and its delivery through the conversation's channel (`Delivery`).
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     delivery: Mapped[str | None] = mapped_column(String(16), index=True)
+    # Outgoing messages: delivery attempts. Customer messages: attempts at answering them, when a
+    # failed one is due again (or, while one is being answered, when that claim lapses), and why the
+    # last attempt failed (desk/answer_backlog.py).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -224,8 +234,28 @@ class EscalationNote(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CustomerLink(Base):
+    """Two identities of one customer, as an authenticated integration or staff asserted it (never
+    inferred): an integration's own customer id and the WeChat OpenID it knows for them, say. The
+    case file's history and forgetting a customer follow links both ways (`desk.customers`)."""
+
+    __tablename__ = "customer_links"
+    __table_args__ = (UniqueConstraint("customer_id", "linked_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The asserting side (an integration's customer, `int:<token name>:<id>`) and the other identity.
+    customer_id: Mapped[str] = mapped_column(String(128), index=True)
+    linked_id: Mapped[str] = mapped_column(String(128), index=True)
+    created_by: Mapped[str] = mapped_column(String(160))  # the audit log's actor: "token:crm", "user:lead"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Feedback(Base):
+    """A vote, CSAT score or comment. One per conversation, kind and `about`: a vote or rating sent
+    twice (a retried turn, a button pressed twice) counts once (desk/feedback.py)."""
+
     __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("conversation_id", "kind", "about"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
@@ -235,6 +265,10 @@ class Feedback(Base):
     score: Mapped[int | None] = mapped_column(Integer)  # CSAT 1–5
     comment: Mapped[str | None] = mapped_column(Text)
     turn: Mapped[int | None] = mapped_column(Integer)  # the customer message it answers, by number
+    # The customer message that gave it (the turn service's `desk.turns.MESSAGE_ID`); None before it was sent.
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    # What it is about: "answer:<question message id>", "escalation:<id>" or "message:<id>" (its own).
+    about: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

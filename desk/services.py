@@ -7,15 +7,19 @@ from functools import lru_cache
 
 from desk.access import AccessKeys
 from desk.analytics import Analytics
+from desk.answer_backlog import AnswerBacklog
 from desk.audit import AuditLog
 from desk.casework import Casework
 from desk.channel_state import ChannelStateStore
 from desk.conversations import ConversationStore
+from desk.customers import CustomerLinks
 from desk.database import session_factory
+from desk.erasure import Erasure
 from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
 from desk.knowledge_base import KnowledgeBase
 from desk.outbox import Outbox
+from desk.retention import Retention
 from desk.settings import DeskSettings, get_settings
 from desk.users import UserDirectory
 
@@ -23,6 +27,8 @@ from desk.users import UserDirectory
 @dataclass(frozen=True)
 class DeskServices:
     conversations: ConversationStore
+    # Customer messages whose turn failed, waiting for the retry loop.
+    backlog: AnswerBacklog
     escalations: EscalationDesk
     feedback: FeedbackBook
     users: UserDirectory
@@ -34,6 +40,10 @@ class DeskServices:
     analytics: Analytics
     # The channel adapters' small durable state (tokens, sync cursors).
     channel_state: ChannelStateStore
+    # Links between identities of one customer; keeping and deleting customers' data.
+    customers: CustomerLinks
+    retention: Retention
+    erasure: Erasure
 
     @classmethod
     def for_settings(cls, settings: DeskSettings) -> DeskServices:
@@ -41,6 +51,7 @@ class DeskServices:
         audit = AuditLog(sessions)
         return cls(
             conversations=ConversationStore(sessions),
+            backlog=AnswerBacklog(sessions),
             escalations=EscalationDesk(sessions, settings),
             feedback=FeedbackBook(sessions),
             users=UserDirectory(sessions),
@@ -51,6 +62,9 @@ class DeskServices:
             knowledge=KnowledgeBase(sessions, audit),
             analytics=Analytics(sessions, settings),
             channel_state=ChannelStateStore(sessions),
+            customers=CustomerLinks(sessions, audit),
+            retention=Retention(sessions, audit, settings.retention_days),
+            erasure=Erasure(sessions, audit),
         )
 
 

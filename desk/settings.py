@@ -22,6 +22,8 @@ class DeskSettings(BaseSettings):
     # Until agents sign in to a console, the expected wait uses these figures.
     agents_on_duty: int = Field(default=2, ge=1)
     minutes_per_customer: float = Field(default=6.0, gt=0)
+    # Closed conversations idle longer than this are deleted by `python -m desk purge` (0: kept forever).
+    retention_days: int = Field(default=365, ge=0)
 
 
 @lru_cache(maxsize=1)

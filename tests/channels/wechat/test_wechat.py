@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
+from sqlalchemy.exc import OperationalError
 from wechatpy.crypto import WeChatCrypto
 
 from channels.wechat.adapter import WeChatAdapter
@@ -27,6 +29,8 @@ from channels.wechat.protocol import signature_of
 from channels.wechat.render import WELCOME, chosen_option, with_options
 from channels.wechat.settings import WeChatSettings
 from desk.channel_state import ChannelStateStore
+from desk.conversations import ConversationStore
+from desk.copy import say
 from desk.database import session_factory, upgrade_schema
 from desk.handoff import HandoffReason
 from desk.models import Role
@@ -34,6 +38,7 @@ from desk.turns import Outcome, TurnRecord, turn_payload
 from tests.api.staff import services_of, token_for
 from tests.app_factory import build_app
 from tests.channels.wechat.fake_wechat import FakeWeChat
+from tests.database_outage import database_down, desk_url
 from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
 
@@ -251,7 +256,9 @@ def test_a_question_gets_a_passive_reply_with_numbered_options(make_setup: Any, 
     assert "1. 👍 有帮助\n2. 👎 没帮助" in reply and "回复数字" in reply
     conversation = services_of(setup.client).conversations.get(f"wechat:{OPENID}")
     assert conversation is not None
-    assert (conversation.channel, conversation.customer_id, conversation.language) == ("wechat", OPENID, "zh")
+    # An OpenID is unique within its Official Account only: the customer id says which account.
+    customer = f"wechat:{APP_ID}:{OPENID}"
+    assert (conversation.channel, conversation.customer_id, conversation.language) == ("wechat", customer, "zh")
     assert conversation.channel_data == {"openid": OPENID, "account": ACCOUNT}
     assert setup.transcript() == [
         ("customer", "扫地机器人的电池保修多久？"),
@@ -511,6 +518,75 @@ def test_rasa_down_gets_an_apology_and_the_message_is_kept(setup: Setup) -> None
     assert reply is not None and reply.startswith("抱歉") and "已保存" in reply
     messages = services_of(setup.client).conversations.transcript(f"wechat:{OPENID}")
     assert [(m.sender, m.text, m.state) for m in messages] == [("customer", "电池保修多久", "failed")]
+
+
+# -- the database down: nothing claimed "saved" -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+def test_with_the_database_down_wechat_gets_no_answer_and_its_retry_is_answered_once(
+    make_setup: Any, tmp_path: Path, mode: str
+) -> None:
+    setup: Setup = make_setup(encrypted=mode == "safe", unstored_wait_seconds=0.3)
+    server = setup.server(mode)
+    query = server.query()  # WeChat sends its retries of a callback with the same signed URL
+    xml = text_xml("电池保修多久？", 12001)
+    with database_down(desk_url(tmp_path)):
+        started = time.monotonic()
+        refused = server.post(xml, query=query)
+        # No "success" and no passive reply (which would end WeChat's retries), and no word of "saved".
+        assert refused.status_code == 503 and "success" not in refused.text and "保存" not in refused.text
+        assert time.monotonic() - started >= 0.3  # held until WeChat stops waiting, so that it retries
+    assert setup.rasa.sent == [] and setup.fake.sent == []
+    # The database is back: WeChat's retry is taken (its signature was not spent) and answered once.
+    reply = server.reply_text(server.post(xml, query=query))
+    assert reply is not None and reply.startswith("电池保修 1 年")
+    assert server.reply_text(server.post(xml, query=query)) is None  # a later retry: "success"
+    assert len(setup.rasa.sent) == 1
+    assert setup.transcript() == [("customer", "电池保修多久？"), ("bot", "电池保修 1 年（以发票日期为准）。")]
+
+
+def test_a_message_the_database_fails_to_store_is_never_called_saved(
+    make_setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup: Setup = make_setup(unstored_wait_seconds=0.2)
+    record = ConversationStore.record_inbound
+    failures: list[str] = []
+
+    def fails_once(self: ConversationStore, conversation_id: str, **kwargs: Any) -> Any:
+        if not failures:  # the signature was recorded, then the database failed
+            failures.append(conversation_id)
+            raise OperationalError("INSERT INTO messages", {}, sqlite3.OperationalError("disk I/O error"))
+        return record(self, conversation_id, **kwargs)
+
+    monkeypatch.setattr(ConversationStore, "record_inbound", fails_once)
+    server = setup.server()
+    query = server.query()
+    refused = server.post(text_xml("电池保修多久？", 12101), query=query)
+    assert refused.status_code == 503 and "保存" not in refused.text and failures
+    reply = server.reply_text(server.post(text_xml("电池保修多久？", 12101), query=query))
+    assert reply is not None and reply.startswith("电池保修 1 年") and len(setup.rasa.sent) == 1
+
+
+def test_a_message_not_stored_after_wechat_was_answered_is_told_to_be_sent_again(
+    make_setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup: Setup = make_setup(reply_budget_seconds=0.3)
+    record = ConversationStore.record_inbound
+
+    def slow_then_down(self: ConversationStore, conversation_id: str, **kwargs: Any) -> Any:
+        time.sleep(0.6)  # past the passive-reply budget: WeChat has had "success"
+        raise OperationalError("INSERT INTO messages", {}, sqlite3.OperationalError("unable to open database file"))
+
+    monkeypatch.setattr(ConversationStore, "record_inbound", slow_then_down)
+    server = setup.server()
+    assert server.reply_text(server.post(text_xml("电池保修多久？", 12201))) is None
+    wait_until(lambda: setup.fake.sent)
+    [notice] = setup.fake.sent
+    assert notice.touser == OPENID and notice.content == say("message_not_stored", "zh")
+    assert "保存" not in notice.content and setup.rasa.sent == []
+    monkeypatch.setattr(ConversationStore, "record_inbound", record)
+    assert setup.transcript() == []
 
 
 # -- the customer-service API: agents' replies ------------------------------------------------------------

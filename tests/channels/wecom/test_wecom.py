@@ -46,6 +46,7 @@ from tests.channels.wecom.fake_wecom import (
     kf_event,
     serving,
 )
+from tests.database_outage import database_down, desk_url
 from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
 
@@ -108,7 +109,12 @@ def start(tmp_path: Path, fake: FakeWeCom, rasa: FakeRasa) -> Callable[..., Any]
 
     @contextmanager
     def running(**overrides: Any) -> Iterator[TestClient]:
-        app = build_app(tmp_path, rasa=rasa, channels=[WeComAdapter(wecom_settings(fake.base_url, **overrides))])
+        app = build_app(
+            tmp_path,
+            rasa=rasa,
+            channels=[WeComAdapter(wecom_settings(fake.base_url, **overrides))],
+            answer_retry_seconds=0.5,  # the retry loop (engine/retries.py) for messages Rasa missed
+        )
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
 
@@ -238,7 +244,9 @@ def test_messages_are_read_page_by_page_answered_and_the_cursor_kept(
         state = WeComState(_channel_state(client))
         wait_until(lambda: state.cursor(KF) == "3")
         conversation = sessions.get(CONVERSATION)
-        assert conversation is not None and conversation.channel == "wecom" and conversation.customer_id == USER
+        assert conversation is not None and conversation.channel == "wecom"
+        # An external_userid is unique within its corp only: the customer id says which corp.
+        assert conversation.customer_id == f"wecom:{CORP}:{USER}"
         assert conversation.channel_data == {"open_kfid": KF, "external_userid": USER}
         assert [m["sender"] for m in transcript(client)] == ["customer", "bot"] * 3
         assert transcript(client)[4]["text"] == "[image]"
@@ -517,6 +525,129 @@ def test_with_agents_in_the_wecom_client_the_desk_statuses_are_mirrored(
         client.post(f"/api/v1/escalations/{opened[0]}/resolve", json={"code": "answered"}, headers=alice)
         wait_until(lambda: fake.state_changes() == [(2, None), (3, "zhangsan"), (4, None)])
         assert fake.sessions[(KF, USER)] == 4
+
+
+def rate_or_echo(
+    sender: str, message: str, metadata: dict[str, Any], *, hand_off: Callable[[str], object] | None = None
+) -> list[dict[str, Any]]:
+    """Rasa's part, with the rating taken when its button is pressed."""
+    if message.startswith("/rate_service"):
+        return [{"text": "感谢您的评分！"}]
+    return echo_or_hand_off(sender, message, metadata, hand_off=hand_off)
+
+
+def test_after_a_resolve_the_waiting_reply_goes_first_then_the_rating_then_the_new_answer(
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
+) -> None:
+    """Agents in the WeCom client: a console reply written while a 接待人员 holds the session waits
+    (WeCom refuses it, 95018), and so does the rating question after the resolve (the session has
+    ended). The customer writes again minutes later: the reply goes out first, then the rating
+    question, then the answer to the new message, which Rasa reads as a question, not a rating."""
+    fake.customer_writes(KF, USER, "转人工")
+    with start(human_agents="wecom", servicer_userid="zhangsan") as client:
+        opened: list[int] = []
+        rasa.reply = functools.partial(rate_or_echo, hand_off=lambda sender: opened.append(escalate(client)))
+        notify(client)
+        wait_until(lambda: fake.state_changes() == [(2, None)])
+        alice = token_for(client, Role.AGENT, "alice")
+        client.post(f"/api/v1/escalations/{opened[0]}/claim", headers=alice)
+        wait_until(lambda: fake.state_changes() == [(2, None), (3, "zhangsan")])
+        reply = {"text": "您的退款已经处理好了。"}
+        assert client.post(f"/api/v1/escalations/{opened[0]}/replies", json=reply, headers=alice).status_code == 201
+        wait_until(lambda: case(client, opened[0], alice)["messages"][-1]["delivery"] == "retrying")
+        client.post(f"/api/v1/escalations/{opened[0]}/resolve", json={"code": "answered"}, headers=alice)
+        wait_until(lambda: fake.state_changes()[-1] == (4, None))
+        time.sleep(0.5)
+        # Not asked while the reply before it waits: Rasa would expect a rating the customer never saw.
+        assert rasa.resumptions == [] and sent_texts(fake) == ["正在为您转接人工客服"]
+
+        fake.customer_writes(KF, USER, "我的退款到账了吗")
+        notify(client)
+        wait_until(lambda: len(fake.sent) == 4)
+        time.sleep(0.3)
+        assert sent_texts(fake) == [
+            "正在为您转接人工客服",
+            "您的退款已经处理好了。",
+            "请为本次服务打分 (1-5)",
+            "echo: 我的退款到账了吗",
+        ]
+        assert rasa.messages[-1] == "我的退款到账了吗" and [r.intent for r in rasa.resumptions] == ["EXTERNAL_resolved"]
+        wait_until(lambda: all(m["delivery"] in (None, "delivered") for m in transcript(client)))
+        # The rating question has reached the customer now: its number is a rating.
+        fake.customer_writes(KF, USER, "5")
+        notify(client)
+        wait_until(lambda: sent_texts(fake)[-1] == "感谢您的评分！")
+        assert rasa.messages[-1] == '/rate_service{"csat":5}'
+
+
+def test_a_number_typed_before_the_rating_question_arrived_is_no_rating(
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
+) -> None:
+    rasa.reply = rate_or_echo
+    fake.customer_writes(KF, USER, "我要投诉")
+    with start() as client:
+        notify(client)
+        wait_until(lambda: len(fake.sent) == 1)
+        escalation_id = escalate(client)
+        alice = token_for(client, Role.AGENT, "alice")
+        client.post(f"/api/v1/escalations/{escalation_id}/claim", headers=alice)
+        fake.failures["kf/send_msg"] = 1  # WeCom is busy when the rating question first goes out
+        client.post(f"/api/v1/escalations/{escalation_id}/resolve", json={"code": "answered"}, headers=alice)
+        wait_until(lambda: transcript(client)[-1]["delivery"] == "retrying")
+        fake.customer_writes(KF, USER, "2")  # about something else: the customer has seen no rating question
+        notify(client)
+        wait_until(lambda: len(fake.sent) == 3)
+        assert rasa.messages[-1] == "2"
+        assert sent_texts(fake)[1:] == ["请为本次服务打分 (1-5)", "echo: 2"]
+
+
+def test_a_restart_keeps_the_retries_and_each_message_is_delivered_once(
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa
+) -> None:
+    fake.customer_writes(KF, USER, "你好")
+    with start() as client:
+        fake.failures["kf/send_msg"] = 1_000  # WeCom refuses every message: the answer waits, retrying
+        notify(client)
+        wait_until(lambda: [m["delivery"] for m in transcript(client)] == [None, "retrying"])
+        rasa.down = True  # and Rasa goes down: the next message is kept, unanswered
+        fake.customer_writes(KF, USER, "在吗")
+        notify(client)
+        wait_until(lambda: [(m["text"], m["state"]) for m in transcript(client)][-1] == ("在吗", "failed"))
+    # The app restarts: nothing of the retries lived only in its memory.
+    fake.failures["kf/send_msg"] = 0
+    rasa.down = False
+    with start() as client:
+        wait_until(lambda: len(fake.sent) == 2, timeout=20)
+        time.sleep(1.0)
+        assert sent_texts(fake) == ["echo: 你好", "echo: 在吗"]  # once each, in order
+        assert rasa.messages == ["你好", "在吗"]
+        assert all(m["delivery"] in (None, "delivered") for m in transcript(client))
+
+
+def test_a_callback_the_database_cannot_take_gets_503_and_its_retry_is_read(
+    start: Callable[..., Any], fake: FakeWeCom, rasa: FakeRasa, tmp_path: Path
+) -> None:
+    fake.customer_writes(KF, USER, "你好")
+    with start() as client:
+        body, query = callback_body(kf_event())
+        with database_down(desk_url(tmp_path)):
+            assert client.post("/channels/wecom", params=query, content=body).status_code == 503
+        # WeCom sends the callback again (the same signature): taken now, the message read and answered.
+        assert client.post("/channels/wecom", params=query, content=body).text == "success"
+        wait_until(lambda: sent_texts(fake) == ["echo: 你好"])
+    # The account was recorded before WeCom heard "success": a restart catches up with it even when
+    # the first sync failed (WeCom busy) before any cursor was saved.
+    fake.customer_writes(KF, "wmAJ2GCAAAme1XQRC-NI-q0_ZM9other", "你好")
+    other_kf = "wkAJ2GCAAASSm4_FhToWMFea0xAOther"
+    fake.customer_writes(other_kf, USER, "在吗")
+    with start() as client:
+        fake.failures["kf/sync_msg"] = 100
+        notify(client, other_kf)
+        wait_until(lambda: len(fake.paths("kf/sync_msg")) >= 3)
+        assert WeComState(_channel_state(client)).cursor(other_kf) == ""
+    fake.failures["kf/sync_msg"] = 0
+    with start():
+        wait_until(lambda: "echo: 在吗" in sent_texts(fake))
 
 
 def test_refusals_and_wecom_session_events_are_logged_not_fatal(start: Callable[..., Any], fake: FakeWeCom) -> None:

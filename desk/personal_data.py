@@ -1,0 +1,102 @@
+"""Where the desk keeps customers' personal data: the one list that the retention purge and forgetting
+a customer (P18) delete from. A feature that stores something of a customer adds its table here;
+tests/desk/test_personal_data.py fails while a table is neither listed nor declared free of it.
+
+Analytics are built from these rows (turns, escalations, feedback), so they go with their
+conversation: the figures of a period reach back only as far as its conversations are kept.
+Rasa's tracker store, another database, holds each conversation's events too: `desk.rasa_tracker`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from desk.models import (
+    Base,
+    Conversation,
+    CustomerLink,
+    Escalation,
+    EscalationNote,
+    Feedback,
+    Message,
+    Turn,
+)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One table's rows of some conversations (or of some customer identities)."""
+
+    model: type[Base]
+    rows: Callable[[Collection[str]], ColumnElement[bool]]
+
+    @property
+    def name(self) -> str:
+        return str(self.model.__tablename__)
+
+
+def _of_escalations(ids: Collection[str]) -> ColumnElement[bool]:
+    return EscalationNote.escalation_id.in_(select(Escalation.id).where(Escalation.conversation_id.in_(ids)))
+
+
+# A conversation's data, rows that point at others first (deleted in this order).
+CONVERSATION_DATA: tuple[Holding, ...] = (
+    Holding(EscalationNote, _of_escalations),  # agents' notes on the conversation's escalations
+    Holding(Escalation, lambda ids: Escalation.conversation_id.in_(ids)),  # transcript copy, order numbers
+    Holding(Feedback, lambda ids: Feedback.conversation_id.in_(ids)),  # votes, ratings, comments
+    Holding(Turn, lambda ids: Turn.conversation_id.in_(ids)),  # what the bot did (analytics)
+    Holding(Message, lambda ids: Message.conversation_id.in_(ids)),  # the transcript
+    Holding(Conversation, lambda ids: Conversation.id.in_(ids)),  # customer id, channel address, metadata
+)
+# A customer's data beyond their conversations, by identity.
+CUSTOMER_DATA: tuple[Holding, ...] = (
+    Holding(CustomerLink, lambda ids: or_(CustomerLink.customer_id.in_(ids), CustomerLink.linked_id.in_(ids))),
+)
+# Tables that hold nothing of a customer, and why.
+NO_CUSTOMER_DATA: dict[str, str] = {
+    "users": "staff accounts",
+    "staff_sessions": "staff sign-ins",
+    "api_tokens": "integrations' tokens",
+    "login_attempts": "staff sign-in attempts",
+    "audit_log": "staff and integration actions, naming rows and namespaces, never a customer's identity",
+    "knowledge_entries": "the FAQ",
+    "knowledge_revisions": "the FAQ's history",
+    "knowledge_publications": "FAQ index builds",
+    "channel_state": "adapters' cursors, tokens and replay marks (minutes), no customer",
+}
+
+
+class Elsewhere(Protocol):
+    """Conversation data another store keeps (Rasa's tracker), deleted with the desk's."""
+
+    name: str
+
+    def count(self, conversation_ids: Collection[str]) -> int: ...
+
+    def delete(self, conversation_ids: Collection[str]) -> int: ...
+
+
+def count(session: Session, holdings: tuple[Holding, ...], ids: Collection[str]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for holding in holdings:
+        found[holding.name] += (
+            session.scalar(select(func.count()).select_from(holding.model).where(holding.rows(ids))) or 0
+        )
+    return found
+
+
+def delete_rows(session: Session, holdings: tuple[Holding, ...], ids: Collection[str]) -> Counter[str]:
+    """Delete in the caller's transaction; what was deleted, per table."""
+    deleted: Counter[str] = Counter()
+    for holding in holdings:
+        result = session.execute(
+            delete(holding.model).where(holding.rows(ids)).execution_options(synchronize_session=False)
+        )
+        deleted[holding.name] += int(getattr(result, "rowcount", 0) or 0)
+    return deleted
