@@ -63,7 +63,7 @@ class Forbidden(CaseworkError):
     """The escalation belongs to another agent."""
 
 
-class InvalidText(CaseworkError):
+class InvalidText(CaseworkError, ValueError):
     """A reply or note that is empty (blanks only) or too long."""
 
 

@@ -42,6 +42,19 @@ STALE_PROCESSING = timedelta(minutes=2)
 HUMAN_OWNED = frozenset({ConversationStatus.QUEUED, ConversationStatus.AGENT})
 
 
+def abandoned(now: datetime, stale_after: timedelta = STALE_PROCESSING) -> ColumnElement[bool]:
+    """A customer message left "processing" by a process that died mid-turn: its claim lapsed
+    (`next_attempt_at`), or, claimed as it was stored (no lapse time), it is older than any turn takes."""
+    # Each branch is true or false, never NULL: the retry loop negates this.
+    return and_(
+        Message.state == MessageState.PROCESSING,
+        or_(
+            and_(Message.next_attempt_at.is_not(None), Message.next_attempt_at < now),
+            and_(Message.next_attempt_at.is_(None), Message.created_at < now - stale_after),
+        ),
+    )
+
+
 class InvalidTransition(ValueError):
     pass
 
@@ -65,6 +78,8 @@ class StoredMessage:
     delivery: str | None = None
     attempts: int = 0
     last_error: str | None = None
+    # Customer messages that failed: when the retry loop tries again (desk/answer_backlog.py).
+    next_attempt_at: datetime | None = None
 
     @classmethod
     def of(cls, row: Message) -> StoredMessage:
@@ -85,6 +100,7 @@ class StoredMessage:
             row.delivery,
             row.attempts or 0,
             row.last_error,
+            row.next_attempt_at,
         )
 
 
@@ -261,19 +277,18 @@ class ConversationStore:
             return Inbound(StoredMessage.of(message), ConversationView.of(conversation), False, reopened)
 
     def claim(self, message_id: int, stale_after: timedelta = STALE_PROCESSING) -> bool:
-        """Take a received (or failed) customer message for processing; False when another request has it.
+        """Take a received, failed (or given up: the customer's own retry still gets an answer)
+        customer message for processing; False when another request or the retry loop has it.
 
-        A message still "processing" long after it arrived was left by a process that died mid-turn:
-        a retry may take it over."""
+        The claim lasts `stale_after`: a message still "processing" after that was left by a process
+        that died mid-turn, and a retry may take it over (`abandoned`)."""
+        now = self._clock()
+        takeable = (MessageState.RECEIVED, MessageState.FAILED, MessageState.UNANSWERED)
         with self._sessions() as session:
-            abandoned = and_(Message.state == MessageState.PROCESSING, Message.created_at < self._clock() - stale_after)
             result = session.execute(
                 update(Message)
-                .where(
-                    Message.id == message_id,
-                    or_(Message.state.in_((MessageState.RECEIVED, MessageState.FAILED)), abandoned),
-                )
-                .values(state=MessageState.PROCESSING)
+                .where(Message.id == message_id, or_(Message.state.in_(takeable), abandoned(now, stale_after)))
+                .values(state=MessageState.PROCESSING, next_attempt_at=now + stale_after)
             )
             session.commit()
             return bool(getattr(result, "rowcount", 0) == 1)
@@ -299,6 +314,8 @@ class ConversationStore:
             conversation = session.get_one(Conversation, conversation_id)
             now = self._clock()
             rows = bot_messages(conversation_id, messages, turn, language, now)
+            for row in rows:
+                row.reply_to = inbound_id
             session.add_all(rows)
             session.add(
                 Turn(
@@ -315,6 +332,7 @@ class ConversationStore:
             )
             inbound = session.get_one(Message, inbound_id)
             inbound.state = MessageState.HELD if turn.outcome == Outcome.QUEUED else MessageState.ANSWERED
+            inbound.next_attempt_at = None  # the claim's end, or a retry no longer due
             conversation.updated_at = now
             session.commit()
             return [StoredMessage.of(r) for r in rows]
@@ -395,8 +413,13 @@ class ConversationStore:
         )
 
     def replies_to(self, inbound_id: int) -> list[StoredMessage]:
-        """The bot messages stored after a customer message and before the next one."""
+        """The bot messages that answer a customer message (`reply_to`). A message answered before
+        that link existed, or answered with nothing: the bot messages stored after it and before the
+        next customer message that answer no other one."""
         with self._sessions() as session:
+            linked = session.scalars(select(Message).where(Message.reply_to == inbound_id).order_by(Message.id)).all()
+            if linked:
+                return [StoredMessage.of(row) for row in linked]
             inbound = session.get_one(Message, inbound_id)
             rows = session.scalars(
                 select(Message)
@@ -407,7 +430,8 @@ class ConversationStore:
             for row in rows:
                 if row.sender == Sender.CUSTOMER:
                     break
-                replies.append(StoredMessage.of(row))
+                if row.reply_to is None:
+                    replies.append(StoredMessage.of(row))
             return replies
 
     def set_rasa_language(self, conversation_id: str, language: str) -> None:
@@ -435,7 +459,9 @@ class ConversationStore:
 
     def last_buttons(self, conversation_id: str, recent: int = 6) -> list[dict[str, str]]:
         """The buttons of the latest bot message that has any, among the bot messages since the
-        customer's (or an agent's) last message: what a channel without buttons showed as numbered options."""
+        customer's (or an agent's) last message: what a channel without buttons showed as numbered options.
+        A message still in the outbox (or given up) has not reached the customer: its options are not
+        what a number they type refers to (an undelivered rating question must not turn "2" into a rating)."""
         with self._sessions() as session:
             rows = session.scalars(
                 select(Message)
@@ -446,7 +472,7 @@ class ConversationStore:
             for row in rows:
                 if row.sender != Sender.BOT:
                     return []
-                if row.buttons:
+                if row.buttons and row.delivery in (None, Delivery.DELIVERED):
                     return [dict(b) for b in row.buttons]
             return []
 

@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypedDict
 
+# The message metadata key that carries the stored customer message's id through Rasa (its REST
+# channel takes no message id): the actions key feedback by it, and the turn service finds in Rasa's
+# tracker whether a message it is about to send again was answered already.
+MESSAGE_ID = "message_id"
+
 
 class Outcome(StrEnum):
     """What the bot did in a turn, weakest first: when one turn carries several records (a vote

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class Metrics:
@@ -22,4 +22,18 @@ class Metrics:
         )
         self.rasa_errors = Counter(
             "assistant_rasa_unavailable", "Turns that could not reach Rasa", registry=self.registry
+        )
+        # engine/retries.py: answered (Rasa answered now), recovered (its tracker showed the turn had
+        # run), caught_up (answered before the customer's next message), to_agents (a human owns the
+        # conversation now), failed (tried again later), gave_up (marked unanswered).
+        self.retries = Counter(
+            "assistant_retries",
+            "Attempts at answering a customer message whose turn had failed, by result",
+            ["result"],
+            registry=self.registry,
+        )
+        self.waiting = Gauge(
+            "assistant_messages_waiting",
+            "Customer messages waiting for an answer after a failed turn",
+            registry=self.registry,
         )

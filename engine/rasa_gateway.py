@@ -1,11 +1,15 @@
-"""Talking to the Rasa server: its REST channel for messages, its HTTP API for slots and health."""
+"""Talking to the Rasa server: its REST channel for messages, its HTTP API for slots, trackers and
+health."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
+
+from desk.turns import MESSAGE_ID
 
 JSON = dict[str, Any]
 
@@ -20,6 +24,13 @@ class RasaGateway(Protocol):
     async def set_slot(self, sender: str, name: str, value: Any, *, new_conversation: bool = False) -> None: ...
 
     async def resume_with(self, sender: str, intent: str) -> list[JSON]: ...
+
+    async def replies_to(self, sender: str, message_id: int) -> list[JSON] | None:
+        """What Rasa answered the customer message `message_id` (sent with it as `MESSAGE_ID` in the
+        metadata), read from the conversation's tracker in the REST channel's form; None when the
+        message never reached Rasa. Before a message is sent again: a turn that timed out may have
+        run all the same, and must not run twice."""
+        ...
 
     async def healthy(self) -> bool: ...
 
@@ -66,6 +77,13 @@ class HttpRasaGateway:
         messages = response.json().get("messages")
         return messages if isinstance(messages, list) else []
 
+    async def replies_to(self, sender: str, message_id: int) -> list[JSON] | None:
+        response = await self._request(
+            "GET", f"/conversations/{path_segment(sender)}/tracker", params={"token": self._token}
+        )
+        events = response.json().get("events")
+        return replies_in_tracker(events if isinstance(events, list) else [], message_id)
+
     async def healthy(self) -> bool:
         try:
             response = await self._client.get("/", timeout=2.0)
@@ -81,6 +99,33 @@ class HttpRasaGateway:
         if response.status_code >= 400:
             raise RasaUnavailable(f"Rasa answered {response.status_code} to {method} {path.split('?')[0]}")
         return response
+
+
+def replies_in_tracker(events: Sequence[JSON], message_id: int) -> list[JSON] | None:
+    """The bot messages that followed the user event of `message_id` (until the next user event), as
+    the REST channel gives them: text, buttons and the custom payload (the turn record). None when
+    no user event carries that id."""
+    start = next(
+        (
+            index + 1
+            for index, event in enumerate(events)
+            if event.get("event") == "user"
+            and isinstance(event.get("metadata"), dict)
+            and event["metadata"].get(MESSAGE_ID) == message_id
+        ),
+        None,
+    )
+    if start is None:
+        return None
+    replies: list[JSON] = []
+    for event in events[start:]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data") or {}
+            reply = {"text": event.get("text"), "buttons": data.get("buttons"), "custom": data.get("custom")}
+            replies.append({key: value for key, value in reply.items() if value})
+    return replies
 
 
 def path_segment(sender: str) -> str:

@@ -4,28 +4,35 @@ agent inbox; store the reply and the turn record before answering. A message the
 their port (engine/port.py), the conversation API directly.
 
 The turn's language is decided here, once (`turn_language`): a channel may hint, the actions and the
-retriever read the decision from the message metadata that goes to Rasa."""
+retriever read the decision from the message metadata that goes to Rasa.
+
+A message whose turn failed (Rasa down or too slow) waits in the desk's backlog
+(desk/answer_backlog.py): the retry loop (engine/retries.py) answers it with `answer_claimed`, the
+same turn as a live one, and the customer's next message answers the waiting ones before itself."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from desk.answer_backlog import AnswerBacklog, RetrySchedule
 from desk.conversations import HUMAN_OWNED, ConversationStore, ConversationView, StoredMessage
+from desk.conversations import Inbound as StoredInbound
 from desk.copy import say
 from desk.escalations import EscalationDesk
 from desk.handoff import MAY_ESCALATE, QueuePlace
 from desk.message_text import as_words
 from desk.models import ConversationStatus, MessageState
-from desk.turns import BotMessage, Outcome, TurnRecord, read_replies
+from desk.turns import MESSAGE_ID, BotMessage, Outcome, TurnRecord, read_replies
 from engine.blocking import run_blocking
 from engine.events import QUEUE, EventBus, announce_status, staff_topic
 from engine.metrics import Metrics
-from engine.rasa_gateway import RasaGateway, RasaUnavailable
+from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable
 from engine.resumption import resume_before_turn
 from knowledge.language import Language, language_signal, parse_language
 
@@ -49,9 +56,15 @@ class MessageInProgress(RuntimeError):
     """The same client message id is being answered by another request right now."""
 
 
+class NotStored(RuntimeError):
+    """The message could not be stored (the database is unreachable): nothing was kept, so nothing
+    may be acknowledged; the platform or client must send it again."""
+
+
 class ServiceUnavailable(RuntimeError):
-    """Rasa could not be reached. The message is stored (marked failed; a retry answers it); the
-    text is the apology, in the conversation's `language`."""
+    """Rasa could not be reached. The message is stored (marked failed): the retry loop answers it
+    and pushes the answer through the conversation's channel, or a client's retry with the same
+    message id gets it. The text is the apology, in the conversation's `language`."""
 
     def __init__(self, language: Language, retry_after: int) -> None:
         super().__init__(say("assistant_unavailable", language))
@@ -100,6 +113,8 @@ class TurnResult:
     faq_id: str | None = None
     confidence: float | None = None
     priority: str | None = None
+    # The message had reached Rasa before (a send that timed out): the replies came from its tracker.
+    recovered: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,25 +124,34 @@ class _Claimed:
     conversation: ConversationView
     message_id: int
     language: Language
+    # What goes to Rasa (the words or the button's payload, the metadata) and who asks (for the budget).
+    inbound: Inbound
+    # It may have reached Rasa before (a retry): Rasa's tracker is read before it is sent again.
+    resent: bool = False
 
 
 class TurnService:
     def __init__(
         self,
         store: ConversationStore,
+        backlog: AnswerBacklog,
         escalations: EscalationDesk,
         rasa: RasaGateway,
         metrics: Metrics,
         bus: EventBus,
         budget: EscalationBudget | None = None,
+        schedule: RetrySchedule | None = None,
     ) -> None:
         self._store = store
+        self._backlog = backlog
         self._escalations = escalations
         self._rasa = rasa
         self._metrics = metrics
         self._bus = bus
         # None: no bound on new escalations (tests, benchmarks); the app always gives one.
         self._budget = budget
+        # When a message whose turn failed is due again (the retry loop, engine/retries.py, tries it).
+        self._schedule = schedule or RetrySchedule()
 
     async def handle(self, inbound: Inbound) -> TurnResult:
         started = time.perf_counter()
@@ -138,34 +162,62 @@ class TurnService:
         taken = await self._take(inbound)
         if isinstance(taken, TurnResult):
             return taken
-        conversation, message_id, language = taken.conversation, taken.message_id, taken.language
         try:
-            if conversation.rasa_language != language:
-                if conversation.rasa_language is not None or language != RASA_DEFAULT_LANGUAGE:
-                    await self._rasa.set_slot(
-                        conversation.id, "language", language, new_conversation=conversation.rasa_language is None
-                    )
-                await run_blocking(self._store.set_rasa_language, conversation.id, language)
-            # An agent closed the conversation and Rasa has not been resumed yet: resume it first (once).
-            earlier = (
-                await resume_before_turn(self._store, self._rasa, conversation.id)
-                if conversation.rasa_pending_intent
-                else []
-            )
-            may_escalate = self._budget is None or await self._budget.allows(inbound)
-            metadata = {
-                **inbound.metadata,
-                "language": language,
-                "channel": inbound.channel,
-                MAY_ESCALATE: may_escalate,
-            }
-            replies = earlier + await self._rasa.send(conversation.id, rasa_message(inbound), metadata)
+            earlier = await self._answer_earlier(taken)
         except RasaUnavailable as error:
-            await run_blocking(self._store.mark, message_id, MessageState.FAILED)
-            self._metrics.rasa_errors.inc()
-            log.warning("rasa_unavailable", conversation=conversation.id, error=str(error))
-            raise ServiceUnavailable(language, retry_after=5) from error
+            raise await self._unavailable(taken, error) from error
+        if earlier:
+            # What the earlier turns left: Rasa's language slot, perhaps a handoff.
+            taken = replace(taken, conversation=await self._current(taken.conversation.id))
+        try:
+            if taken.conversation.status in HUMAN_OWNED:  # an earlier message was handed to a human
+                result = await self._to_agents(taken.conversation, taken.message_id, taken.language, inbound.channel)
+            else:
+                result = await self._answer(taken, started)
+        except RasaUnavailable as error:
+            unavailable = await self._unavailable(taken, error)
+            if not earlier:
+                raise unavailable from error
+            # The earlier messages are answered: the customer gets those now, this one from the retry loop.
+            return _joined(earlier)
+        return _joined([*earlier, result])
 
+    async def answer_claimed(self, message: StoredMessage) -> TurnResult:
+        """Answer a stored customer message whose turn failed, which the caller has claimed
+        (`ConversationStore.claim`): the retry loop's turn, and the live turn's for the messages that
+        still wait before the customer's new one. It may have reached Rasa already: Rasa's tracker is
+        read first. A human owns the conversation by now: the message goes to the agent inbox.
+        Raises `RasaUnavailable`; the caller decides when to try again."""
+        started = time.perf_counter()
+        conversation = await self._current(message.conversation_id)
+        language = parse_language(message.language or conversation.language)
+        if conversation.status in HUMAN_OWNED:
+            return await self._to_agents(conversation, message.id, language, conversation.channel)
+        inbound = Inbound(
+            conversation.id,
+            message.text,
+            payload=message.payload,
+            channel=conversation.channel,
+            customer_id=conversation.customer_id,
+            # What the client said of the conversation when it started it (a message's own is not kept).
+            metadata=dict(conversation.client_metadata),
+        )
+        resent = message.state != MessageState.RECEIVED  # one only received never reached Rasa
+        return await self._answer(_Claimed(conversation, message.id, language, inbound, resent=resent), started)
+
+    async def _answer(self, claimed: _Claimed, started: float) -> TurnResult:
+        """The turn of a claimed message: Rasa's replies (from its tracker when the message reached it
+        before), stored with the turn record; an escalation the turn opened is announced."""
+        conversation, message_id, language, inbound = (
+            claimed.conversation,
+            claimed.message_id,
+            claimed.language,
+            claimed.inbound,
+        )
+        recovered = await self._rasa.replies_to(conversation.id, message_id) if claimed.resent else None
+        if recovered is not None:
+            log.info("turn_recovered", conversation=conversation.id, message=message_id)
+        replies = recovered if recovered is not None else await self._send(claimed)
         bot_messages, turn = read_replies(replies)
         latency_ms = (time.perf_counter() - started) * 1000
         recorded = await run_blocking(
@@ -174,7 +226,8 @@ class TurnService:
             )
         )
         self._metrics.turns.labels(turn.outcome, inbound.channel, language).inc()
-        self._metrics.turn_latency.observe(latency_ms / 1000)
+        if not claimed.resent:  # a retry's time says nothing of how fast the assistant answers
+            self._metrics.turn_latency.observe(latency_ms / 1000)
         status = conversation.status
         if turn.escalated:
             # action_handoff opened an escalation: the conversation waits in the queue now.
@@ -183,7 +236,68 @@ class TurnService:
             status = ConversationStatus.QUEUED
             announce_status(self._bus, conversation.id, conversation.channel, status)
             self._bus.publish(QUEUE, "escalated", conversation_id=conversation.id)
-        return TurnResult(conversation.id, recorded, status, turn.outcome, turn.faq_id, turn.confidence, turn.priority)
+        return TurnResult(
+            conversation.id,
+            recorded,
+            status,
+            turn.outcome,
+            turn.faq_id,
+            turn.confidence,
+            turn.priority,
+            recovered=recovered is not None,
+        )
+
+    async def _send(self, claimed: _Claimed) -> list[JSON]:
+        """Send the message to Rasa, with the stored message's id in its metadata (`MESSAGE_ID`)."""
+        conversation, language, inbound = claimed.conversation, claimed.language, claimed.inbound
+        if conversation.rasa_language != language:
+            if conversation.rasa_language is not None or language != RASA_DEFAULT_LANGUAGE:
+                await self._rasa.set_slot(
+                    conversation.id, "language", language, new_conversation=conversation.rasa_language is None
+                )
+            await run_blocking(self._store.set_rasa_language, conversation.id, language)
+        # An agent closed the conversation and Rasa has not been resumed yet: resume it first (once).
+        earlier = (
+            await resume_before_turn(self._store, self._rasa, conversation.id)
+            if conversation.rasa_pending_intent
+            else []
+        )
+        may_escalate = self._budget is None or await self._budget.allows(inbound)
+        metadata = {
+            **inbound.metadata,
+            "language": language,
+            "channel": inbound.channel,
+            MAY_ESCALATE: may_escalate,
+            MESSAGE_ID: claimed.message_id,
+        }
+        return earlier + await self._rasa.send(conversation.id, rasa_message(inbound), metadata)
+
+    async def _answer_earlier(self, claimed: _Claimed) -> list[TurnResult]:
+        """The conversation's messages still waiting for an answer (their turn failed) are answered
+        before this one, oldest first: Rasa reads the customer's words in the order written."""
+        answered: list[TurnResult] = []
+        for message in await run_blocking(self._backlog.before, claimed.conversation.id, claimed.message_id):
+            if not await run_blocking(self._store.claim, message.id):
+                continue  # the retry loop is answering it
+            try:
+                answered.append(await self.answer_claimed(message))
+            except RasaUnavailable as error:
+                await run_blocking(self._backlog.failed, message.id, str(error), self._schedule)
+                raise
+            self._metrics.retries.labels("caught_up").inc()
+        return answered
+
+    async def _unavailable(self, claimed: _Claimed, error: RasaUnavailable) -> ServiceUnavailable:
+        """Rasa failed this turn: the message waits for the retry loop (or the client's retry)."""
+        await run_blocking(self._backlog.failed, claimed.message_id, str(error), self._schedule)
+        self._metrics.rasa_errors.inc()
+        log.warning("rasa_unavailable", conversation=claimed.conversation.id, error=str(error))
+        return ServiceUnavailable(claimed.language, retry_after=math.ceil(self._schedule.first.total_seconds()))
+
+    async def _current(self, conversation_id: str) -> ConversationView:
+        conversation = await run_blocking(self._store.get, conversation_id)
+        assert conversation is not None  # conversations are never deleted while their messages wait
+        return conversation
 
     async def acknowledge(self, inbound: Inbound, text_for_language: Callable[[Language], str]) -> TurnResult:
         """A message the bot cannot read (a picture, a voice message it could not hear): stored for the
@@ -206,30 +320,52 @@ class TurnService:
         self._metrics.turns.labels(Outcome.SMALLTALK, inbound.channel, language).inc()
         return TurnResult(conversation.id, recorded, conversation.status, Outcome.SMALLTALK)
 
-    async def _take(self, inbound: Inbound) -> TurnResult | _Claimed:
-        """Store the message. A retry of a message answered already gets that answer again, and a
-        human-owned conversation takes it to the agent inbox: both are the turn's result. Otherwise
-        the message is the caller's to answer: its conversation, id and the turn's language."""
-        stored = await run_blocking(
-            lambda: self._store.record_inbound(
-                inbound.conversation_id,
-                text=inbound.transcript_text,
-                payload=inbound.payload,
-                language=turn_language(inbound),
-                default_language=inbound.default_language,
-                channel=inbound.channel,
-                customer_id=inbound.customer_id,
-                client_message_id=inbound.message_id,
-                channel_data=inbound.channel_data or None,
-                claim=True,
-            )
-        )
+    async def receive(self, inbound: Inbound) -> TurnResult | None:
+        """Store the message without answering it, for a platform that must be acknowledged within
+        seconds (Slack): `handle` (or `acknowledge`) with the same message id answers it afterwards.
+        A human-owned conversation takes it to the agent inbox at once (no Rasa to wait for): that is
+        its turn. Raises `NotStored`, and `UnknownPayload` for a button never offered (not stored)."""
+        if inbound.payload is not None:
+            offered = await run_blocking(self._store.offered_payloads, inbound.conversation_id)
+            if inbound.payload not in offered:
+                raise UnknownPayload("this button was not offered in the conversation")
+        stored = await self._stored(inbound, claim=False)
+        if stored.duplicate or stored.message.state != MessageState.HELD:
+            return None
         language = parse_language(stored.conversation.language)
+        return await self._to_agents(stored.conversation, stored.message.id, language, inbound.channel)
+
+    async def _stored(self, inbound: Inbound, *, claim: bool) -> StoredInbound:
+        """The message stored (or found, when the channel sent it before); `NotStored` when the
+        database could not keep it."""
+        try:
+            stored = await run_blocking(
+                lambda: self._store.record_inbound(
+                    inbound.conversation_id,
+                    text=inbound.transcript_text,
+                    payload=inbound.payload,
+                    language=turn_language(inbound),
+                    default_language=inbound.default_language,
+                    channel=inbound.channel,
+                    customer_id=inbound.customer_id,
+                    client_message_id=inbound.message_id,
+                    channel_data=inbound.channel_data or None,
+                    claim=claim,
+                )
+            )
+        except Exception as error:  # whatever failed, the commit did not happen: nothing is kept
+            log.warning(
+                "customer_message_not_stored",
+                conversation=inbound.conversation_id,
+                channel=inbound.channel,
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
+            raise NotStored("the message could not be stored; send it again") from error
         log.info(
             "customer_message",
             conversation=inbound.conversation_id,
             channel=inbound.channel,
-            language=language,
+            language=stored.conversation.language,
             # What the customer wrote stays in the transcript (the console, behind sign-in): masking
             # cannot find every name, address or order number, so the log tells only its shape.
             message=stored.message.id,
@@ -239,6 +375,14 @@ class TurnService:
         )
         if stored.reopened:
             announce_status(self._bus, inbound.conversation_id, stored.conversation.channel, stored.conversation.status)
+        return stored
+
+    async def _take(self, inbound: Inbound) -> TurnResult | _Claimed:
+        """Store the message. A retry of a message answered already gets that answer again, and a
+        human-owned conversation takes it to the agent inbox: both are the turn's result. Otherwise
+        the message is the caller's to answer: its conversation, id and the turn's language."""
+        stored = await self._stored(inbound, claim=True)
+        language = parse_language(stored.conversation.language)
         if stored.duplicate and stored.message.state in (MessageState.ANSWERED, MessageState.HELD):
             return await self._replay(stored.message.id, inbound.conversation_id)
 
@@ -249,7 +393,10 @@ class TurnService:
         claimed = not stored.duplicate and stored.message.state == MessageState.PROCESSING
         if not claimed and not await run_blocking(self._store.claim, stored.message.id):
             raise MessageInProgress("this message is already being answered; retry shortly")
-        return _Claimed(conversation, stored.message.id, language)
+        # A client's retry of a message whose turn failed: it may have reached Rasa all the same (a
+        # message only received so far, `receive`, has not).
+        resent = stored.duplicate and stored.message.state != MessageState.RECEIVED
+        return _Claimed(conversation, stored.message.id, language, inbound, resent=resent)
 
     async def _to_agents(
         self, conversation: ConversationView, message_id: int, language: Language, channel: str
@@ -292,6 +439,12 @@ class TurnService:
             first.faq_id if first else None,
             first.confidence if first else None,
         )
+
+
+def _joined(results: list[TurnResult]) -> TurnResult:
+    """Turns answered at once (messages that waited, then the customer's new one) as one: their
+    messages in order, the last one's record."""
+    return replace(results[-1], messages=[message for result in results for message in result.messages])
 
 
 def rasa_message(inbound: Inbound) -> str:

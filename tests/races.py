@@ -16,12 +16,12 @@ T = TypeVar("T")
 
 
 @contextmanager
-def writes_meet(engine: Engine, table: str, parties: int) -> Iterator[None]:
-    """Hold each thread's first UPDATE of `table` until `parties` threads are there (or 5 s passed:
-    a call refused before it writes must not hang the others)."""
+def writes_meet(engine: Engine, table: str, parties: int, verb: str = "UPDATE") -> Iterator[None]:
+    """Hold each thread's first UPDATE of `table` (or `verb`: "INSERT INTO") until `parties` threads
+    are there (or 5 s passed: a call refused before it writes must not hang the others)."""
     barrier = threading.Barrier(parties, timeout=5)
     held = threading.local()
-    prefix = f"UPDATE {table.upper()} "
+    prefix = f"{verb} {table.upper()} "
 
     def before_execute(*args: Any) -> None:
         statement: str = args[2]

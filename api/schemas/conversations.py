@@ -166,7 +166,11 @@ class TranscriptMessageOut(BaseModel):
     payload: str | None = None
     buttons: list[ButtonOut] = Field(default_factory=list)
     created_at: datetime
-    state: str = Field(description="Customer messages: received, answered, held (human-owned) or failed.")
+    state: str = Field(
+        description="Customer messages: received, processing, answered, held (human-owned), failed (the "
+        "assistant was unavailable: it answers as soon as it is back, pushed to the event stream) or "
+        "unanswered (it stayed unavailable and gave up)."
+    )
     outcome: str | None = None
     faq_id: str | None = None
     confidence: float | None = None

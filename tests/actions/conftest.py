@@ -50,13 +50,14 @@ def action_call(
     slots: dict[str, Any] | None = None,
     events: list[dict[str, Any]] | None = None,
     sender: str = "conv-1",
+    metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON body Rasa 3.6 posts to the action endpoint."""
+    """The JSON body Rasa 3.6 posts to the action endpoint (`metadata`: the message's, beside its channel)."""
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
         "entities": entities or [],
-        "metadata": {"channel": "api"},
+        "metadata": {"channel": "api", **(metadata or {})},
     }
     return {
         "next_action": action,
@@ -73,7 +74,8 @@ def action_call(
                 **(slots or {}),
             },
             "latest_message": latest,
-            "events": (events or []) + [{"event": "user", "text": text, "parse_data": latest}],
+            "events": (events or [])
+            + [{"event": "user", "text": text, "parse_data": latest, "metadata": latest["metadata"]}],
             "paused": False,
             "followup_action": None,
             "active_loop": {},

@@ -85,3 +85,41 @@ async def test_the_rest_channel_gets_the_sender_in_its_body(rasa: RecordingRasa)
 def test_a_whole_dot_segment_is_encoded() -> None:
     assert [path_segment(s) for s in (".", "..", "...", "a.b")] == ["%2E", "%2E%2E", "...", "a.b"]
     assert path_segment("100%/é") == "100%25%2F%C3%A9"
+
+
+# A tracker as Rasa 3.6 returns it (`GET /conversations/<id>/tracker`), trimmed to what is read.
+TRACKER = {
+    "sender_id": "wechat:x/y",
+    "events": [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "battery warranty?", "metadata": {"message_id": 7, "channel": "wechat"}},
+        {"event": "action", "name": "action_answer_faq"},
+        {
+            "event": "bot",
+            "text": "One year.",
+            "data": {"buttons": [{"title": "👍", "payload": "/vote"}], "custom": None, "image": None},
+        },
+        {"event": "bot", "text": None, "data": {"custom": {"turn": {"outcome": "answered"}}}},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "thanks", "metadata": {"message_id": 8}},
+        {"event": "bot", "text": "You're welcome!", "data": {}},
+    ],
+}
+
+
+async def test_what_rasa_answered_a_message_is_read_from_its_tracker(rasa: RecordingRasa) -> None:
+    def tracker(request: httpx.Request) -> httpx.Response:
+        rasa.paths.append(request.url.raw_path)
+        return httpx.Response(200, json=TRACKER)
+
+    async with httpx.AsyncClient(base_url="http://rasa.invalid", transport=httpx.MockTransport(tracker)) as client:
+        gateway = HttpRasaGateway(client, TOKEN)
+        answered = await gateway.replies_to("wechat:x/y", 7)
+        assert await gateway.replies_to("wechat:x/y", 8) == [{"text": "You're welcome!"}]
+        assert await gateway.replies_to("wechat:x/y", 9) is None  # never reached Rasa
+    # The REST channel's form: what `desk.turns.read_replies` reads of a live turn.
+    assert answered == [
+        {"text": "One year.", "buttons": [{"title": "👍", "payload": "/vote"}]},
+        {"custom": {"turn": {"outcome": "answered"}}},
+    ]
+    assert rasa.paths[0] == f"/conversations/wechat:x%2Fy/tracker?token={TOKEN}".encode()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk.answer_backlog import AnswerBacklog
 from desk.audit import AuditLog
 from desk.casework import Casework
 from desk.conversations import ConversationStore
@@ -59,7 +60,7 @@ def desk(sessions: sessionmaker[Session]) -> Desk:
     outbox = Outbox(sessions)
     bus = EventBus()
     agents = AgentDesk(casework, store, outbox, rasa, bus, DeliveryWorker(outbox, {}, bus))
-    turns = TurnService(store, escalations, rasa, Metrics(), bus)
+    turns = TurnService(store, AnswerBacklog(sessions), escalations, rasa, Metrics(), bus)
     store.record_inbound("c-1", text="I want a human", payload=None, language="en", channel="api")
     escalation = escalations.open("c-1", HandoffReason.CUSTOMER_REQUEST, channel="api", language="en").escalation
     alice = Staff.of(UserDirectory(sessions).create("alice", "correct horse battery", Role.AGENT))
