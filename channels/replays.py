@@ -23,6 +23,14 @@ class ReplayGuard:
     async def first_time(self, signature: str) -> bool:
         """Whether this signature is new; call it only once the request's signature has been checked,
         so nobody can spend a signature WeChat has not made."""
-        return await run_blocking(
-            self._state.remember_once, self._channel, f"signature:{signature.lower()}", self._keep_seconds
-        )
+        return await run_blocking(self._state.remember_once, self._channel, _key(signature), self._keep_seconds)
+
+    async def forget(self, signature: str) -> None:
+        """The request was refused for a reason of ours (its message could not be stored): the
+        platform's retry of it, which may carry the same signature, must be taken. Best effort: with
+        the database down this fails as well, and is logged by the caller."""
+        await run_blocking(self._state.forget_once, self._channel, _key(signature))
+
+
+def _key(signature: str) -> str:
+    return f"signature:{signature.lower()}"

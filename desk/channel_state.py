@@ -71,3 +71,8 @@ class ChannelStateStore:
                 session.rollback()
                 return False
         return True
+
+    def forget_once(self, channel: str, key: str) -> None:
+        """Drop what `remember_once` recorded: the request it guarded was refused for a reason of ours
+        (the database failed after it), so the platform's retry of that request must be taken."""
+        self.delete(channel, ONCE + key)

@@ -2,6 +2,10 @@
 
 A reply is stored before anyone tries to deliver it; a failed delivery is retried with exponential
 backoff and, after `max_attempts`, waits as `failed` until an agent asks for another try.
+
+A conversation's messages go out in the order they were stored: one waits while an earlier one of
+its conversation is still on its way (pending or retrying); a failed one (given up) no longer holds
+the others back.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from desk.models import Conversation, Delivery, Message, utcnow
 
@@ -64,12 +68,23 @@ class Outbox:
         self._clock = clock
 
     def due(self, limit: int = 50, message_id: int | None = None) -> list[Outgoing]:
-        """Replies whose next attempt is due (or the one asked for), oldest first."""
+        """Replies whose next attempt is due (or the one asked for), oldest first; never one whose
+        conversation has an earlier message still on its way and not due (waiting out its backoff,
+        or being sent by a worker): a later reply must not overtake it. Earlier ones that are due come
+        first in the list, and a worker sends none after one that fails (`DeliveryWorker`)."""
+        now = self._clock()
+        earlier = aliased(Message)
+        overtaking = exists().where(
+            earlier.conversation_id == Message.conversation_id,
+            earlier.id < Message.id,
+            earlier.delivery.in_(list(RETRYABLE)),
+            earlier.next_attempt_at > now,
+        )
         with self._sessions() as session:
             query = (
                 select(Message, Conversation.channel, Conversation.customer_id, Conversation.channel_data)
                 .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Message.delivery.in_(list(RETRYABLE)), Message.next_attempt_at <= self._clock())
+                .where(Message.delivery.in_(list(RETRYABLE)), Message.next_attempt_at <= now, ~overtaking)
                 .order_by(Message.id)
                 .limit(limit)
             )
@@ -145,6 +160,35 @@ class Outbox:
                 message.next_attempt_at = self._clock() + self._backoff.after(message.attempts)
             session.commit()
             return _state(message)
+
+    def in_flight(self, conversation_id: str) -> bool:
+        """Whether any of the conversation's messages is still on its way (pending or retrying)."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(Message.id)
+                .where(Message.conversation_id == conversation_id, Message.delivery.in_(list(RETRYABLE)))
+                .limit(1)
+            )
+            return found is not None
+
+    def retry_waiting(self, conversation_id: str) -> list[int]:
+        """The customer can be reached again (they wrote): the conversation's replies waiting out their
+        backoff are due now. Failed ones stay failed (an agent retries those)."""
+        with self._sessions() as session:
+            now = self._clock()
+            ids = list(
+                session.scalars(
+                    select(Message.id).where(
+                        Message.conversation_id == conversation_id,
+                        Message.delivery == Delivery.RETRYING,
+                        Message.next_attempt_at > now,
+                    )
+                )
+            )
+            if ids:
+                session.execute(update(Message).where(Message.id.in_(ids)).values(next_attempt_at=now))
+                session.commit()
+            return ids
 
     def retry_now(self, message_id: int) -> DeliveryState | None:
         """An agent asks for another try of a failed (or waiting) reply."""

@@ -3,6 +3,9 @@ casework, then what must follow each change (live updates, delivery, telling Ras
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import structlog
 
 from desk.casework import Casework, Change, Note
@@ -17,6 +20,11 @@ from engine.rasa_gateway import RasaGateway, RasaUnavailable
 from engine.resumption import Resumed, resume_once
 
 log = structlog.get_logger(__name__)
+
+# How long a close waits for the conversation's replies on their way before the rating question is
+# left to the background (`resume_pending`): the agent's last reply is usually out in moments.
+SETTLE_SECONDS = 2.0
+SETTLE_POLL_SECONDS = 0.05
 
 
 class AgentDesk:
@@ -79,16 +87,23 @@ class AgentDesk:
             self._delivery.wake()
         return state
 
-    async def resume(self, conversation_id: str) -> bool:
+    async def resume(self, conversation_id: str, *, settle_seconds: float = SETTLE_SECONDS) -> bool:
         """Hand the conversation back to Rasa with the intent the close left pending (CSAT question
         or "back to the assistant"); its messages go to the customer like an agent's reply.
 
         Only the request that claims the intent resumes (engine.resumption): a retry or the
         customer's turn racing this one skips. If Rasa is down the intent stays pending:
         `resume_pending` (and the customer's next message) try again, so the customer is never
-        left with a paused bot."""
+        left with a paused bot. While earlier replies are still on their way (an agent's reply the
+        platform refused for now), the rating question waits for them to be delivered or given up:
+        asked before, it would stand in Rasa's dialogue ahead of replies the customer has not seen.
+        A close waits `settle_seconds` for them (the agent's last reply is usually still going out);
+        after that `resume_pending` asks once they are settled."""
         conversation = await run_blocking(self._conversations.get, conversation_id)
         if conversation is None or conversation.rasa_pending_intent is None:
+            return False
+        if not await self._settled(conversation_id, settle_seconds):
+            log.info("rasa_resume_deferred", conversation=conversation_id, reason="replies on their way")
             return False
         language = conversation.language
 
@@ -111,7 +126,18 @@ class AgentDesk:
 
     async def resume_pending(self) -> None:
         for conversation in await run_blocking(self._conversations.pending_resumptions):
-            await self.resume(conversation.id)
+            await self.resume(conversation.id, settle_seconds=0)
+
+    async def _settled(self, conversation_id: str, seconds: float) -> bool:
+        """Whether none of the conversation's messages is on its way any more (delivered or given
+        up), waiting up to `seconds` for it."""
+        deadline = time.monotonic() + seconds
+        while await run_blocking(self._outbox.in_flight, conversation_id):
+            if time.monotonic() >= deadline:
+                return False
+            self._delivery.wake()
+            await asyncio.sleep(SETTLE_POLL_SECONDS)
+        return True
 
     def _announce(self, change: Change, kind: str) -> None:
         self._bus.publish(QUEUE, kind, escalation_id=change.escalation_id)

@@ -3,7 +3,9 @@
 Each channel has one adapter behind the `Channel` protocol. The conversation API's own channel
 delivers by publishing to the conversation's live stream: its transcript is the customer's mailbox.
 Channels that call a third party (WeChat, Slack) raise `DeliveryFailed`, and the worker retries
-with the outbox's backoff; the state is visible in the console.
+with the outbox's backoff; the state is visible in the console. A conversation's messages go out in
+order: the outbox holds a later one back while an earlier one is on its way, and a round stops
+sending a conversation's messages at its first failure.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ class DeliveryWorker:
         await run_blocking(self._outbox.enqueue, message_ids)
         self.wake()
 
+    async def retry_waiting(self, conversation_id: str) -> None:
+        """The conversation's messages waiting out their backoff are tried now (the customer wrote
+        again, so the platform takes messages to them again)."""
+        if await run_blocking(self._outbox.retry_waiting, conversation_id):
+            self.wake()
+
     async def run(self, poll_seconds: float) -> None:
         while True:
             try:
@@ -71,8 +79,13 @@ class DeliveryWorker:
     async def deliver_due(self, message_id: int | None = None) -> int:
         due = await run_blocking(self._outbox.due, 50, message_id)
         delivered = 0
+        # Conversations whose message failed in this round: their later ones wait (in order).
+        held: set[str] = set()
         for message in due:
+            if message.conversation_id in held:
+                continue
             if not await run_blocking(self._outbox.take, message.message_id):
+                held.add(message.conversation_id)
                 continue  # another worker has it
             channel = self._channels.get(message.channel)
             try:
@@ -80,6 +93,7 @@ class DeliveryWorker:
                     raise DeliveryFailed(f"no adapter is configured for the {message.channel!r} channel")
                 await channel.deliver(message)
             except Exception as error:
+                held.add(message.conversation_id)
                 state = await run_blocking(self._outbox.attempt_failed, message.message_id, str(error))
                 log.warning(
                     "delivery_failed",

@@ -3,11 +3,14 @@
 its implementation over the turn service, the delivery worker, the event bus and the desk's stores.
 
 An adapter hands over the messages its platform delivers (`answer`, or `acknowledge` for what the
-bot cannot read) and gets a `Reply` back: the turn, or why there is none yet. It reads what it needs
-to speak its platform's way (a conversation, its transcript, the buttons last offered, the
-escalation to announce), records what people write outside the console, keeps its own small state
-(`channel_state`) and listens to and announces live events. The language of every turn is decided
-by the turn service; adapters only hint (`Inbound.default_language`, `Inbound.language_from_text`).
+bot cannot read; `receive` only stores one, for a platform acknowledged before the turn) and gets a
+`Reply` back: the turn, or why there is none yet. A message that could not be stored is refused
+(`Refusal.NOT_STORED`): the adapter must not acknowledge it, so the platform sends it again. It
+reads what it needs to speak its platform's way (a conversation, its transcript, the buttons last
+offered, the escalation to announce), records what people write outside the console, keeps its own
+small state (`channel_state`) and listens to and announces live events. The language of every turn
+is decided by the turn service; adapters only hint (`Inbound.default_language`,
+`Inbound.language_from_text`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,21 @@ from typing import Any, Protocol
 import structlog
 
 from desk.conversations import ConversationStore, ConversationView, StoredMessage
+from desk.copy import say
 from desk.escalations import EscalationDesk, EscalationView
 from engine.blocking import run_blocking
 from engine.delivery import DeliveryWorker
 from engine.events import EventBus, Subscription, staff_topic
-from engine.turns import Inbound, MessageInProgress, ServiceUnavailable, TurnResult, TurnService, UnknownPayload
+from engine.turns import (
+    Inbound,
+    MessageInProgress,
+    NotStored,
+    ServiceUnavailable,
+    TurnResult,
+    TurnService,
+    UnknownPayload,
+    turn_language,
+)
 from knowledge.language import Language
 
 log = structlog.get_logger(__name__)
@@ -46,6 +59,11 @@ class ChannelState(Protocol):
         recorded it within that time: the request is a replay."""
         ...
 
+    def forget_once(self, channel: str, key: str) -> None:
+        """Drop what `remember_once` recorded, so that the platform's retry of a request refused for
+        a reason of ours (nothing could be stored) is taken."""
+        ...
+
 
 class Refusal(StrEnum):
     """Why a message got no turn (yet)."""
@@ -54,8 +72,12 @@ class Refusal(StrEnum):
     NOT_OFFERED = "unknown_payload"
     # The same message (client message id) is being answered by another request right now.
     IN_PROGRESS = "message_in_progress"
-    # Rasa could not be reached: the message is stored (marked failed) and answered when retried.
+    # Rasa could not be reached: the message is stored (marked failed); the retry loop answers it and
+    # pushes the answer through the outbox (engine/retries.py), so the adapter need not send it again.
     UNAVAILABLE = "assistant_unavailable"
+    # The message could not be stored (the database is unreachable): nothing was kept. Never
+    # acknowledge it to the platform or client: it must be sent again (`notice` asks the customer).
+    NOT_STORED = "message_not_stored"
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,18 @@ class AssistantPort(Protocol):
         """A message the bot cannot read (a picture, a voice message it could not hear): stored and
         acknowledged with `text_for_language(language)` without asking Rasa; a human-owned
         conversation takes it to the agent inbox like any message."""
+        ...
+
+    async def receive(self, inbound: Inbound) -> Reply:
+        """Store the message without answering it yet, for a platform that must be acknowledged first
+        (Slack's 3 seconds): `answer` or `acknowledge` with the same message later answers it. An
+        empty `Reply` once stored (a human-owned conversation's turn, delivered, when it went to the
+        agent inbox at once); `NOT_STORED` or `NOT_OFFERED` when nothing was stored."""
+        ...
+
+    async def retry_waiting(self, conversation_id: str) -> None:
+        """The customer wrote again, so the platform takes messages to them again: the conversation's
+        replies waiting out their retry backoff are sent now (still in order)."""
         ...
 
     async def push(self, message_ids: Sequence[int]) -> None:
@@ -163,6 +197,8 @@ class Assistant:
             return Reply(refusal=Refusal.IN_PROGRESS, notice=str(error), retry_after=1)
         except ServiceUnavailable as error:
             return Reply(refusal=Refusal.UNAVAILABLE, notice=str(error), retry_after=error.retry_after)
+        except NotStored:
+            return not_stored(inbound)
         return await self._delivered(Reply(turn), deliver)
 
     async def acknowledge(
@@ -172,7 +208,21 @@ class Assistant:
             turn = await self._turns.acknowledge(inbound, text_for_language)
         except MessageInProgress as error:
             return Reply(refusal=Refusal.IN_PROGRESS, notice=str(error), retry_after=1)
+        except NotStored:
+            return not_stored(inbound)
         return await self._delivered(Reply(turn), deliver)
+
+    async def receive(self, inbound: Inbound) -> Reply:
+        try:
+            turn = await self._turns.receive(inbound)
+        except UnknownPayload as error:
+            return Reply(refusal=Refusal.NOT_OFFERED, notice=str(error))
+        except NotStored:
+            return not_stored(inbound)
+        return await self._delivered(Reply(turn), deliver=True) if turn is not None else Reply()
+
+    async def retry_waiting(self, conversation_id: str) -> None:
+        await self._delivery.retry_waiting(conversation_id)
 
     async def _delivered(self, reply: Reply, deliver: bool) -> Reply:
         if deliver and reply.messages:
@@ -211,3 +261,10 @@ class Assistant:
 
     def publish(self, topic: str, kind: str, **data: Any) -> None:
         self._bus.publish(topic, kind, **data)
+
+
+def not_stored(inbound: Inbound) -> Reply:
+    """The refusal of a message nothing was kept of; its notice asks the customer to send it again,
+    in the language the message shows (the conversation's is out of reach with the database)."""
+    language = inbound.language or turn_language(inbound) or inbound.default_language or "en"
+    return Reply(refusal=Refusal.NOT_STORED, notice=say("message_not_stored", language), retry_after=5)

@@ -2,12 +2,14 @@
 button clicks come from the interactivity endpoint; replies go back with `chat.postMessage` in the
 message's thread. New escalations (from any channel) can be announced in a leads' channel.
 
-Slack wants an answer within 3 seconds and retries otherwise, so both endpoints verify the request's
-signature, acknowledge at once and answer afterwards in a background task: the bot's reply is stored
-by the assistant and sent through the outbox (`AssistantPort.answer`), like an agent's reply, with
-retries. A retried event this process has seen is dropped before it reaches the router; across
-restarts and replicas the router's message idempotency (the Slack message's `ts` as the client
-message id) stores the message once and never answers it twice.
+Slack wants an answer within 3 seconds and retries otherwise (three times, with `X-Slack-Retry-Num`),
+so both endpoints verify the request's signature, store the customer's message (`AssistantPort.receive`)
+and only then acknowledge: a message that could not be stored (database down) gets 503, and Slack
+sends it again. The turn runs afterwards in a background task: the bot's reply is stored by the
+assistant and sent through the outbox (`AssistantPort.answer`), like an agent's reply, with retries.
+An event is answered once: its `event_id` is recorded in the desk database once its message is
+stored (shared by replicas and restarts), and the router's message idempotency (the Slack message's
+`ts` as the client message id) stores the message once and never answers it twice.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import asyncio
 import json
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
 from typing import Any
@@ -30,7 +31,7 @@ from slack_sdk.web import WebClient
 
 from channels.request_body import BodyTooLarge, read_body
 from channels.slack.blocks import announcement_blocks, answered_blocks, fallback_text, message_blocks
-from channels.slack.events import CHANNEL, Click, click_of_interaction, message_of_event
+from channels.slack.events import CHANNEL, Click, Posted, click_of_interaction, message_of_event
 from channels.slack.settings import SlackSettings
 from channels.slack.signing import SlackRequestVerifier
 from desk.copy import say
@@ -44,8 +45,10 @@ from knowledge.identifiers import mask_personal_data
 
 log = structlog.get_logger(__name__)
 
-# Event ids this process has accepted, newest last (Slack retries within about an hour).
-SEEN_EVENTS = 10_000
+# Slack waits 3 seconds for the acknowledgement: storing the message must fit well within that.
+ACK_SECONDS = 2.5
+# How long an event id is remembered: Slack retries an event within minutes (at once, after 1 and 5).
+EVENT_KEEP_SECONDS = 3600.0
 
 
 class SlackAdapter:
@@ -70,7 +73,6 @@ class SlackAdapter:
         )
         self._port: AssistantPort | None = None
         self._tasks: set[asyncio.Task[object]] = set()
-        self._seen: OrderedDict[str, None] = OrderedDict()
         self._exit_stack = AsyncExitStack()
         self._announcer: asyncio.Task[None] | None = None
         self._rate_limited_until = 0.0  # time.monotonic() before which Slack asked us to wait
@@ -105,7 +107,8 @@ class SlackAdapter:
     # -- HTTP endpoints --------------------------------------------------------------------------
 
     async def events(self, request: Request) -> Response:
-        """Events API: URL verification, and event callbacks acknowledged at once, answered after."""
+        """Events API: URL verification, and event callbacks acknowledged once their message is stored
+        (503 when it could not be: Slack retries), answered after."""
         body = await _read_body(request, self._settings.max_body_bytes)
         if isinstance(body, Response):
             return body
@@ -125,13 +128,16 @@ class SlackAdapter:
             return JSONResponse({"challenge": challenge})
         if kind != "event_callback":
             return Response(status_code=200)
-        event_id = envelope.get("event_id")
-        if isinstance(event_id, str) and not self._first_time(event_id):
-            log.info("slack_retry_ignored", event_id=event_id, retry=request.headers.get("x-slack-retry-num"))
-            return Response(status_code=200)
         posted = message_of_event(envelope)
-        if posted is not None:
-            self._spawn(self._answer(posted.inbound, posted.acknowledgement))
+        if posted is None:
+            return Response(status_code=200)
+        event_id = envelope.get("event_id")
+        retry = request.headers.get("x-slack-retry-num")
+        taken = await self._acknowledgeable(
+            self._take_event(posted, event_id if isinstance(event_id, str) else None, retry)
+        )
+        if not taken:
+            return _not_stored(request, posted.inbound)
         return Response(status_code=200)
 
     async def interactions(self, request: Request) -> Response:
@@ -149,20 +155,72 @@ class SlackAdapter:
         if not isinstance(payload, dict):
             return error_response(400, "invalid_request", "The payload must be a JSON object.")
         click = click_of_interaction(payload)
-        if click is not None:
-            self._spawn(self._clicked(click))
+        if click is not None and not await self._acknowledgeable(self._take_click(click)):
+            return _not_stored(request, click.inbound)
         return Response(status_code=200)
 
-    # -- answering -------------------------------------------------------------------------------
+    # -- storing before acknowledging --------------------------------------------------------------
 
-    def _first_time(self, event_id: str) -> bool:
-        if event_id in self._seen:
-            self._seen.move_to_end(event_id)
+    async def _acknowledgeable(self, storing: Coroutine[Any, Any, bool]) -> bool:
+        """Whether the message is stored within Slack's acknowledgement deadline. The storing goes on
+        if it takes longer (its task is shielded): stored late, it is answered, and Slack's retry of
+        the request (which a 503 asks for) finds it stored."""
+
+        async def stored() -> bool:
+            try:
+                return await storing
+            except Exception:  # e.g. the database failing after the message was stored: Slack retries
+                log.exception("slack_message_not_taken")
+                return False
+
+        task = asyncio.ensure_future(stored())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), ACK_SECONDS)
+        except TimeoutError:
             return False
-        self._seen[event_id] = None
-        while len(self._seen) > SEEN_EVENTS:
-            self._seen.popitem(last=False)
+
+    async def _take_event(self, posted: Posted, event_id: str | None, retry: str | None) -> bool:
+        """Store the event's message, then answer it in the background unless this event was taken
+        before (a retry of an event that was stored: the first take answers it). False: not stored."""
+        port = self._require_port()
+        reply = await port.receive(posted.inbound)
+        if reply.refusal == Refusal.NOT_STORED:
+            return False
+        if not await self._first_time(event_id):
+            log.info("slack_retry_ignored", event_id=event_id, retry=retry)
+        elif reply.turn is None:  # else it went to the agent inbox at once, the queue notice delivered
+            self._spawn(self._answer(posted.inbound, posted.acknowledgement))
         return True
+
+    async def _take_click(self, click: Click) -> bool:
+        """Store the click as the customer's message, then answer it in the background. A button never
+        offered is refused (nothing stored, nothing to retry). False: not stored."""
+        reply = await self._require_port().receive(click.inbound)
+        if reply.refusal == Refusal.NOT_STORED:
+            return False
+        if reply.refusal is None:
+            self._spawn(self._clicked(click))
+        else:
+            log.info("slack_click_refused", conversation=click.inbound.conversation_id, reason=reply.refusal)
+        return True
+
+    async def _first_time(self, event_id: str | None) -> bool:
+        """Whether no replica has taken this event before; recorded only once its message is stored,
+        so a retry of an event refused with 503 is taken. The message's own idempotency (its `ts`)
+        still holds when this record cannot be written."""
+        if event_id is None:
+            return True
+        try:
+            return await run_blocking(
+                self._require_port().channel_state.remember_once, CHANNEL, f"event:{event_id}", EVENT_KEEP_SECONDS
+            )
+        except Exception as error:
+            log.warning("slack_event_not_recorded", event_id=event_id, error=str(error))
+            return True
+
+    # -- answering -------------------------------------------------------------------------------
 
     def _spawn(self, work: Coroutine[Any, Any, object]) -> None:
         task = asyncio.create_task(work)
@@ -185,6 +243,8 @@ class SlackAdapter:
         if reply.refusal == Refusal.UNAVAILABLE:
             log.warning("slack_assistant_unavailable", conversation=inbound.conversation_id)
             await self._say_unavailable(inbound, reply)
+        elif reply.refusal is not None:  # stored before the acknowledgement: it waits in the transcript
+            log.warning("slack_message_unanswered", conversation=inbound.conversation_id, reason=reply.refusal)
         return reply.turn is not None
 
     async def _clicked(self, click: Click) -> None:
@@ -314,6 +374,15 @@ async def _read_body(request: Request, limit: int) -> bytes | Response:
         return await read_body(request, limit)
     except BodyTooLarge as error:
         return error_response(413, "too_large", str(error))
+
+
+def _not_stored(request: Request, inbound: Inbound) -> Response:
+    """503 for a message that could not be stored: Slack sends the event again (an interaction's
+    user sees it failed and clicks again)."""
+    log.warning("slack_message_not_stored", path=request.url.path, conversation=inbound.conversation_id)
+    response = error_response(503, "not_stored", "The message could not be stored; send it again.")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _unsigned(request: Request) -> Response:

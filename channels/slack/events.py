@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.slack.blocks import conversation_of_block, plain_text
+from desk.customers import channel_identity
 from desk.message_text import CONVERSATION_ID, cleaned
 from engine.turns import Inbound
 
@@ -110,7 +111,7 @@ def clean_text(text: str) -> str:
 
 
 def customer_of(team: str, user: str) -> str:
-    return f"{CHANNEL}:{team}:{user}"
+    return channel_identity(CHANNEL, team, user)
 
 
 def files_of(event: Mapping[str, Any]) -> list[SharedFile]:

@@ -9,7 +9,10 @@ pushed through the outbox, which sends it with the customer-service API (`delive
 
 WeChat retries a delivery it got no answer to, three times. Each message (MsgId; for events sender +
 time + event) is answered once: the router stores a client message id once, and a retry that
-arrives while the first is being answered joins it here, so only one of them replies.
+arrives while the first is being answered joins it here, so only one of them replies. A message
+that could not be stored (database down) is never acknowledged: its request gets no answer until
+WeChat has stopped waiting (then 503), so WeChat sends it again; its signature is forgotten, so
+the retry is taken. Nobody is told "saved" of a message that was not.
 
 A signed URL (signature over timestamp and nonce) is taken once (channels/replays.py): a request
 sent again with it gets "success" and nothing of its body is used. Plaintext mode, where the
@@ -46,6 +49,7 @@ from channels.wechat.render import WELCOME, chosen_option, with_options
 from channels.wechat.settings import WeChatSettings
 from desk.conversations import StoredMessage
 from desk.copy import say
+from desk.customers import channel_identity
 from desk.message_text import cleaned
 from desk.outbox import Outgoing
 from engine.port import AssistantPort, Refusal, Reply
@@ -74,6 +78,9 @@ class Answer:
 
     texts: list[str] = field(default_factory=list)
     message_ids: list[int] = field(default_factory=list)
+    # False: nothing of the message was kept; WeChat must send it again (`texts` ask the customer to,
+    # for when the request has already been answered "success").
+    stored: bool = True
 
 
 NOTHING = Answer()
@@ -114,6 +121,9 @@ class WeChatAdapter:
         self._replays: ReplayGuard | None = None
         self._work: dict[str, Work] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Signatures of requests refused because their message could not be stored, whose record the
+        # database could not drop either: WeChat's retry of the request carries the same signature.
+        self._unkept: set[str] = set()
 
     # -- the ChannelAdapter interface ------------------------------------------------------------
 
@@ -145,7 +155,7 @@ class WeChatAdapter:
         as a customer-service text message. Raises (and the outbox retries) on any failure."""
         if self._api is None:
             raise RuntimeError("the WeChat channel has not started")
-        openid = message.channel_data.get("openid") or message.customer_id
+        openid = message.channel_data.get("openid")
         if not isinstance(openid, str) or not openid:
             raise ValueError(f"conversation {message.conversation_id} has no WeChat openid to reply to")
         await self._api.send_text(openid, with_options(message.text, message.buttons, message.language))
@@ -166,7 +176,8 @@ class WeChatAdapter:
         return PlainTextResponse(request.query_params.get("echostr", ""))
 
     async def receive(self, request: Request) -> Response:
-        deadline = time.monotonic() + self._settings.reply_budget_seconds
+        arrival = time.monotonic()
+        deadline = arrival + self._settings.reply_budget_seconds
         try:
             timestamp, nonce = verify_callback(
                 self._token, request.query_params, self._settings.timestamp_tolerance_seconds
@@ -179,16 +190,41 @@ class WeChatAdapter:
             return PlainTextResponse("forbidden" if refused.status == 403 else "bad request", refused.status)
         if self._port is None or self._replays is None:
             return PlainTextResponse("starting", status_code=503)
-        if not await self._replays.first_time(request.query_params["signature"]):
+        signature = request.query_params["signature"]
+        try:
+            first_time = signature in self._unkept or await self._replays.first_time(signature)
+        except Exception as error:  # the database is down: nothing recorded, nothing stored
+            log.warning("wechat_message_not_stored", msg_id=message.msg_id, error=str(error))
+            return await self._not_acknowledged(arrival)
+        if not first_time:
             # "success" rather than 403: were WeChat to retry with the same signature, an error would
             # show the customer "该公众号暂时无法提供服务"; the first request has the message anyway.
             log.warning("wechat_replay_ignored", msg_id=message.msg_id, wechat_event=message.event)
             return PlainTextResponse("success")
+        self._unkept.discard(signature)
         answer = await self._answer_within(message, deadline)
+        if answer is not None and not answer.stored:
+            await self._forget(signature)
+            return await self._not_acknowledged(arrival)
         if answer is None or not answer.texts:
             return PlainTextResponse("success")
         xml = text_reply(message, "\n\n".join(answer.texts), self._crypto, envelope.encrypted)
         return Response(xml, media_type="application/xml")
+
+    async def _not_acknowledged(self, arrival: float) -> Response:
+        """The message could not be stored: no answer until WeChat has stopped waiting for one, so
+        that it sends the message again (an answer of any kind would end its retries)."""
+        await asyncio.sleep(max(0.0, arrival + self._settings.unstored_wait_seconds - time.monotonic()))
+        return PlainTextResponse("unavailable", status_code=503)
+
+    async def _forget(self, signature: str) -> None:
+        """WeChat's retry of a request whose message was not kept must be taken, not refused as a replay."""
+        assert self._replays is not None
+        try:
+            await self._replays.forget(signature)
+        except Exception as error:  # the database is still down: this process remembers instead
+            log.warning("wechat_signature_kept", error=str(error))
+            self._unkept.add(signature)
 
     async def _read_body(self, request: Request) -> bytes:
         try:
@@ -217,6 +253,8 @@ class WeChatAdapter:
         except asyncio.CancelledError:  # the request went away: the outbox gives the answer
             self._leave_to_outbox(work)
             raise
+        if task.done() and not task.result().stored:
+            return task.result()  # every request joined to it goes unacknowledged: WeChat retries
         if task.done() and work.owner is None:
             work.owner = "reply"
             return task.result()
@@ -236,13 +274,18 @@ class WeChatAdapter:
         message = work.message
         try:
             answer = await self._answer(message)
-        except Exception:  # a bug must not leave WeChat retrying or the customer without a word
+        except Exception:  # e.g. the database failing on the way: never claim the message was saved
             log.exception("wechat_turn_failed", msg_id=message.msg_id, kind=message.kind)
-            answer = Answer([say("assistant_unavailable", DEFAULT_LANGUAGE)])
+            answer = Answer([say("message_not_stored", DEFAULT_LANGUAGE)], stored=False)
         if work.push_when_done and work.owner is None:
+            # The request has answered "success" already: the customer hears of it directly (a
+            # message not kept is told to send it again).
             work.owner = "push"
             await self._push(message, answer)
-        self._forget_later(message.dedupe_key, work)
+        if answer.stored:
+            self._forget_later(message.dedupe_key, work)
+        elif self._work.get(message.dedupe_key) is work:
+            del self._work[message.dedupe_key]  # WeChat's retry runs the turn afresh
         return answer
 
     def _forget_later(self, key: str, work: Work) -> None:
@@ -296,7 +339,7 @@ class WeChatAdapter:
             cleaned(text) or "…",
             default_language=DEFAULT_LANGUAGE,
             channel=CHANNEL,
-            customer_id=message.openid,
+            customer_id=channel_identity(CHANNEL, self._app_id, message.openid),
             message_id=message_id or None,
             metadata=metadata,
             channel_data={"openid": message.openid, "account": message.account},
@@ -339,6 +382,8 @@ class WeChatAdapter:
         if reply.refusal == Refusal.UNAVAILABLE:
             # Rasa is down: the message stays stored (marked failed); the apology is in its language.
             return Answer([reply.notice])
+        if reply.refusal == Refusal.NOT_STORED:
+            return Answer([reply.notice], stored=False)
         if reply.refusal is not None:
             return NOTHING  # another request (another replica) is answering it
         return answer_of(reply.messages)

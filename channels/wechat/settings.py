@@ -39,6 +39,10 @@ class WeChatSettings(BaseSettings):
     timestamp_tolerance_seconds: int = Field(default=300, gt=0)
     # WeChat waits 5 s for a passive reply; a turn that takes longer is sent by the customer-service API.
     reply_budget_seconds: float = Field(default=4.5, gt=0, lt=5)
+    # A message that could not be stored (database down) gets no answer until WeChat has stopped
+    # waiting (5 s): WeChat then sends it again, as it does with a callback it got no answer to
+    # (three times). Answering sooner, "success" would drop it and an error would not be retried.
+    unstored_wait_seconds: float = Field(default=5.5, gt=0, le=30)
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     # Menu CLICK events: EventKey → the question (or text) the customer is taken to have sent.
     # An EventKey not listed is used as the question itself.

@@ -3,7 +3,9 @@
 WeCom does not post messages: `POST /channels/wecom` receives a signed, encrypted `kf_msg_or_event`
 notice carrying a Token and the account (OpenKfId) that has news, answered "success" at once. A
 notice sent again with the same msg_signature is answered "success" and ignored (channels/replays.py):
-an old Token taken as fresh would make the next syncs fail. The
+an old Token taken as fresh would make the next syncs fail. The account is recorded before "success"
+(a restart catches up with every recorded account); if the database cannot record it, WeCom gets
+503 and sends the notice again. The
 adapter then reads the account's messages with `kf/sync_msg` from the stored cursor, page by page,
 and saves the cursor after a page's messages are stored — never before, so nothing is lost across a
 restart. A crash between storing and saving reads that page again, which is harmless: each message's
@@ -12,7 +14,11 @@ one account run one at a time; every known account is caught up at start.
 
 - Customer messages (origin 3) become turns of the router; the stored replies are pushed through the
   outbox, whose `deliver` sends them with `kf/send_msg` (buttons as a `msgmenu` of click items, or
-  numbered options; a click's id or a typed number maps back to the payload).
+  numbered options; a click's id or a typed number maps back to the payload). A message that could
+  not be stored stops the sync before the cursor moves past it; one the assistant could not answer
+  (Rasa down) is stored and answered by the app's retry loop (engine/retries.py), its answer pushed
+  through the outbox. A customer's message reopens WeCom's door to them: the conversation's replies
+  waiting out their retry backoff go out at once, in order (`AssistantPort.retry_waiting`).
 - Messages a 接待人员 writes in the WeCom client (origin 5) are recorded as agent messages, already
   delivered, and announced to the console; they are never sent back.
 - The desk's status changes (bus topic `status`) set the WeCom session state with
@@ -26,7 +32,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -57,6 +63,7 @@ from channels.wecom.messages import (
 from channels.wecom.settings import WeComSettings
 from channels.wecom.state import WeComState
 from desk.copy import say
+from desk.customers import channel_identity
 from desk.models import ConversationStatus, Delivery
 from desk.outbox import Outgoing
 from desk.turns import Outcome
@@ -71,18 +78,12 @@ log = structlog.get_logger(__name__)
 PATH = "/channels/wecom"
 # The callback's Token lets sync_msg skip its strict rate limit for 10 minutes.
 TOKEN_SECONDS = 9 * 60
-# A message the assistant could not answer yet (Rasa down) is tried again this many times.
-MAX_ANSWER_ATTEMPTS = 40
 # Before the session leaves the API's hands ("wecom" mode), replies on their way get this long to go out.
 DRAIN_SECONDS = 30.0
 
 
-@dataclass
-class Unanswered:
-    inbound: Inbound
-    # False for a picture, a voice message, a file…: acknowledged, never sent to Rasa.
-    readable: bool = True
-    attempts: int = 0
+class NotStoredYet(RuntimeError):
+    """A synced message could not be stored: the sync stops before the cursor moves past it."""
 
 
 class WeComAdapter:
@@ -105,7 +106,6 @@ class WeComAdapter:
         self._wanted: set[str] = set()
         self._failed_syncs: set[str] = set()
         self._tokens: dict[str, tuple[str, float]] = {}
-        self._unanswered: dict[tuple[str, str], Unanswered] = {}
         # Turns being answered, per conversation (their replies are not in the outbox yet).
         self._turns: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -186,7 +186,13 @@ class WeComAdapter:
             return PlainTextResponse("forbidden" if refused.status == 403 else "bad request", refused.status)
         if self._port is None or self._replays is None:
             return PlainTextResponse("starting", status_code=503)
-        if not await self._replays.first_time(query["msg_signature"]):
+        signature = query["msg_signature"]
+        try:
+            first_time = await self._replays.first_time(signature)
+        except Exception as error:  # the database is down: nothing was recorded, WeCom sends it again
+            log.warning("wecom_callback_not_taken", error=str(error))
+            return PlainTextResponse("unavailable", status_code=503)
+        if not first_time:
             # "success", as to a retry WeCom makes itself: an error status would only have it retry.
             log.warning("wecom_replay_ignored", open_kfid=fields.get("OpenKfId"))
             return PlainTextResponse("success")
@@ -196,10 +202,26 @@ class WeComAdapter:
             and fields.get("Event") == "kf_msg_or_event"
             and PLATFORM_ID.fullmatch(open_kfid)
         ):
+            if not await self._known(open_kfid, signature):
+                return PlainTextResponse("unavailable", status_code=503)
             self.request_sync(open_kfid, fields.get("Token") or None)
         else:
             log.info("wecom_callback_ignored", msg_type=fields.get("MsgType"), event=fields.get("Event"))
         return PlainTextResponse("success")
+
+    async def _known(self, open_kfid: str, signature: str) -> bool:
+        """Record the account before WeCom is told "success": a restart catches up with it even if
+        the sync cannot run now. False when the database could not record it: the signature is
+        forgotten again, so WeCom's retry of the notice (with the same signature) is taken."""
+        assert self._state is not None and self._replays is not None
+        try:
+            await run_blocking(self._state.add_account, open_kfid)
+        except Exception as error:
+            log.warning("wecom_callback_not_taken", open_kfid=open_kfid, error=str(error))
+            with suppress(Exception):
+                await self._replays.forget(signature)
+            return False
+        return True
 
     # -- reading messages ------------------------------------------------------------------------
 
@@ -280,18 +302,18 @@ class WeComAdapter:
             payload=payload,
             default_language=DEFAULT_LANGUAGE,
             channel=CHANNEL,
-            customer_id=address.external_userid,
+            customer_id=channel_identity(CHANNEL, self._settings.corp_id, address.external_userid),
             message_id=msgid,
             metadata={"wecom_msgtype": kind},
             channel_data=address.channel_data(),
         )
 
-    async def _answer(self, inbound: Inbound, *, readable: bool = True) -> bool:
-        """One turn; its stored replies go out through the outbox. False when it must be tried again
-        (Rasa down, or the message is still being answered elsewhere): the retry loop does. A message
-        the assistant cannot read (`readable` False) is acknowledged without asking Rasa."""
+    async def _answer(self, inbound: Inbound, *, readable: bool = True) -> None:
+        """One turn; its stored replies go out through the outbox. A message the assistant cannot read
+        (`readable` False) is acknowledged without asking Rasa. Raises `NotStoredYet` when the message
+        could not be stored (the sync reads it again); one stored but not answered now (Rasa down) is
+        the retry loop's, or another replica's that is answering it."""
         port = self._started()
-        key = (inbound.conversation_id, inbound.message_id or "")
         self._turns[inbound.conversation_id] = self._turns.get(inbound.conversation_id, 0) + 1
         try:
             if readable:
@@ -302,18 +324,15 @@ class WeComAdapter:
                 reply = await port.acknowledge(
                     inbound, lambda language: say("attachment_received", language), deliver=False
                 )
+            if reply.refusal == Refusal.NOT_STORED:
+                raise NotStoredYet(f"message {inbound.message_id} of {inbound.conversation_id} could not be stored")
             if reply.turn is None:
-                waiting = self._unanswered.setdefault(key, Unanswered(inbound, readable))
-                waiting.attempts += 1
-                if waiting.attempts >= MAX_ANSWER_ATTEMPTS:
-                    self._unanswered.pop(key, None)
-                    log.error(
-                        "wecom_message_unanswered",
-                        conversation=inbound.conversation_id,
-                        attempts=waiting.attempts,
-                        reason=reply.refusal,
-                    )
-                return False
+                log.info("wecom_message_waits", conversation=inbound.conversation_id, reason=reply.refusal)
+                return
+            if self._reachable(reply.turn.status):
+                # The customer just wrote: WeCom takes messages to them again. Replies that were
+                # refused (a 接待人员 had the session, it had ended) go first, in order.
+                await port.retry_waiting(inbound.conversation_id)
             ids = [m.id for m in reply.messages]
             if self._settings.human_agents == "wecom" and reply.turn.outcome == Outcome.QUEUED:
                 # A notice while WeCom's pool or a 接待人员 has the session: WeCom takes no API message now.
@@ -324,8 +343,15 @@ class WeComAdapter:
             self._turns[inbound.conversation_id] -= 1
             if not self._turns[inbound.conversation_id]:
                 del self._turns[inbound.conversation_id]
-        self._unanswered.pop(key, None)
-        return True
+
+    def _reachable(self, status: ConversationStatus) -> bool:
+        """Whether kf/send_msg reaches the customer now: always with agents in the console (the session
+        stays with the API); in "wecom" mode only while the bot has the conversation (WeCom's pool or
+        a 接待人员 has it otherwise)."""
+        return self._settings.human_agents == "console" or status not in (
+            ConversationStatus.QUEUED,
+            ConversationStatus.AGENT,
+        )
 
     async def _servicer_message(self, message: Mapping[str, Any]) -> None:
         port = self._started()
@@ -368,17 +394,12 @@ class WeComAdapter:
     # -- background ------------------------------------------------------------------------------
 
     async def _keep_retrying(self) -> None:
-        """Syncs that failed and messages the assistant could not answer yet are tried again."""
+        """Syncs that failed are tried again (from the saved cursor: nothing past it is lost)."""
         while True:
             await asyncio.sleep(self._settings.retry_seconds)
             try:
                 for open_kfid in list(self._failed_syncs):
                     self.request_sync(open_kfid)
-                for key, waiting in list(self._unanswered.items()):
-                    if self._unanswered.get(key) is waiting and not await self._answer(
-                        waiting.inbound, readable=waiting.readable
-                    ):
-                        break  # still down: try again next round
             except Exception:
                 log.exception("wecom_retry_round_failed")
 
@@ -432,8 +453,9 @@ class WeComAdapter:
         deadline = time.monotonic() + DRAIN_SECONDS
         while time.monotonic() < deadline:
             if not self._turns.get(conversation_id):
-                messages = await port.transcript(conversation_id)
-                if not any(m.delivery == Delivery.PENDING for m in messages[-20:]):
+                waiting = [m.delivery for m in (await port.transcript(conversation_id))[-20:] if m.delivery]
+                # Pending ones behind a reply waiting out its backoff do not go out now (in order).
+                if Delivery.PENDING not in waiting or Delivery.RETRYING in waiting[: waiting.index(Delivery.PENDING)]:
                     return
             await asyncio.sleep(0.2)
 

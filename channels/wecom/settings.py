@@ -36,7 +36,7 @@ class WeComSettings(BaseSettings):
     human_agents: Literal["console", "wecom"] = "console"
     # The 接待人员 (WeCom userid) a console claim hands the session to in "wecom" mode.
     servicer_userid: str | None = None
-    # How often failed syncs and messages the assistant could not answer yet (Rasa down) are retried.
+    # How often failed syncs are retried (a message Rasa could not answer is the app's retry loop's).
     retry_seconds: float = Field(default=15.0, gt=0)
 
     @field_validator("corp_id", "secret", "token", "encoding_aes_key", "servicer_userid", mode="before")

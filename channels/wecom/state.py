@@ -30,6 +30,11 @@ class WeComState:
 
     def save_cursor(self, open_kfid: str, cursor: str) -> None:
         self._store.put(CHANNEL, f"cursor:{open_kfid}", {"cursor": cursor})
+        self.add_account(open_kfid)
+
+    def add_account(self, open_kfid: str) -> None:
+        """An account WeCom announced news for: caught up at start from now on, even before its first
+        sync saved a cursor."""
         known = self.accounts()
         if open_kfid not in known:
             self._store.put(CHANNEL, ACCOUNTS, {"open_kfids": sorted([*known, open_kfid])})

@@ -40,3 +40,13 @@ def test_a_key_is_remembered_once_for_its_time_by_every_replica(sessions: sessio
     assert store.remember_once("wechat", "signature:cd", 600) is True
     assert store.remember_once("wechat", "signature:ab", 600) is True
     assert store.get("wechat", "access_token:wx1") == {"access_token": "a"}  # values are never dropped
+
+
+def test_a_remembered_key_can_be_forgotten_for_a_retry(sessions: sessionmaker[Session]) -> None:
+    store = ChannelStateStore(sessions)
+    assert store.remember_once("wechat", "signature:ab", 600) is True
+    store.put("wechat", "signature:ab", {"kept": True})  # a value of the same name is another record
+    store.forget_once("wechat", "signature:ab")  # its message could not be stored: the retry is taken
+    assert store.remember_once("wechat", "signature:ab", 600) is True
+    assert store.get("wechat", "signature:ab") == {"kept": True}
+    store.forget_once("wecom", "never-remembered")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.conversations import ConversationStore
-from desk.turns import BotMessage, TurnRecord
+from desk.outbox import Outbox
+from desk.turns import BotMessage, Outcome, TurnRecord
 
 VOTES = [{"title": "👍", "payload": "/vote_up"}, {"title": "👎", "payload": "/vote_down"}]
 
@@ -23,3 +24,14 @@ def test_the_last_offered_buttons_are_those_of_the_latest_bot_turn(sessions: ses
     assert store.last_buttons("c-1") == VOTES
     say(store, "谢谢", [BotMessage("不客气")])
     assert store.last_buttons("c-1") == []  # the options shown before no longer apply
+
+
+def test_buttons_the_customer_has_not_received_are_not_the_last_offered(sessions: sessionmaker[Session]) -> None:
+    store = ConversationStore(sessions)
+    say(store, "电池保修多久", [BotMessage("电池保修 1 年", VOTES)])
+    rating = [{"title": "5", "payload": '/rate_service{"csat":5}'}]
+    [question] = store.record_pushed("c-1", [BotMessage("请打分", rating)], TurnRecord(Outcome.RESOLVED), language="zh")
+    # Still in the outbox (or given up): a number typed now refers to what the customer saw.
+    assert store.last_buttons("c-1") == VOTES
+    Outbox(sessions).delivered(question.id)
+    assert store.last_buttons("c-1") == rating

@@ -14,6 +14,7 @@ from desk.handoff import HandoffReason
 from desk.models import Delivery, Role
 from desk.outbox import Backoff, Outbox
 from desk.settings import DeskSettings
+from desk.turns import BotMessage, Outcome, TurnRecord
 from desk.users import Staff, UserDirectory
 
 
@@ -71,3 +72,32 @@ def test_failures_back_off_then_fail_and_an_agent_can_retry(sessions: sessionmak
     retried = outbox.retry_now(message_id)
     assert retried is not None and retried.delivery == Delivery.RETRYING
     assert [o.message_id for o in outbox.due()] == [message_id]
+
+
+def test_a_later_message_never_overtakes_an_earlier_one_still_on_its_way(sessions: sessionmaker[Session]) -> None:
+    clock = Clock()
+    first = reply_waiting(sessions, clock)
+    store = ConversationStore(sessions, clock)
+    [second] = store.record_pushed("c-1", [BotMessage("请为本次服务打分")], TurnRecord(Outcome.RESOLVED), language="zh")
+    other = store.record_inbound("c-2", text="你好", payload=None, language="zh", channel="wechat").message.id
+    [elsewhere] = store.record_reply(
+        "c-2", other, [BotMessage("您好")], TurnRecord(Outcome.SMALLTALK), language="zh", latency_ms=1.0
+    )
+    outbox = Outbox(sessions, Backoff(first=timedelta(seconds=30), max_attempts=2), clock)
+    outbox.enqueue([elsewhere.id])
+    assert [o.message_id for o in outbox.due()] == [first, second.id, elsewhere.id]  # in order
+    assert outbox.in_flight("c-1") and outbox.in_flight("c-2")
+    assert outbox.take(first)
+    outbox.attempt_failed(first, "errcode 95018")
+    # The earlier reply waits out its backoff: the rating question waits behind it, other conversations do not.
+    assert [o.message_id for o in outbox.due()] == [elsewhere.id]
+    # The customer wrote again: what waits is due now, still in order (the worker sends them in turn).
+    assert outbox.retry_waiting("c-1") == [first] and outbox.retry_waiting("c-1") == []
+    assert [o.message_id for o in outbox.due()] == [first, second.id, elsewhere.id]
+    assert outbox.take(first)
+    assert [o.message_id for o in outbox.due()] == [elsewhere.id]  # not while a worker sends the earlier one
+    outbox.attempt_failed(first, "errcode 95018")  # given up (max_attempts): it holds nobody back
+    assert [o.message_id for o in outbox.due()] == [second.id, elsewhere.id]
+    assert outbox.retry_waiting("c-1") == []  # a failed one waits for an agent, not for the customer
+    outbox.delivered(second.id)
+    assert not outbox.in_flight("c-1")

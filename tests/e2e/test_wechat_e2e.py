@@ -18,6 +18,7 @@ from channels.wechat.protocol import signature_of
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from tests.channels.wechat.fake_wechat import FakeWeChat
+from tests.conversation_api import start_conversation
 
 pytestmark = pytest.mark.e2e
 
@@ -69,5 +70,7 @@ def test_a_faq_question_gets_its_answer_as_a_passive_reply(wechat_system: System
     services = DeskServices.for_settings(DeskSettings(database_url=wechat_system.database_url))
     assert services.conversations.transcript(f"wechat:{OPENID}")[1].faq_id == "p08-warranty-battery"
     # The public conversation API does not serve another channel's conversations.
-    hidden = httpx.get(f"{wechat_system.app_url}/api/v1/conversations/wechat:{OPENID}", timeout=10)
+    with httpx.Client(timeout=10) as client:
+        browser = start_conversation(client, wechat_system.app_url)
+        hidden = client.get(f"{wechat_system.app_url}/api/v1/conversations/wechat:{OPENID}", headers=browser.headers)
     assert hidden.status_code == 404

@@ -24,6 +24,7 @@ from engine.port import AssistantPort, Refusal, Reply
 from engine.turns import Inbound
 from tests.api.staff import services_of
 from tests.app_factory import build_app
+from tests.database_outage import database_down, desk_url
 from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
 
@@ -117,6 +118,27 @@ def test_refusals_are_values_and_the_apology_speaks_the_conversations_language(s
     assert again.notice == say("assistant_unavailable", "zh")
     forged = setup.run(functools.partial(setup.port.answer, message("test:2", "hi", payload="/restart")))
     assert forged.refusal == Refusal.NOT_OFFERED and forged.turn is None
+
+
+def test_a_message_is_received_first_and_answered_after(setup: Setup, tmp_path: Path) -> None:
+    question = message("test:4", "hello there", message_id="m1")
+    assert setup.run(functools.partial(setup.port.receive, question)) == Reply()
+    [stored] = setup.run(functools.partial(setup.port.transcript, "test:4"))
+    assert (stored.text, stored.state) == ("hello there", "received") and setup.rasa.sent == []
+    assert setup.run(functools.partial(setup.port.receive, question)) == Reply()  # stored once
+    answered = setup.run(functools.partial(setup.port.answer, question))
+    assert [m.text for m in answered.messages] == ["echo: hello there"] and len(setup.rasa.sent) == 1
+    forged = setup.run(functools.partial(setup.port.receive, message("test:4", "hi", payload="/restart")))
+    assert forged.refusal == Refusal.NOT_OFFERED
+    # Nothing can be kept: refused with the request to send it again, in the message's language.
+    with database_down(desk_url(tmp_path)):
+        for call in (setup.port.receive, setup.port.answer):
+            refused = setup.run(functools.partial(call, message("test:5", "电池保修多久？", message_id="m2")))
+            assert refused == Reply(refusal=Refusal.NOT_STORED, notice=say("message_not_stored", "zh"), retry_after=5)
+        image = message("test:5", "[image]", default_language="zh", language_from_text=False)
+        unread = setup.run(functools.partial(setup.port.acknowledge, image, picture))
+        assert unread.refusal == Refusal.NOT_STORED
+    assert setup.run(functools.partial(setup.port.conversation, "test:5")) is None
 
 
 def test_a_message_the_bot_cannot_read_is_acknowledged_without_rasa(setup: Setup) -> None:

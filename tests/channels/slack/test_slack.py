@@ -11,6 +11,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,13 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
 from channels.registry import configured_channels
+from channels.slack import adapter as adapter_module
 from channels.slack.adapter import SlackAdapter
 from channels.slack.blocks import message_blocks, plain_text, sections
 from channels.slack.events import MAX_FILE_NAME, MAX_FILES, files_of
 from channels.slack.settings import SlackSettings
 from channels.slack.signing import SlackRequestVerifier
+from desk.conversations import ConversationStore
 from desk.copy import say
 from desk.handoff import HandoffReason
 from desk.models import Role
@@ -36,6 +39,7 @@ from desk.turns import Outcome, TurnRecord, turn_payload
 from tests.api.staff import services_of, token_for
 from tests.app_factory import build_app
 from tests.channels.slack.fake_slack import FakeSlack, running_fake_slack
+from tests.database_outage import database_down, desk_url
 from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
 
@@ -46,6 +50,7 @@ CONSOLE = "https://desk.example.com"
 UP = '/vote{"faq_id":"p08-warranty-battery","vote":"up"}'
 DOWN = '/vote{"faq_id":"p08-warranty-battery","vote":"down"}'
 ANSWER = "The battery is under warranty for 1 year (from the invoice date)."
+THREAD = "slack:T1:D1:1700000000.000100"  # the conversation of `dm()`'s first message
 
 # Slack's documented example (docs.slack.dev/authentication/verifying-requests-from-slack).
 EXAMPLE_TIMESTAMP = "1531420618"
@@ -180,6 +185,32 @@ def dm(
         "event": body,
         "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
     }
+
+
+@dataclass
+class Replica:
+    client: TestClient
+
+    def post_event(self, envelope: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+        body = json.dumps(envelope).encode()
+        stamp = str(int(time.time()))
+        signed = {"x-slack-request-timestamp": stamp, "x-slack-signature": sign(SECRET, stamp, body)}
+        return self.client.post(
+            "/channels/slack/events",
+            content=body,
+            headers={"content-type": "application/json", **signed, **(headers or {})},
+        )
+
+
+@contextmanager
+def another_replica(slack: Slack, folder: Path) -> Iterator[Replica]:
+    """A second app over the same database (in `folder`, the test's `tmp_path`) and the same fake
+    Slack: what the app is after a restart, or another replica."""
+    adapter = SlackAdapter(
+        SlackSettings(signing_secret=SecretStr(SECRET), bot_token=SecretStr(TOKEN), api_base_url=slack.fake.base_url)
+    )
+    with TestClient(build_app(folder, rasa=slack.rasa, channels=[adapter])) as client:
+        yield Replica(client)
 
 
 def customer_messages(slack: Slack, conversation_id: str) -> list[Any]:
@@ -380,7 +411,7 @@ def test_other_envelopes_are_acknowledged_and_ignored(slack: Slack) -> None:
     assert slack.fake.calls == []
 
 
-def test_a_retried_event_is_stored_and_answered_once(slack: Slack) -> None:
+def test_a_retried_event_is_stored_and_answered_once(slack: Slack, tmp_path: Path) -> None:
     slack.rasa.down = False
     envelope = dm("How long is the battery warranty?")
     assert slack.event(envelope).status_code == 200
@@ -393,11 +424,70 @@ def test_a_retried_event_is_stored_and_answered_once(slack: Slack) -> None:
     assert len(customer_messages(slack, conversation)) == 1
     assert len(slack.rasa.sent) == 1 and len(slack.fake.calls_to("chat.postMessage")) == 1
 
-    # After a restart (nothing remembered in memory), the stored message is recognised: no second answer.
-    slack.adapter._seen.clear()
-    assert slack.event(envelope, {"x-slack-retry-num": "3"}).status_code == 200
-    time.sleep(0.5)
+    # After a restart, or at another replica, the event is known (in the database): no second answer.
+    with another_replica(slack, tmp_path) as replica:
+        assert replica.post_event(envelope, {"x-slack-retry-num": "3"}).status_code == 200
+        time.sleep(0.5)
     assert len(customer_messages(slack, conversation)) == 1
+    assert len(slack.rasa.sent) == 1 and len(slack.fake.calls_to("chat.postMessage")) == 1
+
+
+def test_a_message_is_stored_before_slack_is_acknowledged(slack: Slack) -> None:
+    slack.rasa.down = False
+    slack.rasa.delay = 1.0  # the turn runs after the acknowledgement
+    assert slack.event(dm("How long is the battery warranty?")).status_code == 200
+    [stored] = customer_messages(slack, "slack:T1:D1:1700000000.000100")  # there as Slack hears 200
+    assert stored.text == "How long is the battery warranty?" and slack.fake.calls_to("chat.postMessage") == []
+    slack.fake.wait_for("chat.postMessage")
+
+
+def test_with_the_database_down_slack_gets_503_and_its_retry_is_stored_and_answered_once(
+    slack: Slack, tmp_path: Path
+) -> None:
+    slack.rasa.down = False
+    envelope = dm("How long is the battery warranty?")
+    with database_down(desk_url(tmp_path)):
+        refused = slack.event(envelope)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+        assert refused.json()["error"]["code"] == "not_stored"
+        # A click cannot be stored either: Slack shows its user the click failed.
+        vote = {"type": "button", "block_id": f"lumio:0:{THREAD}", "value": UP, "action_ts": "1700000002.000100"}
+        assert slack.click(block_actions_of([vote])).status_code == 503
+    time.sleep(0.3)
+    assert slack.rasa.sent == [] and slack.fake.calls == []
+    # The database is back: Slack's retries (the first is taken, the later ones are known).
+    for retry in ("1", "2"):
+        response = slack.event(envelope, {"x-slack-retry-num": retry, "x-slack-retry-reason": "http_error"})
+        assert response.status_code == 200
+    [post] = slack.fake.wait_for("chat.postMessage")
+    assert ANSWER in post.arguments["text"]
+    time.sleep(0.5)
+    assert len(customer_messages(slack, THREAD)) == 1
+    assert len(slack.rasa.sent) == 1 and len(slack.fake.calls_to("chat.postMessage")) == 1
+
+
+def test_storing_slower_than_slacks_deadline_gets_503_and_is_answered_once(
+    slack: Slack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slack.rasa.down = False
+    monkeypatch.setattr(adapter_module, "ACK_SECONDS", 0.3)
+    record = ConversationStore.record_inbound
+    slowed: list[str] = []
+
+    def slow(self: ConversationStore, conversation_id: str, **kwargs: Any) -> Any:
+        if not slowed:  # a database under load, once: stored after the acknowledgement deadline
+            slowed.append(conversation_id)
+            time.sleep(0.8)
+        return record(self, conversation_id, **kwargs)
+
+    monkeypatch.setattr(ConversationStore, "record_inbound", slow)
+    envelope = dm("How long is the battery warranty?")
+    assert slack.event(envelope).status_code == 503
+    # Stored late all the same, and answered; Slack's retry finds it stored and is not answered again.
+    slack.fake.wait_for("chat.postMessage")
+    assert slack.event(envelope, {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}).status_code == 200
+    time.sleep(1.2)
+    assert len(customer_messages(slack, "slack:T1:D1:1700000000.000100")) == 1
     assert len(slack.rasa.sent) == 1 and len(slack.fake.calls_to("chat.postMessage")) == 1
 
 

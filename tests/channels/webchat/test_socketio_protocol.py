@@ -23,6 +23,7 @@ from desk.handoff import HandoffReason
 from desk.models import Role
 from desk.services import DeskServices
 from tests.channels.webchat.support import VOTES, webchat_app, webchat_rasa
+from tests.database_outage import database_down
 from tests.fake_rasa import FakeRasa
 
 
@@ -217,6 +218,23 @@ def test_refusals_arrive_as_chat_error(served: Served, widget: RasaWidget) -> No
     assert unavailable[0] == ("bot_uttered", {"text": say("assistant_unavailable", "en")})
     assert unavailable[1][1]["code"] == "assistant_unavailable"
     assert served.rasa.sent == []  # nothing refused reached Rasa
+
+
+def test_a_message_the_database_could_not_store_is_asked_for_again(served: Served, widget: RasaWidget) -> None:
+    session = widget.request_session()
+    question = {"message": "How long is the battery warranty?", "session_id": session, "message_id": "m-1"}
+    url: str = served.app.state.runtime.database_url
+    with database_down(url):
+        # socket.io's acknowledgement says to send it again; Rasa's own clients see a bot message.
+        ack = widget.client.call("user_uttered", question, timeout=10)
+        assert ack == {"message_id": "m-1", "resend": True, "code": "message_not_stored", "retry_after": 5}
+        assert widget.next() == ("bot_uttered", {"text": say("message_not_stored", "en")})
+        assert widget.next()[1]["code"] == "message_not_stored"
+    assert served.rasa.sent == []
+    assert widget.client.call("user_uttered", question, timeout=10) == {"message_id": "m-1", "resend": False}
+    assert [widget.next()[0], widget.next()[0]] == ["bot_uttered", "bot_uttered"]
+    transcript = served.services.conversations.transcript(session)
+    assert [m.sender for m in transcript] == ["customer", "bot"] and len(served.rasa.sent) == 1
 
 
 def test_a_typed_command_never_reaches_rasa(served: Served, widget: RasaWidget) -> None:

@@ -23,6 +23,7 @@ from desk.models import Role
 from tests.api.staff import services_of, token_for
 from tests.api.test_escalations_api import escalate
 from tests.channels.webchat.support import VOTES, webchat_app, webchat_rasa
+from tests.database_outage import database_down, desk_url
 from tests.fake_rasa import FakeRasa
 
 Frame = dict[str, Any]
@@ -288,6 +289,27 @@ def test_a_message_sent_while_rasa_is_down_is_retried_not_lost(chat: TestClient,
         assert messages_in(answered)[0]["text"].startswith("The battery has")
     transcript = services_of(chat).conversations.transcript(session["conversation_id"])
     assert [m.sender for m in transcript] == ["customer", "bot"]
+
+
+def test_a_message_the_database_could_not_store_is_not_acknowledged_but_resent(
+    chat: TestClient, rasa: FakeRasa, tmp_path: Path
+) -> None:
+    with chat.websocket_connect("/chat/ws") as ws:
+        session, _ = hello(ws)
+        with database_down(desk_url(tmp_path)):
+            ws.send_json({"type": "message", "text": "How long is the battery warranty?", "client_message_id": "m-1"})
+            frames = receive_until(ws, "error")
+            refused = frames[-1]
+            # No ack (the widget keeps the message pending) and a resend asked for: the same id, in 5 s.
+            assert not any(f["type"] == "ack" for f in frames)
+            assert refused["code"] == "message_not_stored" and refused["client_message_id"] == "m-1"
+            assert refused["retry_after"] == 5 and "send it again" in refused["message"]
+            assert receive(ws) == TYPING_OFF
+        answered = say(ws, "How long is the battery warranty?", "m-1")  # the widget's resend
+        assert ack_in(answered)["client_message_id"] == "m-1"
+        assert messages_in(answered)[0]["text"].startswith("The battery has")
+    transcript = services_of(chat).conversations.transcript(session["conversation_id"])
+    assert [m.sender for m in transcript] == ["customer", "bot"] and len(rasa.sent) == 1
 
 
 def test_an_agent_reply_and_the_rating_question_are_pushed_live(chat: TestClient) -> None:
