@@ -4,8 +4,6 @@ open event streams, which need a real server to hold streams open."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -14,19 +12,18 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from api.__main__ import server_config
 from api.settings import AppSettings
-from bench.system import free_port
 from desk.models import Role, TokenRole
 from desk.services import DeskServices
 from tests.api.staff import login_form_token, services_of
 from tests.app_factory import build_app
 from tests.conversation_api import start_conversation
+from tests.served import serving_app
 from tests.waiting import wait_until
 
 
@@ -95,21 +92,8 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The app under uvicorn as `python -m api` serves it, with room for 2 streams a client, 3 in all."""
     app = build_app(tmp_path_factory.mktemp("served"), max_event_streams_per_client=2, max_event_streams=3)
-    port = free_port()
-    config = server_config(app, AppSettings(host="127.0.0.1", port=port))
-    config.log_level = "warning"
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", app)
-    finally:
-        server.should_exit = True
-        thread.join(15)
+    with serving_app(app, "client-address") as url:
+        yield Served(url, app)
 
 
 def test_a_loopback_peer_cannot_name_another_client(served: Served) -> None:

@@ -8,6 +8,8 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -166,33 +168,17 @@ def test_the_widget_embedded_on_another_site_talks_to_its_own_server(browser: An
     html = (
         f'<!doctype html><title>Shop</title><h1>RV7</h1><script src="{system.app_url}/chat/widget.js" defer></script>'
     )
-
-    class ShopPage(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = html.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    shop = ThreadingHTTPServer(("127.0.0.1", 0), ShopPage)
-    threading.Thread(target=shop.serve_forever, daemon=True).start()
-    page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(30_000)
-    try:
-        page.goto(f"http://localhost:{shop.server_address[1]}/rv7.html")  # not the app's origin
-        page.click(".launcher")
-        page.locator(".msg.welcome").wait_for()  # shown once the app confirmed a session
-        conversation_id = page.evaluate(f"localStorage.getItem('lumio-chat:{system.app_url}')")
-        assert conversation_id.startswith("web:")
-    finally:
-        page.context.close()
-        shop.shutdown()
-        shop.server_close()
+    with shop_serving(html, "127.0.0.1") as port:
+        page = browser.new_context(locale="en-US").new_page()
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(f"http://localhost:{port}/rv7.html")  # not the app's origin
+            page.click(".launcher")
+            page.locator(".msg.welcome").wait_for()  # shown once the app confirmed a session
+            conversation_id = page.evaluate(f"localStorage.getItem('lumio-chat:{system.app_url}')")
+            assert conversation_id.startswith("web:")
+        finally:
+            page.context.close()
 
 
 def test_a_site_that_is_not_allowed_is_told_so_and_the_operator_sees_why(browser: Any, system: System) -> None:
@@ -200,6 +186,31 @@ def test_a_site_that_is_not_allowed_is_told_so_and_the_operator_sees_why(browser
     allowed in development): its handshake gets 403, which the page sees as a bare network error; the
     widget asks /chat/origin and says the site is not allowed instead of reconnecting forever."""
     html = f'<!doctype html><title>Shop</title><script src="{system.app_url}/chat/widget.js" defer></script>'
+    with shop_serving(html, "127.0.0.2") as port:
+        origin = f"http://127.0.0.2:{port}"
+        page = browser.new_context(locale="en-US").new_page()
+        page.set_default_timeout(30_000)
+        handshakes: list[str] = []
+        page.on("websocket", lambda socket: handshakes.append(socket.url))
+        try:
+            page.goto(f"{origin}/rv7.html")
+            page.click(".launcher")
+            page.locator(
+                ".notice", has_text="This site is not allowed to use the chat (ask the site's operator)."
+            ).wait_for()
+            assert page.locator("textarea").is_disabled()
+            tried = len(handshakes)
+            time.sleep(3)  # reconnecting would have tried again by now (backoff starts at 1 s)
+            assert len(handshakes) == tried == 1
+        finally:
+            page.context.close()
+    log = (system.workdir / "app.log").read_text(encoding="utf-8")
+    assert f'"origin": "{origin}"' in log and "webchat_origin_refused" in log and "WEBCHAT_ALLOWED_ORIGINS" in log
+
+
+@contextmanager
+def shop_serving(html: str, host: str) -> Iterator[int]:
+    """A shop's page (`html` at any path) on another origin than the app's; yields its port."""
 
     class ShopPage(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -213,26 +224,10 @@ def test_a_site_that_is_not_allowed_is_told_so_and_the_operator_sees_why(browser
         def log_message(self, *_: Any) -> None:
             pass
 
-    shop = ThreadingHTTPServer(("127.0.0.2", 0), ShopPage)
+    shop = ThreadingHTTPServer((host, 0), ShopPage)
     threading.Thread(target=shop.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.2:{shop.server_address[1]}"
-    page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(30_000)
-    handshakes: list[str] = []
-    page.on("websocket", lambda socket: handshakes.append(socket.url))
     try:
-        page.goto(f"{origin}/rv7.html")
-        page.click(".launcher")
-        page.locator(
-            ".notice", has_text="This site is not allowed to use the chat (ask the site's operator)."
-        ).wait_for()
-        assert page.locator("textarea").is_disabled()
-        tried = len(handshakes)
-        time.sleep(3)  # reconnecting would have tried again by now (backoff starts at 1 s)
-        assert len(handshakes) == tried == 1
+        yield shop.server_address[1]
     finally:
-        page.context.close()
         shop.shutdown()
         shop.server_close()
-    log = (system.workdir / "app.log").read_text(encoding="utf-8")
-    assert f'"origin": "{origin}"' in log and "webchat_origin_refused" in log and "WEBCHAT_ALLOWED_ORIGINS" in log

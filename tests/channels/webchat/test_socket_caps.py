@@ -5,8 +5,6 @@ frame rate. A refused socket is told why (an error frame and close 1013; socket.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -14,14 +12,10 @@ from typing import Any
 
 import pytest
 import socketio
-import uvicorn
 import websocket
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from api.__main__ import server_config
-from api.settings import AppSettings
-from bench.system import free_port
 from channels.webchat.adapter import WebChatAdapter
 from channels.webchat.settings import WebChatSettings
 from channels.webchat.socket_caps import REFUSAL, REFUSED, TRY_AGAIN_LATER
@@ -29,6 +23,7 @@ from tests.app_factory import build_app
 from tests.channels.webchat.support import webchat_rasa
 from tests.channels.webchat.test_socketio_protocol import RasaWidget
 from tests.channels.webchat.test_webchat import receive
+from tests.served import serving_app
 from tests.waiting import wait_until
 
 PROXY = "10.0.0.1"
@@ -89,21 +84,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, WebChatAdapter]]:
     """Room for 2 chat sockets per client (everything here comes from 127.0.0.1), 10 events a second."""
     adapter = WebChatAdapter(WebChatSettings(max_sockets_per_client=2, max_frames_per_second=10))
     app = build_app(tmp_path, rasa=webchat_rasa(), channels=[adapter])
-    port = free_port()
-    config = server_config(app, AppSettings(host="127.0.0.1", port=port))
-    config.log_level = "warning"
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", adapter
-    finally:
-        server.should_exit = True
-        thread.join(15)
+    with serving_app(app, "socket-caps") as url:
+        yield url, adapter
 
 
 def refused_socketio(url: str) -> Any:

@@ -4,8 +4,6 @@ Rasa's own channel is built on) against the app served by uvicorn on a free port
 from __future__ import annotations
 
 import queue
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +23,7 @@ from desk.services import DeskServices
 from tests.channels.webchat.support import VOTES, webchat_app, webchat_rasa
 from tests.database_outage import database_down
 from tests.fake_rasa import FakeRasa
+from tests.served import serving
 
 
 @dataclass
@@ -44,23 +43,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One app for the module: each test starts its own sessions."""
     rasa = webchat_rasa()
     app = webchat_app(tmp_path_factory.mktemp("socketio"), rasa=rasa)
-    port = free_port()
-    http = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", timeout_graceful_shutdown=2
-        )
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=free_port(),
+        log_level="warning",
+        ws="websockets-sansio",
+        timeout_graceful_shutdown=2,
     )
-    thread = threading.Thread(target=http.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not http.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", app, rasa)
-    finally:
-        http.should_exit = True
-        thread.join(15)
+    with serving(config, "socketio") as url:
+        yield Served(url, app, rasa)
 
 
 @pytest.fixture
