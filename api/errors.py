@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from desk.casework import CaseworkError, Conflict, Forbidden, InvalidText, NotFound
@@ -15,7 +16,7 @@ from desk.customers import LinkError
 from desk.knowledge_base import EntryExists, KnowledgeError, KnowledgeNotFound, VersionConflict
 from desk.users import UserError
 from engine.knowledge_publisher import PublishInProgress
-from engine.turns import MessageInProgress, ServiceUnavailable, UnknownPayload
+from engine.turns import MessageInProgress, NotStored, ServiceUnavailable, UnknownPayload
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, **headers: str) -> JSONResponse:
@@ -47,6 +48,21 @@ async def _in_progress(_: Request, error: Exception) -> JSONResponse:
 async def _unavailable(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceUnavailable)
     return error_response(503, "assistant_unavailable", str(error), **{"Retry-After": str(error.retry_after)})
+
+
+# How soon to try again when the database could not be reached: about a failover's time.
+DATABASE_RETRY_SECONDS = 5
+
+
+async def _database_unavailable(_: Request, error: Exception) -> JSONResponse:
+    """The database did not answer (down, failing over, locked past its timeout): nothing was kept,
+    so the client sends again; a 503 says so, where a 500 would say the request was wrong."""
+    return error_response(
+        503,
+        "database_unavailable",
+        "The service cannot store anything right now; nothing was kept. Send it again shortly.",
+        **{"Retry-After": str(DATABASE_RETRY_SECONDS)},
+    )
 
 
 async def _casework(_: Request, error: Exception) -> JSONResponse:
@@ -99,6 +115,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnknownPayload, _unknown_payload)
     app.add_exception_handler(ServiceUnavailable, _unavailable)
     app.add_exception_handler(MessageInProgress, _in_progress)
+    app.add_exception_handler(NotStored, _database_unavailable)
+    app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(CaseworkError, _casework)
     app.add_exception_handler(UserError, _invalid_value)
     app.add_exception_handler(LinkError, _invalid_value)

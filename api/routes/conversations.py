@@ -43,7 +43,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Empty or over-long text, wrong types, control characters, or a "
         "button payload that was not offered.",
     },
-    503: {"model": ErrorOut, "description": "Rasa is unavailable; the message is stored. Retry after `Retry-After`."},
+    503: {
+        "model": ErrorOut,
+        "description": "`assistant_unavailable`: Rasa is down; the message is stored and will be answered. "
+        "`database_unavailable`: nothing was stored; send it again after `Retry-After`.",
+    },
 }
 
 

@@ -192,3 +192,14 @@ def test_the_conversation_api_does_not_serve_other_channels_conversations(
     services.conversations.record_inbound(conversation, text="hi", payload=None, language="en", channel="wechat")
     assert client.post(f"/api/v1/conversations/{conversation}/messages", json={"text": "hi"}).status_code == 404
     assert client.get(f"/api/v1/conversations/{conversation}").status_code == 404
+
+
+def test_the_database_down_is_503_and_nothing_is_claimed(client: TestClient, chat: Started, tmp_path: Any) -> None:
+    """Found by bench.faults: an unreachable database answered 500; it is a 503 to send again after."""
+    from tests.database_outage import database_down
+
+    url = client.app.state.runtime.database_url  # type: ignore[attr-defined]
+    with database_down(url):
+        response = client.post(f"{chat.url}/messages", json={"text": "hello", "message_id": "m-db"})
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert error_of(response)["code"] == "database_unavailable"

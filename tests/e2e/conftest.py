@@ -102,9 +102,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser). Per module: while
+    Playwright's sync API is open, an event loop runs in the main thread, and every later test that
+    runs its own (asyncio.run, pytest-asyncio) would fail."""
     if not CHROMIUM.exists():
         pytest.skip("no browser: /usr/bin/chromium is missing (make test installs it where apt is usable)")
     from playwright.sync_api import sync_playwright
