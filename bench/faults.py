@@ -14,12 +14,22 @@ fault, has each customer send one message while it lasts, ends the fault and wai
 - app_killed: Rasa frozen (SIGSTOP), so every turn is in flight, then the app SIGKILLed, Rasa
   resumed and the app started again.
 
-Channels: the conversation API and the web chat's WebSocket. For each message it counts whether the
-channel acknowledged it (API: 2xx, or 503 `assistant_unavailable`, which means stored and answered
-later; web chat: an `ack` frame, or an `assistant_unavailable` error), whether it is stored in the
-desk database, whether a bot answer is stored for it (`Message.reply_to`), after the fault ended,
-and how many distinct answers (a turn's messages share their `created_at`). Lost: acknowledged but
-not stored, or stored but not answered by the deadline. Target: 0 lost, 0 answered twice.
+Channels: the conversation API, the web chat's WebSocket, WeChat (signed plaintext callbacks, as
+WeChat's servers send them) and Slack (signed Events API direct messages), the app's platform APIs
+pointed at the loopback fakes of bench.fakes. WeCom is not driven yet.
+For each message it counts whether the channel acknowledged it (API: 2xx, or 503
+`assistant_unavailable`, which means stored and answered later; web chat: an `ack` frame, or an
+`assistant_unavailable` error; WeChat: HTTP 200 within WeChat's 5 s, "success" or a passive reply;
+Slack: HTTP 200 within Slack's 3 s),
+whether it is stored in the desk database, whether a bot answer is stored for it
+(`Message.reply_to`), after the fault ended, and how many distinct answers (a turn's messages share
+their `created_at`; for the platforms also the answer's copies delivered: WeChat's passive reply
+plus the pushes to the fake's customer-service API, Slack's chat.postMessage in the thread). Lost:
+acknowledged but not stored, or stored but not answered by the deadline; for a platform also a
+message never acknowledged (the platform gives up after its retries). A message not acknowledged is
+sent again after the fault, with the same id (WeChat: the same MsgId and signed URL; Slack: the same
+event, with X-Slack-Retry-Num), standing for the client's or the platform's retry.
+Target: 0 lost, 0 answered twice.
 
 The table goes to stdout (Markdown) and bench/results/faults.json; progress to stderr.
 """
@@ -29,7 +39,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
+import secrets
 import signal
 import sqlite3
 import sys
@@ -37,24 +50,25 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 
+from bench.fakes.slack import FakeSlack, running_fake_slack
+from bench.fakes.wechat import FakeWeChat
 from bench.results import write
 
-Channel = Literal["api", "webchat"]
+Channel = Literal["api", "webchat", "wechat", "slack"]
 FaultName = Literal["rasa_down", "database_down", "app_killed"]
-CHANNELS: tuple[Channel, ...] = ("api", "webchat")
+CHANNELS: tuple[Channel, ...] = ("api", "webchat", "wechat", "slack")
+PLATFORMS: tuple[Channel, ...] = ("wechat", "slack")
 FAULTS: tuple[FaultName, ...] = ("rasa_down", "database_down", "app_killed")
-# Their platforms' fakes live in tests/, which bench/ may not import.
+# Their platforms' fakes are in bench.fakes; the bench does not drive them yet.
 NOT_RUN = {
-    "wechat": "needs the WeChat platform fake (tests/), not importable from bench/",
-    "wecom": "needs the WeCom platform fake (tests/), not importable from bench/",
-    "slack": "needs the Slack platform fake (tests/), not importable from bench/",
+    "wecom": "not driven by the bench yet (its fake: bench.fakes.wecom)",
 }
 QUESTIONS = (
     "How long is the warranty on the battery?",
@@ -71,6 +85,15 @@ DEADLINE_S: dict[FaultName, float] = {"rasa_down": 60.0, "database_down": 60.0, 
 # The app's SQLite busy timeout is 30 s (desk/database.py): a shorter lock only slows writes down.
 SQLITE_LOCK_S = 35.0
 SEND_TIMEOUT_S = 45.0
+# The WeChat account of the run (the fake's credentials) and WeChat's patience with a callback.
+WECHAT_APP_ID = "wx5f6e7d8c9b0a1234"
+WECHAT_APP_SECRET = "0123456789abcdef0123456789abcdef"
+WECHAT_TOKEN = "LumioWeChatFaults2026"
+WECHAT_TIMEOUT_S = 5.0
+# The Slack app of the run, and Slack's patience with an event (it retries after 3 s).
+SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+SLACK_BOT_TOKEN = "xoxb-faults-0000-secret-token"
+SLACK_TIMEOUT_S = 3.0
 
 
 # ---------------------------------------------------------------- scoring (pure, unit-tested)
@@ -109,10 +132,18 @@ class Fate:
     answered_after_recovery: bool
     # Seconds from the fault's end to the first answer (negative: answered during it).
     answer_delay_s: float | None = None
+    # A platform (WeChat) retries a message it got no acknowledgement for, then gives up: one never
+    # acknowledged is lost, whoever stored it.
+    platform: bool = False
+    # Platform channels: copies of its (first stored) answer delivered to the platform, passive
+    # replies plus pushes to its send API.
+    delivered: int | None = None
 
     @property
     def lost(self) -> bool:
         told = self.acknowledged or self.acknowledged_on_resend
+        if self.platform and not told:
+            return True
         return (told and not self.stored) or (self.stored and self.answers == 0)
 
 
@@ -186,6 +217,8 @@ class Sent:
     resent: bool = False
     resend_acknowledged: bool = False
     resend_response: str = ""
+    # WeChat: the passive replies its callbacks got (the answer in the HTTP response).
+    passive_replies: list[str] = field(default_factory=list)
 
 
 def new_message_id() -> str:
@@ -272,15 +305,140 @@ class WebChatCustomer:
             await self._socket.close()
 
 
-Customer = ApiCustomer | WebChatCustomer
-CHANNEL_OF: dict[type[ApiCustomer] | type[WebChatCustomer], Channel] = {ApiCustomer: "api", WebChatCustomer: "webchat"}
+def wechat_signature(token: str, timestamp: str, nonce: str) -> str:
+    """WeChat's callback signature: SHA-1 of the token, timestamp and nonce, sorted and joined."""
+    return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+
+
+class WeChatCustomer:
+    """A follower of the Official Account: WeChat's servers POST each of its messages to
+    `/channels/wechat` (plaintext mode, signed URL) and wait 5 s; a retry has the same MsgId and URL."""
+
+    def __init__(self, app_url: str) -> None:
+        self._app_url = app_url
+        self.openid = f"oFaults_{uuid.uuid4().hex[:20]}"
+        self.conversation_id = f"wechat:{self.openid}"
+        self.passive_replies: list[str] = []
+        self._queries: dict[str, dict[str, str]] = {}
+
+    @staticmethod
+    def new_message_id() -> str:
+        return str(secrets.randbelow(10**17) + 10**17)  # WeChat's MsgId: a 64-bit number
+
+    async def send(self, text: str, message_id: str) -> tuple[bool, str]:
+        query = self._queries.get(message_id)
+        if query is None:  # the first delivery; a retry is the same request again
+            stamp, nonce = str(int(time.time())), secrets.token_hex(5)
+            signature = wechat_signature(WECHAT_TOKEN, stamp, nonce)
+            query = {"signature": signature, "timestamp": stamp, "nonce": nonce, "openid": self.openid}
+            self._queries[message_id] = query
+        xml = (
+            f"<xml><ToUserName><![CDATA[gh_1a2b3c4d5e6f]]></ToUserName>"
+            f"<FromUserName><![CDATA[{self.openid}]]></FromUserName>"
+            f"<CreateTime>{query['timestamp']}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{text}]]></Content><MsgId>{message_id}</MsgId></xml>"
+        )
+        try:
+            async with httpx.AsyncClient(timeout=WECHAT_TIMEOUT_S) as client:
+                response = await client.post(f"{self._app_url}/channels/wechat", params=query, content=xml.encode())
+        except httpx.HTTPError as error:  # no answer within WeChat's 5 s, or the app gone: WeChat retries
+            return False, type(error).__name__
+        if response.status_code != 200:
+            return False, f"HTTP {response.status_code}"
+        if response.text != "success":
+            self.passive_replies.append(response.text)
+            return True, "HTTP 200 passive reply"
+        return True, "HTTP 200 success"
+
+    async def reconnect(self, app_url: str) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """Slack's request signature: v0= and HMAC-SHA256 of `v0:{timestamp}:{body}`."""
+    return "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+
+
+class SlackCustomer:
+    """A user's direct message to the app: Slack POSTs the event to `/channels/slack/events` and
+    waits 3 s; a retry has the same `event_id` and body, with `X-Slack-Retry-Num`."""
+
+    def __init__(self, app_url: str) -> None:
+        self._app_url = app_url
+        self.channel = "D" + uuid.uuid4().hex[:10].upper()
+        self.ts = f"{int(time.time())}.{secrets.randbelow(10**6):06d}"
+        self.conversation_id = f"slack:T1:{self.channel}:{self.ts}"
+        self._event_id = "Ev" + uuid.uuid4().hex[:12].upper()
+        self._deliveries = 0
+
+    def new_message_id(self) -> str:
+        return f"slack:{self.ts}"  # the app's id of the message (channels/slack/events.py)
+
+    async def send(self, text: str, message_id: str) -> tuple[bool, str]:
+        event = {
+            "type": "message",
+            "channel_type": "im",
+            "channel": self.channel,
+            "user": "U1",
+            "team": "T1",
+            "text": text,
+            "ts": self.ts,
+            "event_ts": self.ts,
+        }
+        envelope = {
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": self._event_id,
+            "event_time": int(float(self.ts)),
+            "event": event,
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        }
+        body = json.dumps(envelope).encode()
+        stamp = str(int(time.time()))
+        headers = {
+            "content-type": "application/json",
+            "x-slack-request-timestamp": stamp,
+            "x-slack-signature": slack_signature(SLACK_SIGNING_SECRET, stamp, body),
+        }
+        if self._deliveries:
+            headers["x-slack-retry-num"] = str(self._deliveries)
+            headers["x-slack-retry-reason"] = "http_error"
+        self._deliveries += 1
+        try:
+            async with httpx.AsyncClient(timeout=SLACK_TIMEOUT_S) as client:
+                response = await client.post(f"{self._app_url}/channels/slack/events", content=body, headers=headers)
+        except httpx.HTTPError as error:  # no answer within Slack's 3 s, or the app gone: Slack retries
+            return False, type(error).__name__
+        return response.status_code == 200, f"HTTP {response.status_code}"
+
+    async def reconnect(self, app_url: str) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+Customer = ApiCustomer | WebChatCustomer | WeChatCustomer | SlackCustomer
+CHANNEL_OF: dict[type[Customer], Channel] = {
+    ApiCustomer: "api",
+    WebChatCustomer: "webchat",
+    WeChatCustomer: "wechat",
+    SlackCustomer: "slack",
+}
 
 
 async def first_send(customer: Customer, text: str) -> Sent:
-    message_id = new_message_id()
+    message_id = customer.new_message_id() if isinstance(customer, WeChatCustomer | SlackCustomer) else new_message_id()
     acknowledged, response = await customer.send(text, message_id)
     channel = CHANNEL_OF[type(customer)]
-    return Sent(channel, customer.conversation_id, message_id, text, acknowledged, response)
+    sent = Sent(channel, customer.conversation_id, message_id, text, acknowledged, response)
+    if isinstance(customer, WeChatCustomer):
+        sent.passive_replies = list(customer.passive_replies)
+    return sent
 
 
 async def resend(customer: Customer, sent: Sent, app_url: str) -> None:
@@ -293,6 +451,8 @@ async def resend(customer: Customer, sent: Sent, app_url: str) -> None:
     sent.conversation_id = customer.conversation_id
     sent.resent = True
     sent.resend_acknowledged, sent.resend_response = await customer.send(sent.text, sent.client_message_id)
+    if isinstance(customer, WeChatCustomer):
+        sent.passive_replies = list(customer.passive_replies)
 
 
 # ---------------------------------------------------------------- the faults
@@ -338,6 +498,9 @@ class Stack:
     system: Any  # bench.system.System (imported late: it starts nothing at import, but keeps this light)
     postgres: Any | None  # bench.private_postgres.PrivatePostgres
     sqlite_lock: SqliteLock | None
+    # The platform fakes the app is configured with; None: the app has no such channel.
+    wechat: FakeWeChat | None = None
+    slack: FakeSlack | None = None
 
     def outage_s(self, fault: FaultName, quick: bool) -> float:
         if fault == "database_down" and self.sqlite_lock is not None:
@@ -376,11 +539,17 @@ class Stack:
         self.system.wait_healthy()
 
 
-async def open_customers(app_url: str, client: httpx.AsyncClient, n: int) -> list[Customer]:
+async def open_customers(
+    app_url: str, client: httpx.AsyncClient, n: int, *, wechat: bool = False, slack: bool = False
+) -> list[Customer]:
     customers: list[Customer] = []
     for _ in range(n):
         customers.append(await ApiCustomer.open(client))
         customers.append(await WebChatCustomer.open(app_url))
+        if wechat:
+            customers.append(WeChatCustomer(app_url))
+        if slack:
+            customers.append(SlackCustomer(app_url))
     return customers
 
 
@@ -392,7 +561,9 @@ async def send_through_fault(
     when the fault ended (the system healthy again)."""
     app_url = stack.system.app_url
     async with httpx.AsyncClient(base_url=app_url, timeout=60) as client:
-        customers = await open_customers(app_url, client, n)
+        customers = await open_customers(
+            app_url, client, n, wechat=stack.wechat is not None, slack=stack.slack is not None
+        )
         progress(f"{fault}: {len(customers)} customers open; injecting")
         await asyncio.to_thread(stack.inject, fault)
         texts = [QUESTIONS[i % len(QUESTIONS)] for i in range(len(customers))]
@@ -419,8 +590,9 @@ async def send_through_fault(
     return sent, recovered_at
 
 
-def inspect(database_url: str, sent: Sent, recovered_at: datetime) -> Fate:
-    """The message's fate in the desk database."""
+def inspect(database_url: str, sent: Sent, recovered_at: datetime, pushed: Sequence[str] = ()) -> Fate:
+    """The message's fate in the desk database; for a platform also the copies of its answer
+    delivered (WeChat's passive replies, and `pushed`: the texts the platform's fake got for it)."""
     from sqlalchemy import select
 
     from desk.database import session_factory
@@ -432,19 +604,52 @@ def inspect(database_url: str, sent: Sent, recovered_at: datetime) -> Fate:
                 Message.conversation_id == sent.conversation_id, Message.client_message_id == sent.client_message_id
             )
         )
+        platform = sent.channel in PLATFORMS
         if stored is None:
-            return Fate(sent.acknowledged, sent.resent, sent.resend_acknowledged, False, 0, False)
-        created = session.scalars(
-            select(Message.created_at).where(Message.reply_to == stored.id, Message.sender == Sender.BOT)
+            return Fate(sent.acknowledged, sent.resent, sent.resend_acknowledged, False, 0, False, platform=platform)
+        replies = session.execute(
+            select(Message.created_at, Message.text)
+            .where(Message.reply_to == stored.id, Message.sender == Sender.BOT)
+            .order_by(Message.id)
         ).all()
-    batches = [as_utc(moment) for moment in answer_batches(list(created))]
+    batches = [as_utc(moment) for moment in answer_batches([r.created_at for r in replies])]
     after = bool(batches) and batches[0] >= recovered_at
     delay = (batches[0] - recovered_at).total_seconds() if batches else None
-    return Fate(sent.acknowledged, sent.resent, sent.resend_acknowledged, True, len(batches), after, delay)
+    answers = len(batches)
+    delivered = None
+    if platform:
+        first = replies[0].text if replies else None
+        delivered = (
+            0
+            if first is None
+            else sum(first in reply for reply in sent.passive_replies) + sum(first in text for text in pushed)
+        )
+        answers = max(answers, delivered)
+    return Fate(
+        sent.acknowledged, sent.resent, sent.resend_acknowledged, True, answers, after, delay, platform, delivered
+    )
+
+
+def pushed_to(stack: Stack, sent: Sent) -> list[str]:
+    """The texts the platform's fake got for the message's customer (WeChat) or thread (Slack)."""
+    if sent.channel == "wechat" and stack.wechat is not None:
+        return stack.wechat.texts_to(sent.conversation_id.removeprefix("wechat:"))
+    if sent.channel == "slack" and stack.slack is not None:
+        _, _, channel, thread = sent.conversation_id.split(":")
+        return [
+            str(call.arguments.get("text", ""))
+            for call in stack.slack.calls_to("chat.postMessage")
+            if call.arguments.get("channel") == channel and call.arguments.get("thread_ts") == thread
+        ]
+    return []
 
 
 async def await_answers(
-    database_url: str, sent: Sequence[Sent], recovered_at: datetime, deadline_s: float
+    database_url: str,
+    sent: Sequence[Sent],
+    recovered_at: datetime,
+    deadline_s: float,
+    stack: Stack | None = None,
 ) -> list[Fate]:
     """Polls until every stored message has an answer (then a little longer, for a second one) or
     the deadline passes."""
@@ -455,7 +660,7 @@ async def await_answers(
             break
         await asyncio.sleep(1.0)
     await asyncio.sleep(5.0)  # a duplicate answer would come from a retry round after the first
-    return [inspect(database_url, s, recovered_at) for s in sent]
+    return [inspect(database_url, s, recovered_at, pushed_to(stack, s) if stack else ()) for s in sent]
 
 
 def run_fault(stack: Stack, fault: FaultName, n: int, quick: bool, resend_unacknowledged: bool) -> list[dict[str, Any]]:
@@ -464,7 +669,7 @@ def run_fault(stack: Stack, fault: FaultName, n: int, quick: bool, resend_unackn
             stack, fault, n, quick, resend_unacknowledged=resend_unacknowledged
         )
         progress(f"{fault}: waiting up to {DEADLINE_S[fault]:.0f} s for the answers")
-        fates = await await_answers(stack.system.database_url, sent, recovered_at, DEADLINE_S[fault])
+        fates = await await_answers(stack.system.database_url, sent, recovered_at, DEADLINE_S[fault], stack)
         return sent, fates
 
     sent, fates = asyncio.run(play())
@@ -475,6 +680,8 @@ def run_fault(stack: Stack, fault: FaultName, n: int, quick: bool, resend_unackn
         row["responses"] = dict(sorted(_count(s.response for s, _ in mine).items()))
         delays = [f.answer_delay_s for _, f in mine if f.answer_delay_s is not None]
         row["slowest_answer_after_recovery_s"] = round(max(delays), 1) if delays else None
+        if channel in PLATFORMS:
+            row["answer_delivered_to_platform"] = sum(bool(f.delivered) for _, f in mine)
         row["resend_responses"] = dict(sorted(_count(s.resend_response for s, _ in mine if s.resent).items()))
         row["messages"] = [{**asdict(s), **asdict(f), "lost": f.lost} for s, f in mine]
         progress(f"{fault} {channel}: " + ", ".join(f"{c} {row[c]}" for c in COLUMNS))
@@ -502,21 +709,36 @@ def running_stack(database: str, workdir: Path | None) -> Iterator[Stack]:
             raise SystemExit(f"--database postgres: {reason} (try --database sqlite)")
         postgres = private_postgres.PrivatePostgres()
     with tempfile.TemporaryDirectory(prefix="bench-faults-", dir=workdir) as directory:
+        wechat = FakeWeChat(WECHAT_APP_ID, WECHAT_APP_SECRET).start()
+        slack_fake = contextlib.ExitStack()
+        slack = slack_fake.enter_context(running_fake_slack(SLACK_BOT_TOKEN))
         try:
             url = ""
             if postgres is not None:
                 postgres.init()
                 postgres.start()
                 url = postgres.url
-            system = System(workdir=Path(directory), model=model, database_url=url, extra_env=RETRY_ENV)
+            env = {
+                **RETRY_ENV,
+                "WECHAT_APP_ID": WECHAT_APP_ID,
+                "WECHAT_APP_SECRET": WECHAT_APP_SECRET,
+                "WECHAT_TOKEN": WECHAT_TOKEN,
+                "WECHAT_API_BASE_URL": wechat.base_url,
+                "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+                "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
+                "SLACK_API_BASE_URL": slack.base_url,
+            }
+            system = System(workdir=Path(directory), model=model, database_url=url, extra_env=env)
             progress(f"starting Rasa ({model.name}) and the app on {database}; logs in {directory}")
             system.start()
             lock = SqliteLock(Path(directory) / "desk.db") if postgres is None else None
             try:
-                yield Stack(system, postgres, lock)
+                yield Stack(system, postgres, lock, wechat, slack)
             finally:
                 system.stop()
         finally:
+            wechat.stop()
+            slack_fake.close()
             if postgres is not None:
                 postgres.remove()
 

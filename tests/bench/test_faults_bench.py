@@ -13,8 +13,10 @@ from bench.faults import (
     as_utc,
     markdown,
     not_run_rows,
+    slack_signature,
     tally,
     webchat_acknowledged,
+    wechat_signature,
 )
 
 
@@ -40,6 +42,24 @@ def test_lost_is_acknowledged_but_not_stored_or_stored_but_never_answered() -> N
     assert Fate(False, False, False, True, 0, False).lost
     assert not Fate(False, True, False, False, 0, False).lost  # the client was told to send it again
     assert not Fate(True, False, False, True, 1, True).lost
+
+
+def test_a_platform_message_never_acknowledged_is_lost_for_the_platform_gave_up_on_it() -> None:
+    assert Fate(False, True, False, False, 0, False, platform=True).lost
+    assert Fate(False, True, False, True, 1, True, platform=True).lost
+    assert not Fate(False, True, True, True, 1, True, platform=True).lost
+
+
+def test_the_wechat_signature_is_sha1_of_the_sorted_token_timestamp_and_nonce() -> None:
+    from channels.wechat.protocol import signature_of
+
+    assert wechat_signature("token", "1700000000", "abc") == signature_of("token", "1700000000", "abc")
+
+
+def test_the_slack_signature_is_the_documented_hmac() -> None:
+    from tests.channels.slack.test_slack import sign
+
+    assert slack_signature("secret", "1700000000", b"{}") == sign("secret", "1700000000", b"{}")
 
 
 def test_the_tally_counts_each_column() -> None:
@@ -73,5 +93,5 @@ def test_the_table_has_a_line_per_channel_and_fault_and_says_what_did_not_run() 
     lines = markdown([row, *not_run_rows()]).splitlines()
     assert lines[0].startswith("| channel | fault | sent |")
     assert lines[2] == "| api | rasa_down |" + " 0 |" * len(COLUMNS) + " 2.5 |"
-    assert any("wechat" in line and "not run" in line for line in lines)
+    assert any("wecom" in line and "not run" in line for line in lines)
     assert all(line.count("|") == lines[0].count("|") for line in lines)

@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from bench.fakes.slack import FakeSlack, running_fake_slack
 from bench.system import System, missing_prerequisites, rasa_model
 from desk.services import DeskServices
 from desk.settings import DeskSettings
-from tests.channels.slack.fake_slack import FakeSlack, running_fake_slack
 from tests.channels.slack.test_slack import SECRET, TOKEN, block_actions, dm, sign
 
 pytestmark = pytest.mark.e2e

@@ -13,11 +13,11 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
+from bench.fakes.wechat import FakeWeChat
 from bench.system import System, missing_prerequisites, rasa_model
 from channels.wechat.protocol import signature_of
 from desk.services import DeskServices
 from desk.settings import DeskSettings
-from tests.channels.wechat.fake_wechat import FakeWeChat
 from tests.conversation_api import start_conversation
 
 pytestmark = pytest.mark.e2e

@@ -12,10 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.system import System, missing_prerequisites, rasa_model
-from desk.services import DeskServices
-from desk.settings import DeskSettings
-from tests.channels.wecom.fake_wecom import (
+from bench.fakes.wecom import (
     AES_KEY,
     CORP,
     KF,
@@ -27,6 +24,9 @@ from tests.channels.wecom.fake_wecom import (
     kf_event,
     serving,
 )
+from bench.system import System, missing_prerequisites, rasa_model
+from desk.services import DeskServices
+from desk.settings import DeskSettings
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e

@@ -1,4 +1,4 @@
-"""The Slack channel against a fake Slack Web API (a real HTTP server on loopback, fake_slack.py)
+"""The Slack channel against a fake Slack Web API (a real HTTP server on loopback, bench/fakes/slack.py)
 and a scripted Rasa gateway: request signing (Slack's documented example), URL verification, direct
 messages and mentions answered in their thread, retried events stored once, button clicks, agents'
 replies with the outbox's retries, rate limits, escalation announcements, and bad input."""
@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from slack_sdk.signature import Clock, SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
+from bench.fakes.slack import FakeSlack, running_fake_slack
 from channels.registry import configured_channels
 from channels.slack import adapter as adapter_module
 from channels.slack.adapter import SlackAdapter
@@ -38,7 +39,6 @@ from desk.services import DeskServices
 from desk.turns import Outcome, TurnRecord, turn_payload
 from tests.api.staff import services_of, token_for
 from tests.app_factory import build_app
-from tests.channels.slack.fake_slack import FakeSlack, running_fake_slack
 from tests.database_outage import database_down, desk_url
 from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until

@@ -1,5 +1,5 @@
 """The WeChat Official Account channel, with wechatpy as WeChat's servers (it signs and encrypts the
-callbacks exactly as they do) and a fake of WeChat's API on a loopback port (fake_wechat.py).
+callbacks exactly as they do) and a fake of WeChat's API on a loopback port (bench/fakes/wechat.py).
 Rasa is a scripted fake gateway here; tests/e2e/test_wechat_e2e.py answers a real FAQ question."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy.exc import OperationalError
 from wechatpy.crypto import WeChatCrypto
 
+from bench.fakes.wechat import FakeWeChat
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.api import WeChatApi, WeChatApiError
 from channels.wechat.protocol import signature_of
@@ -37,7 +38,6 @@ from desk.models import Role
 from desk.turns import Outcome, TurnRecord, turn_payload
 from tests.api.staff import services_of, token_for
 from tests.app_factory import build_app
-from tests.channels.wechat.fake_wechat import FakeWeChat
 from tests.database_outage import database_down, desk_url
 from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until

@@ -1,4 +1,4 @@
-"""The WeCom Customer Service channel against a fake WeCom server (fake_wecom.py), with
+"""The WeCom Customer Service channel against a fake WeCom server (bench/fakes/wecom.py), with
 wechatpy's work crypto as WeCom's side of the callback: verification, refusals, reading messages with
 the cursor kept across restarts and crashes, answers and agents' replies sent, 接待人员 messages
 recorded, the desk's statuses mirrored onto the WeCom session. Rasa is scripted."""
@@ -20,6 +20,18 @@ from pydantic import SecretStr, ValidationError
 from wechatpy.utils import WeChatSigner
 from wechatpy.work.crypto import PrpCrypto, WeChatCrypto
 
+from bench.fakes.wecom import (
+    AES_KEY,
+    CORP,
+    KF,
+    SECRET,
+    TOKEN,
+    USER,
+    FakeWeCom,
+    callback_body,
+    kf_event,
+    serving,
+)
 from channels.registry import configured_channels
 from channels.wecom.adapter import WeComAdapter
 from channels.wecom.api import ServiceState
@@ -34,18 +46,6 @@ from desk.models import ConversationStatus, Role
 from desk.turns import Outcome, TurnRecord, turn_payload
 from tests.api.staff import services_of, token_for
 from tests.app_factory import build_app
-from tests.channels.wecom.fake_wecom import (
-    AES_KEY,
-    CORP,
-    KF,
-    SECRET,
-    TOKEN,
-    USER,
-    FakeWeCom,
-    callback_body,
-    kf_event,
-    serving,
-)
 from tests.database_outage import database_down, desk_url
 from tests.fake_rasa import FakeRasa
 from tests.waiting import wait_until
