@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bench.serving import serving
 from bench.system import free_port
 
 
@@ -191,18 +192,6 @@ def _invalid_blocks(blocks: Any) -> str | None:
 @contextmanager
 def running_fake_slack(token: str) -> Iterator[FakeSlack]:
     fake = FakeSlack(token)
-    server = uvicorn.Server(
-        uvicorn.Config(fake.app, host="127.0.0.1", port=fake.port, log_level="warning", lifespan="off", ws="none")
-    )
-    thread = threading.Thread(target=server.run, name="fake-slack", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake Slack server did not start")
-        time.sleep(0.02)
-    try:
+    config = uvicorn.Config(fake.app, host="127.0.0.1", port=fake.port, log_level="warning", lifespan="off", ws="none")
+    with serving(config, "fake-slack"):
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from wechatpy.work.crypto import WeChatCrypto
 
+from bench.serving import serving as serve_on_loopback
 from bench.system import free_port
 
 JSON = dict[str, Any]
@@ -266,20 +267,9 @@ def kf_event(open_kfid: str = KF, token: str = "ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMz
 @contextmanager
 def serving(fake: FakeWeCom) -> Iterator[str]:
     """Run the fake on a free loopback port (its `base_url` meanwhile)."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none")
+    config = uvicorn.Config(
+        fake.app(), host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off", ws="none"
     )
-    thread = threading.Thread(target=server.run, name="fake-wecom", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake WeCom server did not start")
-        time.sleep(0.01)
-    fake.base_url = f"http://127.0.0.1:{port}"
-    try:
-        yield fake.base_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_on_loopback(config, "fake-wecom") as base_url:
+        fake.base_url = base_url
+        yield base_url
