@@ -36,8 +36,12 @@ DEFAULT_LANGUAGE = "en"
 KEYED_ID_PREFIX = "c-"
 CONVERSATION_KEY_PREFIX = "lck_"
 
-# Longer than any turn can take (Rasa's timeout is 15 s): a message processing this long was abandoned.
-STALE_PROCESSING = timedelta(minutes=2)
+# The claim on a customer message (its turn's lease): one still "processing" after this was left by a
+# process that died mid-turn, and another process or the retry loop takes it over, so it is what the
+# customers of a killed app wait. It must outlast every live turn, or a slow one would be answered
+# twice: the turn service cuts a turn's Rasa work at `engine.turns.TURN_DEADLINE`, this lease minus
+# the time the turn's database writes get (tests/engine/test_turn_deadline.py checks the relation).
+STALE_PROCESSING = timedelta(seconds=60)
 
 HUMAN_OWNED = frozenset({ConversationStatus.QUEUED, ConversationStatus.AGENT})
 

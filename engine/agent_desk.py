@@ -16,8 +16,9 @@ from desk.users import Staff
 from engine.blocking import run_blocking
 from engine.delivery import DeliveryWorker
 from engine.events import QUEUE, EventBus, announce_status, staff_topic
-from engine.rasa_gateway import RasaGateway, RasaUnavailable
+from engine.rasa_gateway import RasaGateway, RasaUnavailable, turn_deadline
 from engine.resumption import Resumed, resume_once
+from engine.turns import TURN_DEADLINE
 
 log = structlog.get_logger(__name__)
 
@@ -114,7 +115,8 @@ class AgentDesk:
             )
 
         try:
-            resumed = await resume_once(self._conversations, self._rasa, conversation_id, record)
+            with turn_deadline(TURN_DEADLINE.total_seconds()):  # within the resume claim's lease
+                resumed = await resume_once(self._conversations, self._rasa, conversation_id, record)
         except RasaUnavailable as error:
             log.warning("rasa_resume_failed", conversation=conversation_id, error=str(error))
             return False

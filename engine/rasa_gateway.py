@@ -1,9 +1,15 @@
 """Talking to the Rasa server: its REST channel for messages, its HTTP API for slots, trackers and
-health."""
+health. A turn's requests share one deadline (`turn_deadline`): the turn holds its message's claim
+only that long (desk.conversations.STALE_PROCESSING)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import math
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -16,6 +22,30 @@ JSON = dict[str, Any]
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer, or answered with an error: the message is kept, the client retries."""
+
+
+# When the current turn's Rasa requests must be over (time.monotonic()); None: no turn deadline.
+_turn_ends: ContextVar[float | None] = ContextVar("rasa_turn_ends", default=None)
+
+
+@contextmanager
+def turn_deadline(seconds: float) -> Iterator[None]:
+    """Rasa requests made inside (in this task) end within `seconds` from now, however many there
+    are: one still running then is abandoned and raises `RasaUnavailable`, and later ones raise at
+    once. A deadline already set that ends sooner stays."""
+    ends = time.monotonic() + seconds
+    current = _turn_ends.get()
+    token = _turn_ends.set(ends if current is None else min(current, ends))
+    try:
+        yield
+    finally:
+        _turn_ends.reset(token)
+
+
+def time_left() -> float:
+    """Seconds until the current turn's deadline (infinite outside one)."""
+    ends = _turn_ends.get()
+    return math.inf if ends is None else ends - time.monotonic()
 
 
 class RasaGateway(Protocol):
@@ -92,10 +122,17 @@ class HttpRasaGateway:
         return response.status_code == 200
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        left = time_left()
+        if left <= 0:
+            raise RasaUnavailable("the turn's time for Rasa is up")
         try:
-            response = await self._client.request(method, path, **kwargs)
+            # The client's timeouts bound each phase of a request; the turn's deadline bounds them all.
+            async with asyncio.timeout(None if math.isinf(left) else left):
+                response = await self._client.request(method, path, **kwargs)
         except httpx.HTTPError as error:
             raise RasaUnavailable(f"Rasa is unreachable: {type(error).__name__}") from error
+        except TimeoutError as error:
+            raise RasaUnavailable("Rasa did not answer within the turn's time") from error
         if response.status_code >= 400:
             raise RasaUnavailable(f"Rasa answered {response.status_code} to {method} {path.split('?')[0]}")
         return response

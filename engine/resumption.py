@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from desk.conversations import ConversationStore
 from engine.blocking import run_blocking
-from engine.rasa_gateway import JSON, RasaGateway
+from engine.rasa_gateway import JSON, RasaGateway, time_left
 
 # How long a customer's turn waits for a resume another request has in flight: longer than Rasa's
 # two calls usually take, shorter than a client's patience.
@@ -59,8 +59,9 @@ async def resume_before_turn(
 ) -> list[JSON]:
     """Before a customer's message goes to Rasa: resume it if still pending (its replies come first
     in the turn's answer). If another request is resuming it right now, wait for that to finish: a
-    paused Rasa would take the customer's message without answering it."""
-    deadline = time.monotonic() + wait
+    paused Rasa would take the customer's message without answering it. The wait ends with the turn's
+    deadline for Rasa at the latest."""
+    deadline = time.monotonic() + max(0.0, min(wait, time_left()))
     while True:
         resumed = await resume_once(store, rasa, conversation_id)
         if resumed is not None:

@@ -8,7 +8,10 @@ retriever read the decision from the message metadata that goes to Rasa.
 
 A message whose turn failed (Rasa down or too slow) waits in the desk's backlog
 (desk/answer_backlog.py): the retry loop (engine/retries.py) answers it with `answer_claimed`, the
-same turn as a live one, and the customer's next message answers the waiting ones before itself."""
+same turn as a live one, and the customer's next message answers the waiting ones before itself.
+
+A turn holds its message's claim (desk.conversations.STALE_PROCESSING) until its reply is stored or
+it failed; its Rasa requests end by `TURN_DEADLINE`, so a live turn never outlasts the claim."""
 
 from __future__ import annotations
 
@@ -16,12 +19,13 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from desk.answer_backlog import AnswerBacklog, RetrySchedule
-from desk.conversations import HUMAN_OWNED, ConversationStore, ConversationView, StoredMessage
+from desk.conversations import HUMAN_OWNED, STALE_PROCESSING, ConversationStore, ConversationView, StoredMessage
 from desk.conversations import Inbound as StoredInbound
 from desk.copy import say
 from desk.escalations import EscalationDesk
@@ -32,7 +36,7 @@ from desk.turns import MESSAGE_ID, BotMessage, Outcome, TurnRecord, read_replies
 from engine.blocking import run_blocking
 from engine.events import QUEUE, EventBus, announce_status, staff_topic
 from engine.metrics import Metrics
-from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable
+from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable, turn_deadline
 from engine.resumption import resume_before_turn
 from knowledge.language import Language, language_signal, parse_language
 
@@ -46,6 +50,17 @@ log = structlog.get_logger(__name__)
 # from the message metadata. So a conversation that starts in English needs no slot call: one Rasa
 # HTTP API round trip less (~80 ms of Rasa's time here, mostly Rasa validating the posted events).
 RASA_DEFAULT_LANGUAGE: Language = "en"
+
+# How long one turn may wait for Rasa, all its requests together (each is also bounded by
+# APP_RASA_TIMEOUT, 15 s by default): a message's turn makes up to five (the tracker read of a
+# retry, the language slot, the resume after an agent's close in two, the message itself, whose
+# action calls Rasa makes inside it), a live turn first answers the messages still waiting before
+# its own, and a resume another request has in flight may be waited for (resumption.TURN_WAIT_SECONDS).
+# Past it the turn fails as a Rasa timeout does: the message waits for the retry loop, which reads
+# what Rasa did from its tracker before sending it again. The claim outlasts it by CLAIM_MARGIN, for
+# the turn's database writes (storing the reply ends the claim).
+CLAIM_MARGIN = timedelta(seconds=15)
+TURN_DEADLINE = STALE_PROCESSING - CLAIM_MARGIN  # 45 s: three requests at the default Rasa timeout
 
 
 class UnknownPayload(ValueError):
@@ -141,6 +156,7 @@ class TurnService:
         bus: EventBus,
         budget: EscalationBudget | None = None,
         schedule: RetrySchedule | None = None,
+        deadline: timedelta = TURN_DEADLINE,
     ) -> None:
         self._store = store
         self._backlog = backlog
@@ -152,8 +168,14 @@ class TurnService:
         self._budget = budget
         # When a message whose turn failed is due again (the retry loop, engine/retries.py, tries it).
         self._schedule = schedule or RetrySchedule()
+        # The most a turn waits for Rasa (`TURN_DEADLINE`; shorter in tests).
+        self._deadline = deadline.total_seconds()
 
     async def handle(self, inbound: Inbound) -> TurnResult:
+        with turn_deadline(self._deadline):  # the message's claim starts now: the earlier ones' turns count
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> TurnResult:
         started = time.perf_counter()
         if inbound.payload is not None:
             offered = await run_blocking(self._store.offered_payloads, inbound.conversation_id)
@@ -188,6 +210,10 @@ class TurnService:
         still wait before the customer's new one. It may have reached Rasa already: Rasa's tracker is
         read first. A human owns the conversation by now: the message goes to the agent inbox.
         Raises `RasaUnavailable`; the caller decides when to try again."""
+        with turn_deadline(self._deadline):  # inside a live turn, that turn's deadline ends sooner
+            return await self._answer_claimed(message)
+
+    async def _answer_claimed(self, message: StoredMessage) -> TurnResult:
         started = time.perf_counter()
         conversation = await self._current(message.conversation_id)
         language = parse_language(message.language or conversation.language)

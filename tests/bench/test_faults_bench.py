@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bench.faults import (
+from bench.faults.customers.slack import slack_signature
+from bench.faults.customers.wechat import wechat_signature
+from bench.faults.customers.wecom import WeComCustomer, texts_to
+from bench.faults.scoring import (
     COLUMNS,
     Fate,
     answer_batches,
     api_acknowledged,
     as_utc,
     markdown,
-    not_run_rows,
-    slack_signature,
     tally,
     webchat_acknowledged,
-    wechat_signature,
 )
 
 
@@ -62,6 +62,24 @@ def test_the_slack_signature_is_the_documented_hmac() -> None:
     assert slack_signature("secret", "1700000000", b"{}") == sign("secret", "1700000000", b"{}")
 
 
+def test_a_wecom_customer_is_the_channels_conversation_and_its_answers_are_what_send_msg_got() -> None:
+    from bench.fakes.wecom import CORP, KF, SECRET, FakeWeCom
+    from channels.wecom.messages import PLATFORM_ID, Address, render
+
+    fake = FakeWeCom(CORP, SECRET)
+    customer, other = WeComCustomer("http://app.invalid", fake), WeComCustomer("http://app.invalid", fake)
+    assert PLATFORM_ID.fullmatch(customer.external_userid)
+    assert customer.conversation_id == Address(KF, customer.external_userid).conversation_id
+    assert customer.new_message_id() != customer.new_message_id()
+    for user, text, buttons in (
+        (customer.external_userid, "Battery: 1 year.", [("👍", "/vote_up")]),
+        (other.external_userid, "Not yours.", []),
+        (customer.external_userid, "Anything else?", []),
+    ):
+        fake.sent += [{"touser": user, "open_kfid": KF, **body} for body in render(text, buttons)]
+    assert texts_to(fake, customer.external_userid) == ["Battery: 1 year.", "Anything else?"]
+
+
 def test_the_tally_counts_each_column() -> None:
     fates = [
         Fate(True, False, False, True, 1, True),
@@ -88,10 +106,11 @@ def test_one_turn_is_one_answer_however_many_messages_it_stored() -> None:
     assert as_utc(datetime(2026, 1, 1, 12)) == now
 
 
-def test_the_table_has_a_line_per_channel_and_fault_and_says_what_did_not_run() -> None:
+def test_the_table_has_a_line_per_channel_and_fault() -> None:
     row = {"channel": "api", "fault": "rasa_down", **dict.fromkeys(COLUMNS, 0), "slowest_answer_after_recovery_s": 2.5}
-    lines = markdown([row, *not_run_rows()]).splitlines()
+    unanswered = {"channel": "wecom", "fault": "app_killed", **dict.fromkeys(COLUMNS, 1)}
+    lines = markdown([row, unanswered]).splitlines()
     assert lines[0].startswith("| channel | fault | sent |")
     assert lines[2] == "| api | rasa_down |" + " 0 |" * len(COLUMNS) + " 2.5 |"
-    assert any("wecom" in line and "not run" in line for line in lines)
+    assert lines[3] == "| wecom | app_killed |" + " 1 |" * len(COLUMNS) + "  |"
     assert all(line.count("|") == lines[0].count("|") for line in lines)

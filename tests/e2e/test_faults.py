@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from bench.faults import Stack, await_answers, send_through_fault
+from bench.faults.play import await_answers, send_through_fault
+from bench.faults.stack import Stack
 from bench.system import System
 
 pytestmark = pytest.mark.e2e
