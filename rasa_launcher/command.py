@@ -33,7 +33,9 @@ def rasa_argv(options: Sequence[str], environ: Mapping[str, str]) -> list[str]:
     refused = [option for option in options if names_the_token(option)]
     if refused:
         raise LaunchRefused(f"the token comes from {TOKEN_VARIABLE}, not the command line ({refused[0]})")
-    return ["rasa", "run", "--enable-api", TOKEN_OPTION, token, *options]
+    # One argument `--auth-token=TOKEN`: a token that starts with "-" (token_urlsafe makes one in 64)
+    # would be taken for an option if it came as the next argument.
+    return ["rasa", "run", "--enable-api", f"{TOKEN_OPTION}={token}", *options]
 
 
 def main(options: Sequence[str] | None = None) -> int:

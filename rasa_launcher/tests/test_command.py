@@ -45,6 +45,12 @@ class CommandLineTest(unittest.TestCase):
         self.assertTrue(parsed.enable_api)
         self.assertEqual((parsed.interface, parsed.port), ("127.0.0.1", 5999))
 
+    def test_a_token_that_looks_like_an_option_is_still_the_token(self) -> None:
+        from rasa.__main__ import create_argument_parser
+
+        argv = rasa_argv(OPTIONS, {"APP_RASA_TOKEN": "-dash-first"})
+        self.assertEqual(create_argument_parser().parse_args(argv[1:]).auth_token, "-dash-first")
+
     def test_no_token_no_rasa(self) -> None:
         for environ in ({}, {"APP_RASA_TOKEN": ""}, {"APP_RASA_TOKEN": "  "}):
             with self.subTest(environ=environ), self.assertRaisesRegex(LaunchRefused, "APP_RASA_TOKEN"):
