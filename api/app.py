@@ -30,6 +30,7 @@ from api.routes import (
     events,
     health,
     knowledge,
+    orders,
 )
 from api.settings import AppSettings, get_settings
 from channels.base import ChannelAdapter
@@ -202,6 +203,7 @@ def create_app(
     for module in (
         conversations,
         customers,
+        orders,
         escalations,
         events,
         admin,

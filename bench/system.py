@@ -8,8 +8,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -196,3 +198,17 @@ class System:
 
 def clean(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def running_system(name: str, workdir: Path | None, progress: Callable[[str], None]) -> Iterator[System]:
+    """Rasa and the app for one benchmark run, in a temporary folder under `workdir` (logs there)."""
+    model = rasa_model()
+    with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=workdir) as directory:
+        system = System(workdir=Path(directory), model=model)
+        progress(f"starting Rasa ({model.name}) and the app; logs in {directory}")
+        system.start()
+        try:
+            yield system
+        finally:
+            system.stop()

@@ -26,13 +26,12 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +39,7 @@ from typing import Any, Literal
 import httpx
 
 from bench.results import percentile, write
+from bench.system import running_system
 
 Target = Literal["product", "rasa"]
 TARGETS: tuple[Target, ...] = ("product", "rasa")
@@ -411,21 +411,6 @@ def check_scripts(url: str, target: Target) -> list[dict[str, Any]]:
     return asyncio.run(play())
 
 
-@contextmanager
-def running_system(workdir: Path | None) -> Iterator[Any]:
-    from bench.system import System, rasa_model
-
-    model = rasa_model()
-    with tempfile.TemporaryDirectory(prefix="bench-turns-", dir=workdir) as directory:
-        system = System(workdir=Path(directory), model=model)
-        progress(f"starting Rasa ({model.name}) and the app; logs in {directory}")
-        system.start()
-        try:
-            yield system
-        finally:
-            system.stop()
-
-
 def plot(levels: Sequence[dict[str, Any]]) -> list[str]:
     from bench.plots import line_plot
 
@@ -464,8 +449,9 @@ def plot(levels: Sequence[dict[str, Any]]) -> list[str]:
 def run(args: argparse.Namespace, on_phase: Callable[[Phase], None] = lambda _: None) -> dict[str, Any]:
     levels = parse_levels(args.concurrency)
     duration = None if args.conversations else args.duration
-    with running_system(args.workdir) as system:
+    with running_system("bench-turns", args.workdir, progress) as system:
         urls: dict[Target, str] = {"product": system.app_url, "rasa": system.rasa_url}
+        assert system.rasa.popen is not None and system.app.popen is not None  # started
         pids = {"rasa": system.rasa.popen.pid, "app": system.app.popen.pid}
         with Monitor(pids) as monitor:
             idle = monitor.sample()

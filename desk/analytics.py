@@ -24,6 +24,7 @@ from desk.handoff import FIRST_RESPONSE, PRIORITY_RANK, HandoffReason
 from desk.models import Conversation, Escalation, Feedback, Message, Priority, Sender, Turn, utcnow
 from desk.servqual import Dimension, dimensions_of
 from desk.settings import DeskSettings
+from desk.working_days import add_working_days, is_working_day
 from knowledge.grouping import MAX_QUESTIONS, group_questions
 
 # A turn answered with less confidence than this counts as "low confidence" among the unanswered.
@@ -492,17 +493,22 @@ class Analytics:
 
 
 def working_days_after(start: datetime, days: int, zone: ZoneInfo) -> datetime:
-    """The same local time `days` working days (Monday to Friday) later; a start at the weekend
-    counts from Monday 00:00. Public holidays are not known here."""
+    """P16's resolution deadline: the same local time `days` working days later, in China's
+    working-day calendar (`desk.working_days`: weekends and public holidays skipped, make-up working
+    days counted). A start on a non-working day is day 0 like any other, so its deadline is the end
+    (24:00) of the `days`th working day after it: a complaint on Saturday with 3 working days is due
+    by Wednesday 24:00, one on the eve of National Day counts from the first day back.
+
+    For a year the holiday calendar does not know, weekends alone are skipped and
+    `add_working_days` flags the day as an estimate; the SLA figure ignores that flag on purpose: a
+    lead's report has no customer to warn, and the deadline is still the best one that can be known."""
     local = start.astimezone(zone)
-    if local.weekday() >= 5:
-        local = datetime.combine(local.date() + timedelta(days=7 - local.weekday()), time(0), zone)
-    added = 0
-    while added < days:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            added += 1
-    return local.astimezone(UTC)
+    due = add_working_days(local.date(), days).day
+    if is_working_day(local.date()):
+        deadline = datetime.combine(due, local.time(), zone)
+    else:
+        deadline = datetime.combine(due + timedelta(days=1), time(0), zone)
+    return deadline.astimezone(UTC)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -1,10 +1,15 @@
 """`python -m desk migrate | users list|create|ensure | tokens list|create|revoke | purge |
-forget-customer`: operating the desk database.
+forget-customer | orders import|demo`: operating the desk database.
 
 Passwords are read from an environment variable named with `--password-env` (or prompted for),
 never from the command line, where other users of the machine could read them. A new token's secret
 is printed once, as the last line of the output, for a script to take. `purge` and `forget-customer`
-report progress on stderr and what they deleted on stdout, a `table<TAB>rows` line each.
+report progress on stderr and what they deleted on stdout, a `table<TAB>rows` line each. `orders
+import FILE` loads orders and repairs from NDJSON (desk/orders/importing.py): a progress bar and each
+refused line on stderr, `created|updated|refused<TAB>n` on stdout; exit status 0 when every line was
+stored, 1 when some were refused (the rest are stored), 2 when the file or the database failed.
+`orders demo` loads the demo orders and repairs (docs/demo-orders.md), dated to today, and prints
+them with the last 4 digits of their phone numbers.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ import getpass
 import os
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from desk.access import TokenError
 from desk.database import upgrade_schema
 from desk.erasure import ErasureRefused
-from desk.models import Role, Scope, TokenRole
+from desk.models import Role, Scope, TokenRole, utcnow
+from desk.orders.demo import load_demo, today_in_beijing
+from desk.orders.importing import run_import
 from desk.personal_data import Elsewhere
 from desk.rasa_tracker import RasaTrackerStore, TrackerStoreError
 from desk.retention import Purged
@@ -65,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--expires", type=int, metavar="DAYS", help="days until the token expires")
     revoke = tokens.add_parser("revoke", help="revoke a token")
     revoke.add_argument("id", type=int)
-    purge = commands.add_parser("purge", help="delete closed conversations idle longer than DESK_RETENTION_DAYS")
+    purge = commands.add_parser(
+        "purge", help="delete closed conversations idle, and orders unchanged, longer than DESK_RETENTION_DAYS"
+    )
     forget = commands.add_parser("forget-customer", help="delete a customer's data, their linked identities' too (P18)")
     forget.add_argument("customer_id", help="as the desk stores it: wechat:<appid>:<openid>, int:<integration>:<id> …")
     forget.add_argument("--reference", help="your ticket number of the request, for the audit log (no personal data)")
@@ -76,6 +85,15 @@ def main(argv: list[str] | None = None) -> int:
             metavar="PATH_OR_URL",
             help="Rasa's SQL tracker store (RASA_TRACKER_DB's file, or a database URL): delete the same conversations' events",
         )
+    orders = commands.add_parser("orders", help="the built-in order store").add_subparsers(dest="action", required=True)
+    load = orders.add_parser(
+        "import", help="store orders and repairs from NDJSON, one API body a line; exit 1 when lines were refused"
+    )
+    load.add_argument("file", help="the NDJSON file (- for standard input)")
+    demo = orders.add_parser("demo", help="load the demo orders and repairs, dated to today (docs/demo-orders.md)")
+    demo.add_argument(
+        "--today", type=date.fromisoformat, help="date them to this day, YYYY-MM-DD (default: Beijing's today)"
+    )
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -88,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return _tokens(args, services)
     if args.command in ("purge", "forget-customer"):
         return _delete(args, services)
+    if args.command == "orders":
+        return _orders(args, services)
     if args.action == "list":
         for user in services.users.list():
             state = "active" if user.active else "inactive"
@@ -161,6 +181,37 @@ def _tokens(args: argparse.Namespace, services: DeskServices) -> int:
     return 0
 
 
+def _orders(args: argparse.Namespace, services: DeskServices) -> int:
+    if args.action == "import":
+        return run_import(args.file, services.order_book, services.audit)
+    if args.action == "demo":
+        return _demo_orders(args.today or today_in_beijing(utcnow()), services)
+    raise AssertionError(args.action)
+
+
+def _demo_orders(today: date, services: DeskServices) -> int:
+    loaded = load_demo(services.order_book, today)
+    demo = loaded.demo
+    print(
+        f"demo data: {len(demo.orders)} orders and {len(demo.repairs)} repairs dated to {today} (Beijing time): "
+        f"{loaded.created} new, {loaded.updated} there already (re-dated)",
+        file=sys.stderr,
+    )
+    if get_settings().order_system != "builtin":
+        print("note: DESK_ORDER_SYSTEM is not builtin, so the assistant does not read these", file=sys.stderr)
+    print(f"DEMO DATA, made up (docs/demo-orders.md), dated to {today}: the phone check takes the last 4 digits")
+    print(f"{'order':<16}{'status':<11}{'phone':<7}shows")
+    for entry in demo.orders:
+        order = entry.order
+        print(f"{order.number:<16}{order.status:<11}{order.customer.phone[-4:]:<7}{entry.shows}")
+    print(f"{'repair':<16}{'stage':<15}{'order':<16}{'phone':<7}shows")
+    for item in demo.repairs:
+        repair = item.repair
+        phone = demo.phone_of(repair.order_number)[-4:]
+        print(f"{repair.rma_number:<16}{repair.stage:<15}{repair.order_number:<16}{phone:<7}{item.shows}")
+    return 0
+
+
 def _owner(username: str | None, services: DeskServices) -> UserView | None:
     if username is not None:
         user = services.users.by_username(username)
@@ -216,16 +267,21 @@ def _purge(args: argparse.Namespace, services: DeskServices, elsewhere: list[Els
     retention = services.retention
     cutoff = retention.cutoff()
     if cutoff is None:
-        print("DESK_RETENTION_DAYS is 0: conversations are kept for ever; nothing to purge", file=sys.stderr)
+        print("DESK_RETENTION_DAYS is 0: conversations and orders are kept for ever; nothing to purge", file=sys.stderr)
         return Counter()
     print(
-        f"closed conversations idle since before {cutoff:%Y-%m-%d %H:%M} UTC ({retention.days} days):", file=sys.stderr
+        f"closed conversations idle, and orders unchanged, since before {cutoff:%Y-%m-%d %H:%M} UTC "
+        f"({retention.days} days):",
+        file=sys.stderr,
     )
 
     def progress(purged: Purged) -> None:
-        print(f"  {doing} {purged.done} of {purged.found} conversations", file=sys.stderr)
+        print(
+            f"  {doing} {purged.done} of {purged.found} conversations, {purged.orders_done} of {purged.orders_found} orders",
+            file=sys.stderr,
+        )
 
     purged = retention.purge(dry_run=args.dry_run, elsewhere=elsewhere, progress=progress)
-    if not purged.found:
+    if not purged.found and not purged.orders_found:
         print("  none", file=sys.stderr)
     return purged.rows

@@ -17,6 +17,8 @@ class HandoffReason(StrEnum):
     CUSTOMER_REQUEST = "customer_request"
     UNRESOLVED = "unresolved"
     COMPENSATION = "compensation"
+    # P3: tracking has not moved for 72 hours; agents answer within 48 hours.
+    PARCEL_INVESTIGATION = "parcel_investigation"
 
 
 PRIORITY: dict[HandoffReason, Priority] = {
@@ -26,6 +28,7 @@ PRIORITY: dict[HandoffReason, Priority] = {
     HandoffReason.CUSTOMER_REQUEST: Priority.NORMAL,
     HandoffReason.UNRESOLVED: Priority.NORMAL,
     HandoffReason.COMPENSATION: Priority.NORMAL,
+    HandoffReason.PARCEL_INVESTIGATION: Priority.NORMAL,
 }
 
 FIRST_RESPONSE: dict[Priority, timedelta] = {

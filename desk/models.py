@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -401,3 +414,89 @@ class ChannelState(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredOrder(Base):
+    """An order as the built-in order store keeps it (`desk.orders.store`): a copy of what the
+    merchant's order system sent, with the customer's name, phone and address (personal data, see
+    `desk.personal_data`). `updated_at` moves only when what was sent changed: the retention purge
+    goes by it."""
+
+    __tablename__ = "orders"
+
+    number: Mapped[str] = mapped_column(String(14), primary_key=True)  # LM + 12 digits
+    customer_name: Mapped[str] = mapped_column(String(128))
+    customer_phone: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # `desk.orders.records.OrderStatus`
+    paid_at: Mapped[datetime | None] = mapped_column()
+    shipped_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    invoice_date: Mapped[datetime | None] = mapped_column()
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    # [{"at": ISO 8601 in UTC, "description": …}], oldest first.
+    tracking_events: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    province: Mapped[str] = mapped_column(String(64))
+    city: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(64))
+    address_line: Mapped[str] = mapped_column(String(255))
+    # How it was priced (P12).
+    flash_sale: Mapped[bool] = mapped_column(Boolean, default=False)
+    coupon_price: Mapped[bool] = mapped_column(Boolean, default=False)
+    trade_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    items: Mapped[list[StoredOrderItem]] = relationship(
+        order_by="StoredOrderItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class StoredOrderItem(Base):
+    """One line of a stored order; an order's lines are replaced as a whole when it is sent again."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (UniqueConstraint("order_number", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 0, 1, … as the order system listed them
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(32))  # `desk.orders.records.Category`
+    serial_number: Mapped[str | None] = mapped_column(String(12), index=True)
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # yuan
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class StoredRepair(Base):
+    """A repair ticket as the built-in order store keeps it. Its order must be stored (the foreign
+    key): the purge deletes an order's repairs with it, and the store refuses a repair of an order it
+    does not know (`desk.orders.store.UnknownOrder`)."""
+
+    __tablename__ = "repairs"
+
+    rma_number: Mapped[str] = mapped_column(String(11), primary_key=True)  # RMA + 8 digits
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    serial_number: Mapped[str] = mapped_column(String(12))
+    stage: Mapped[str] = mapped_column(String(16))  # `desk.orders.records.RepairStage`
+    received_at: Mapped[datetime | None] = mapped_column()
+    # [{"at": ISO 8601 in UTC, "description": …}], oldest first.
+    events: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class OrderLookup(Base):
+    """One phone check of an order or repair number in a conversation (P19, desk/orders/phone_check.py):
+    failures count against the conversation and the number; a passed one keeps the case it showed."""
+
+    __tablename__ = "order_lookups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    # The number as the customer gave it (normalised), whether or not such an order exists.
+    number: Mapped[str] = mapped_column(String(16), index=True)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    case: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

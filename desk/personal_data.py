@@ -5,6 +5,11 @@ tests/desk/test_personal_data.py fails while a table is neither listed nor decla
 Analytics are built from these rows (turns, escalations, feedback), so they go with their
 conversation: the figures of a period reach back only as far as its conversations are kept.
 Rasa's tracker store, another database, holds each conversation's events too: `desk.rasa_tracker`.
+
+The built-in order store's orders and repairs (`desk.orders.store`) hold the name, phone and address
+the merchant's order system sent: they are listed by order number (`ORDER_DATA`) and purged by their
+own rule (`desk.retention`). Forgetting a customer cannot reach them: an order carries no chat
+identity, and the merchant's system, where the order lives, answers for deleting it there.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from desk.models import (
     EscalationNote,
     Feedback,
     Message,
+    OrderLookup,
+    StoredOrder,
+    StoredOrderItem,
+    StoredRepair,
     Turn,
 )
 
@@ -52,11 +61,18 @@ CONVERSATION_DATA: tuple[Holding, ...] = (
     Holding(Feedback, lambda ids: Feedback.conversation_id.in_(ids)),  # votes, ratings, comments
     Holding(Turn, lambda ids: Turn.conversation_id.in_(ids)),  # what the bot did (analytics)
     Holding(Message, lambda ids: Message.conversation_id.in_(ids)),  # the transcript
+    Holding(OrderLookup, lambda ids: OrderLookup.conversation_id.in_(ids)),  # phone checks, the cases shown
     Holding(Conversation, lambda ids: Conversation.id.in_(ids)),  # customer id, channel address, metadata
 )
 # A customer's data beyond their conversations, by identity.
 CUSTOMER_DATA: tuple[Holding, ...] = (
     Holding(CustomerLink, lambda ids: or_(CustomerLink.customer_id.in_(ids), CustomerLink.linked_id.in_(ids))),
+)
+# The built-in order store's data, by order number: an order with its items and repair tickets.
+ORDER_DATA: tuple[Holding, ...] = (
+    Holding(StoredRepair, lambda numbers: StoredRepair.order_number.in_(numbers)),  # devices, repair history
+    Holding(StoredOrderItem, lambda numbers: StoredOrderItem.order_number.in_(numbers)),  # what was bought, SNs
+    Holding(StoredOrder, lambda numbers: StoredOrder.number.in_(numbers)),  # name, phone, address, tracking
 )
 # Tables that hold nothing of a customer, and why.
 NO_CUSTOMER_DATA: dict[str, str] = {

@@ -18,6 +18,11 @@ from desk.erasure import Erasure
 from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
 from desk.knowledge_base import KnowledgeBase
+from desk.orders.connection import order_system
+from desk.orders.lookup import Lookups
+from desk.orders.phone_check import PhoneCheck
+from desk.orders.store import OrderStore
+from desk.orders.system import OrderSystem
 from desk.outbox import Outbox
 from desk.retention import Retention
 from desk.settings import DeskSettings, get_settings
@@ -44,11 +49,19 @@ class DeskServices:
     customers: CustomerLinks
     retention: Retention
     erasure: Erasure
+    # Where orders and repairs are read (DESK_ORDER_SYSTEM): the built-in store or the merchant's system.
+    orders: OrderSystem
+    # The built-in order store, which the order API and `python -m desk orders` write to.
+    order_book: OrderStore
+    # Order and repair lookups in conversations: P19's phone check, its limits, the cases it showed.
+    lookups: Lookups
 
     @classmethod
     def for_settings(cls, settings: DeskSettings) -> DeskServices:
         sessions = session_factory(settings.database_url)
         audit = AuditLog(sessions)
+        order_book = OrderStore(sessions)
+        orders = order_system(settings, sessions, order_book)
         return cls(
             conversations=ConversationStore(sessions),
             backlog=AnswerBacklog(sessions),
@@ -65,6 +78,9 @@ class DeskServices:
             customers=CustomerLinks(sessions, audit),
             retention=Retention(sessions, audit, settings.retention_days),
             erasure=Erasure(sessions, audit),
+            orders=orders,
+            order_book=order_book,
+            lookups=Lookups(orders, PhoneCheck(sessions)),
         )
 
 

@@ -28,6 +28,9 @@ class Outcome(StrEnum):
     FEEDBACK = "feedback"
     DECLINED = "declined"  # out of scope
     FALLBACK = "fallback"  # no answer: rephrase, or the offer of a human
+    # An order or repair lookup (P19): its questions, its check, its answer. Weaker than an FAQ
+    # answer: a question answered in the middle of a lookup is what that turn did.
+    LOOKUP = "lookup"
     CLARIFIED = "clarified"  # "did you mean …"
     ANSWERED = "answered"
     HANDOFF = "handoff"

@@ -57,6 +57,14 @@ export APP_ADMIN_PASSWORD="${APP_ADMIN_PASSWORD:-$DEMO_ADMIN_PASSWORD}"
 .venv/bin/python -m desk users ensure admin --role admin --name Administrator --password-env APP_ADMIN_PASSWORD
 .venv/bin/python -m desk users ensure lead --role lead --name "Demo lead" --password-env DEMO_LEAD_PASSWORD
 .venv/bin/python -m desk users ensure agent --role agent --name "Demo agent" --password-env DEMO_AGENT_PASSWORD
+# DEMO DATA: made-up orders and repairs (LM99…, RMA99…) in the built-in order store, re-dated to today,
+# so every order and repair lookup can be tried (docs/demo-orders.md). Only on a development instance
+# that reads the built-in store; their numbers and phone digits go to a file in the instance directory.
+demo_orders=""
+if [ "${APP_ENVIRONMENT:-development}" = development ] && [ "${DESK_ORDER_SYSTEM:-builtin}" = builtin ]; then
+  .venv/bin/python -m desk orders demo >"$instance/demo-orders.txt"
+  demo_orders="$instance/demo-orders.txt"
+fi
 
 for log in rasa.out app.log; do echo "--- scripts/run.sh started $(date -u +%FT%TZ) ---" >>"$logs/$log"; done
 # The launcher takes Rasa's token from APP_RASA_TOKEN: on the command line, `ps` would show it to all.
@@ -110,6 +118,9 @@ for _ in $(seq 1 180); do
     echo "  API docs          http://${APP_HOST}:${APP_PORT}/docs"
     echo "  support console   http://${APP_HOST}:${APP_PORT}/console"
     accounts
+    if [ -n "$demo_orders" ]; then
+      echo "  demo orders       $demo_orders (DEMO DATA: order and RMA numbers, phone digits; docs/demo-orders.md)"
+    fi
     echo "  health, metrics   http://${APP_HOST}:${APP_PORT}/healthz  http://${APP_HOST}:${APP_PORT}/metrics"
     echo "  Rasa              ${APP_RASA_URL} (REST channel and HTTP API, loopback only)"
     echo "logs in $logs/. Ctrl-C stops both."

@@ -198,7 +198,8 @@ async def queue_rows(
 async def case_context(services: ServicesDep, escalation_id: int) -> dict[str, Any]:
     case = await run_in_threadpool(services.casework.case_file, escalation_id)
     agents = [u for u in await run_in_threadpool(services.users.list) if u.active]
-    return {"case": case, "now": utcnow(), "agents": agents, "codes": RESOLUTION_CODES}
+    lookups = await run_in_threadpool(services.lookups.cases, case.item.conversation_id)
+    return {"case": case, "now": utcnow(), "agents": agents, "codes": RESOLUTION_CODES, "lookups": lookups}
 
 
 @router.get("/escalations/{escalation_id}", response_class=HTMLResponse)

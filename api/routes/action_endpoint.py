@@ -15,6 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from actions.faq import ActionAnswerFaq
 from actions.feedback import ActionLogFeedback
 from actions.handoff import ActionHandoff
+from actions.orders import (
+    ActionAskLookupNumber,
+    ActionAskPhoneCheck,
+    ActionDropLookup,
+    ActionShowLookup,
+    ValidateOrderLookupForm,
+)
 from api.deps import RuntimeDep
 from api.errors import error_response
 from desk.services import DeskServices
@@ -31,6 +38,11 @@ def action_executor(services: DeskServices, retriever: LiveRetriever) -> ActionE
         ActionAnswerFaq(retriever=retriever, services=services),
         ActionHandoff(services=services, retriever=retriever),
         ActionLogFeedback(services=services),
+        ValidateOrderLookupForm(services=services),
+        ActionAskLookupNumber(),
+        ActionAskPhoneCheck(),
+        ActionShowLookup(services=services, retriever=retriever),
+        ActionDropLookup(),
     ):
         executor.register_action(action)
     return executor

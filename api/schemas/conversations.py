@@ -19,20 +19,8 @@ from desk.message_text import CONVERSATION_ID as CONVERSATION_ID
 from desk.message_text import MAX_TEXT_LENGTH as MAX_TEXT_LENGTH
 from desk.message_text import has_control_characters, is_command
 from desk.models import ConversationStatus
+from desk.turns import Outcome
 from engine.turns import TurnResult
-
-Outcome = Literal[
-    "answered",
-    "clarified",
-    "fallback",
-    "declined",
-    "handoff",
-    "smalltalk",
-    "feedback",
-    "queued",
-    "resolved",
-    "handed_back",
-]
 
 
 class MessageIn(Strict):
@@ -151,7 +139,7 @@ class MessageReplyOut(BaseModel):
             messages=[BotMessageOut(text=m.text, buttons=[ButtonOut(**b) for b in m.buttons]) for m in result.messages],
             turn=TurnOut(
                 status=result.status,
-                outcome=result.outcome,  # type: ignore[arg-type]
+                outcome=result.outcome,
                 faq_id=result.faq_id,
                 confidence=result.confidence,
                 priority=result.priority,  # type: ignore[arg-type]

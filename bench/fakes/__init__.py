@@ -1,2 +1,3 @@
-"""Stand-ins for the chat platforms' servers (WeChat, WeCom, Slack), on loopback ports: for the channel
-tests and the fault bench."""
+"""Stand-ins for the chat platforms' servers (WeChat, WeCom, Slack) and for a merchant's order system
+(docs/order-system.openapi.yaml), on loopback ports: for the channel and connector tests and the
+fault bench."""

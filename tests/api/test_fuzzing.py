@@ -30,13 +30,16 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from desk.models import Role, TokenRole
+from desk.orders.bodies import OrderBody, RepairBody
 from desk.services import DeskServices
 from engine.rasa_gateway import JSON
 from tests.app_factory import build_app
 from tests.conversation_api import Started, start_conversation
+from tests.desk.orders.order_bodies import order_body, repair_body
 from tests.fake_rasa import FakeRasa
 from tests.served import serving_app
 
+STORED_NUMBERS = {"order_number": "LM202611260001", "rma_number": "RMA20261234"}
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ_SETTINGS = settings(
@@ -59,7 +62,8 @@ class Target:
     admin_id: int
     admin_token: str
     chat: Started
-    # An integration's, for the customer-links API (staff tokens are refused there).
+    # An integration's (every scope), for the customer-links and order-system APIs (staff tokens
+    # are refused on the first).
     integration_token: str
 
     def live_admin_token(self) -> str:
@@ -79,6 +83,8 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         token, _ = services.access.create_token("fuzz-admin", TokenRole.ADMIN, admin.id)
         chat = start_conversation(requests.Session(), base_url)
         integration, _ = services.access.create_token("fuzz-crm", TokenRole.INTEGRATION, admin.id, [])
+        services.order_book.put_order(OrderBody.model_validate(order_body()).to_order(STORED_NUMBERS["order_number"]))
+        services.order_book.put_repair(RepairBody.model_validate(repair_body()).to_repair(STORED_NUMBERS["rma_number"]))
         yield Target(base_url, services, admin.id, token, chat, integration)
 
 
@@ -94,6 +100,12 @@ def send(case: schemathesis.Case, target: Target, credentials: bool) -> None:
         case.path_parameters = {**(case.path_parameters or {}), "conversation_id": target.chat.id}
         headers = dict(target.chat.headers)
     elif credentials and path.startswith("/api/v1/customers"):
+        headers = {"Authorization": f"Bearer {target.integration_token}"}
+    elif credentials and path.startswith(("/api/v1/orders/", "/api/v1/repairs/")):
+        # A stored order's and repair's numbers (the fuzzer's strings are hardly ever numbers), so the
+        # cases reach the bodies and the stored records; the orders scope's token, as a shop uses.
+        name = "order_number" if path.startswith("/api/v1/orders/") else "rma_number"
+        case.path_parameters = {**(case.path_parameters or {}), name: STORED_NUMBERS[name]}
         headers = {"Authorization": f"Bearer {target.integration_token}"}
     elif credentials:
         headers = {"Authorization": f"Bearer {target.live_admin_token()}"}

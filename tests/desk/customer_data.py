@@ -18,6 +18,7 @@ from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
 from desk.handoff import HandoffReason
 from desk.models import Role
+from desk.orders.phone_check import PhoneCheck
 from desk.personal_data import CONVERSATION_DATA
 from desk.settings import DeskSettings
 from desk.turns import BotMessage, Outcome, TurnRecord
@@ -55,6 +56,8 @@ def chat(
         language="zh",
         latency_ms=12.0,
     )
+    # The customer checked an order in the conversation (P19): the case it showed is theirs too.
+    PhoneCheck(sessions, Clock(at)).record(conversation_id, "LM202611260001", passed=True, case={"kind": "order"})
     return store
 
 

@@ -342,4 +342,45 @@ def test_working_days_skip_the_weekend() -> None:
     friday = datetime(2026, 3, 6, 10, 0, tzinfo=SHANGHAI)
     assert working_days_after(friday, 3, SHANGHAI) == datetime(2026, 3, 11, 10, 0, tzinfo=SHANGHAI)
     saturday = datetime(2026, 3, 7, 15, 0, tzinfo=SHANGHAI)
+    # Saturday is day 0: Monday, Tuesday, Wednesday are the three working days, due by Wednesday 24:00.
     assert working_days_after(saturday, 3, SHANGHAI) == datetime(2026, 3, 12, 0, 0, tzinfo=SHANGHAI)
+
+
+def test_working_days_skip_public_holidays_and_count_make_up_days() -> None:
+    # 2026: Mid-Autumn Festival 25–27 September, National Day 1–7 October, make-up working days
+    # Sunday 20 September and Saturday 10 October (the holiday calendar's data).
+    wednesday_before = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)
+    assert working_days_after(wednesday_before, 3, SHANGHAI) == datetime(2026, 10, 10, 10, 0, tzinfo=SHANGHAI)
+    during_the_holiday = datetime(2026, 10, 3, 9, 0, tzinfo=SHANGHAI)
+    # Thursday 8, Friday 9, Saturday 10 (make-up): due by the end of Saturday.
+    assert working_days_after(during_the_holiday, 3, SHANGHAI) == datetime(2026, 10, 11, 0, 0, tzinfo=SHANGHAI)
+    friday_before_make_up_sunday = datetime(2026, 9, 18, 16, 30, tzinfo=SHANGHAI)
+    # Sunday 20 (make-up), Monday 21, Tuesday 22.
+    assert working_days_after(friday_before_make_up_sunday, 3, SHANGHAI) == datetime(
+        2026, 9, 22, 16, 30, tzinfo=SHANGHAI
+    )
+    # The deadline is an instant: the same one whatever zone it is read in.
+    assert working_days_after(wednesday_before.astimezone(UTC), 3, SHANGHAI) == datetime(2026, 10, 10, 2, 0, tzinfo=UTC)
+
+
+def test_working_days_in_an_unknown_year_skip_weekends_only() -> None:
+    # The calendar knows no 2027 holidays: New Year's Day (Friday 1 January) counts as a working day.
+    # The SLA ignores that the date is an estimate (see working_days_after).
+    wednesday = datetime(2026, 12, 30, 11, 0, tzinfo=SHANGHAI)
+    assert working_days_after(wednesday, 3, SHANGHAI) == datetime(2027, 1, 4, 11, 0, tzinfo=SHANGHAI)
+    assert working_days_after(datetime(2027, 3, 5, 9, 0, tzinfo=SHANGHAI), 1, SHANGHAI) == datetime(
+        2027, 3, 8, 9, 0, tzinfo=SHANGHAI
+    )
+
+
+def test_a_complaint_before_national_day_is_due_after_the_holiday(desk: Desk) -> None:
+    # Opened Wednesday 30 September 2026, 10:00 in Shanghai; resolved Friday 9 October. Monday to
+    # Friday alone would have put the deadline on Monday 5 October, inside the holiday week.
+    opened = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
+    complaint = desk.escalate("c-holiday", HandoffReason.COMPLAINT, opened)
+    desk.respond(complaint, opened + timedelta(minutes=5))
+    desk.resolve(complaint, datetime(2026, 10, 9, 2, 0, tzinfo=UTC))
+    desk.clock.now = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
+    period = Scope(Period.of_dates(date(2026, 9, 30), date(2026, 10, 12), "Asia/Shanghai"))
+    high = {row.priority: row for row in desk.analytics.sla(period)}[Priority.HIGH]
+    assert (high.resolution_targeted, high.resolution_within_target) == (1, 1)

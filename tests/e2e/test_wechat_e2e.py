@@ -16,6 +16,8 @@ import pytest
 from bench.fakes.wechat import FakeWeChat
 from bench.system import System, missing_prerequisites, rasa_model
 from channels.wechat.protocol import signature_of
+from desk.models import utcnow
+from desk.orders.demo import load_demo, today_in_beijing
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from tests.conversation_api import start_conversation
@@ -74,3 +76,31 @@ def test_a_faq_question_gets_its_answer_as_a_passive_reply(wechat_system: System
         browser = start_conversation(client, wechat_system.app_url)
         hidden = client.get(f"{wechat_system.app_url}/api/v1/conversations/wechat:{OPENID}", headers=browser.headers)
     assert hidden.status_code == 404
+
+
+def passive_reply(system: System, text: str, msg_id: int, openid: str = OPENID) -> str:
+    """A signed text message from `openid`, as WeChat sends it; the passive reply's text."""
+    stamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    query = {"signature": signature_of(TOKEN, stamp, nonce), "timestamp": stamp, "nonce": nonce, "openid": openid}
+    xml = (
+        f"<xml><ToUserName><![CDATA[gh_1a2b3c4d5e6f]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{stamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
+    response = httpx.post(f"{system.app_url}/channels/wechat", params=query, content=xml.encode(), timeout=10)
+    assert response.status_code == 200 and response.text != "success", response.text
+    return ElementTree.fromstring(response.text).findtext("Content") or ""
+
+
+def test_an_order_lookup_over_wechat_checks_the_phone_within_the_passive_reply(wechat_system: System) -> None:
+    services = DeskServices.for_settings(DeskSettings(database_url=wechat_system.database_url))
+    demo = load_demo(services.order_book, today_in_beijing(utcnow())).demo
+    number = "LM990000000002"
+    digits = demo.phone_of(number)[-4:]
+    openid = "oLumio_e2e_customer_000002"
+    assert "后 4 位" in passive_reply(wechat_system, f"我的订单{number}到哪了", 24681357902468201, openid)
+    wrong = passive_reply(wechat_system, "0000" if digits != "0000" else "1111", 24681357902468202, openid)
+    assert "不匹配" in wrong
+    answer = passive_reply(wechat_system, f"尾号{digits}", 24681357902468203, openid)
+    assert "已发货" in answer and "运单号" in answer
+    assert digits not in answer
