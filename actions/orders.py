@@ -190,9 +190,14 @@ class ActionShowLookup(Action):
             send(dispatcher, say("lookup_unavailable", language), _human_button(language), TurnRecord(Outcome.FALLBACK))
             return reset
         answer = case.answer[language]
-        if case.stalled and may_escalate(tracker):
+        if case.stalled and not may_escalate(tracker):
+            # P3, but this conversation may open no more escalations lately: say so, offer a human.
+            text = f"{answer}\n{say('lookup_stalled_noted', language)}"
+            send(dispatcher, text, _human_button(language), TurnRecord(Outcome.LOOKUP))
+            return reset
+        if case.stalled:
             # P3: tracking has not moved for 72 hours: a parcel investigation, the order attached.
-            dispatcher.utter_message(text=answer)
+            dispatcher.utter_message(text=f"{answer}\n{say('lookup_stalled', language)}")
             events = hand_off(
                 dispatcher,
                 tracker,

@@ -187,6 +187,11 @@ PHRASES: dict[str, dict[Language, str]] = {
         "en": "Tracking has not updated for over 72 hours, so I've opened a parcel investigation for you: "
         "you'll have the result within 48 hours.",
     },
+    "lookup_stalled_noted": {
+        "zh": "物流信息已超过 72 小时未更新，可以转人工申请查件，48 小时内给您结果。",
+        "en": "Tracking has not updated for over 72 hours: a human agent can open a parcel investigation, "
+        "with the result within 48 hours.",
+    },
     "lookup_delivered_on": {"zh": "已于 {day} 签收。", "en": "Delivered on {day}."},
     "lookup_address": {"zh": "收货地区：{area}", "en": "Delivery area: {area}"},
     "lookup_repair_head": {

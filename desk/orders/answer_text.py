@@ -1,6 +1,7 @@
 """What the customer is told about an order or repair once the phone check passed, in Chinese and
 English: the status in P19's words, carrier, tracking number and latest tracking event, P2's
-expected delivery window, P3's stalled tracking, P9's expected repair completion.
+expected delivery window, P9's expected repair completion. (P3's stalled tracking is said by the
+action, which knows whether it could open the investigation: actions/orders.py.)
 
 P19: no phone number and no address below the district ever appear. Tracking and repair event
 descriptions are shown as the order system wrote them.
@@ -14,7 +15,6 @@ from desk.copy import say
 from desk.orders.delivery_window import expected_delivery, expected_ship_date
 from desk.orders.records import Order, OrderStatus, Repair, TrackingEvent
 from desk.orders.repair_eta import EtaKind, repair_eta
-from desk.orders.tracking import tracking_stalled
 from desk.working_days import BEIJING, beijing_date
 from knowledge.language import Language
 
@@ -60,8 +60,6 @@ def order_answer(order: Order, now: datetime, language: Language) -> str:
             key = "lookup_window_passed" if dates.is_late(beijing_date(now)) else "lookup_window"
             span = _span(dates.earliest, dates.latest, language)
             lines.append(say(key, language, span=span, province=province, low=window.min_days, high=window.max_days))
-        if tracking_stalled(order, now):
-            lines.append(say("lookup_stalled", language))
     if order.status is OrderStatus.DELIVERED and order.delivered_at is not None:
         lines.append(say("lookup_delivered_on", language, day=day_text(beijing_date(order.delivered_at), language)))
     address = order.address
