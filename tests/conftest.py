@@ -35,10 +35,10 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: SQLite always, PostgreSQL when one is reachable."""
-    if request.param == "sqlite":
+def migrated_database(kind: str, tmp_path: Path) -> str:
+    """The URL of a migrated, empty database of `kind` ("sqlite" or "postgresql"); a PostgreSQL test
+    is skipped, saying why, when none is reachable."""
+    if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'desk.db'}"
     else:
         reason = _postgres_reason()
@@ -48,6 +48,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         separator = "&" if "?" in POSTGRES_URL else "?"
         url = f"{POSTGRES_URL}{separator}options=-csearch_path%3Ddesk_test"
     upgrade_schema(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: SQLite always, PostgreSQL when one is reachable."""
+    url = migrated_database(request.param, tmp_path)
     yield url
     make_engine(url).dispose()
 

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import sessionmaker
 
 from bench.fakes.order_system import FakeOrderSystem, running_fake_order_system
-from desk.database import make_engine, upgrade_schema
+from desk.database import make_engine
 from desk.orders.http_system import HttpOrderSystem, Limits
 from desk.orders.records import (
     Address,
@@ -36,7 +36,7 @@ from desk.orders.records import (
 )
 from desk.orders.store import OrderStore
 from desk.orders.system import OrderSystem
-from tests.conftest import POSTGRES_URL, _postgres_reason, _reset_postgres
+from tests.conftest import migrated_database
 
 TOKEN = "merchant-issued-token-for-tests"
 BEIJING = timezone(timedelta(hours=8))
@@ -110,17 +110,7 @@ def fake() -> Iterator[FakeOrderSystem]:
 
 
 def _builtin(database: str, tmp_path: Path) -> Iterator[Subject]:
-    if database == "sqlite":
-        url = f"sqlite:///{tmp_path / 'desk.db'}"
-    else:
-        reason = _postgres_reason()
-        if reason:
-            pytest.skip(reason)
-        _reset_postgres(POSTGRES_URL)
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        url = f"{POSTGRES_URL}{separator}options=-csearch_path%3Ddesk_test"
-    upgrade_schema(url)
-    engine = make_engine(url)
+    engine = make_engine(migrated_database(database, tmp_path))
     store = OrderStore(sessionmaker(engine, expire_on_commit=False))
     try:
         yield Subject(store, store.put_order, store.put_repair)
