@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import time
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.settings import PACKAGE_DIR as KNOWLEDGE_DIR
 
 
 class DeskSettings(BaseSettings):
@@ -44,6 +47,9 @@ class DeskSettings(BaseSettings):
     # trial lookup decides whether the system is back.
     order_system_breaker_failures: int = Field(default=5, ge=1, le=1000)
     order_system_breaker_reset_seconds: float = Field(default=30.0, ge=0.1, le=3600)
+
+    # The after-sales policy as data (docs/eligibility.md): windows, warranty periods, exclusions.
+    policy_file: Path = KNOWLEDGE_DIR / "policy.yml"
 
     @field_validator("order_system_url", mode="after")
     @classmethod
