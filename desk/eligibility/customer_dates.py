@@ -1,0 +1,345 @@
+"""Dates and durations in a customer's words: "我上周买的", "前天签收的", "3号到的货", "买了14个月",
+"两年半前", "a fortnight ago", "on the 3rd", "since March" → the day, the days or the duration ago the
+customer means (`when(text, today, language)`), with the words it was read from.
+
+Chosen by measurement (docs/date-phrases.md, `python -m bench.date_phrases` over
+knowledge/eval/date_phrases.yml): Chinese is read by `jionlp`'s time parser, English by `dateparser`;
+each is the most accurate well-kept library for its language, and neither is good at the other's.
+Both are imported on first use, never at import time (the action server imports the actions at start).
+In front of them a thin normalisation (`normalise`): NFKC (full-width digits), the traditional
+characters of date words, Chinese numerals before a unit (十四个月 → 14个月), half units and
+"N年零M个月" as months, English number words and "a year and a half". Around them a thin reading of
+what the libraries get wrong on the phrase set, each rule measured there:
+- a duration is a duration ("买了14个月", "after 14 months", "14 months old", "两年半前"): `Ago`, the
+  day being today less it (the month's last day when the same day does not exist);
+- a day of the month alone ("3号", "on the 31st") is the latest such day not after today, skipping
+  months that do not have it; a month and day without a year ("12月10号") the latest not after today;
+- a week, month or year is the whole period (a week is Monday–Sunday), never after today; its
+  beginning (月初, "beginning of") is days 1–10 and its end (月底, "end of") days 21 to the last;
+- bare numbers with a unit but no "ago/for/after/买了/用了/前" ("保修期是一年吗", "warranty 1 year")
+  are not dates.
+
+The convention for vague words is the phrase set's: a range of days, of which a decision uses the
+EARLIEST (`CustomerDate.day`: the longest time elapsed, so never a promise the policy does not allow),
+and asks for the exact date when the latest would decide otherwise. All dates are Beijing dates: give
+`today` as one (`desk.working_days.beijing_date(now)`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import io
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+Language = Literal["zh", "en"]
+
+
+@dataclass(frozen=True)
+class Ago:
+    """A duration meaning "that long ago", in whole months and days ("两年半" = 30 months)."""
+
+    months: int = 0
+    days: int = 0
+
+
+@dataclass(frozen=True)
+class CustomerDate:
+    """What the customer's words say: the days they may mean (`earliest` = `latest` for one day), the
+    duration when they gave one, the words it was read from and what read them."""
+
+    earliest: date
+    latest: date
+    ago: Ago | None
+    words: str
+    reader: str
+
+    @property
+    def day(self) -> date:
+        """The day a decision uses: the earliest (the longest time elapsed)."""
+        return self.earliest
+
+    @property
+    def exact(self) -> bool:
+        return self.earliest == self.latest
+
+
+def minus(today: date, ago: Ago) -> date:
+    """`today` less whole months (the month's last day when the same day does not exist), then days."""
+    index = today.year * 12 + today.month - 1 - ago.months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(today.day, _month_days(year, month))) - timedelta(days=ago.days)
+
+
+def _month_days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _one(day: date, words: str, reader: str, ago: Ago | None = None) -> CustomerDate:
+    return CustomerDate(day, day, ago, words, reader)
+
+
+# --- normalisation --------------------------------------------------------------------------------
+
+_TRADITIONAL = str.maketrans({"週": "周", "買": "买", "號": "号", "個": "个", "兩": "两", "這": "这", "後": "后"})
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+(?=个?半?个月|年|月|周|天|日|号)")
+_ZH_YEARS_HALF = re.compile(r"(\d+)年半")
+_ZH_YEARS_MONTHS = re.compile(r"(\d+)年零?(\d+)个月")
+_EN_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18,
+}  # fmt: skip
+_EN_NUMBER = re.compile(
+    r"\b(" + "|".join(_EN_NUMBERS) + r")\s+(?=(?:and a half\s+)?(?:days?|weeks?|fortnights?|months?|years?)\b)",
+    re.IGNORECASE,
+)
+_EN_HALF = re.compile(r"\b(\d+)\s+years?\s+and\s+a\s+half\b|\b(\d+)\s+and\s+a\s+half\s+years?\b", re.IGNORECASE)
+
+
+def chinese_number(numeral: str) -> int | None:
+    """十四 → 14, 两 → 2, 二十一 → 21, 一百零五 → 105; None for what is not a plain numeral."""
+    total = current = 0
+    for char in numeral:
+        if char in _DIGITS:
+            current = _DIGITS[char]
+        elif char in "十百":
+            total += (current or 1) * (10 if char == "十" else 100)
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _numeral(match: re.Match[str]) -> str:
+    value = chinese_number(match.group())
+    return match.group() if value is None else str(value)
+
+
+def normalise(text: str, language: str) -> str:
+    """What the libraries read better: NFKC; for Chinese the simplified date words, numerals before a
+    unit as digits, 礼拜/星期 as 周, half units and "N年零M个月" as months or days; for English number
+    words before a unit as digits and "a year and a half" as months."""
+    text = unicodedata.normalize("NFKC", text)
+    if language == "zh":
+        text = text.translate(_TRADITIONAL)
+        for week in ("个礼拜", "个星期", "礼拜", "星期"):  # 两个星期 → 两周, 上礼拜 → 上周
+            text = text.replace(week, "周")
+        text = _ZH_NUMERAL.sub(_numeral, text)
+        text = text.replace("半个月", "15天").replace("半年", "6个月")
+        text = _ZH_YEARS_HALF.sub(lambda m: f"{12 * int(m.group(1)) + 6}个月", text)
+        return _ZH_YEARS_MONTHS.sub(lambda m: f"{12 * int(m.group(1)) + int(m.group(2))}个月", text)
+    text = _EN_NUMBER.sub(lambda m: f"{_EN_NUMBERS[m.group(1).lower()]} ", text)
+    text = _EN_HALF.sub(lambda m: f"{12 * int(m.group(1) or m.group(2)) + 6} months", text)
+    return re.sub(r"\b1 year and a half\b", "18 months", text, flags=re.IGNORECASE)
+
+
+# --- our reading: durations, days of the month ------------------------------------------------------
+
+_UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14}
+_ZH_UNITS = {"天": ("days", 1), "日": ("days", 1), "周": ("days", 7), "个月": ("months", 1), "年": ("months", 12)}
+_ZH_DURATION = re.compile(r"(?:(?:买|用|有|收到)了?)?(\d+(?:\.\d+)?)(天|日|周|个月|年)(前|了|$|[，,。！!？?])")
+_EN_DURATION = re.compile(
+    r"(?:\b(for|after)\s+(?:about\s+|around\s+|nearly\s+|almost\s+)?)?\b(\d+(?:\.\d+)?)\s*"
+    r"(days?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b(\s+(?:ago|old))?",
+    re.IGNORECASE,
+)
+
+
+def _ago(number: float, unit_months: bool, scale: int) -> Ago:
+    if unit_months:
+        months = number * scale
+        whole = int(months)
+        return Ago(months=whole, days=round((months - whole) * 30))
+    return Ago(days=round(number * scale))
+
+
+def _duration(text: str, today: date, language: str) -> CustomerDate | None:
+    if language == "zh":
+        for match in _ZH_DURATION.finditer(text):
+            bought = match.group(0) != match.group(1) + match.group(2) + match.group(3)  # 买了/用了… before
+            if not (match.group(3) == "前" or bought):
+                continue
+            kind, scale = _ZH_UNITS[match.group(2)]
+            ago = _ago(float(match.group(1)), kind == "months", scale)
+            return _one(minus(today, ago), match.group(0), "ours: duration", ago)
+        return None
+    for match in _EN_DURATION.finditer(text):
+        if not (match.group(1) or match.group(4)):
+            continue  # "1 year" alone: a warranty's length, not the customer's date
+        unit = match.group(3).lower().rstrip("s")
+        number = float(match.group(2))
+        if unit in ("month", "mo", "year", "yr"):
+            ago = _ago(number, True, 12 if unit in ("year", "yr") else 1)
+        else:
+            ago = _ago(number, False, _UNIT_DAYS[unit])
+        return _one(minus(today, ago), match.group(0).strip(), "ours: duration", ago)
+    return None
+
+
+_ZH_DAY = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})[号日](?!\d)")
+_EN_DAY = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of|times?)\b)", re.IGNORECASE)
+
+
+def latest_day_of_month(day: int, today: date) -> date | None:
+    """The latest `day`th of a month not after `today`, skipping months without it (None past 31)."""
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    while True:
+        if day <= _month_days(year, month) and date(year, month, day) <= today:
+            return date(year, month, day)
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
+    if language == "zh":
+        for zh in _ZH_DAY.finditer(text):
+            year, month, day = zh.group(1), zh.group(2), int(zh.group(3))
+            if month is None:
+                found = latest_day_of_month(day, today)
+            elif year is not None:
+                found = _valid(int(year), int(month), day)
+            else:  # a month and day without a year: the latest not after today
+                found = _valid(today.year, int(month), day)
+                if found is not None and found > today:
+                    found = _valid(today.year - 1, int(month), day)
+            if found is not None:
+                return _one(found, zh.group(0), "ours: day of month")
+        return None
+    en = _EN_DAY.search(text)
+    if en is None:
+        return None
+    found = latest_day_of_month(int(en.group(1)), today)
+    return None if found is None else _one(found, en.group(0), "ours: day of month")
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+_ZH_MONTH_WORD = re.compile(r"(上上|上|本|这)个?月(?![初底中旬\d])")
+
+
+def _month_word(text: str, today: date) -> CustomerDate | None:
+    """上个月 / 本月: the whole month (jionlp finds neither)."""
+    match = _ZH_MONTH_WORD.search(text)
+    if match is None:
+        return None
+    back = {"上上": 2, "上": 1}.get(match.group(1), 0)
+    return _month(minus(today.replace(day=1), Ago(months=back)), today, match.group(0), "ours: month word")
+
+
+def _month(first: date, today: date, words: str, reader: str) -> CustomerDate:
+    last = first.replace(day=_month_days(first.year, first.month))
+    return CustomerDate(first, min(last, today), None, words, reader)
+
+
+# --- the libraries ------------------------------------------------------------------------------------
+
+
+def _noon(today: date) -> datetime:
+    return datetime(today.year, today.month, today.day, 12)
+
+
+_jionlp_module: Any = None
+
+
+def _jionlp(text: str, today: date) -> CustomerDate | None:
+    global _jionlp_module
+    if _jionlp_module is None:
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
+            import jionlp
+
+        _jionlp_module = jionlp
+    try:
+        found = _jionlp_module.ner.extract_time(
+            text, time_base=time.mktime(_noon(today).timetuple()), with_parsing=True
+        )
+    except Exception:  # it raises on a few inputs it cannot resolve: nothing read
+        return None
+    for entity in found:
+        detail = entity.get("detail", {})
+        if detail.get("type") == "time_delta":
+            continue  # "保修期是一年吗": a bare length, not the customer's date (durations were read before)
+        if detail.get("type") in ("time_point", "time_span") and isinstance(detail.get("time"), list):
+            start, end = (date.fromisoformat(str(value)[:10]) for value in detail["time"][:2])
+            if start > today:
+                return None  # a future date is not when something was bought or delivered
+            return _part_of_month(CustomerDate(start, min(end, today), None, entity["text"], "jionlp"), text, today)
+    return None
+
+
+_LAST_YEAR = re.compile(r"\blast year\b|去年", re.IGNORECASE)
+_NOT_A_DATE = re.compile(r"may|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", re.IGNORECASE)
+_EN_AGO_ONLY = re.compile(r"^\d+(?:\.\d+)?\s*(?:days?|weeks?|months?|years?)$", re.IGNORECASE)
+
+
+def _dateparser(text: str, today: date, language: str = "en") -> CustomerDate | None:
+    from dateparser.date import DateDataParser
+    from dateparser.search import search_dates
+
+    settings: Any = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": _noon(today)}
+    for words, _moment in search_dates(text, languages=[language], settings=settings) or []:
+        if _EN_AGO_ONLY.match(words) or _NOT_A_DATE.fullmatch(words):
+            continue  # "warranty 1 year", "May I…", "the 3rd time" (read as March): durations and days read before
+        data = DateDataParser(languages=[language], settings=settings).get_date_data(words)
+        if data.date_obj is None:
+            continue
+        day = data.date_obj.date()
+        if day > today:
+            continue
+        if data.period == "week":
+            start = day - timedelta(days=day.weekday())
+            found = CustomerDate(start, min(start + timedelta(days=6), today), None, words, "dateparser")
+        elif data.period == "month":
+            first = day.replace(day=1)
+            if _LAST_YEAR.search(text) and first.year == today.year:  # "in March last year": it reads "in March"
+                first = first.replace(year=today.year - 1)
+            found = _month(first, today, words, "dateparser")
+        elif data.period == "year":
+            found = CustomerDate(date(day.year, 1, 1), min(date(day.year, 12, 31), today), None, words, "dateparser")
+        else:
+            found = _one(day, words, "dateparser")
+        return _part_of_month(found, text, today)
+    return None
+
+
+_BEGINNING = re.compile(r"月初|上旬|\bbeginning of\b|\bstart of\b", re.IGNORECASE)
+_END = re.compile(r"月底|月末|下旬|\bend of\b", re.IGNORECASE)
+
+
+def _part_of_month(found: CustomerDate, text: str, today: date) -> CustomerDate:
+    """A month's beginning is days 1–10 and its end days 21 to the last (the libraries differ)."""
+    first = found.earliest.replace(day=1)
+    last = first.replace(day=_month_days(first.year, first.month))
+    if found.latest > last:
+        return found  # more than one month: not a part of one
+    if _BEGINNING.search(text):
+        return CustomerDate(first, min(first.replace(day=10), today), None, found.words, found.reader)
+    if _END.search(text):
+        return CustomerDate(first.replace(day=21), min(last, today), None, found.words, found.reader)
+    return found
+
+
+def when(text: str, today: date, language: str, *, chinese: str = "jionlp") -> CustomerDate | None:
+    """The day(s) or duration ago the customer means, or None when the text gives no date. `today` is
+    the Beijing date the customer wrote on; `language` "zh" or "en" (the turn's language).
+    `chinese="dateparser"` reads Chinese with dateparser instead of jionlp (the benchmark's comparison)."""
+    normal = normalise(text, language)
+    found = _duration(normal, today, language) or _day_of_month(normal, today, language)
+    if found is not None:
+        return found
+    if language != "zh":
+        return _dateparser(normal, today)
+    library = _jionlp(normal, today) if chinese == "jionlp" else _dateparser(normal, today, "zh")
+    return library or _month_word(normal, today)
