@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.cache_policy import NoStoreByDefault
 from api.client_address import install_client_address
-from api.console import admin_pages, analytics_pages, knowledge_pages
+from api.console import admin_pages, analytics_pages, knowledge_pages, request_pages
 from api.console import pages as console_pages
 from api.console.templating import install_console
 from api.deps import Runtime
@@ -31,6 +31,7 @@ from api.routes import (
     health,
     knowledge,
     orders,
+    requests,
 )
 from api.settings import AppSettings, get_settings
 from channels.base import ChannelAdapter
@@ -47,6 +48,7 @@ from engine.knowledge_publisher import KnowledgePublisher
 from engine.metrics import Metrics
 from engine.port import Assistant
 from engine.rasa_gateway import HttpRasaGateway, RasaGateway
+from engine.request_desk import RequestDesk
 from engine.retries import AnswerRetries
 from engine.turns import TurnService
 from knowledge.live import LiveRetriever, shared_retriever
@@ -154,6 +156,7 @@ def create_app(
             delivery=delivery,
             agent_desk=agent_desk,
             limits=limits,
+            request_desk=RequestDesk(services.requests, bus, delivery),
         )
         background = asyncio.create_task(keep_delivering(delivery, agent_desk, retries, settings.delivery_poll_seconds))
         # What the channels get of all this: the narrow port (engine/port.py), never the runtime.
@@ -205,11 +208,13 @@ def create_app(
         customers,
         orders,
         escalations,
+        requests,
         events,
         admin,
         action_endpoint,
         health,
         console_pages,
+        request_pages,
         admin_pages,
         knowledge,
         knowledge_pages,

@@ -18,6 +18,7 @@ from engine.events import EventBus
 from engine.knowledge_publisher import KnowledgePublisher
 from engine.metrics import Metrics
 from engine.rasa_gateway import RasaGateway
+from engine.request_desk import RequestDesk
 from engine.turns import TurnService
 from knowledge.live import LiveRetriever
 
@@ -38,6 +39,8 @@ class Runtime:
     delivery: DeliveryWorker
     agent_desk: AgentDesk
     limits: PublicLimits
+    # Agents' decisions on return, exchange and repair requests.
+    request_desk: RequestDesk
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -65,6 +68,13 @@ def get_agent_desk(runtime: RuntimeDep) -> AgentDesk:
 
 
 AgentDeskDep = Annotated[AgentDesk, Depends(get_agent_desk)]
+
+
+def get_request_desk(runtime: RuntimeDep) -> RequestDesk:
+    return runtime.request_desk
+
+
+RequestDeskDep = Annotated[RequestDesk, Depends(get_request_desk)]
 
 
 def get_limits(runtime: RuntimeDep) -> PublicLimits:

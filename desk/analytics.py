@@ -1,7 +1,8 @@
-"""Analytics for support leads: deflection, handoffs, SLA, CSAT, votes, unanswered questions, comments.
+"""Analytics for support leads: deflection, handoffs, SLA, CSAT, votes, unanswered questions, comments,
+return, exchange and repair requests.
 
-Everything is read from the records the desk already keeps (turns, escalations, feedback), for a
-period and optionally one channel and language. Queries are plain SQLAlchemy `select`s that run on
+Everything is read from the records the desk already keeps (turns, escalations, feedback, requests),
+for a period and optionally one channel and language. Queries are plain SQLAlchemy `select`s that run on
 SQLite and PostgreSQL alike; medians and percentiles are computed here, not in SQL, because the
 two databases do not share a percentile function.
 """
@@ -21,7 +22,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desk.feedback import FeedbackView
 from desk.handoff import FIRST_RESPONSE, PRIORITY_RANK, HandoffReason
-from desk.models import Conversation, Escalation, Feedback, Message, Priority, Sender, Turn, utcnow
+from desk.models import (
+    Conversation,
+    Escalation,
+    Feedback,
+    Message,
+    Priority,
+    RequestKind,
+    RequestStatus,
+    Sender,
+    ServiceRequest,
+    Turn,
+    utcnow,
+)
 from desk.servqual import Dimension, dimensions_of
 from desk.settings import DeskSettings
 from desk.working_days import add_working_days, is_working_day
@@ -179,6 +192,18 @@ class CommentStats:
 
 
 @dataclass(frozen=True)
+class RequestStats:
+    """Return, exchange and repair requests opened in the scope, and how agents decided them."""
+
+    total: int
+    by_kind: list[Count]  # every kind
+    by_status: list[Count]  # every status
+    approved: int
+    rejected: int
+    approval_rate: float | None  # approved / (approved + rejected); None before any decision
+
+
+@dataclass(frozen=True)
 class Summary:
     """The headline numbers of the analytics page."""
 
@@ -192,6 +217,7 @@ class Summary:
     votes_up: int
     votes_down: int
     comments: int
+    requests: RequestStats
 
 
 class Analytics:
@@ -240,6 +266,32 @@ class Analytics:
             votes_up=sum(v.up for v in votes),
             votes_down=sum(v.down for v in votes),
             comments=comments,
+            requests=self.requests(scope),
+        )
+
+    def requests(self, scope: Scope) -> RequestStats:
+        with self._sessions() as session:
+            rows = session.execute(
+                _in_scope(
+                    select(ServiceRequest.kind, ServiceRequest.status, func.count(ServiceRequest.id)),
+                    ServiceRequest,
+                    scope,
+                ).group_by(ServiceRequest.kind, ServiceRequest.status)
+            ).all()
+        kinds: Counter[str] = Counter({k.value: 0 for k in RequestKind})
+        statuses: Counter[str] = Counter({s.value: 0 for s in RequestStatus})
+        for kind, status, count in rows:
+            kinds[kind] += count
+            statuses[status] += count
+        total = sum(kinds.values())
+        approved, rejected = statuses[RequestStatus.APPROVED], statuses[RequestStatus.REJECTED]
+        return RequestStats(
+            total=total,
+            by_kind=_counts([(k.value, kinds[k.value]) for k in RequestKind], total),
+            by_status=_counts([(s.value, statuses[s.value]) for s in RequestStatus], total),
+            approved=approved,
+            rejected=rejected,
+            approval_rate=approved / (approved + rejected) if approved + rejected else None,
         )
 
     def deflection(self, scope: Scope) -> Deflection:
@@ -531,7 +583,7 @@ def _counts(items: Sequence[tuple[str, int]], total: int) -> list[Count]:
 
 
 def _in_scope(
-    query: Select[*_Columns], table: type[Turn | Escalation | Feedback], scope: Scope, *where: Any
+    query: Select[*_Columns], table: type[Turn | Escalation | Feedback | ServiceRequest], scope: Scope, *where: Any
 ) -> Select[*_Columns]:
     """Rows of a table that records its own time, channel and language, within the scope."""
     query = query.where(table.created_at >= scope.period.start, table.created_at < scope.period.end, *where)

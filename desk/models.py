@@ -500,3 +500,74 @@ class OrderLookup(Base):
     passed: Mapped[bool] = mapped_column(Boolean)
     case: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class RequestKind(StrEnum):
+    """What a self-service request asks for (handbook P6, P7, P9, P19's last bullet)."""
+
+    RETURN = "return"
+    EXCHANGE = "exchange"
+    REPAIR = "repair"
+
+
+class RequestStatus(StrEnum):
+    """pending → approved | rejected (an agent decides) | cancelled (the customer or an agent withdrew it)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class RequestService(StrEnum):
+    """How the item reaches the service (P9): an SF pickup, or an engineer's visit for air
+    conditioners and water purifiers."""
+
+    MAIL_IN_PICKUP = "mail_in_pickup"
+    ON_SITE = "on_site"
+
+
+class ServiceRequest(Base):
+    """A return, exchange or repair request opened in a conversation, created only when the policy
+    allowed it (`desk.service_requests`); an agent approves, rejects or edits it, and the customer is
+    told the decision in the conversation."""
+
+    __tablename__ = "service_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[RequestKind] = mapped_column(String(16), index=True)
+    status: Mapped[RequestStatus] = mapped_column(String(16), default=RequestStatus.PENDING, index=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    # The conversation's when the request was opened: analytics filter by them, as for escalations.
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    order_number: Mapped[str | None] = mapped_column(String(14), index=True)  # LM + 12 digits
+    sku: Mapped[str | None] = mapped_column(String(64))
+    serial_number: Mapped[str | None] = mapped_column(String(12))
+    category: Mapped[str | None] = mapped_column(String(32))  # `desk.orders.records.Category`
+    reason: Mapped[str] = mapped_column(Text, default="")  # the customer's words, bounded
+    quality_problem: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The policy decision it was created under, as the policy engine gave it (rule, verdict, reason).
+    eligibility: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # References the channels gave (media ids, URLs); empty: an agent asks for photos or video.
+    attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Repairs only: RMA + year + 4-digit sequence of that year (`desk.service_requests.allocate_rma`).
+    rma_number: Mapped[str | None] = mapped_column(String(11), unique=True)
+    service: Mapped[RequestService] = mapped_column(String(16))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    # The message that told the customer the decision (delivered by the outbox like an agent's reply).
+    decision_message_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RmaCounter(Base):
+    """The last repair ticket number handed out in a year (Beijing time): one row per year, taken
+    with a conditional update, so two requests at once never get the same number."""
+
+    __tablename__ = "rma_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -31,6 +31,7 @@ from desk.models import (
     Feedback,
     Message,
     OrderLookup,
+    ServiceRequest,
     StoredOrder,
     StoredOrderItem,
     StoredRepair,
@@ -62,6 +63,8 @@ CONVERSATION_DATA: tuple[Holding, ...] = (
     Holding(Turn, lambda ids: Turn.conversation_id.in_(ids)),  # what the bot did (analytics)
     Holding(Message, lambda ids: Message.conversation_id.in_(ids)),  # the transcript
     Holding(OrderLookup, lambda ids: OrderLookup.conversation_id.in_(ids)),  # phone checks, the cases shown
+    # Return, exchange and repair requests: order, serial number, the customer's words, attachments.
+    Holding(ServiceRequest, lambda ids: ServiceRequest.conversation_id.in_(ids)),
     Holding(Conversation, lambda ids: Conversation.id.in_(ids)),  # customer id, channel address, metadata
 )
 # A customer's data beyond their conversations, by identity.
@@ -85,6 +88,7 @@ NO_CUSTOMER_DATA: dict[str, str] = {
     "knowledge_revisions": "the FAQ's history",
     "knowledge_publications": "FAQ index builds",
     "channel_state": "adapters' cursors, tokens and replay marks (minutes), no customer",
+    "rma_counters": "the last repair ticket number handed out per year",
 }
 
 

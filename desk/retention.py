@@ -3,10 +3,11 @@ closed conversations idle longer than that, with everything `desk.personal_data`
 conversation, and orders of the built-in order store unchanged for longer than that, with their
 items and repair tickets.
 
-Closed means nobody is on it: with the bot or resolved, no escalation open, no message within the
-retention. A queued or agent-owned conversation is never purged however old. Each batch is one
-transaction that takes the conversations again under the same rule, so a customer who writes to an
-old conversation while the purge runs keeps it. One audit entry records a run by its counts.
+Closed means nobody is on it: with the bot or resolved, no escalation open, no return, exchange or
+repair request waiting for an agent's decision, no message within the retention. A queued or
+agent-owned conversation is never purged however old. Each batch is one transaction that takes the
+conversations again under the same rule, so a customer who writes to an old conversation while the
+purge runs keeps it. One audit entry records a run by its counts.
 
 Orders: an order goes when its last change is older than the retention, where its last change is
 the latest of its own and its repair tickets' `updated_at` (set when the order system sent something
@@ -36,6 +37,8 @@ from desk.models import (
     Escalation,
     EscalationStatus,
     Message,
+    RequestStatus,
+    ServiceRequest,
     StoredOrder,
     StoredRepair,
     utcnow,
@@ -69,6 +72,9 @@ def expired(cutoff: datetime) -> Select[str]:
             Conversation.updated_at < cutoff,
             ~exists().where(Message.conversation_id == Conversation.id, Message.created_at >= cutoff),
             ~exists().where(Escalation.conversation_id == Conversation.id, Escalation.status.in_(OPEN_ESCALATION)),
+            ~exists().where(
+                ServiceRequest.conversation_id == Conversation.id, ServiceRequest.status == RequestStatus.PENDING
+            ),
         )
         .order_by(Conversation.updated_at, Conversation.id)
     )

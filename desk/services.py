@@ -25,6 +25,7 @@ from desk.orders.store import OrderStore
 from desk.orders.system import OrderSystem
 from desk.outbox import Outbox
 from desk.retention import Retention
+from desk.service_requests import ServiceRequests
 from desk.settings import DeskSettings, get_settings
 from desk.users import UserDirectory
 
@@ -55,6 +56,8 @@ class DeskServices:
     order_book: OrderStore
     # Order and repair lookups in conversations: P19's phone check, its limits, the cases it showed.
     lookups: Lookups
+    # Return, exchange and repair requests opened in conversations, decided by agents.
+    requests: ServiceRequests
 
     @classmethod
     def for_settings(cls, settings: DeskSettings) -> DeskServices:
@@ -81,6 +84,7 @@ class DeskServices:
             orders=orders,
             order_book=order_book,
             lookups=Lookups(orders, PhoneCheck(sessions)),
+            requests=ServiceRequests(sessions, audit),
         )
 
 

@@ -199,7 +199,15 @@ async def case_context(services: ServicesDep, escalation_id: int) -> dict[str, A
     case = await run_in_threadpool(services.casework.case_file, escalation_id)
     agents = [u for u in await run_in_threadpool(services.users.list) if u.active]
     lookups = await run_in_threadpool(services.lookups.cases, case.item.conversation_id)
-    return {"case": case, "now": utcnow(), "agents": agents, "codes": RESOLUTION_CODES, "lookups": lookups}
+    requests = await run_in_threadpool(services.requests.for_conversation, case.item.conversation_id)
+    return {
+        "case": case,
+        "now": utcnow(),
+        "agents": agents,
+        "codes": RESOLUTION_CODES,
+        "lookups": lookups,
+        "requests": requests,
+    }
 
 
 @router.get("/escalations/{escalation_id}", response_class=HTMLResponse)

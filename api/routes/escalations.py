@@ -62,9 +62,11 @@ async def list_escalations(
 
 @router.get("/{escalation_id}", response_model=CaseFileOut, responses=REFUSALS)
 async def get_escalation(escalation_id: RowId, caller: StaffDep, services: ServicesDep) -> CaseFileOut:
-    """The case file: transcript with turn records, notes, identifiers, candidates, earlier conversations."""
+    """The case file: transcript with turn records, notes, identifiers, candidates, earlier conversations,
+    the conversation's return, exchange and repair requests."""
     case = await run_in_threadpool(services.casework.case_file, escalation_id)
-    return CaseFileOut.of(case, utcnow())
+    requests = await run_in_threadpool(services.requests.for_conversation, case.item.conversation_id)
+    return CaseFileOut.of(case, utcnow(), requests)
 
 
 @router.post("/{escalation_id}/claim", response_model=ChangeOut, responses=REFUSALS)

@@ -97,6 +97,15 @@ class CsatOut(Out):
     satisfied_share: float | None = Field(description="Share of ratings 4 or 5.")
 
 
+class RequestsOut(Out):
+    total: int = Field(description="Return, exchange and repair requests opened in the period.")
+    by_kind: list[CountOut]
+    by_status: list[CountOut]
+    approved: int
+    rejected: int
+    approval_rate: float | None = Field(description="approved / (approved + rejected); null before any decision.")
+
+
 class VotesTotalOut(BaseModel):
     up: int
     down: int
@@ -113,6 +122,7 @@ class SummaryOut(BaseModel):
     csat: CsatOut
     votes: VotesTotalOut
     comments: int
+    requests: RequestsOut
 
     @classmethod
     def of(cls, summary: Summary, filters: Filters) -> SummaryOut:
@@ -129,6 +139,7 @@ class SummaryOut(BaseModel):
                 up=summary.votes_up, down=summary.votes_down, down_rate=summary.votes_down / votes if votes else None
             ),
             comments=summary.comments,
+            requests=RequestsOut.model_validate(summary.requests),
         )
 
 

@@ -3,6 +3,7 @@ the queue, the case file and the changes it gets back."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -13,6 +14,7 @@ from api.schemas.strict import Strict
 from desk.casework import MAX_TEXT, RESOLUTION_CODES, CaseFile, Change, Note, QueueItem
 from desk.conversations import StoredMessage
 from desk.models import EscalationStatus, Priority
+from desk.service_requests import RequestView
 
 
 class TextIn(Strict):
@@ -109,9 +111,14 @@ class CaseFileOut(BaseModel):
     notes: list[NoteOut]
     feedback: list[dict[str, JsonValue]]
     earlier_conversations: list[dict[str, JsonValue]]
+    requests: list[dict[str, JsonValue]] = Field(
+        default_factory=list,
+        description="The conversation's return, exchange and repair requests and their decisions "
+        "(in full: /api/v1/requests/{id}).",
+    )
 
     @classmethod
-    def of(cls, case: CaseFile, now: datetime) -> CaseFileOut:
+    def of(cls, case: CaseFile, now: datetime, requests: Sequence[RequestView] = ()) -> CaseFileOut:
         return cls(
             escalation=EscalationSummaryOut.of(case.item, now),
             conversation_status=case.conversation_status,
@@ -144,6 +151,22 @@ class CaseFileOut(BaseModel):
                     "escalations": e.escalations,
                 }
                 for e in case.earlier
+            ],
+            requests=[
+                {
+                    "id": r.id,
+                    "kind": r.kind.value,
+                    "status": r.status.value,
+                    "rma_number": r.rma_number,
+                    "order_number": r.order_number,
+                    "serial_number": r.serial_number,
+                    "service": r.service.value,
+                    "created_at": r.created_at.isoformat(),
+                    "decided_by": r.decided_by,
+                    "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+                    "decision_reason": r.decision_reason,
+                }
+                for r in requests
             ],
         )
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from api.console import admin_pages, analytics_pages, knowledge_pages
+from api.console import admin_pages, analytics_pages, knowledge_pages, request_pages
 from api.console import pages as console_pages
 from desk.models import Role
 from tests.api.staff import create_user, services_of, sign_in
@@ -19,7 +19,7 @@ from tests.api.staff import create_user, services_of, sign_in
 def console_form_routes() -> list[str]:
     """Every POST route of the console but the sign-in, with each path parameter given an id."""
     paths = []
-    for module in (console_pages, admin_pages, analytics_pages, knowledge_pages):
+    for module in (console_pages, admin_pages, analytics_pages, knowledge_pages, request_pages):
         for route in module.router.routes:
             if isinstance(route, APIRoute) and "POST" in route.methods and route.path != "/console/login":
                 paths.append(re.sub(r"\{[^}]+\}", "1", route.path))

@@ -17,9 +17,10 @@ from desk.conversations import ConversationStore
 from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
 from desk.handoff import HandoffReason
-from desk.models import Role
+from desk.models import RequestKind, Role
 from desk.orders.phone_check import PhoneCheck
 from desk.personal_data import CONVERSATION_DATA
+from desk.service_requests import ServiceRequests
 from desk.settings import DeskSettings
 from desk.turns import BotMessage, Outcome, TurnRecord
 from desk.users import Staff, UserDirectory
@@ -58,6 +59,18 @@ def chat(
     )
     # The customer checked an order in the conversation (P19): the case it showed is theirs too.
     PhoneCheck(sessions, Clock(at)).record(conversation_id, "LM202611260001", passed=True, case={"kind": "order"})
+    # A repair request the customer opened and withdrew (a pending one would keep the conversation).
+    requests = ServiceRequests(sessions, AuditLog(sessions, Clock(at)), Clock(at))
+    opened = requests.open(
+        conversation_id,
+        RequestKind.REPAIR,
+        allowed=True,
+        eligibility={"rule": "P8-battery", "verdict": "allowed"},
+        order_number="LM202611260001",
+        serial_number="RV2406123456",
+        reason="充不进电 13812345678",
+    )
+    requests.cancel(opened.id)
     return store
 
 
