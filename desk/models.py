@@ -551,7 +551,7 @@ class ServiceRequest(Base):
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # References the channels gave (media ids, URLs); empty: an agent asks for photos or video.
     attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    # Repairs only: RMA + year + 4-digit sequence of that year (`desk.service_requests.allocate_rma`).
+    # Repairs only: RMA + year + 4-digit sequence of that year (`desk.rma_numbers`).
     rma_number: Mapped[str | None] = mapped_column(String(11), unique=True)
     service: Mapped[RequestService] = mapped_column(String(16))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

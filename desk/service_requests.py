@@ -3,21 +3,13 @@
 
 A request is created only when the policy allows it: `open` takes the caller's eligibility decision
 (`allowed`, and the decision itself, stored as it came) and refuses otherwise. A repair gets its
-repair ticket number at once (`allocate_rma`). Every change is one transaction with its audit entry;
+repair ticket number at once (`desk.rma_numbers`). Every change is one transaction with its audit entry;
 decisions are conditional updates (only a pending request can be decided, edited or cancelled), so
 two agents deciding at once cannot both win: the other is refused with a Conflict (409).
 
 Approving or rejecting stores the message that tells the customer, in the conversation's language,
 as an agent's reply is stored: the outbox worker delivers it through the conversation's channel
 (engine/request_desk.py wakes it). The texts are in desk/request_text.py.
-
-**RMA numbers** are `RMA` + the year (Beijing time) + a 4-digit sequence of that year:
-`RMA20260001`, `RMA20260002`, … (the handbook's `RMA20261234` shape). The sequence lives in
-`rma_counters`, one row per year, taken by an update inside the request's transaction: the database
-hands each number out once (PostgreSQL's row lock, SQLite's write lock), and a transaction that
-fails gives its number back. A number the built-in order store already holds as a repair ticket is
-skipped. The demo set's `RMA99…` cannot be reached (years start with 20), and 9,999 a year is the
-limit (`RmaExhausted` after that).
 """
 
 from __future__ import annotations
@@ -29,10 +21,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.audit import AuditLog
@@ -46,16 +36,15 @@ from desk.models import (
     RequestKind,
     RequestService,
     RequestStatus,
-    RmaCounter,
     Sender,
     ServiceRequest,
-    StoredRepair,
     User,
     utcnow,
 )
 from desk.orders.records import SERIAL_NUMBER, Category
 from desk.orders.records import order_number as normal_order_number
 from desk.request_text import RequestFacts, approved_text, language_of, rejected_text
+from desk.rma_numbers import next_rma_number
 from desk.users import Staff
 
 MAX_REASON = 1000  # the customer's words are cut to this
@@ -64,8 +53,6 @@ MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_CHARS = 500
 MAX_ELIGIBILITY_CHARS = 8000  # the policy decision, as JSON
 MAX_SKU = 64
-RMA_ZONE = ZoneInfo("Asia/Shanghai")  # the handbook's dates are Beijing time
-RMA_PER_YEAR = 9999
 # P9: air conditioners and water purifiers are repaired on site; everything else is picked up.
 ON_SITE = frozenset({Category.AIR_CONDITIONER, Category.WATER_PURIFIER})
 ON_SITE_SERIAL_PREFIXES = ("AC", "WP")
@@ -86,10 +73,6 @@ class RequestConflict(Conflict):
 
 class InvalidRequest(InvalidText):
     """A field that cannot be stored (a malformed order or serial number, an empty rejection reason …)."""
-
-
-class RmaExhausted(CaseworkError):
-    """Every repair ticket number of the year has been handed out."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +273,7 @@ class ServiceRequests:
                 quality_problem=bool(quality_problem),
                 eligibility=decision,
                 attachments=fields.attachments,
-                rma_number=self._allocate_rma(session, now) if kind == RequestKind.REPAIR else None,
+                rma_number=next_rma_number(session, now) if kind == RequestKind.REPAIR else None,
                 service=chosen,
                 created_at=now,
                 updated_at=now,
@@ -309,30 +292,6 @@ class ServiceRequests:
             )
             session.commit()
             return RequestView.of(row)
-
-    def allocate_rma(self) -> str:
-        """A repair ticket number of its own (for callers outside a request; requests allocate theirs)."""
-        with self._sessions() as session:
-            number = self._allocate_rma(session, self._clock())
-            session.commit()
-            return number
-
-    def _allocate_rma(self, session: Session, now: datetime) -> str:
-        year = now.astimezone(RMA_ZONE).year
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(
-            dialect.insert(RmaCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"])
-        )
-        while True:
-            session.execute(update(RmaCounter).where(RmaCounter.year == year).values(last=RmaCounter.last + 1))
-            last = session.scalar(select(RmaCounter.last).where(RmaCounter.year == year)) or 0
-            if last > RMA_PER_YEAR:
-                session.rollback()
-                raise RmaExhausted(f"all {RMA_PER_YEAR} repair ticket numbers of {year} have been handed out")
-            number = f"RMA{year:04d}{last:04d}"
-            taken = session.scalar(select(StoredRepair.rma_number).where(StoredRepair.rma_number == number))
-            if taken is None:
-                return number
 
     # Reading --------------------------------------------------------------------------------------
 
@@ -483,7 +442,7 @@ class ServiceRequests:
             kind = changed.get("kind", row.kind)
             old_rma = row.rma_number
             if kind == RequestKind.REPAIR and row.rma_number is None:
-                changed["rma_number"] = self._allocate_rma(session, now)
+                changed["rma_number"] = next_rma_number(session, now)
             elif kind != RequestKind.REPAIR and row.rma_number is not None:
                 changed["rma_number"] = None
             won = session.execute(
