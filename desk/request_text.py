@@ -1,6 +1,6 @@
 """What the customer is told about a return, exchange or repair request: that it was received, and
 the agent's decision with what happens next, in the conversation's language. The words are in
-desk/copy.py (keys `request_…`); the handbook decides what they may promise: P6 and P7 (who pays the
+desk/copy/requests.py (keys `request_…`); the handbook decides what they may promise: P6 and P7 (who pays the
 return shipping), P8 (out of warranty: free diagnosis, a quote first), P9 (SF pickup, 5–7 working
 days, on-site repair for air conditioners and water purifiers), P11 (inspection and refund times)."""
 

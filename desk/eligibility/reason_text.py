@@ -4,7 +4,7 @@
 "Battery warranty is 1 year from the invoice date (12 Oct 2025); at 13 months it ended on 12 Oct 2026:
 diagnosis is free and repairs are quoted first, never done without your consent (P8)."
 
-The words are in `desk/copy.py` (keys `eligibility_*`); the numbers and dates come from the decision
+The words are in `desk/copy/eligibility.py` (keys `eligibility_*`); the numbers and dates come from the decision
 (and so from the policy file). Dates are Beijing dates, with the year (a warranty spans years).
 """
 
