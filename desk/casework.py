@@ -23,19 +23,18 @@ from desk.handoff import PRIORITY_RANK
 from desk.models import (
     Conversation,
     ConversationStatus,
-    Delivery,
     Escalation,
     EscalationNote,
     EscalationStatus,
     Feedback,
     Message,
-    MessageState,
     Priority,
     Role,
     Sender,
     User,
     utcnow,
 )
+from desk.outbox import agent_message
 from desk.users import Staff, allows
 
 MAX_TEXT = 4000
@@ -277,18 +276,7 @@ class Casework:
         with self._sessions() as session:
             escalation = self._owned(session, escalation_id, agent, "reply")
             self._hold(session, escalation, "reply")
-            message = Message(
-                conversation_id=escalation.conversation_id,
-                sender=Sender.AGENT,
-                text=text,
-                language=escalation.language,
-                state=MessageState.SENT,
-                author_id=agent.id,
-                delivery=Delivery.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+            message = agent_message(escalation.conversation_id, text, escalation.language, agent.id, now)
             session.add(message)
             if escalation.first_response_at is None:
                 escalation.first_response_at = now

@@ -18,9 +18,26 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from desk.models import Conversation, Delivery, Message, utcnow
+from desk.models import Conversation, Delivery, Message, MessageState, Sender, utcnow
 
 RETRYABLE = (Delivery.PENDING, Delivery.RETRYING)
+
+
+def agent_message(conversation_id: str, text: str, language: str, author_id: int, now: datetime) -> Message:
+    """A message of staff to the customer, due for delivery now: the row the delivery worker takes
+    (an agent's reply, the decision on a request)."""
+    return Message(
+        conversation_id=conversation_id,
+        sender=Sender.AGENT,
+        text=text,
+        language=language,
+        state=MessageState.SENT,
+        author_id=author_id,
+        delivery=Delivery.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 @dataclass(frozen=True)

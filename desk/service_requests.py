@@ -30,19 +30,16 @@ from desk.casework import CaseworkError, Conflict, InvalidText, NotFound
 from desk.conversations import StoredMessage
 from desk.models import (
     Conversation,
-    Delivery,
-    Message,
-    MessageState,
     RequestKind,
     RequestService,
     RequestStatus,
-    Sender,
     ServiceRequest,
     User,
     utcnow,
 )
 from desk.orders.records import SERIAL_NUMBER, Category
 from desk.orders.records import order_number as normal_order_number
+from desk.outbox import agent_message
 from desk.request_text import RequestFacts, approved_text, language_of, rejected_text
 from desk.rma_numbers import next_rma_number
 from desk.users import Staff
@@ -379,18 +376,7 @@ class ServiceRequests:
                 if to == RequestStatus.APPROVED
                 else rejected_text(view.facts, reason or "", language)
             )
-            message = Message(
-                conversation_id=row.conversation_id,
-                sender=Sender.AGENT,
-                text=text,
-                language=language,
-                state=MessageState.SENT,
-                author_id=staff.id,
-                delivery=Delivery.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+            message = agent_message(row.conversation_id, text, language, staff.id, now)
             session.add(message)
             session.flush()
             row.decision_message_id = message.id
