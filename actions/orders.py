@@ -106,9 +106,10 @@ class ValidateOrderLookupForm(FormValidationAction):
         # A new number starts a new check; one this conversation passed already is shown afresh.
         slots = fresh | {"lookup_number": found.number, "lookup_kind": str(found.kind)}
         lookups = self.services.lookups
-        if lookups.verified(tracker.sender_id, found.number):
+        standing = lookups.standing(tracker.sender_id, found.number)
+        if standing.verified:
             return slots | self._after_check(lookups.refresh(tracker.sender_id, found), dispatcher, tracker)
-        if lookups.locked(tracker.sender_id, found.number):
+        if standing.locked:
             return slots | {"lookup_stop": str(LookupOutcome.LOCKED)}
         return slots
 

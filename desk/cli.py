@@ -25,7 +25,7 @@ from desk.access import TokenError
 from desk.database import upgrade_schema
 from desk.erasure import ErasureRefused
 from desk.models import Role, Scope, TokenRole, utcnow
-from desk.orders.demo import load_demo, today_in_beijing
+from desk.orders.demo import load_demo
 from desk.orders.importing import run_import
 from desk.personal_data import Elsewhere
 from desk.rasa_tracker import RasaTrackerStore, TrackerStoreError
@@ -33,6 +33,7 @@ from desk.retention import Purged
 from desk.services import DeskServices
 from desk.settings import get_settings
 from desk.users import UserError, UserView
+from desk.working_days import beijing_date
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -185,7 +186,7 @@ def _orders(args: argparse.Namespace, services: DeskServices) -> int:
     if args.action == "import":
         return run_import(args.file, services.order_book, services.audit)
     if args.action == "demo":
-        return _demo_orders(args.today or today_in_beijing(utcnow()), services)
+        return _demo_orders(args.today or beijing_date(utcnow()), services)
     raise AssertionError(args.action)
 
 

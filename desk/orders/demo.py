@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from desk.orders.records import (
     Address,
@@ -31,8 +30,8 @@ from desk.orders.records import (
     TrackingEvent,
 )
 from desk.orders.store import OrderStore
+from desk.working_days import BEIJING
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 CARRIER = "SF Express 顺丰速运"
 PREFIX = {
     Category.ROBOT_VACUUM: "RV",
@@ -559,7 +558,3 @@ def load_demo(store: OrderStore, today: date) -> Loaded:
     demo = demo_set(today)
     outcomes = [store.put_order(d.order) for d in demo.orders] + [store.put_repair(d.repair) for d in demo.repairs]
     return Loaded(demo, outcomes.count(True), outcomes.count(False))
-
-
-def today_in_beijing(now: datetime) -> date:
-    return now.astimezone(BEIJING).date()

@@ -18,7 +18,7 @@ from typing import Any
 from desk.models import utcnow
 from desk.orders.answer_text import order_answer, repair_answer
 from desk.orders.lookup_numbers import LookupKind, LookupNumber
-from desk.orders.phone_check import PhoneCheck, phone_matches
+from desk.orders.phone_check import PhoneCheck, Standing, phone_matches
 from desk.orders.records import Order, Repair
 from desk.orders.system import OrderSystem, OrderSystemUnavailable
 from desk.orders.tracking import tracking_stalled
@@ -138,12 +138,12 @@ class Lookups:
         self._checks = checks
         self._clock = clock
 
+    def standing(self, conversation_id: str, number: str) -> Standing:
+        """Checked already in this conversation, or past P19's limits (whether or not it exists)."""
+        return self._checks.standing(conversation_id, number)
+
     def verified(self, conversation_id: str, number: str) -> bool:
         return self._checks.verified(conversation_id, number)
-
-    def locked(self, conversation_id: str, number: str) -> bool:
-        """P19's limits reached: no lookup of `number` in this conversation (whether or not it exists)."""
-        return self._checks.locked(conversation_id, number)
 
     def check(self, conversation_id: str, lookup: LookupNumber, digits: str) -> LookupResult:
         """The phone check for `lookup` with the digits the customer gave."""
@@ -174,10 +174,8 @@ class Lookups:
 
     def case(self, conversation_id: str, number: str) -> Case | None:
         """The latest case this conversation's check of `number` showed."""
-        for data in self._checks.case_of(conversation_id):
-            if data.get("number") == number:
-                return Case.from_json(data)
-        return None
+        data = self._checks.case(conversation_id, number)
+        return Case.from_json(data) if data else None
 
     def cases(self, conversation_id: str) -> list[Case]:
         """Everything the conversation's customer proved theirs, for the agents' case view."""

@@ -39,6 +39,12 @@ class CheckOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Standing:
+    verified: bool  # passed the check for the number in this conversation
+    locked: bool  # P19's limits reached: no lookup of it here
+
+
+@dataclass(frozen=True)
 class CheckResult:
     outcome: CheckOutcome
     tries_left: int  # in this conversation
@@ -67,24 +73,23 @@ class PhoneCheck:
         self._sessions = sessions
         self._clock = clock
 
+    def standing(self, conversation_id: str, number: str) -> Standing:
+        """Where this conversation stands with `number`: checked already, or past P19's limits."""
+        with self._sessions() as session:
+            if self._passed(session, conversation_id, number) is not None:
+                return Standing(verified=True, locked=False)
+            locked = self._tries_left(session, conversation_id) == 0 or (
+                self._number_failures(session, number) >= NUMBER_FAILURES
+            )
+            return Standing(verified=False, locked=locked)
+
     def verified(self, conversation_id: str, number: str) -> bool:
         """Whether the customer of this conversation passed the check for `number`."""
-        with self._sessions() as session:
-            found = session.scalar(
-                select(OrderLookup.id).where(
-                    OrderLookup.conversation_id == conversation_id,
-                    OrderLookup.number == number,
-                    OrderLookup.passed.is_(True),
-                )
-            )
-            return found is not None
+        return self.standing(conversation_id, number).verified
 
     def locked(self, conversation_id: str, number: str) -> bool:
         """Whether no more lookups of `number` may be made in this conversation (P19's limits)."""
-        with self._sessions() as session:
-            return self._tries_left(session, conversation_id) == 0 or self._number_failures(session, number) >= (
-                NUMBER_FAILURES
-            )
+        return self.standing(conversation_id, number).locked
 
     def record(
         self, conversation_id: str, number: str, *, passed: bool, case: dict[str, Any] | None = None
@@ -92,15 +97,19 @@ class PhoneCheck:
         """Store one check: passed (with the case as shown) or failed; a failure that reaches a limit
         is LOCKED."""
         with self._sessions() as session:
-            session.add(
-                OrderLookup(
-                    conversation_id=conversation_id,
-                    number=number,
-                    passed=passed,
-                    case=case if passed else None,
-                    created_at=self._clock(),
+            earlier = self._passed(session, conversation_id, number) if passed else None
+            if earlier is not None:  # shown again: the case as it is now, no second row
+                earlier.case = case
+            else:
+                session.add(
+                    OrderLookup(
+                        conversation_id=conversation_id,
+                        number=number,
+                        passed=passed,
+                        case=case if passed else None,
+                        created_at=self._clock(),
+                    )
                 )
-            )
             session.commit()
             left = self._tries_left(session, conversation_id)
             if passed:
@@ -108,6 +117,12 @@ class PhoneCheck:
             if left == 0 or self._number_failures(session, number) >= NUMBER_FAILURES:
                 return CheckResult(CheckOutcome.LOCKED, left)
             return CheckResult(CheckOutcome.FAILED, left)
+
+    def case(self, conversation_id: str, number: str) -> dict[str, Any] | None:
+        """What the passed check of `number` in this conversation showed (None: not passed)."""
+        with self._sessions() as session:
+            row = self._passed(session, conversation_id, number)
+            return row.case if row is not None else None
 
     def case_of(self, conversation_id: str) -> list[dict[str, Any]]:
         """What the conversation's customer was shown after passing the check, latest first, one per
@@ -125,6 +140,18 @@ class PhoneCheck:
                 seen.add(row.number)
                 cases.append(row.case)
         return cases
+
+    def _passed(self, session: Session, conversation_id: str, number: str) -> OrderLookup | None:
+        return session.scalar(
+            select(OrderLookup)
+            .where(
+                OrderLookup.conversation_id == conversation_id,
+                OrderLookup.number == number,
+                OrderLookup.passed.is_(True),
+            )
+            .order_by(OrderLookup.id.desc())
+            .limit(1)
+        )
 
     def _tries_left(self, session: Session, conversation_id: str) -> int:
         failures = session.scalar(

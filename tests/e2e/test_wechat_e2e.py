@@ -17,9 +17,10 @@ from bench.fakes.wechat import FakeWeChat
 from bench.system import System, missing_prerequisites, rasa_model
 from channels.wechat.protocol import signature_of
 from desk.models import utcnow
-from desk.orders.demo import load_demo, today_in_beijing
+from desk.orders.demo import load_demo
 from desk.services import DeskServices
 from desk.settings import DeskSettings
+from desk.working_days import beijing_date
 from tests.conversation_api import start_conversation
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +95,7 @@ def passive_reply(system: System, text: str, msg_id: int, openid: str = OPENID) 
 
 def test_an_order_lookup_over_wechat_checks_the_phone_within_the_passive_reply(wechat_system: System) -> None:
     services = DeskServices.for_settings(DeskSettings(database_url=wechat_system.database_url))
-    demo = load_demo(services.order_book, today_in_beijing(utcnow())).demo
+    demo = load_demo(services.order_book, beijing_date(utcnow())).demo
     number = "LM990000000002"
     digits = demo.phone_of(number)[-4:]
     openid = "oLumio_e2e_customer_000002"
