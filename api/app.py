@@ -56,6 +56,10 @@ from knowledge.live import LiveRetriever, shared_retriever
 log = structlog.get_logger(__name__)
 
 
+# How long shutdown waits for the background loops (retries, delivery, resumes) to end.
+SHUTDOWN_LOOPS_SECONDS = 10.0
+
+
 def ensure_admin(services: DeskServices, settings: AppSettings) -> None:
     """The first admin, from the settings, when none exists (production refuses to start without one)."""
     if settings.admin_password is None:
@@ -183,8 +187,12 @@ def create_app(
             for adapter in adapters:
                 await adapter.stop()
             background.cancel()
-            with suppress(asyncio.CancelledError):
-                await background
+            # Bounded: a loop that does not end on cancellation must not hold the shutdown forever.
+            done, _ = await asyncio.wait({background}, timeout=SHUTDOWN_LOOPS_SECONDS)
+            if not done:
+                log.warning("background_loops_not_stopped", seconds=SHUTDOWN_LOOPS_SECONDS)
+            elif not background.cancelled() and background.exception() is not None:
+                log.warning("background_loops_failed", error=repr(background.exception()))
             await client.aclose()
             await limits.close()
             await publisher.wait()
