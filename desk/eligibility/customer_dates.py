@@ -144,9 +144,9 @@ def normalise(text: str, language: str) -> str:
 
 _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14}
 _ZH_UNITS = {"天": ("days", 1), "日": ("days", 1), "周": ("days", 7), "个月": ("months", 1), "年": ("months", 12)}
-_ZH_DURATION = re.compile(r"(?:(?:买|用|有|收到)了?)?(\d+(?:\.\d+)?)(天|日|周|个月|年)(前|了|$|[，,。！!？?])")
+_ZH_DURATION = re.compile(r"(?:(?:买|用|有|收到|到手)了?)?(\d+(?:\.\d+)?)(天|日|周|个月|年)(多)?(前|了|$|[，,。！!？?\s])")
 _EN_DURATION = re.compile(
-    r"(?:\b(for|after)\s+(?:about\s+|around\s+|nearly\s+|almost\s+)?)?\b(\d+(?:\.\d+)?)\s*"
+    r"(?:\b(for|after|had (?:it|them)|owned (?:it|them)|it'?s been|been)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?)?\b(\d+(?:\.\d+)?)\s*"
     r"(days?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b(\s+(?:ago|old))?",
     re.IGNORECASE,
 )
@@ -163,12 +163,16 @@ def _ago(number: float, unit_months: bool, scale: int) -> Ago:
 def _duration(text: str, today: date, language: str) -> CustomerDate | None:
     if language == "zh":
         for match in _ZH_DURATION.finditer(text):
-            bought = match.group(0) != match.group(1) + match.group(2) + match.group(3)  # 买了/用了… before
-            if not (match.group(3) == "前" or bought):
+            number, unit, more, end = match.group(1), match.group(2), match.group(3), match.group(4)
+            bought = not match.group(0).startswith(number)  # 买了/用了… before
+            if not (end == "前" or bought):
                 continue
-            kind, scale = _ZH_UNITS[match.group(2)]
-            ago = _ago(float(match.group(1)), kind == "months", scale)
-            return _one(minus(today, ago), match.group(0), "ours: duration", ago)
+            kind, scale = _ZH_UNITS[unit]
+            ago = _ago(float(number), kind == "months", scale)
+            if more:  # "一年多": more than one year, less than two
+                longest = _ago(float(number) + 1, kind == "months", scale)
+                return CustomerDate(minus(today, longest), minus(today, ago), ago, match.group(0), "ours: duration")
+            return _one(minus(today, ago), match.group(0).rstrip(), "ours: duration", ago)
         return None
     for match in _EN_DURATION.finditer(text):
         if not (match.group(1) or match.group(4)):

@@ -9,6 +9,7 @@ numbers and lists from here, never from code.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -230,6 +231,13 @@ def parse_policy(document: Any, source: str = "policy") -> Policy:
         invoice_title_change=_typed(rules, "P13.invoice_title_change", OnceRule),
         special_invoice=_typed(rules, "P13.special_invoice", CompanyRule),
     )
+
+
+@functools.cache
+def current_policy() -> Policy:
+    """The policy file `DESK_POLICY_FILE` names, loaded once per process (a changed file takes effect
+    when the action server restarts)."""
+    return load_policy()
 
 
 def load_policy(path: Path | None = None) -> Policy:

@@ -1,0 +1,147 @@
+"""A customer's case decided: the facts known so far (the verified order's, the customer's words),
+decided at both ends of what the words leave open, and the one fact to ask next
+(docs/eligibility-cases.md, "How a case is read").
+
+Dates the customer did not give are bounded by the handbook, never guessed: delivery is 0–8 days
+after payment (P2: shipped the same or the next day, at most 7 days on the way), the invoice 0–3 days
+after delivery (P13), none after today. Every remedy is monotone in time, so deciding with every
+date at its earliest and again at its latest covers the whole range: the same decision at both ends
+is the decision; different ones ask for the date the rule counts from. The decision stated is the
+earliest end's, the dates the customer gave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from desk.eligibility.case_words import CaseWords, Flow, InvoiceChange
+from desk.eligibility.engine import Decision, Reason, Remedy, Verdict, decide
+from desk.eligibility.facts import CaseFacts, Fact
+from desk.eligibility.rules import Anchor, Policy
+
+_FLOW_REMEDIES: dict[Flow, tuple[Remedy, ...]] = {
+    Flow.RETURN: (Remedy.NO_REASON_RETURN, Remedy.QUALITY_RETURN),
+    Flow.EXCHANGE: (Remedy.EXCHANGE,),
+    Flow.REPAIR: (Remedy.REPAIR,),
+    Flow.WARRANTY: (Remedy.WARRANTY,),
+    Flow.INSTALLATION: (Remedy.INSTALLATION,),
+    Flow.PRICE_PROTECTION: (Remedy.PRICE_PROTECTION,),
+}
+_ANCHOR_FACT = {Anchor.DELIVERY: Fact.DELIVERED_ON, Anchor.PAYMENT: Fact.PAID_ON, Anchor.INVOICE: Fact.INVOICE_ON}
+SHIPPING_DAYS = 8  # P2: shipped the same or the next day, at most 7 days on the way
+INVOICE_DAYS = 3  # P13: the invoice is issued within 3 days after delivery
+
+Range = tuple[date, date]
+
+
+def remedies_of(words: CaseWords) -> tuple[Remedy, ...]:
+    """The remedies the answer to this case states."""
+    if words.flow is None:
+        return ()
+    if words.flow is Flow.INVOICE:
+        if words.invoice_change is InvoiceChange.SPECIAL:
+            return (Remedy.SPECIAL_INVOICE,)
+        return (Remedy.INVOICE_TITLE_CHANGE,)
+    return _FLOW_REMEDIES[words.flow]
+
+
+@dataclass(frozen=True)
+class CaseAnswer:
+    """The decisions of the case's remedies and whether their dates are the customer's estimate."""
+
+    flow: Flow
+    decisions: tuple[Decision, ...]
+    estimated: bool  # a date decided on is a range or bounded by the handbook, not an exact date
+
+    @property
+    def question(self) -> Fact | None:
+        """The one fact to ask next: none when a remedy is already allowed (that answers the customer)."""
+        if any(decision.verdict is Verdict.ALLOWED for decision in self.decisions):
+            return None
+        return next((d.reason.missing for d in self.decisions if d.verdict is Verdict.NEEDS_FACT), None)
+
+    def decision(self, remedy: Remedy | str) -> Decision | None:
+        return next((decision for decision in self.decisions if decision.remedy == remedy), None)
+
+
+def _ranges(words: CaseWords, today: date, order: CaseFacts | None) -> dict[Anchor, Range | None]:
+    if order is not None:
+        exact = {Anchor.PAYMENT: order.paid_on, Anchor.DELIVERY: order.delivered_on, Anchor.INVOICE: order.invoice_on}
+        return {anchor: (day, day) if day is not None else None for anchor, day in exact.items()}
+
+    def said(anchor: Anchor) -> Range | None:
+        found = words.date_of(anchor)
+        return (found.earliest, found.latest) if found is not None else None
+
+    paid, delivered, invoice = said(Anchor.PAYMENT), said(Anchor.DELIVERY), said(Anchor.INVOICE)
+    if delivered is None and paid is not None:
+        delivered = (paid[0], min(paid[1] + timedelta(days=SHIPPING_DAYS), today))
+    if paid is None and delivered is not None:
+        paid = (delivered[0] - timedelta(days=SHIPPING_DAYS), delivered[1])
+    if invoice is None and delivered is not None:
+        invoice = (delivered[0], min(delivered[1] + timedelta(days=INVOICE_DAYS), today))
+    return {Anchor.PAYMENT: paid, Anchor.DELIVERY: delivered, Anchor.INVOICE: invoice}
+
+
+def _facts(words: CaseWords, today: date, order: CaseFacts | None, dates: dict[Anchor, date | None]) -> CaseFacts:
+    return CaseFacts(
+        today=today,
+        paid_on=dates[Anchor.PAYMENT],
+        delivered_on=dates[Anchor.DELIVERY],
+        invoice_on=dates[Anchor.INVOICE],
+        category=(order.category if order is not None else None) or words.category,
+        part=words.part,
+        quality_problem=words.quality_problem,
+        opened_consumable=words.opened_consumable,
+        used_beyond_inspection=words.used_beyond_inspection,
+        incomplete=words.incomplete,
+        customised=words.customised,
+        gift_card=words.gift_card,
+        damage_causes=words.damage_causes,
+        flash_sale=order.flash_sale if order is not None else words.flash_sale,
+        coupon_price=order.coupon_price if order is not None else words.coupon_price,
+        trade_in=order.trade_in if order is not None else words.trade_in,
+        price_protection_used=words.price_protection_used,
+        invoice_title_changed=words.invoice_title_changed,
+        is_company=words.is_company,
+    )
+
+
+def _key(decision: Decision) -> tuple[object, ...]:
+    reason = decision.reason
+    return (decision.verdict, decision.rule_id, reason.refused_by, reason.missing, reason.charge)
+
+
+def _between(early: Decision, late: Decision) -> Decision:
+    """The decision over a range of dates: the same at both ends, or the date that decides."""
+    if _key(early) == _key(late):
+        return early
+    anchor = late.reason.counted_from or early.reason.counted_from or Anchor.DELIVERY
+    rule_id = early.rule_id if early.rule_id == late.rule_id else None  # a repair: P7 or the warranty
+    return Decision(early.remedy, Verdict.NEEDS_FACT, rule_id, early.clause, Reason(missing=_ANCHOR_FACT[anchor]))
+
+
+def decide_case(words: CaseWords, today: date, policy: Policy, order: CaseFacts | None = None) -> CaseAnswer | None:
+    """The case's decisions (None when the words name no remedy). `order`: the facts of the order this
+    conversation verified (`facts.from_order`); its dates, category and flags win over the words."""
+    remedies = remedies_of(words)
+    if words.flow is None or not remedies:
+        return None
+    ranges = _ranges(words, today, order)
+    early = decide(_facts(words, today, order, {a: r[0] if r else None for a, r in ranges.items()}), policy)
+    late = decide(_facts(words, today, order, {a: r[1] if r else None for a, r in ranges.items()}), policy)
+    decisions = tuple(_between(early[remedy], late[remedy]) for remedy in remedies)
+    return CaseAnswer(words.flow, decisions, _estimated(decisions, ranges, words, order))
+
+
+def _estimated(
+    decisions: tuple[Decision, ...], ranges: dict[Anchor, Range | None], words: CaseWords, order: CaseFacts | None
+) -> bool:
+    """Whether a date a decision counts from is a range or was bounded rather than given."""
+    for decision in decisions:
+        anchor = decision.reason.counted_from
+        found = ranges.get(anchor) if anchor is not None else None
+        if found is not None and (found[0] != found[1] or (order is None and words.date_of(anchor) is None)):
+            return True
+    return False

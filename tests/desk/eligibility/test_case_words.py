@@ -1,0 +1,124 @@
+"""Reading a case from a customer's words (docs/eligibility-cases.md): the flow, the facts, each date
+with what it is the date of, and a reply read as the answer to the question asked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from desk.eligibility.case_words import CaseWords, DateSaid, Flow, InvoiceChange, read_words
+from desk.eligibility.facts import DamageCause, Fact, Part
+from desk.eligibility.rules import Anchor
+from desk.orders.records import Category
+
+TODAY = date(2026, 12, 9)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "flow"),
+    [
+        ("我上周买的空气净化器有异味，能退吗？", "zh", Flow.RETURN),
+        ("收到10天了还能换货吗", "zh", Flow.EXCHANGE),
+        ("我要申请维修，充电座坏了", "zh", Flow.REPAIR),
+        ("还在保修期吗", "zh", Flow.WARRANTY),
+        ("净水器还能预约免费安装吗", "zh", Flow.INSTALLATION),
+        ("付款第三天就降价了，能价保吗", "zh", Flow.PRICE_PROTECTION),
+        ("发票抬头开错了能改吗", "zh", Flow.INVOICE),
+        ("can I still return it?", "en", Flow.RETURN),
+        ("I'd like an exchange", "en", Flow.EXCHANGE),
+        ("can you fix it", "en", Flow.REPAIR),
+        ("is it still under warranty?", "en", Flow.WARRANTY),
+        ("the price dropped, can I get price protection", "en", Flow.PRICE_PROTECTION),
+        ("how are you", "en", None),
+    ],
+)
+def test_the_flow_is_what_the_customer_is_after(text: str, language: str, flow: Flow | None) -> None:
+    assert read_words(text, TODAY, language).flow is flow  # type: ignore[arg-type]
+
+
+def test_which_invoice_change() -> None:
+    assert read_words("能开专票吗", TODAY, "zh").invoice_change is InvoiceChange.SPECIAL
+    assert read_words("can I change the invoice title", TODAY, "en").invoice_change is InvoiceChange.TITLE
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("机器人充不进电了", Part.BATTERY),
+        ("my vacuum stopped charging", Part.BATTERY),
+        ("遥控器失灵了", Part.ACCESSORY),
+        ("the charging dock broke", Part.ACCESSORY),
+        ("滤芯有问题", Part.CONSUMABLE),
+        ("压缩机坏了", Part.COMPRESSOR),
+        ("the motor is broken", Part.MOTOR),
+        ("保修吗，不开机了", Part.WHOLE_UNIT),
+        ("能退吗", None),
+    ],
+)
+def test_the_part(text: str, part: Part | None) -> None:
+    language = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+    assert read_words(text, TODAY, language).part is part  # type: ignore[arg-type]
+
+
+def test_quality_problem_said_or_denied() -> None:
+    assert read_words("有异味，能退吗", TODAY, "zh").quality_problem is True
+    assert read_words("不想要了能退吗", TODAY, "zh").quality_problem is False
+    assert read_words("I changed my mind, can I return it", TODAY, "en").quality_problem is False
+    assert read_words("能退吗", TODAY, "zh").quality_problem is None
+
+
+def test_conditions_causes_flags() -> None:
+    words = read_words("滤芯拆了能退吗", TODAY, "zh")
+    assert words.opened_consumable is True
+    assert read_words("没拆封，能退吗", TODAY, "zh").used_beyond_inspection is False
+    assert read_words("I dropped it, is that covered", TODAY, "en").damage_causes == {DamageCause.DROP}
+    assert read_words("进水了保修吗", TODAY, "zh").damage_causes == {DamageCause.LIQUID_DAMAGE}
+    assert read_words("秒杀买的能价保吗", TODAY, "zh").flash_sale is True
+    assert read_words("我们公司要开专票", TODAY, "zh").is_company is True
+    assert read_words("a vacuum", TODAY, "en").category is Category.ROBOT_VACUUM
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "anchor", "earliest", "latest"),
+    [
+        ("我上周买的", "zh", Anchor.PAYMENT, date(2026, 11, 30), date(2026, 12, 6)),
+        ("前天签收的", "zh", Anchor.DELIVERY, date(2026, 12, 7), date(2026, 12, 7)),
+        ("买了14个月", "zh", Anchor.PAYMENT, date(2025, 10, 9), date(2025, 10, 9)),
+        ("发票是10月9号开的", "zh", Anchor.INVOICE, date(2026, 10, 9), date(2026, 10, 9)),
+        ("it arrived 3 days ago", "en", Anchor.DELIVERY, date(2026, 12, 6), date(2026, 12, 6)),
+    ],
+)
+def test_a_date_and_what_it_is_of(text: str, language: str, anchor: Anchor, earliest: date, latest: date) -> None:
+    dates = read_words(text, TODAY, language).dates  # type: ignore[arg-type]
+    assert [(d.anchor, d.earliest, d.latest) for d in dates] == [(anchor, earliest, latest)]
+
+
+def test_two_dates_in_two_clauses() -> None:
+    dates = read_words("11月28号下单的，12月1号收到", TODAY, "zh").dates
+    assert {(d.anchor, d.earliest) for d in dates} == {
+        (Anchor.PAYMENT, date(2026, 11, 28)),
+        (Anchor.DELIVERY, date(2026, 12, 1)),
+    }
+
+
+def test_a_reply_answers_the_question_asked() -> None:
+    (said,) = read_words("上周一", TODAY, "zh", asked=Fact.DELIVERED_ON).dates
+    assert said.anchor is Anchor.DELIVERY and said.earliest == date(2026, 11, 30)
+    assert read_words("不是", TODAY, "zh", asked=Fact.QUALITY_PROBLEM).quality_problem is False
+    assert read_words("yes", TODAY, "en", asked=Fact.QUALITY_PROBLEM).quality_problem is True
+    assert read_words("公司", TODAY, "zh", asked=Fact.IS_COMPANY).is_company is True
+    assert read_words("the battery", TODAY, "en", asked=Fact.PART).part is Part.BATTERY
+
+
+def test_later_words_add_and_correct() -> None:
+    first = read_words("我上周买的净化器有异味，能退吗", TODAY, "zh")
+    later = first.then(read_words("12月3日签收的", TODAY, "zh", asked=Fact.DELIVERED_ON))
+    assert later.flow is Flow.RETURN and later.quality_problem is True
+    assert later.date_of(Anchor.DELIVERY) == DateSaid(Anchor.DELIVERY, date(2026, 12, 3), date(2026, 12, 3), "12月3日")
+    assert later.date_of(Anchor.PAYMENT) is not None
+
+
+def test_the_words_survive_json() -> None:
+    words = read_words("我上周买的扫地机摔了，电池充不进电，还保修吗", TODAY, "zh")
+    assert CaseWords.from_json(words.to_json()) == words

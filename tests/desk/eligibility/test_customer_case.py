@@ -1,0 +1,88 @@
+"""A customer's case decided over the ranges their words leave open (docs/eligibility-cases.md):
+the same verdict at both ends is the decision, different ones ask for the date that decides; an
+order's dates are exact; the one question is asked only while nothing is allowed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from desk.eligibility.case_words import read_words
+from desk.eligibility.customer_case import decide_case
+from desk.eligibility.engine import Remedy, Verdict
+from desk.eligibility.facts import CaseFacts, Fact
+from desk.eligibility.rules import Policy, load_policy
+from desk.orders.records import Category
+
+TODAY = date(2026, 12, 9)
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy()
+
+
+def test_a_purchase_last_week_asks_for_the_delivery_date(policy: Policy) -> None:
+    answer = decide_case(read_words("我上周买的空气净化器有异味，能退吗？", TODAY, "zh"), TODAY, policy)
+    assert answer is not None and answer.question is Fact.DELIVERED_ON
+    assert [d.verdict for d in answer.decisions] == [Verdict.NEEDS_FACT, Verdict.NEEDS_FACT]
+
+
+def test_a_purchase_this_week_is_allowed_whatever_the_delivery(policy: Policy) -> None:
+    answer = decide_case(read_words("前天买的，不想要了能退吗", TODAY, "zh"), TODAY, policy)
+    assert answer is not None and answer.question is None
+    decision = answer.decision(Remedy.NO_REASON_RETURN)
+    assert decision is not None and decision.verdict is Verdict.ALLOWED and answer.estimated
+
+
+def test_fourteen_months_ends_the_battery_warranty(policy: Policy) -> None:
+    words = read_words("机器人充不进电了，还在保修期吗，买了14个月", TODAY, "zh")
+    answer = decide_case(words, TODAY, policy)
+    assert answer is not None
+    (decision,) = answer.decisions
+    assert (decision.verdict, decision.rule_id, decision.reason.refused_by) == (
+        Verdict.NOT_ALLOWED,
+        "P8.battery",
+        "period",
+    )
+
+
+def test_a_warranty_within_days_of_its_end_asks_for_the_invoice_date(policy: Policy) -> None:
+    # Bought 12 months less 5 days ago: the invoice (0–11 days later) may fall either side.
+    words = read_words("电池充不进电了，还保修吗，2025年12月14日买的", TODAY, "zh")
+    answer = decide_case(words, TODAY, policy)
+    assert answer is not None and answer.question is None  # covered at both ends: the earliest is 14 Dec 2025
+    words = read_words("电池充不进电了，还保修吗，2025年12月4日买的", TODAY, "zh")
+    answer = decide_case(words, TODAY, policy)
+    assert answer is not None and answer.question is Fact.INVOICE_ON
+
+
+def test_a_repair_between_p7_and_the_warranty_asks_for_the_delivery(policy: Policy) -> None:
+    # Paid 12 days ago: delivered 4–12 days ago, always within P7's 15 days: a free repair.
+    answer = decide_case(read_words("12天前买的扫地机坏了，能修吗", TODAY, "zh"), TODAY, policy)
+    assert answer is not None and answer.decisions[0].reason.charge == "free"
+    # Paid 20 days ago: delivered 12–20 days ago: P7 or the warranty; the delivery date decides.
+    answer = decide_case(read_words("20天前买的扫地机坏了，能修吗", TODAY, "zh"), TODAY, policy)
+    assert answer is not None and answer.question is Fact.DELIVERED_ON
+
+
+def test_the_order_dates_win(policy: Policy) -> None:
+    order = CaseFacts(
+        today=TODAY,
+        paid_on=date(2026, 11, 28),
+        delivered_on=date(2026, 11, 30),
+        invoice_on=date(2026, 12, 1),
+        category=Category.AIR_PURIFIER,
+        flash_sale=False,
+        coupon_price=False,
+        trade_in=False,
+    )
+    answer = decide_case(read_words("有异味，能退吗，昨天收到的", TODAY, "zh"), TODAY, policy, order)
+    assert answer is not None and not answer.estimated
+    decision = answer.decision(Remedy.QUALITY_RETURN)
+    assert decision is not None and (decision.verdict, decision.reason.day) == (Verdict.NOT_ALLOWED, 9)
+
+
+def test_no_remedy_is_no_case(policy: Policy) -> None:
+    assert decide_case(read_words("你好", TODAY, "zh"), TODAY, policy) is None
