@@ -120,12 +120,16 @@ def score(cases: list[dict[str, Any]], policy: Policy) -> dict[str, Any]:
         problems: list[str] = []
         wrongly_allowed = guessed = False
         for remedy, expected in case["expect"].items():
-            decision = answer.decision(remedy) if answer is not None else None  # type: ignore[arg-type]
+            decision = answer.decision(remedy) if answer is not None else None
             found = _problems(expected, decision)
             problems += [f"{remedy}: {problem}" for problem in found]
             if decision is not None and decision.verdict is Verdict.ALLOWED and expected["verdict"] != "allowed":
                 wrongly_allowed = True
-            if decision is not None and decision.verdict is not Verdict.NEEDS_FACT and expected["verdict"] == "needs_fact":
+            if (
+                decision is not None
+                and decision.verdict is not Verdict.NEEDS_FACT
+                and expected["verdict"] == "needs_fact"
+            ):
                 guessed = True
         asks_right = played.asks == list(case.get("asks") or ())
         counts = per_flow[case["flow"]]
@@ -151,7 +155,8 @@ def _read(played: Played) -> dict[str, Any]:
     if words is None:
         return {}
     shown = {name: value for name, value in vars(words).items() if value not in (None, (), frozenset())}
-    return json.loads(json.dumps(shown, default=str))
+    readable: dict[str, Any] = json.loads(json.dumps(shown, default=str))
+    return readable
 
 
 def _rate(counts: dict[str, int], key: str) -> str:
@@ -166,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     path = SETS.get(args.set, Path(args.set))
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     result = score(cases, load_policy())
-    stem = args.set if args.set in SETS else path.stem
+    stem = args.set if args.set in SETS else path.stem.removeprefix("cases_")
     written = write(f"cases_{stem}", {"set": str(path.name), **result})
     print(f"\n{path.name}: {len(cases)} cases (figures in {written})")
     print(f"{'flow':<18} {'right':>14} {'decision':>14} {'asks':>14} {'wrongly allowed':>16} {'guessed':>8}")

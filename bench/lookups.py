@@ -62,8 +62,8 @@ class Client:
         body = started.json()
         return body["conversation_id"], {"Authorization": f"Bearer {body['access_key']}"}
 
-    def timed(self, conversation: tuple[str, dict[str, str]], text: str) -> tuple[float, str]:
-        """Milliseconds for one message, and the turn's outcome."""
+    def say(self, conversation: tuple[str, dict[str, str]], text: str) -> tuple[float, dict[str, Any]]:
+        """Milliseconds for one message, and the reply (its messages and the record of the turn)."""
         conversation_id, headers = conversation
         began = time.perf_counter()
         response = self.http.post(
@@ -71,7 +71,13 @@ class Client:
         )
         elapsed = (time.perf_counter() - began) * 1000
         response.raise_for_status()
-        return elapsed, str(response.json()["turn"]["outcome"])
+        reply: dict[str, Any] = response.json()
+        return elapsed, reply
+
+    def timed(self, conversation: tuple[str, dict[str, str]], text: str) -> tuple[float, str]:
+        """Milliseconds for one message, and the turn's outcome."""
+        elapsed, reply = self.say(conversation, text)
+        return elapsed, str(reply["turn"]["outcome"])
 
 
 def orders_for(rounds: int) -> list[Order]:
@@ -114,11 +120,13 @@ def measure(client: Client, orders: Sequence[Order], progress_every: int = 10) -
     return times
 
 
+def spread(values: list[float]) -> dict[str, Any]:
+    """How many turns were timed, and their p50 and p90 in milliseconds."""
+    return {"n": len(values), "p50_ms": percentile(values, 50), "p90_ms": percentile(values, 90)}
+
+
 def figures(times: dict[str, list[float]]) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        kind: {"n": len(values), "p50_ms": percentile(values, 50), "p90_ms": percentile(values, 90)}
-        for kind, values in times.items()
-    }
+    summary: dict[str, Any] = {kind: spread(values) for kind, values in times.items()}
     ratio = summary["lookup"]["p50_ms"] / summary["faq"]["p50_ms"]
     summary["lookup_to_faq_p50"] = round(ratio, 3)
     summary["within_target"] = ratio <= TARGET_RATIO

@@ -31,6 +31,8 @@ class Outcome(StrEnum):
     # An order or repair lookup (P19): its questions, its check, its answer. Weaker than an FAQ
     # answer: a question answered in the middle of a lookup is what that turn did.
     LOOKUP = "lookup"
+    # An eligibility case (P6–P8, P10, P12, P13): the one fact asked for, or the decision and its reason.
+    ELIGIBILITY = "eligibility"
     CLARIFIED = "clarified"  # "did you mean …"
     ANSWERED = "answered"
     HANDOFF = "handoff"

@@ -12,6 +12,7 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from starlette.concurrency import run_in_threadpool
 
+from actions.eligibility import ActionAnswerEligibility, ActionAskCaseAnswer, ValidateEligibilityForm
 from actions.faq import ActionAnswerFaq
 from actions.feedback import ActionLogFeedback
 from actions.handoff import ActionHandoff
@@ -43,6 +44,9 @@ def action_executor(services: DeskServices, retriever: LiveRetriever) -> ActionE
         ActionAskPhoneCheck(),
         ActionShowLookup(services=services, retriever=retriever),
         ActionDropLookup(),
+        ValidateEligibilityForm(services=services),
+        ActionAskCaseAnswer(),
+        ActionAnswerEligibility(services=services, retriever=retriever),
     ):
         executor.register_action(action)
     return executor

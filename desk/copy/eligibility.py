@@ -181,4 +181,45 @@ PHRASES: dict[str, dict[Language, str]] = {
     "eligibility_unit_months": {"zh": "{n} 个月", "en": "{n} months"},
     "eligibility_unit_day": {"zh": "{n} 天", "en": "{n} day"},
     "eligibility_unit_days": {"zh": "{n} 天", "en": "{n} days"},
+    # The case dialogue (actions/eligibility.py): the one fact asked for, and what frames the answer.
+    "case_ask_delivered_on": {
+        "zh": "请问您是哪天签收的？（例如“12月3日”或“5天前”）",
+        "en": 'On which day was it delivered? (e.g. "3 December" or "5 days ago")',
+    },
+    "case_ask_paid_on": {
+        "zh": "请问您是哪天付款的？（例如“12月3日”）",
+        "en": 'On which day did you pay for the order? (e.g. "3 December")',
+    },
+    "case_ask_invoice_on": {
+        "zh": "请问发票上的开票日期是哪天？（可在订单页下载发票查看）",
+        "en": "What is the date on the invoice? (You can download it from the order page.)",
+    },
+    "case_ask_category": {
+        "zh": "请问是哪类商品？（扫地机器人、空气净化器、净水器、空调、智能音箱或耳机）",
+        "en": "Which product is it? (robot vacuum, air purifier, water purifier, air conditioner, smart speaker or earbuds)",
+    },
+    "case_ask_part": {
+        "zh": "请问是哪个部位有故障？整机、电机、压缩机、电池、配件（充电座、遥控器、充电盒）还是耗材（滤芯、边刷、耳塞套）？",
+        "en": "Which part is faulty: the whole unit, the motor, the compressor, the battery, an accessory (charging dock, remote, charging case) or a consumable (filter, brush, ear tips)?",
+    },
+    "case_ask_quality_problem": {
+        "zh": "请问商品是否有质量问题（例如无法开机、异响、异味）？",
+        "en": "Does the product have a quality problem (e.g. it won't turn on, makes a noise, smells)?",
+    },
+    "case_ask_is_company": {
+        "zh": "请问发票是开给公司（企业）还是个人？",
+        "en": "Is the invoice for a company or for a person?",
+    },
+    "case_ask_again": {
+        "zh": "抱歉，我没有看懂。",
+        "en": "Sorry, I did not catch that.",
+    },
+    "case_estimated": {
+        "zh": "（以上日期按您提供的时间推算，最终以订单和发票日期为准。）",
+        "en": "(These dates are worked out from what you told me; the order and invoice dates decide.)",
+    },
+    "case_undecided": {
+        "zh": "暂时无法判断，需要人工客服帮您核实。",
+        "en": "I can't decide this without that; an agent can check it with you.",
+    },
 }

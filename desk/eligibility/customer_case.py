@@ -53,13 +53,17 @@ class CaseAnswer:
     flow: Flow
     decisions: tuple[Decision, ...]
     estimated: bool  # a date decided on is a range or bounded by the handbook, not an exact date
+    # The remedies whose missing facts are asked for: for a return with a fault said, the return for
+    # a quality problem; with a change of mind, the no-reason return; else all of them.
+    asking: tuple[Remedy, ...] = ()
 
     @property
     def question(self) -> Fact | None:
         """The one fact to ask next: none when a remedy is already allowed (that answers the customer)."""
         if any(decision.verdict is Verdict.ALLOWED for decision in self.decisions):
             return None
-        return next((d.reason.missing for d in self.decisions if d.verdict is Verdict.NEEDS_FACT), None)
+        asked = [d for d in self.decisions if not self.asking or d.remedy in self.asking]
+        return next((d.reason.missing for d in asked if d.verdict is Verdict.NEEDS_FACT), None)
 
     def decision(self, remedy: Remedy | str) -> Decision | None:
         return next((decision for decision in self.decisions if decision.remedy == remedy), None)
@@ -123,16 +127,20 @@ def _between(early: Decision, late: Decision) -> Decision:
 
 
 def decide_case(words: CaseWords, today: date, policy: Policy, order: CaseFacts | None = None) -> CaseAnswer | None:
-    """The case's decisions (None when the words name no remedy). `order`: the facts of the order this
+    """The case's decisions (None when the words name no remedy, or are a general question with no
+    fact of the customer's own item and no verified order: the knowledge base answers those). `order`: the facts of the order this
     conversation verified (`facts.from_order`); its dates, category and flags win over the words."""
     remedies = remedies_of(words)
-    if words.flow is None or not remedies:
+    if words.flow is None or not remedies or not (order is not None or words.is_case):
         return None
     ranges = _ranges(words, today, order)
     early = decide(_facts(words, today, order, {a: r[0] if r else None for a, r in ranges.items()}), policy)
     late = decide(_facts(words, today, order, {a: r[1] if r else None for a, r in ranges.items()}), policy)
     decisions = tuple(_between(early[remedy], late[remedy]) for remedy in remedies)
-    return CaseAnswer(words.flow, decisions, _estimated(decisions, ranges, words, order))
+    asking: tuple[Remedy, ...] = ()
+    if words.flow is Flow.RETURN and words.quality_problem is not None:
+        asking = (Remedy.QUALITY_RETURN,) if words.quality_problem else (Remedy.NO_REASON_RETURN,)
+    return CaseAnswer(words.flow, decisions, _estimated(decisions, ranges, words, order), asking)
 
 
 def _estimated(
@@ -142,6 +150,10 @@ def _estimated(
     for decision in decisions:
         anchor = decision.reason.counted_from
         found = ranges.get(anchor) if anchor is not None else None
-        if found is not None and (found[0] != found[1] or (order is None and words.date_of(anchor) is None)):
+        if (
+            found is not None
+            and anchor is not None
+            and (found[0] != found[1] or (order is None and not words.date_of(anchor)))
+        ):
             return True
     return False

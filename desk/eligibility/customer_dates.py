@@ -144,7 +144,9 @@ def normalise(text: str, language: str) -> str:
 
 _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14}
 _ZH_UNITS = {"天": ("days", 1), "日": ("days", 1), "周": ("days", 7), "个月": ("months", 1), "年": ("months", 12)}
-_ZH_DURATION = re.compile(r"(?:(?:买|用|有|收到|到手)了?)?(\d+(?:\.\d+)?)(天|日|周|个月|年)(多)?(前|了|$|[，,。！!？?\s])")
+_ZH_DURATION = re.compile(
+    r"(?:(?:买|用|有|收到|到手)了?)?(\d+(?:\.\d+)?)(天|日|周|个月|年)(多)?(前|了|$|[，,。！!？?\s])"
+)
 _EN_DURATION = re.compile(
     r"(?:\b(for|after|had (?:it|them)|owned (?:it|them)|it'?s been|been)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?)?\b(\d+(?:\.\d+)?)\s*"
     r"(days?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b(\s+(?:ago|old))?",
@@ -258,15 +260,28 @@ def _noon(today: date) -> datetime:
 _jionlp_module: Any = None
 
 
-def _jionlp(text: str, today: date) -> CustomerDate | None:
+def _jionlp_library() -> Any:
+    """jionlp, imported on first use (this module is the one that imports it)."""
     global _jionlp_module
     if _jionlp_module is None:
         with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
             import jionlp
 
         _jionlp_module = jionlp
+    return _jionlp_module
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def simplified(text: str) -> str:
+    """Traditional Chinese characters as simplified ones (買 → 买, 發票 → 发票); other text unchanged."""
+    return str(_jionlp_library().tra2sim(text)) if _CJK.search(text) else text
+
+
+def _jionlp(text: str, today: date) -> CustomerDate | None:
     try:
-        found = _jionlp_module.ner.extract_time(
+        found = _jionlp_library().ner.extract_time(
             text, time_base=time.mktime(_noon(today).timetuple()), with_parsing=True
         )
     except Exception:  # it raises on a few inputs it cannot resolve: nothing read
@@ -276,7 +291,10 @@ def _jionlp(text: str, today: date) -> CustomerDate | None:
         if detail.get("type") == "time_delta":
             continue  # "保修期是一年吗": a bare length, not the customer's date (durations were read before)
         if detail.get("type") in ("time_point", "time_span") and isinstance(detail.get("time"), list):
-            start, end = (date.fromisoformat(str(value)[:10]) for value in detail["time"][:2])
+            try:
+                start, end = (date.fromisoformat(str(value)[:10]) for value in detail["time"][:2])
+            except ValueError:  # an open end ("inf"): no day to decide on
+                continue
             if start > today:
                 return None  # a future date is not when something was bought or delivered
             return _part_of_month(CustomerDate(start, min(end, today), None, entity["text"], "jionlp"), text, today)

@@ -1,0 +1,191 @@
+"""The words of a case: one pattern per fact, Chinese and English together (customers mix them).
+
+Read by `case_words` on simplified Chinese (traditional characters are folded first) with the
+common English misspellings spelled out here (recieved, warrenty, retrun, vaccum). Grown on the dev
+sets (knowledge/eval/cases_dev*.yml, `python -m bench.cases --set dev`), never on the test sets.
+The patterns only recognise; how a fact is decided from them (a said "no" beats a "yes", a fault
+beats a change of mind) is `case_words`' business.
+"""
+
+from __future__ import annotations
+
+import re
+
+from desk.eligibility.facts import DamageCause, Part
+from desk.eligibility.rules import Anchor
+from desk.orders.records import Category
+
+
+def any_of(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+
+
+# --- what the customer is after -------------------------------------------------------------------
+
+PRICE_PROTECTION = any_of(
+    r"价保|保价|价格保护|差价|降价|便宜了|降了",
+    r"price[- ]?(?:protection|drop|difference|match|adjust)|cheaper|for less|the difference|"
+    r"price (?:has |already )?(?:dropped|gone down|went down|fell)",
+)
+INSTALLATION = any_of(
+    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙",
+    r"\binstall|(?:send|come)[^.?!]{0,25}\b(?:set (?:it |them )?up|mount|fit)\b|mount(?:ing)? (?:it|the)",
+)
+EXCHANGE = any_of(
+    r"换货|换一?[台个副只件]|换新|调换|更换|换吗|能换|可以换|想换|要换|换成",
+    r"exchange|replacement|replace (?:it|them|the)|swap",
+)
+RETURN = any_of(
+    r"退(?!出|休|役|烧|步)|无理由",
+    r"\bret(?:urn|run|un|rn)|send (?:it|them) back|refund|money back",
+)
+REPAIR = any_of(
+    r"维修|修理|寄修|返修|报修|售后|(?<!保)修",
+    r"repair|\bfix|get it fixed|send it in|send (?:someone|an engineer|a technician)|look at it",
+)
+WARRANTY = any_of(
+    r"保修|质保|在保|过保|保固|还保|保吗|保不保|能保|保[一两二三\d]年|保多久",
+    r"warr[ae]n?t|guarantee|covered|(?:is|for) (?:\d+|one|two) years?\b",
+)
+INVOICE = any_of(r"发票|抬头|专票", r"invoice")
+SPECIAL_INVOICE = any_of(r"专票|专用发票|增值税专用", r"special (?:vat )?invoice|vat special")
+TITLE_CHANGE = any_of(r"抬头|改发票|换发票|开错|写错", r"title|company name|wrong name|name on")
+REQUESTING = any_of(
+    r"我要|我想|(?<!不)想要|要求|申请|帮我|给我|麻烦|报修|请",
+    r"\bi want|i'?d like|i would like|\bplease\b|\bpls\b|want to|arrange|\bbook\b|\bstart (?:a|the)|send someone",
+)
+POLICY_QUESTION = any_of(
+    r"多久|多长|几年|几个月|几天|怎么|如何|是什么|哪些|规定|政策",
+    r"how (?:long|many|much|do|does|to)|what (?:is|are|does)|which|policy|in general",
+)
+
+# --- the product and the part ---------------------------------------------------------------------
+
+CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
+    (Category.WATER_PURIFIER, any_of(r"净水器|净水机", r"water (?:purifier|filter system)")),
+    (Category.AIR_PURIFIER, any_of(r"空气净化器|净化器", r"air purifier|purifier")),
+    (Category.ROBOT_VACUUM, any_of(r"扫地机|扫拖|扫地", r"robot vac|vac+u+m|robovac|hoover")),
+    (Category.AIR_CONDITIONER, any_of(r"空调", r"air ?con|air conditioner|\bac\b|a/c")),
+    (Category.SMART_SPEAKER, any_of(r"音箱|音响", r"speaker")),
+    (Category.EARBUDS, any_of(r"耳机|耳塞(?!套)", r"ear ?buds?|earphones?|headphones?")),
+)
+BATTERY_FAULT = any_of(
+    r"充不进电|充不上电|不充电|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
+    r"won'?t (?:hold (?:a|the) )?charge|not charging|stopped charging|doesn'?t charge|can'?t charge|"
+    r"no longer charges|drains|doesn'?t hold (?:a |the )?charge|wasn'?t charging",
+)
+# Named parts first (a remote that fails is the accessory, not the whole unit).
+PARTS: tuple[tuple[Part, re.Pattern[str]], ...] = (
+    (Part.ACCESSORY, any_of(r"充电座|基站|遥控器|遥控|充电盒|充电仓", r"charging (?:dock|base|station|case)|\bdock\b|remote|(?:earbuds?|the) case\b")),
+    (Part.CONSUMABLE, any_of(r"滤芯|滤网|边刷|滚刷|耳塞套|耳帽|尘袋|集尘袋", r"filter|brush|ear ?tips?|dust ?bags?")),
+    (Part.COMPRESSOR, any_of(r"压缩机", r"compressor")),
+    (Part.MOTOR, any_of(r"电机|马达", r"motor")),
+    (Part.BATTERY, any_of(r"电池|续航", r"battery", BATTERY_FAULT.pattern)),
+)  # fmt: skip
+WHOLE_UNIT = any_of(
+    r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不转|不亮|没声音|连不上|不动了?|"
+    r"不走|罢工|自动关机|吹热风",
+    r"whole (?:unit|device|machine)|(?:won'?t|will not|doesn'?t|does not) (?:turn|switch|power) on|stopped working|"
+    r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens",
+)
+FAULT = any_of(
+    r"异味|臭味|怪味|塑料味|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
+    r"发热|裂|转圈|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启",
+    r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|keeps? \w+ing|squeak|stick|"
+    r"grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
+    r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
+    r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off",
+)
+NOT_FAULTY = any_of(
+    r"没有?质量问题|不是质量问题|没毛病|没坏|功能正常|用着挺好|一切正常",
+    r"nothing wrong|not (?:a )?(?:quality|defect)|works (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)",
+)
+CHANGE_OF_MIND = any_of(
+    r"不想要|不喜欢|买错|买多|买大了|买小了|不需要|用不上|用不着|不合适|闲置|不太需要|不用了|太大|太小|颜色|尺寸",
+    r"changed? my mind|don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|"
+    r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not what i (?:wanted|expected)",
+)
+
+# --- P6's conditions ------------------------------------------------------------------------------
+
+UNOPENED = any_of(
+    r"没拆封|未拆封|没开封|未开封|全新未拆|没拆过|原封|没拆|没打开",
+    r"unopened|still sealed|never opened|not opened|still in (?:the|its) box|brand new in (?:the )?box|unused",
+)
+_CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套)"
+OPENED_CONSUMABLE = any_of(
+    rf"(?:拆|打开|开封|用|撕)[了过]?(?:的)?{_CONSUMABLE}|{_CONSUMABLE}[^，。,]{{0,12}}(?:拆|开封|打开|撕开|撕了|用)[了过开]?",
+    r"(?:opened|used|unsealed|unwrapped|installed|tried|took (?:the )?(?:plastic|wrap\w*|seal)[^.,;]{0,20}off)\b[^.,;]{0,30}"
+    r"(?:filter|brush|ear ?tips?)|(?:filter|brush|ear ?tips?)\w* (?:is |are |was |were |has been |have been )?"
+    r"(?:opened|used|unsealed|installed|unwrapped)",
+)
+NOT_USED = any_of(
+    r"没用过|没用|未使用|没激活|未激活|没开机|没开过",
+    r"never used|haven'?t used|not used|didn'?t use|never turned it on|not activated|never switched it on",
+)
+USED = any_of(
+    r"用了|用过|使用了|激活|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着",
+    r"\bused (?:it|them|the)|'ve used|been using|\bactivated|used for|tried it|using it|ran it|wore them|worn|set it up",
+)
+_PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
+INCOMPLETE = any_of(
+    rf"{_PACKAGING}[^，。,]{{0,10}}(?:扔|丢|没了|坏了|破了|撕|当垃圾)|(?:配件|说明书|赠品|耳塞套)[^，。,]{{0,6}}(?:丢|没了|少了|不全|找不到)",
+    r"threw (?:away )?the (?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|"
+    r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
+    r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)",
+)
+CUSTOMISED = any_of(r"定制|刻字", r"custom|engrav|personali[sz]ed")
+GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
+
+# --- P8's causes ----------------------------------------------------------------------------------
+
+CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
+    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger")),
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒到|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水", r"water (?:got|went|spilled|spilt)|spill|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee")),
+    (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕", r"(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked[^.,;]{0,25}\b(?:off|over)")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|拆过(?!.{0,3}(?:滤|包装))|拆机|外面修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"opened it up|took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair) shop|disassembl|self[- ]repair|with a screwdriver")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏", r"i broke|(?:kid|son|daughter|child|dog|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw)|stepped on|my fault|damaged it myself")),
+)  # fmt: skip
+NO_CAUSE = any_of(
+    r"没摔|没进水|没有摔|没有进水|正常使用|没磕",
+    r"never dropped|not dropped|no water|didn'?t drop|normal use|never opened it",
+)
+
+# --- P12, P13 -------------------------------------------------------------------------------------
+
+FLASH_SALE = any_of(r"秒杀", r"flash[- ]?sale|lightning deal")
+COUPON = any_of(r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券", r"coupon|voucher|promo code")
+TRADE_IN = any_of(r"以旧换新", r"trade[- ]?in|traded in")
+NO_FLAG = any_of(
+    r"没用券|没有用券|没用优惠券|不是秒杀|原价|正常价",
+    r"no coupon|didn'?t use (?:a|any) coupon|not (?:a|in a) flash|full price|regular price",
+)
+PROTECTION_USED = any_of(
+    r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|退过差价",
+    r"already (?:claimed|got|used|applied for) (?:the )?price|price protection (?:once )?already",
+)
+COMPANY = any_of(r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id")
+PERSON = any_of(r"个人|自己用|私人|不是公司", r"personal|myself|individual|private|not a (?:company|business)|for me")
+TITLE_CHANGED = any_of(
+    r"改过(?:一次)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次",
+    r"already changed|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
+)
+
+# --- answers to a yes/no question -----------------------------------------------------------------
+
+YES = any_of(
+    r"^\s*(?:是|是的|对|对的|有|没错|确定|公司)", r"^\s*(?:yes|yeah|yep|yup|correct|right|sure|it is|a company)\b"
+)
+NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|it'?s not|it isn'?t)\b")
+
+# --- what a date is of ----------------------------------------------------------------------------
+
+ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
+    (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
+    (Anchor.PAYMENT, any_of(r"买|购买|下单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
+    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|到手|拿到|到了|就到", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|came|showed up|turned up")),
+)  # fmt: skip
+# Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
+NOT_A_DATE = re.compile(r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now)$", re.IGNORECASE)
+# Days of the customer's story rather than of the case, when no verb of the case stands beside them.
+STORY_DAY = re.compile(r"^(?:今天|今早|今晚|昨晚|晚上|早上|中午|today|tonight|this morning|this evening|yesterday)$", re.IGNORECASE)

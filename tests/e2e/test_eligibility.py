@@ -1,0 +1,93 @@
+"""Eligibility cases (P6–P8, P10, P12, P13) through the conversation API, against real Rasa, the
+action server and the app: the decision with its reason, the one question when a fact is missing, the
+verified order's dates, and escalations leaving the case. (`rasa test` runs no custom action.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from bench.system import System
+from desk.models import utcnow
+from desk.orders.records import Address, Category, Order, OrderItem, OrderStatus
+from desk.orders.records import Customer as Buyer
+from desk.services import DeskServices
+from desk.settings import DeskSettings
+from tests.e2e.conftest import Customer, text_of
+
+pytestmark = pytest.mark.e2e
+
+PHONE = "13700137358"
+NUMBER = "LM202612069901"
+
+
+@pytest.fixture(scope="module")
+def services(system: System) -> DeskServices:
+    return DeskServices.for_settings(DeskSettings(database_url=system.database_url))
+
+
+def test_the_issue_case_in_chinese_is_decided_with_its_reason(system: System) -> None:
+    reply = Customer(system.app_url).say("机器人充不进电了，还在保修期吗，买了14个月")
+    text = text_of(reply)
+    assert reply["turn"]["outcome"] == "eligibility"
+    assert "电池保修 1 年" in text and "14 个月" in text and "已于" in text and "（P8）" in text
+    assert "免费检测" in text and "报价" in text
+
+
+def test_the_issue_case_in_english_is_decided_with_its_reason(system: System) -> None:
+    reply = Customer(system.app_url).say("Hi, my vacuum stopped charging after 14 months. Is it still under warranty?")
+    text = text_of(reply)
+    assert reply["turn"]["outcome"] == "eligibility"
+    assert "Battery warranty is 1 year" in text and "at 14 months it ended" in text and "(P8)" in text
+
+
+def test_the_missing_delivery_date_is_asked_then_decided(system: System) -> None:
+    customer = Customer(system.app_url)
+    reply = customer.say("我半个月前买的空气净化器有异味，能退吗？")
+    assert reply["turn"]["outcome"] == "eligibility"
+    assert "哪天签收" in text_of(reply)
+    reply = customer.say("前天签收的")
+    text = text_of(reply)
+    assert text.startswith("签收第 2 天") and "（P6）" in text and "（P7）" in text
+
+
+def test_a_change_of_mind_in_english(system: System) -> None:
+    reply = Customer(system.app_url).say("my purifier arrived 3 days ago and I changed my mind, can I return it?")
+    text = text_of(reply)
+    assert reply["turn"]["outcome"] == "eligibility"
+    assert text.startswith("Day 3 after delivery") and "no-reason return is possible" in text and "(P6)" in text
+
+
+def test_a_human_asked_for_in_the_middle_of_a_case(system: System) -> None:
+    customer = Customer(system.app_url)
+    assert "delivered" in text_of(customer.say("I bought the purifier 2 weeks ago and it smells bad, can I return it?"))
+    reply = customer.say("I want to talk to a human agent")
+    assert reply["turn"]["outcome"] == "handoff"
+
+
+def test_the_verified_order_decides(system: System, services: DeskServices) -> None:
+    delivered = utcnow() - timedelta(days=9)
+    services.order_book.put_order(
+        Order(
+            number=NUMBER,
+            customer=Buyer("孙八", PHONE),
+            status=OrderStatus.DELIVERED,
+            address=Address("江苏省", "南京市", "鼓楼区", "中山路 8 号"),
+            items=(OrderItem("AP-X1", "Lumio 净化器 X1", Category.AIR_PURIFIER, "AP2411000012", Decimal("1299"), 1),),
+            paid_at=delivered - timedelta(days=2),
+            shipped_at=delivered - timedelta(days=1),
+            delivered_at=delivered,
+            invoice_date=delivered + timedelta(days=1),
+            carrier="SF Express",
+            tracking_number="SF0003334445",
+        )
+    )
+    customer = Customer(system.app_url)
+    customer.say(f"我的订单{NUMBER}到哪了")
+    assert "已签收" in text_of(customer.say(f"尾号{PHONE[-4:]}"))
+    reply = customer.say("这个净化器有异味，能换货吗")
+    text = text_of(reply)
+    assert reply["turn"]["outcome"] == "eligibility"
+    assert text.startswith("签收第 9 天") and "（P7）" in text and "推算" not in text
