@@ -1,20 +1,22 @@
-"""Eligibility cases (handbook P6–P8, P10, P12, P13): "我上周买的空气净化器有异味，能退吗？".
+"""Eligibility cases (handbook P6–P8, P10, P12, P13) and the requests they open (P19's last bullet):
+"我上周买的空气净化器有异味，能退吗？", "I want to return it".
 
 `eligibility_form` reads the case from every message (`desk.eligibility.case_words`), decides it
 (`desk.eligibility.customer_case`: the order this conversation verified, else the customer's words)
-and asks for exactly the one fact that is missing, one question a turn; `action_answer_eligibility`
-then states each decision with its reason and dates (`reason_text`). The case so far is kept in the
-`case_state` slot as JSON; `case_answer` is the slot the form asks for and never fills: the answer
-goes into the case instead. A question the customer cannot answer is asked at most twice; then the
-answer says what is missing and offers a human.
+and asks for exactly the one fact that is missing, one question a turn; a question the customer
+cannot answer is asked at most twice. When the customer asked for a return, exchange or repair and
+the policy allows one, the form then asks for what the request needs: the order number (unless the
+order was verified) and, for a repair, the serial number (P8). `action_answer_eligibility` states
+each decision with its reason and dates (`reason_text`) and opens the request (`ServiceRequests`,
+which refuses one the policy does not allow), or offers to open it. The case lives in the
+`case_state` slot (`actions.case_state`); `case_answer` is the slot a question asks for and never
+fills: the answer is read into the case.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-from dataclasses import dataclass, replace
-from datetime import date
+import re
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -22,123 +24,42 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.case_state import REASON_CHARS, CaseState, today, verified_order
 from actions.conversation import language_of, latest_intent, send
 from actions.faq import ActionAnswerFaq
 from actions.orders import ESCALATING
 from desk.copy import say
-from desk.eligibility.case_words import CaseWords, read_words
-from desk.eligibility.customer_case import CaseAnswer, decide_case
+from desk.eligibility.case_vocabulary import NO
+from desk.eligibility.case_words import read_words
+from desk.eligibility.customer_case import CaseAnswer
 from desk.eligibility.engine import Verdict
-from desk.eligibility.facts import CaseFacts, Fact, from_order
 from desk.eligibility.reason_text import reason_text
-from desk.eligibility.rules import current_policy
-from desk.models import utcnow
-from desk.orders.records import Category
-from desk.orders.system import OrderSystemUnavailable
+from desk.models import RequestKind, Sender
+from desk.orders.lookup_numbers import LookupKind, find_lookup_number
+from desk.orders.records import SERIAL_NUMBER
+from desk.request_text import next_steps, received_text
 from desk.services import DeskServices, shared_services
 from desk.turns import Outcome, TurnRecord
-from desk.working_days import beijing_date
+from knowledge.language import Language
 from knowledge.retriever import Retriever
 
 FORM = "eligibility_form"
 STATE, ANSWER = "case_state", "case_answer"
+ORDER_SLOT, SERIAL_SLOT = "request_order", "request_serial"
+CASE_SLOTS = (STATE, ANSWER, ORDER_SLOT, SERIAL_SLOT)
+NOT_GIVEN = "none"  # the customer does not have it: the agent asks when reviewing
 MAX_TRIES = 2  # a question asked twice without an answer is not asked a third time
+OPEN_REQUEST = "open_request"  # the intent of "yes, open it" (the offer's button)
+_UNKNOWN = re.compile(r"不知道|不清楚|找不到|没有|忘了|don'?t know|not sure|can'?t find|no idea|lost it", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class CaseState:
-    """The case so far: what the messages said, the verified order's facts when the case was read
-    (None: no order), the question last asked and how often in a row."""
-
-    words: CaseWords
-    order: CaseFacts | None = None
-    asked: Fact | None = None
-    tries: int = 0
-    turns: int = 0  # messages read: every reading changes the slot, so the form never rejects one
-
-    def to_slot(self) -> str:
-        data = {
-            "words": self.words.to_json(),
-            "order": _order_json(self.order) if self.order is not None else None,
-            "asked": self.asked,
-            "tries": self.tries,
-            "turns": self.turns,
-        }
-        return json.dumps(data, ensure_ascii=False)
-
-    @classmethod
-    def from_slot(cls, value: Any) -> CaseState | None:
-        if not isinstance(value, str):
-            return None
-        try:
-            data = json.loads(value)
-            asked = Fact(data["asked"]) if data.get("asked") else None
-            order = _order_from_json(data["order"]) if data.get("order") else None
-            return cls(CaseWords.from_json(data["words"]), order, asked, int(data["tries"]), int(data["turns"]))
-        except (ValueError, KeyError, TypeError):
-            return None  # a slot from another version: the case starts again
-
-    def with_question(self, asked: Fact | None, tries: int) -> CaseState:
-        return replace(self, asked=asked, tries=tries)
-
-
-_ORDER_DATES = ("paid_on", "delivered_on", "invoice_on")
-_ORDER_FLAGS = ("flash_sale", "coupon_price", "trade_in")
-
-
-def _order_json(facts: CaseFacts) -> dict[str, Any]:
-    data: dict[str, Any] = {name: getattr(facts, name) for name in _ORDER_FLAGS}
-    data |= {name: getattr(facts, name).isoformat() for name in _ORDER_DATES if getattr(facts, name) is not None}
-    return data | {"category": facts.category.value if facts.category is not None else None}
-
-
-def _order_from_json(data: dict[str, Any]) -> CaseFacts:
-    def day(name: str) -> date | None:
-        return date.fromisoformat(data[name]) if data.get(name) else None
-
-    return CaseFacts(
-        today=_today(),
-        paid_on=day("paid_on"),
-        delivered_on=day("delivered_on"),
-        invoice_on=day("invoice_on"),
-        category=Category(data["category"]) if data.get("category") else None,
-        flash_sale=data.get("flash_sale"),
-        coupon_price=data.get("coupon_price"),
-        trade_in=data.get("trade_in"),
-    )
-
-
-def _today() -> date:
-    return beijing_date(utcnow())
-
-
-def _order_facts(services: DeskServices, conversation_id: str, today: date) -> CaseFacts | None:
-    """The facts of the order this conversation passed P19's check for (the latest), if any."""
-    for case in reversed(services.lookups.cases(conversation_id)):
-        number = (case.facts.get("order") or {}).get("number")
-        if not number:
-            continue
-        try:
-            order = services.orders.order(str(number))
-        except OrderSystemUnavailable:
-            return None  # decided on the customer's words, which the answer says are an estimate
-        return from_order(order, today=today) if order is not None else None
-    return None
-
-
-@functools.lru_cache(maxsize=256)
-def _answer_of_slot(slot: str, today: date) -> CaseAnswer | None:
-    """The case in a slot, decided (a turn asks several times: the form's checks, the question, the
-    answer); the slot holds every fact, so the same slot on the same day is the same answer."""
-    state = CaseState.from_slot(slot)
-    if state is None:
-        return None
-    order = replace(state.order, today=today) if state.order is not None else None
-    return decide_case(state.words, today, current_policy(), order)
-
-
-def _answer_of(state: CaseState) -> CaseAnswer | None:
-    return _answer_of_slot(state.to_slot(), _today())
+def _request_slots(state: CaseState, answer: CaseAnswer) -> list[str]:
+    """What the request still needs asked: the order number unless verified, a repair's serial."""
+    request = answer.request
+    if not state.words.requesting or request is None or answer.question is not None:
+        return []
+    needed = [] if state.order is not None else [ORDER_SLOT]
+    return needed + ([SERIAL_SLOT] if request[0] is RequestKind.REPAIR else [])
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -158,28 +79,39 @@ class ValidateEligibilityForm(FormValidationAction):
         state = CaseState.from_slot(tracker.get_slot(STATE))
         if state is None:
             return [STATE, ANSWER]  # starting: the first message is read (extract_case_state)
-        if state.tries >= MAX_TRIES:
+        answer = state.answer()
+        if answer is None or state.tries >= MAX_TRIES:
             return [STATE]
-        answer = _answer_of(state)
-        return [STATE, ANSWER] if answer is not None and answer.question is not None else [STATE]
+        if answer.question is not None:
+            return [STATE, ANSWER]
+        return [STATE, *_request_slots(state, answer)]
 
     async def extract_case_state(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if latest_intent(tracker) in ESCALATING:
+        intent = latest_intent(tracker)
+        if intent in ESCALATING:
             return {}  # the rules hand these over; nothing is read into the case
         text = tracker.latest_message.get("text") or ""
         language = language_of(tracker)
-        today = _today()
+        on = today()
         starting = not (tracker.active_loop or {}).get("name")
-        state = None if starting else CaseState.from_slot(tracker.get_slot(STATE))
+        kept = CaseState.from_slot(tracker.get_slot(STATE))
         # The verified order is read once per message and kept with the case.
-        order = _order_facts(self.services, tracker.sender_id, today)
+        order = verified_order(self.services, tracker.sender_id, on)
+        if starting and intent == OPEN_REQUEST and kept is not None:
+            # "Yes, open it" after an allowed answer: the same case, now a request.
+            words = replace(kept.words, requesting=True)
+            return {STATE: CaseState(words, order, turns=kept.turns + 1, reason=kept.reason).to_slot()}
+        state = None if starting else kept
         if state is None:
-            return {STATE: CaseState(read_words(text, today, language), order, turns=1).to_slot()}
-        words = state.words.then(read_words(text, today, language, asked=state.asked))
-        read = CaseState(words, order, state.asked, state.tries, state.turns + 1)
-        answer = _answer_of(read)
+            fresh = CaseState(read_words(text, on, language), order, turns=1, reason=text[:REASON_CHARS])
+            return {STATE: fresh.to_slot(), ORDER_SLOT: None, SERIAL_SLOT: None}
+        if tracker.get_slot("requested_slot") in (ORDER_SLOT, SERIAL_SLOT):
+            return {}  # the answer to a request's question (extract_request_order/serial)
+        words = state.words.then(read_words(text, on, language, asked=state.asked))
+        read = CaseState(words, order, state.asked, state.tries, state.turns + 1, state.reason)
+        answer = read.answer()
         unanswered = answer is not None and state.asked is not None and answer.question is state.asked
         if unanswered:
             dispatcher.utter_message(text=say("case_ask_again", language))
@@ -190,10 +122,48 @@ class ValidateEligibilityForm(FormValidationAction):
     ) -> dict[str, Any]:
         return {}  # the answer is read into the case (extract_case_state); this slot stays empty
 
+    async def extract_request_order(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != ORDER_SLOT or latest_intent(tracker) in ESCALATING:
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        found = find_lookup_number(text)
+        if found is not None and found.kind is LookupKind.ORDER:
+            return {ORDER_SLOT: found.number}
+        if _UNKNOWN.search(text) or NO.search(text):
+            return {ORDER_SLOT: NOT_GIVEN}
+        dispatcher.utter_message(text=say("lookup_format_order", language_of(tracker)))
+        return {ORDER_SLOT: None}
+
+    async def extract_request_serial(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != SERIAL_SLOT or latest_intent(tracker) in ESCALATING:
+            return {}
+        text = (tracker.latest_message.get("text") or "").upper()
+        found = SERIAL_NUMBER.search(text)
+        if found is not None:
+            return {SERIAL_SLOT: found.group(0)}
+        if _UNKNOWN.search(text) or NO.search(text):
+            return {SERIAL_SLOT: NOT_GIVEN}
+        dispatcher.utter_message(text=say("case_serial_format", language_of(tracker)))
+        return {SERIAL_SLOT: None}
+
     async def validate_case_state(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {STATE: value}
+
+    async def validate_request_order(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {ORDER_SLOT: value}
+
+    async def validate_request_serial(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {SERIAL_SLOT: value}
 
 
 class ActionAskCaseAnswer(Action):
@@ -204,19 +174,36 @@ class ActionAskCaseAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         state = CaseState.from_slot(tracker.get_slot(STATE))
-        if state is None:
+        answer = state.answer() if state is not None else None
+        if state is None or answer is None or answer.question is None:
             return []
-        answer = _answer_of(state)
-        question = answer.question if answer is not None else None
-        if question is None:
-            return []
+        question = answer.question
         tries = state.tries if question is state.asked else 0
         send(dispatcher, say(f"case_ask_{question.value}", language_of(tracker)), [], TurnRecord(Outcome.ELIGIBILITY))
         return [SlotSet(STATE, state.with_question(question, tries).to_slot())]
 
 
+class ActionAskRequestOrder(Action):
+    def name(self) -> str:
+        return f"action_ask_{ORDER_SLOT}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        send(dispatcher, say("case_ask_request_order", language_of(tracker)), [], TurnRecord(Outcome.ELIGIBILITY))
+        return []
+
+
+class ActionAskRequestSerial(Action):
+    def name(self) -> str:
+        return f"action_ask_{SERIAL_SLOT}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        send(dispatcher, say("case_ask_request_serial", language_of(tracker)), [], TurnRecord(Outcome.ELIGIBILITY))
+        return []
+
+
 class ActionAnswerEligibility(Action):
-    """The form is done: each remedy's decision with its reason, or what is still missing."""
+    """The form is done: each remedy's decision with its reason (or what is still missing), then
+    the request opened, or offered when the policy allows one the customer did not ask for."""
 
     def __init__(self, services: DeskServices | None = None, retriever: Retriever | None = None) -> None:
         self._services = services
@@ -227,10 +214,10 @@ class ActionAnswerEligibility(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
-        reset: list[EventType] = [SlotSet(STATE, None), SlotSet(ANSWER, None)]
+        reset: list[EventType] = [SlotSet(name, None) for name in CASE_SLOTS]
         state = CaseState.from_slot(tracker.get_slot(STATE))
-        answer = _answer_of(state) if state else None
-        if answer is None:
+        answer = state.answer() if state else None
+        if state is None or answer is None:
             # Not a case after all (no remedy in the words): the knowledge base answers the question.
             return reset + await ActionAnswerFaq(self._retriever, self._services).run(dispatcher, tracker, domain)
         decided = [d for d in answer.decisions if d.verdict is not Verdict.NEEDS_FACT]
@@ -241,5 +228,53 @@ class ActionAnswerEligibility(Action):
             buttons = [{"title": say("yes_human", language), "payload": "/request_human"}]
         elif answer.estimated:
             lines.append(say("case_estimated", language))
+        request = answer.request if decided else None
+        if request is not None and state.words.requesting:
+            lines += self._open(tracker, state, answer, language)
+        elif request is not None:
+            # Offered, not opened: the case stays in its slot for "yes, open it" (intent open_request).
+            kind = say(f"request_kind_{request[0].value}", language)
+            buttons = [{"title": say("case_offer_request", language, kind=kind), "payload": f"/{OPEN_REQUEST}"}]
+            send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
+            return [SlotSet(name, None) for name in CASE_SLOTS if name != STATE]
         send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
         return reset
+
+    def _open(self, tracker: Tracker, state: CaseState, answer: CaseAnswer, language: Language) -> list[str]:
+        """Open the request the policy allows; its confirmation and what happens next."""
+        services = self._services or shared_services()
+        request = answer.request
+        assert request is not None
+        kind, decision = request
+        order_number = state.order.number if state.order else _given(tracker.get_slot(ORDER_SLOT))
+        category = state.order.facts.category if state.order else None
+        opened = services.requests.open(
+            tracker.sender_id,
+            kind,
+            allowed=decision.verdict is Verdict.ALLOWED,
+            eligibility={**decision.as_json(), "estimated": answer.estimated},
+            order_number=order_number,
+            serial_number=_given(tracker.get_slot(SERIAL_SLOT)),
+            category=(category or state.words.category or None),
+            reason=state.reason,
+            quality_problem=state.words.quality_problem is True,
+            attachments=_attachments(services, tracker.sender_id),
+        )
+        facts = opened.facts
+        return [received_text(facts, language), *next_steps(facts, language)]
+
+
+def _given(value: Any) -> str | None:
+    return str(value) if value and value != NOT_GIVEN else None
+
+
+_ATTACHMENT = re.compile(r"^\[(?:image|video|file)\].*$", re.MULTILINE)
+
+
+def _attachments(services: DeskServices, conversation_id: str) -> list[str]:
+    """The photos, videos and files the customer sent in this conversation (their transcript lines)."""
+    found: list[str] = []
+    for message in services.conversations.transcript(conversation_id):
+        if message.sender == Sender.CUSTOMER:
+            found += _ATTACHMENT.findall(message.text)
+    return found

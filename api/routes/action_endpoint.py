@@ -12,7 +12,13 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from starlette.concurrency import run_in_threadpool
 
-from actions.eligibility import ActionAnswerEligibility, ActionAskCaseAnswer, ValidateEligibilityForm
+from actions.eligibility import (
+    ActionAnswerEligibility,
+    ActionAskCaseAnswer,
+    ActionAskRequestOrder,
+    ActionAskRequestSerial,
+    ValidateEligibilityForm,
+)
 from actions.faq import ActionAnswerFaq
 from actions.feedback import ActionLogFeedback
 from actions.handoff import ActionHandoff
@@ -46,6 +52,8 @@ def action_executor(services: DeskServices, retriever: LiveRetriever) -> ActionE
         ActionDropLookup(),
         ValidateEligibilityForm(services=services),
         ActionAskCaseAnswer(),
+        ActionAskRequestOrder(),
+        ActionAskRequestSerial(),
         ActionAnswerEligibility(services=services, retriever=retriever),
     ):
         executor.register_action(action)

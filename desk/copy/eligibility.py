@@ -222,4 +222,19 @@ PHRASES: dict[str, dict[Language, str]] = {
         "zh": "暂时无法判断，需要人工客服帮您核实。",
         "en": "I can't decide this without that; an agent can check it with you.",
     },
+    "case_ask_request_order": {
+        "zh": "请提供订单号（LM 加 12 位数字，可在订单页查看）；如果找不到，回复“没有”，客服审核时会与您核对。",
+        "en": "What is the order number (LM and 12 digits, on the order page)? If you can't find it, say \"don't know\" "
+        "and the agent will check it with you.",
+    },
+    "case_ask_request_serial": {
+        "zh": "请提供产品序列号（SN：2 个大写字母加 10 位数字，在机身底部或包装盒上）；如果找不到，回复“没有”。",
+        "en": "What is the serial number (SN: 2 capital letters and 10 digits, under the device or on the box)? "
+        "If you can't find it, say \"don't know\".",
+    },
+    "case_serial_format": {
+        "zh": "序列号是 2 个大写字母加 10 位数字，例如 RV2406123456。",
+        "en": "A serial number is 2 capital letters and 10 digits, e.g. RV2406123456.",
+    },
+    "case_offer_request": {"zh": "申请{kind}", "en": "Open a {kind} request"},
 }

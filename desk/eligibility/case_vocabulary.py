@@ -188,4 +188,6 @@ ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
 NOT_A_DATE = re.compile(r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now)$", re.IGNORECASE)
 # Days of the customer's story rather than of the case, when no verb of the case stands beside them.
-STORY_DAY = re.compile(r"^(?:今天|今早|今晚|昨晚|晚上|早上|中午|today|tonight|this morning|this evening|yesterday)$", re.IGNORECASE)
+STORY_DAY = re.compile(
+    r"^(?:今天|今早|今晚|昨晚|晚上|早上|中午|today|tonight|this morning|this evening|yesterday)$", re.IGNORECASE
+)

@@ -19,6 +19,7 @@ from desk.eligibility.case_words import CaseWords, Flow, InvoiceChange
 from desk.eligibility.engine import Decision, Reason, Remedy, Verdict, decide
 from desk.eligibility.facts import CaseFacts, Fact
 from desk.eligibility.rules import Anchor, Policy
+from desk.models import RequestKind
 
 _FLOW_REMEDIES: dict[Flow, tuple[Remedy, ...]] = {
     Flow.RETURN: (Remedy.NO_REASON_RETURN, Remedy.QUALITY_RETURN),
@@ -28,6 +29,12 @@ _FLOW_REMEDIES: dict[Flow, tuple[Remedy, ...]] = {
     Flow.INSTALLATION: (Remedy.INSTALLATION,),
     Flow.PRICE_PROTECTION: (Remedy.PRICE_PROTECTION,),
 }
+_REQUESTS = (
+    (Remedy.QUALITY_RETURN, RequestKind.RETURN),
+    (Remedy.NO_REASON_RETURN, RequestKind.RETURN),
+    (Remedy.EXCHANGE, RequestKind.EXCHANGE),
+    (Remedy.REPAIR, RequestKind.REPAIR),
+)
 _ANCHOR_FACT = {Anchor.DELIVERY: Fact.DELIVERED_ON, Anchor.PAYMENT: Fact.PAID_ON, Anchor.INVOICE: Fact.INVOICE_ON}
 SHIPPING_DAYS = 8  # P2: shipped the same or the next day, at most 7 days on the way
 INVOICE_DAYS = 3  # P13: the invoice is issued within 3 days after delivery
@@ -67,6 +74,17 @@ class CaseAnswer:
 
     def decision(self, remedy: Remedy | str) -> Decision | None:
         return next((decision for decision in self.decisions if decision.remedy == remedy), None)
+
+    @property
+    def request(self) -> tuple[RequestKind, Decision] | None:
+        """The request this case lets the customer open, with the decision that allows it: the first
+        allowed of a quality return (Lumio pays the shipping), a no-reason return, an exchange, a
+        repair (a paid one too: P8 quotes first). None when the policy allows none of them."""
+        for remedy, kind in _REQUESTS:
+            decision = self.decision(remedy)
+            if decision is not None and decision.verdict is Verdict.ALLOWED:
+                return kind, decision
+        return None
 
 
 def _ranges(words: CaseWords, today: date, order: CaseFacts | None) -> dict[Anchor, Range | None]:

@@ -31,10 +31,14 @@ def form_call(text: str, intent: str, *, slots: dict[str, Any] | None = None, ac
     return call
 
 
-async def play(executor: ActionExecutor, text: str, intent: str, slots: dict[str, Any]) -> dict[str, Any]:
+async def play(
+    executor: ActionExecutor, text: str, intent: str, slots: dict[str, Any], *, starting: bool = False
+) -> dict[str, Any]:
     """One message through the form: its slots afterwards (the state, what is requested next; no
-    `requested_slot` when the form has all it needs and Rasa ends it)."""
-    result = await run(executor, form_call(text, intent, slots=slots, active=bool(slots.get(STATE))))
+    `requested_slot` when the form has all it needs and Rasa ends it). The form is active once a
+    case is in the slots, unless this message starts it again (`starting`)."""
+    active = bool(slots.get(STATE)) and not starting
+    result = await run(executor, form_call(text, intent, slots=slots, active=active))
     return after(slots, result)
 
 
@@ -60,7 +64,7 @@ async def test_every_fact_given_is_answered_at_once(executor: ActionExecutor) ->
     assert "电池保修 1 年" in text and "14 个月" in text and "（P8）" in text
     assert say("case_estimated", "zh") in text  # the purchase date stands for the invoice date
     assert turn(result)["outcome"] == "eligibility"
-    assert slot_events(result) == {STATE: None, ANSWER: None}
+    assert set(slot_events(result).values()) == {None}
 
 
 async def test_the_one_missing_fact_is_asked_and_its_answer_read(executor: ActionExecutor) -> None:
@@ -136,3 +140,77 @@ async def test_no_remedy_in_the_words_is_answered_from_the_knowledge_base(execut
     result = await answer(executor, slots, "How long is the battery warranty?")
     assert turn(result)["outcome"] == "answered"
     assert result["responses"][0]["text"] == "battery: 1 year"
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+def chat(services: DeskServices, text: str, *, attachments: tuple[str, ...] = ()) -> None:
+    """The customer's message as the turn service stores it (a request needs its conversation)."""
+    stored = "\n".join((text, *attachments))
+    services.conversations.record_inbound("conv-1", text=stored, payload=None, language="zh", channel="api")
+
+
+async def test_a_request_asked_for_and_allowed_is_opened_after_its_order_number(
+    executor: ActionExecutor, services: DeskServices
+) -> None:
+    first = "我要退货，净化器前天收到的，有异味"
+    chat(services, first, attachments=("[image] https://example.com/smell.jpg",))
+    slots = await play(executor, first, "check_eligibility", {"language": "zh"})
+    assert slots["requested_slot"] == "request_order"
+    question = (await run(executor, action_call("action_ask_request_order", first, "inform", slots=slots)))
+    assert "订单号" in question["responses"][0]["text"]
+    slots = await play(executor, "LM202612060301", "inform", slots)
+    assert slots.get("requested_slot") is None and slots["request_order"] == "LM202612060301"
+    text = (await answer(executor, slots))["responses"][0]["text"]
+    assert "因质量问题退货" in text and "已为您提交退货申请" in text and "顺丰" in text
+    (request,) = services.requests.for_conversation("conv-1")
+    assert (request.kind, request.order_number, request.quality_problem) == ("return", "LM202612060301", True)
+    assert request.eligibility["rule_id"] == "P7.quality_return" and request.eligibility["estimated"] is False
+    assert request.attachments == ["[image] https://example.com/smell.jpg"] and request.reason == first
+
+
+async def test_an_allowed_remedy_not_asked_for_is_offered_then_opened(
+    executor: ActionExecutor, services: DeskServices
+) -> None:
+    chat(services, "前天收到的耳机，不想要了能退吗")
+    slots = await play(executor, "前天收到的耳机，不想要了能退吗", "check_eligibility", {"language": "zh"})
+    result = await answer(executor, slots)
+    (reply,) = [r for r in result["responses"] if r.get("text")]
+    assert [b["payload"] for b in reply["buttons"]] == ["/open_request"]
+    kept = after(slots, result)
+    assert kept[STATE] is not None and services.requests.for_conversation("conv-1") == []
+    slots = await play(executor, "/open_request", "open_request", kept, starting=True)
+    assert slots["requested_slot"] == "request_order"
+    slots = await play(executor, "不知道订单号", "inform", slots)
+    assert slots["request_order"] == "none"
+    text = (await answer(executor, slots))["responses"][0]["text"]
+    assert "已为您提交退货申请" in text and "运费由您承担" in text
+    (request,) = services.requests.for_conversation("conv-1")
+    assert request.order_number is None and request.eligibility["rule_id"] == "P6.no_reason_return"
+
+
+async def test_a_repair_asks_for_the_serial_number_and_gets_an_rma_number(
+    executor: ActionExecutor, services: DeskServices
+) -> None:
+    first = "帮我报修，扫地机买了5个月，不开机了"
+    chat(services, first)
+    slots = await play(executor, first, "check_eligibility", {"language": "zh"})
+    slots = await play(executor, "LM202612060302", "inform", slots)
+    assert slots["requested_slot"] == "request_serial"
+    slots = await play(executor, "sn是rv2406123456", "inform", slots)
+    text = (await answer(executor, slots))["responses"][0]["text"]
+    (request,) = services.requests.for_conversation("conv-1")
+    assert request.serial_number == "RV2406123456" and request.rma_number and request.rma_number in text
+    assert request.eligibility["rule_id"] == "P8.whole_unit"
+
+
+async def test_no_request_is_opened_or_offered_when_the_policy_allows_none(
+    executor: ActionExecutor, services: DeskServices
+) -> None:
+    chat(services, "我要退货，收到20天了，不想要了")
+    slots = await play(executor, "我要退货，收到20天了，不想要了", "check_eligibility", {"language": "zh"})
+    assert slots.get("requested_slot") is None
+    reply = (await answer(executor, slots))["responses"][0]
+    assert "已过 7 天" in reply["text"] and not reply["buttons"]
+    assert services.requests.for_conversation("conv-1") == []

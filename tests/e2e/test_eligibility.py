@@ -91,3 +91,35 @@ def test_the_verified_order_decides(system: System, services: DeskServices) -> N
     text = text_of(reply)
     assert reply["turn"]["outcome"] == "eligibility"
     assert text.startswith("签收第 9 天") and "（P7）" in text and "推算" not in text
+
+
+def test_a_return_asked_for_is_opened_and_shown_to_agents(system: System, services: DeskServices) -> None:
+    customer = Customer(system.app_url)
+    reply = customer.say("我要退货，净化器前天收到的，有异味")
+    assert "订单号" in text_of(reply) and reply["turn"]["outcome"] == "eligibility"
+    reply = customer.say("LM202612069902")
+    text = text_of(reply)
+    assert "因质量问题退货" in text and "已为您提交退货申请" in text and "照片或视频" in text
+    (request,) = services.requests.for_conversation(customer.id)
+    assert (request.kind, request.status, request.order_number) == ("return", "pending", "LM202612069902")
+    assert request.eligibility["rule_id"] == "P7.quality_return"
+
+
+def test_an_offered_request_is_opened_with_the_button(system: System, services: DeskServices) -> None:
+    customer = Customer(system.app_url)
+    reply = customer.say("my earbuds arrived 2 days ago and I changed my mind, can I return them?")
+    assert "(P6)" in text_of(reply)
+    reply = customer.press(reply, 0)
+    assert "order number" in text_of(reply)
+    reply = customer.say("I don't know it")
+    assert "return request" in text_of(reply)
+    (request,) = services.requests.for_conversation(customer.id)
+    assert request.order_number is None and request.eligibility["rule_id"] == "P6.no_reason_return"
+
+
+def test_no_request_when_the_policy_allows_none(system: System, services: DeskServices) -> None:
+    customer = Customer(system.app_url)
+    reply = customer.say("I want to return the speaker, it was delivered 20 days ago and I don't need it")
+    text = text_of(reply)
+    assert "(P6)" in text and "request" not in text
+    assert services.requests.for_conversation(customer.id) == []

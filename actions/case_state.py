@@ -1,0 +1,132 @@
+"""An eligibility case between the messages of a conversation: kept as JSON in the `case_state` slot
+(Rasa keeps it with the tracker; the action server holds nothing), and decided from it.
+
+The state holds everything the decision needs: the customer's words so far, the verified order's
+facts as they were read, the question last asked and how often, and for a request the order number
+and the customer's own words. So the same slot on the same day is the same decision: a turn that
+asks for it several times (the form's checks, the question, the answer) decides once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from desk.eligibility.case_words import CaseWords
+from desk.eligibility.customer_case import CaseAnswer, decide_case
+from desk.eligibility.facts import CaseFacts, Fact, from_order
+from desk.eligibility.rules import current_policy
+from desk.models import utcnow
+from desk.orders.records import Category
+from desk.orders.system import OrderSystemUnavailable
+from desk.services import DeskServices
+from desk.working_days import beijing_date
+
+REASON_CHARS = 500  # the customer's first words, kept as a request's reason
+
+
+@dataclass(frozen=True)
+class VerifiedOrder:
+    """The order this conversation passed P19's check for, as the case uses it."""
+
+    number: str
+    facts: CaseFacts
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """The case so far."""
+
+    words: CaseWords
+    order: VerifiedOrder | None = None
+    asked: Fact | None = None
+    tries: int = 0  # the same question asked again without an answer
+    turns: int = 0  # messages read: every reading changes the slot, so the form never rejects one
+    reason: str = ""  # the customer's first message, for a request
+
+    def to_slot(self) -> str:
+        data = {
+            "words": self.words.to_json(),
+            "order": {"number": self.order.number, **_order_json(self.order.facts)} if self.order else None,
+            "asked": self.asked,
+            "tries": self.tries,
+            "turns": self.turns,
+            "reason": self.reason,
+        }
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_slot(cls, value: Any) -> CaseState | None:
+        if not isinstance(value, str):
+            return None
+        try:
+            data = json.loads(value)
+            asked = Fact(data["asked"]) if data.get("asked") else None
+            raw = data.get("order")
+            order = VerifiedOrder(str(raw["number"]), _order_from_json(raw)) if raw else None
+            words = CaseWords.from_json(data["words"])
+            return cls(words, order, asked, int(data["tries"]), int(data["turns"]), str(data.get("reason") or ""))
+        except (ValueError, KeyError, TypeError):
+            return None  # a slot from another version: the case starts again
+
+    def with_question(self, asked: Fact | None, tries: int) -> CaseState:
+        return replace(self, asked=asked, tries=tries)
+
+    def answer(self) -> CaseAnswer | None:
+        return _answer_of_slot(self.to_slot(), today())
+
+
+def today() -> date:
+    return beijing_date(utcnow())
+
+
+def verified_order(services: DeskServices, conversation_id: str, on: date) -> VerifiedOrder | None:
+    """The latest order this conversation passed P19's check for (an order's, or a repair's order)."""
+    for case in reversed(services.lookups.cases(conversation_id)):
+        number = (case.facts.get("order") or {}).get("number")
+        if not number:
+            continue
+        try:
+            order = services.orders.order(str(number))
+        except OrderSystemUnavailable:
+            return None  # decided on the customer's words, which the answer says are an estimate
+        return VerifiedOrder(order.number, from_order(order, today=on)) if order is not None else None
+    return None
+
+
+_ORDER_DATES = ("paid_on", "delivered_on", "invoice_on")
+_ORDER_FLAGS = ("flash_sale", "coupon_price", "trade_in")
+
+
+def _order_json(facts: CaseFacts) -> dict[str, Any]:
+    data: dict[str, Any] = {name: getattr(facts, name) for name in _ORDER_FLAGS}
+    data |= {name: getattr(facts, name).isoformat() for name in _ORDER_DATES if getattr(facts, name) is not None}
+    return data | {"category": facts.category.value if facts.category is not None else None}
+
+
+def _order_from_json(data: dict[str, Any]) -> CaseFacts:
+    def day(name: str) -> date | None:
+        return date.fromisoformat(data[name]) if data.get(name) else None
+
+    return CaseFacts(
+        today=today(),
+        paid_on=day("paid_on"),
+        delivered_on=day("delivered_on"),
+        invoice_on=day("invoice_on"),
+        category=Category(data["category"]) if data.get("category") else None,
+        flash_sale=data.get("flash_sale"),
+        coupon_price=data.get("coupon_price"),
+        trade_in=data.get("trade_in"),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _answer_of_slot(slot: str, on: date) -> CaseAnswer | None:
+    state = CaseState.from_slot(slot)
+    if state is None:
+        return None
+    order = replace(state.order.facts, today=on) if state.order is not None else None
+    return decide_case(state.words, on, current_policy(), order)
