@@ -158,7 +158,7 @@ async def test_a_request_asked_for_and_allowed_is_opened_after_its_order_number(
     chat(services, first, attachments=("[image] https://example.com/smell.jpg",))
     slots = await play(executor, first, "check_eligibility", {"language": "zh"})
     assert slots["requested_slot"] == "request_order"
-    question = (await run(executor, action_call("action_ask_request_order", first, "inform", slots=slots)))
+    question = await run(executor, action_call("action_ask_request_order", first, "inform", slots=slots))
     assert "订单号" in question["responses"][0]["text"]
     slots = await play(executor, "LM202612060301", "inform", slots)
     assert slots.get("requested_slot") is None and slots["request_order"] == "LM202612060301"
