@@ -15,7 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from desk.eligibility.case_words import CaseWords
+from rasa_sdk.events import EventType, FollowupAction
+
+from desk.eligibility.case_words import CaseWords, read_words
 from desk.eligibility.customer_case import CaseAnswer, decide_case
 from desk.eligibility.facts import CaseFacts, Fact, from_order
 from desk.eligibility.rules import current_policy
@@ -24,7 +26,10 @@ from desk.orders.records import Category
 from desk.orders.system import OrderSystemUnavailable
 from desk.services import DeskServices
 from desk.working_days import beijing_date
+from knowledge.language import Language
 
+FORM = "eligibility_form"
+STATE = "case_state"
 REASON_CHARS = 500  # the customer's first words, kept as a request's reason
 
 
@@ -77,6 +82,16 @@ class CaseState:
 
     def answer(self) -> CaseAnswer | None:
         return _answer_of_slot(self.to_slot(), today())
+
+
+def taken_for_a_question(text: str, language: Language) -> list[EventType] | None:
+    """The eligibility form for a message NLU took for a knowledge-base question that is the
+    customer's own case: a remedy and a fact of their item ("这个净化器有异味，能换货吗"), not a question
+    about the policy ("质量问题退货运费谁出"). None when it is a question for the knowledge base."""
+    words = read_words(text, today(), language)
+    if words.flow is None or not words.has_facts or words.policy_question:
+        return None
+    return [FollowupAction(FORM)]
 
 
 def today() -> date:

@@ -24,7 +24,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.case_state import REASON_CHARS, CaseState, today, verified_order
+from actions.case_state import FORM, REASON_CHARS, STATE, CaseState, today, verified_order
 from actions.conversation import language_of, latest_intent, send
 from actions.faq import ActionAnswerFaq
 from actions.orders import ESCALATING
@@ -43,8 +43,7 @@ from desk.turns import Outcome, TurnRecord
 from knowledge.language import Language
 from knowledge.retriever import Retriever
 
-FORM = "eligibility_form"
-STATE, ANSWER = "case_state", "case_answer"
+ANSWER = "case_answer"
 ORDER_SLOT, SERIAL_SLOT = "request_order", "request_serial"
 CASE_SLOTS = (STATE, ANSWER, ORDER_SLOT, SERIAL_SLOT)
 NOT_GIVEN = "none"  # the customer does not have it: the agent asks when reviewing
@@ -95,7 +94,9 @@ class ValidateEligibilityForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         language = language_of(tracker)
         on = today()
-        starting = not (tracker.active_loop or {}).get("name")
+        # While the form runs it always asks for something; Rasa marks the loop active before the
+        # first validation, so a form starting is told by nothing being asked yet.
+        starting = tracker.get_slot("requested_slot") is None
         kept = CaseState.from_slot(tracker.get_slot(STATE))
         # The verified order is read once per message and kept with the case.
         order = verified_order(self.services, tracker.sender_id, on)

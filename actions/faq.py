@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.case_state import taken_for_a_question
 from actions.conversation import entity, language_of, latest_intent, send
 from actions.handoff import hand_off
 from desk.replies import FaqReply, answer, reply_to_question
@@ -39,6 +40,10 @@ class ActionAnswerFaq(Action):
             if chosen is not None:
                 return self._reply(dispatcher, answer(chosen, language))
         text = (tracker.latest_message.get("text") or "").strip()
+        if latest_intent(tracker) in ("ask_faq", "nlu_fallback") and not tracker.active_loop_name:
+            case = taken_for_a_question(text, language)
+            if case is not None:
+                return case  # the customer's own case: decided, not recited
         misses = int(tracker.get_slot("faq_misses") or 0)
         reply = reply_to_question(self.retriever, text, language, misses).reply
         if reply.outcome == Outcome.HANDOFF and reply.handoff_reason is not None:

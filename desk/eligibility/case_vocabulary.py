@@ -22,32 +22,53 @@ def any_of(*patterns: str) -> re.Pattern[str]:
 
 # --- what the customer is after -------------------------------------------------------------------
 
-PRICE_PROTECTION = any_of(
-    r"价保|保价|价格保护|差价|降价|便宜了|降了",
-    r"price[- ]?(?:protection|drop|difference|match|adjust)|cheaper|for less|the difference|"
-    r"price (?:has |already )?(?:dropped|gone down|went down|fell)",
+# Named, price protection is what the customer is after; a price drop alone may be the story of a
+# return ("降了50块，我干脆退了重新买") and counts only when no other remedy is named.
+PRICE_PROTECTION = any_of(r"价保|保价|价格保护|差价|补差", r"price[- ]?(?:protection|match|adjust)|the difference")
+PRICE_DROP = any_of(
+    r"降价|便宜了|降了|打折了",
+    r"price[- ]?(?:drop|difference)|cheaper|for less|on sale|price (?:has |already )?(?:dropped|gone down|went down|fell)",
 )
 INSTALLATION = any_of(
-    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙",
-    r"\binstall|(?:send|come)[^.?!]{0,25}\b(?:set (?:it |them )?up|mount|fit)\b|mount(?:ing)? (?:it|the)",
+    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|装吗|免费装|能装|约[^，。]{0,6}装",
+    r"\binstal+|(?:send|come)[^.?!]{0,25}\b(?:set (?:it |them )?up|mount|fit)\b|mount(?:ing)? (?:it|the)",
 )
 EXCHANGE = any_of(
     r"换货|换一?[台个副只件]|换新|调换|更换|换吗|能换|可以换|想换|要换|换成",
-    r"exchange|replacement|replace (?:it|them|the)|swap",
+    r"exchange|replac(?:e|ement|ment)\b|swap",
 )
 RETURN = any_of(
     r"退(?!出|休|役|烧|步)|无理由",
-    r"\bret(?:urn|run|un|rn)|send (?:it|them) back|refund|money back",
+    r"(?<![a-z])ret(?:urn|run|un|rn)|send (?:it|them) back|ref(?:u)?n?d|money back",
 )
 REPAIR = any_of(
     r"维修|修理|寄修|返修|报修|售后|(?<!保)修",
-    r"repair|\bfix|get it fixed|send it in|send (?:someone|an engineer|a technician)|look at it",
+    r"repair(?! shop)|\bfix|get it fixed|send it in|look at it",
 )
 WARRANTY = any_of(
     r"保修|质保|在保|过保|保固|还保|保吗|保不保|能保|保[一两二三\d]年|保多久",
-    r"warr[ae]n?t|guarantee|covered|(?:is|for) (?:\d+|one|two) years?\b",
+    r"warr[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|(?:is|for) (?:\d+|one|two) years?\b",
 )
+SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
 INVOICE = any_of(r"发票|抬头|专票", r"invoice")
+# A sentence that asks for something: where the remedy the customer is after is named.
+ASKING = any_of(r"[?？]|吗|能否|可以|能不能|想|要|帮|请|麻烦", r"\b(?:can|could|would|will|want|please|pls|need)\b")
+SENTENCE = re.compile(r"(?<=[。!！?？\n])|(?<=[.!?])\s+")
+# English date phrases a date reader misses inside a long sentence, read on their own.
+EN_DATE_PHRASE = re.compile(
+    r"\b(?:(?:last|this|past) (?:week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"yesterday|the day before yesterday|(?:\d+|a|an|one|two|three|four|five|six|ten) (?:days?|weeks?|months?|years?) ago|"
+    r"on (?:the )?\d{1,2}(?:st|nd|rd|th)?(?: of \w+)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{1,2}(?:,? \d{4})?|"
+    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*(?:,? \d{4})?|since \w+)\b",
+    re.IGNORECASE,
+)
+# A remedy the customer says they do not want ("不想修也不想换，我要退", "I don't want a repair"):
+# taken out of the text before anything else is read.
+NOT_WANTED = any_of(
+    r"(?:不想|不要|不用|不必|不需要|别|也不想|也不要)(?:再)?(?:维修|修理|修|换货|换新|换|退货|退款|退)(?:了|一台|个新的|新的)?",
+    r"(?:don'?t|do not|doesn'?t|no need to|not)\s+(?:want|need|looking for)\s+(?:a |an |to |the )?"
+    r"(?:repair|exchange|replacement|refund|return|fix)\w*",
+)
 SPECIAL_INVOICE = any_of(r"专票|专用发票|增值税专用", r"special (?:vat )?invoice|vat special")
 TITLE_CHANGE = any_of(r"抬头|改发票|换发票|开错|写错", r"title|company name|wrong name|name on")
 REQUESTING = any_of(
@@ -55,15 +76,15 @@ REQUESTING = any_of(
     r"\bi want|i'?d like|i would like|\bplease\b|\bpls\b|want to|arrange|\bbook\b|\bstart (?:a|the)|send someone",
 )
 POLICY_QUESTION = any_of(
-    r"多久|多长|几年|几个月|几天|怎么|如何|是什么|哪些|规定|政策",
-    r"how (?:long|many|much|do|does|to)|what (?:is|are|does)|which|policy|in general",
+    r"多久|多长|几年|几个月|几天|怎么|如何|是什么|哪些|规定|政策|谁|哪里|哪儿",
+    r"how (?:long|many|much|do|does|to)|what (?:is|are|does)|\bwhich\b|\bwho\b|\bwhere\b|policy|in general",
 )
 
 # --- the product and the part ---------------------------------------------------------------------
 
 CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
     (Category.WATER_PURIFIER, any_of(r"净水器|净水机", r"water (?:purifier|filter system)")),
-    (Category.AIR_PURIFIER, any_of(r"空气净化器|净化器", r"air purifier|purifier")),
+    (Category.AIR_PURIFIER, any_of(r"空气净化器|净化器", r"air pur+if?i?er|pur+if?i?er")),
     (Category.ROBOT_VACUUM, any_of(r"扫地机|扫拖|扫地", r"robot vac|vac+u+m|robovac|hoover")),
     (Category.AIR_CONDITIONER, any_of(r"空调", r"air ?con|air conditioner|\bac\b|a/c")),
     (Category.SMART_SPEAKER, any_of(r"音箱|音响", r"speaker")),
@@ -83,18 +104,20 @@ PARTS: tuple[tuple[Part, re.Pattern[str]], ...] = (
     (Part.BATTERY, any_of(r"电池|续航", r"battery", BATTERY_FAULT.pattern)),
 )  # fmt: skip
 WHOLE_UNIT = any_of(
-    r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不转|不亮|没声音|连不上|不动了?|"
+    r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不转|不亮|没声音|连不上|(?<![劝没])不动了?|"
     r"不走|罢工|自动关机|吹热风",
     r"whole (?:unit|device|machine)|(?:won'?t|will not|doesn'?t|does not) (?:turn|switch|power) on|stopped working|"
     r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens",
 )
 FAULT = any_of(
     r"异味|臭味|怪味|塑料味|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
-    r"发热|裂|转圈|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启",
+    r"发热|裂|转圈|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
+    r"不够冷|拖拉机",
     r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|keeps? \w+ing|squeak|stick|"
+    r"suction|weak|barely|lukewarm|"
     r"grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
-    r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off",
+    r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive",
 )
 NOT_FAULTY = any_of(
     r"没有?质量问题|不是质量问题|没毛病|没坏|功能正常|用着挺好|一切正常",
@@ -109,7 +132,7 @@ CHANGE_OF_MIND = any_of(
 # --- P6's conditions ------------------------------------------------------------------------------
 
 UNOPENED = any_of(
-    r"没拆封|未拆封|没开封|未开封|全新未拆|没拆过|原封|没拆|没打开",
+    r"没拆封|未拆封|没开封|未开封|全新未拆|没拆过|原封|没拆|没打开|没动过|没撕",
     r"unopened|still sealed|never opened|not opened|still in (?:the|its) box|brand new in (?:the )?box|unused",
 )
 _CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套)"
@@ -182,10 +205,18 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
-    (Anchor.PAYMENT, any_of(r"买|购买|下单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
-    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|到手|拿到|到了|就到", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|came|showed up|turned up")),
+    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
+    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|到手|拿到|到了|就到", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
+# A length the customer asks about ("is it covered for 2 years?", "保两年吗") rather than their date.
+WARRANTY_LENGTH = re.compile(r"(?:cover\w*|warrant\w*|guarantee\w*|保修?期?是?)\s*$", re.IGNORECASE)
+# What a real date phrase has: a digit or a word of time (a date reader may take "we" for a day).
+DATE_WORDS = re.compile(
+    r"\d|[天周月年号日昨今前上去礼拜星期]|day|week|month|year|ago|yesterday|today|tonight|morning|last|since|"
+    r"mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|fortnight|tomorrow",
+    re.IGNORECASE,
+)
 NOT_A_DATE = re.compile(r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now)$", re.IGNORECASE)
 # Days of the customer's story rather than of the case, when no verb of the case stands beside them.
 STORY_DAY = re.compile(

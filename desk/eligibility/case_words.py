@@ -101,17 +101,21 @@ class CaseWords:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @property
-    def is_case(self) -> bool:
-        """Whether the words are about the customer's own item: anything but a question about the policy
-        with no fact of the item ("how long is the battery warranty?" is for the knowledge base)."""
+    def has_facts(self) -> bool:
+        """Whether the words say something of the customer's own item: a date, the fault or its
+        absence, a condition, a cause, a price flag, an invoice fact."""
         facts = (
             self.quality_problem, self.opened_consumable, self.used_beyond_inspection, self.incomplete,
             self.customised, self.gift_card, self.damage_causes, self.flash_sale, self.coupon_price,
             self.trade_in, self.price_protection_used, self.is_company, self.invoice_title_changed,
         )  # fmt: skip
-        return (
-            bool(self.requesting or self.dates or any(fact is not None for fact in facts)) or not self.policy_question
-        )
+        return bool(self.dates) or any(fact is not None for fact in facts)
+
+    @property
+    def is_case(self) -> bool:
+        """Whether the words are about the customer's own item: anything but a question about the policy
+        with no fact of the item ("how long is the battery warranty?" is for the knowledge base)."""
+        return bool(self.requesting or self.has_facts or not self.policy_question)
 
     def date_of(self, anchor: Anchor) -> DateSaid | None:
         return next((said for said in self.dates if said.anchor is anchor), None)
@@ -153,15 +157,16 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "part": Part,
 }
 
-# In order: the first flow found wins (a price-protection question may say "return"; an exchange or
-# return question may mention the warranty; an invoice date is no invoice question).
-_FLOWS: tuple[tuple[Flow, re.Pattern[str]], ...] = (
-    (Flow.PRICE_PROTECTION, words.PRICE_PROTECTION),
-    (Flow.INSTALLATION, words.INSTALLATION),
-    (Flow.EXCHANGE, words.EXCHANGE),
-    (Flow.RETURN, words.RETURN),
-    (Flow.REPAIR, words.REPAIR),
+# The remedies a customer asks for by name: the first named in the message is the flow ("修一下或者
+# 换个新的都行" is a repair). Named ones win over the warranty (often the reason given), and the
+# warranty over the words that are usually the story around a case (an installer's visit, a price
+# drop, an invoice date).
+_NAMED = ((Flow.EXCHANGE, words.EXCHANGE), (Flow.RETURN, words.RETURN), (Flow.REPAIR, words.REPAIR))
+_STORY = (
     (Flow.WARRANTY, words.WARRANTY),
+    (Flow.INSTALLATION, words.INSTALLATION),
+    (Flow.REPAIR, words.SEND_SOMEONE),
+    (Flow.PRICE_PROTECTION, words.PRICE_DROP),
     (Flow.INVOICE, words.INVOICE),
 )
 _ASKED_ANCHOR = {Fact.DELIVERED_ON: Anchor.DELIVERY, Fact.PAID_ON: Anchor.PAYMENT, Fact.INVOICE_ON: Anchor.INVOICE}
@@ -184,15 +189,19 @@ def _said(positive: re.Pattern[str], negative: re.Pattern[str] | None, text: str
 
 
 def _flow(text: str) -> tuple[Flow | None, InvoiceChange | None]:
-    if words.SPECIAL_INVOICE.search(text) or (words.INVOICE.search(text) and words.TITLE_CHANGE.search(text)):
-        flow: Flow | None = Flow.INVOICE  # "wrong name on the invoice, pls fix" is no repair
-    else:
-        flow = _first(_FLOWS, text)
-    if flow is not Flow.INVOICE:
-        return flow, None
     if words.SPECIAL_INVOICE.search(text):
         return Flow.INVOICE, InvoiceChange.SPECIAL
-    return Flow.INVOICE, InvoiceChange.TITLE if words.TITLE_CHANGE.search(text) else None
+    if (words.INVOICE.search(text) or words.TITLE_CHANGED.search(text)) and words.TITLE_CHANGE.search(text):
+        return Flow.INVOICE, InvoiceChange.TITLE  # "wrong name on the invoice, pls fix" is no repair
+    if words.PRICE_PROTECTION.search(text):
+        return Flow.PRICE_PROTECTION, None
+    asking = [sentence for sentence in words.SENTENCE.split(text) if words.ASKING.search(sentence)]
+    for part in (*asking, text):  # the sentences that ask first ("… opened it to fix it. Can I exchange it?")
+        named = [(found.start(), flow) for flow, pattern in _NAMED if (found := pattern.search(part))]
+        if named:
+            return min(named)[1], None
+    flow = _first(_STORY, text)
+    return flow, (InvoiceChange.TITLE if flow is Flow.INVOICE else None)
 
 
 def _quality(text: str) -> bool | None:
@@ -205,25 +214,38 @@ def _quality(text: str) -> bool | None:
     return False if words.CHANGE_OF_MIND.search(text) else None
 
 
+def _date_in(text: str, today: date, language: Language) -> CustomerDate | None:
+    """The date reader's date, unless it is none of the case's ("现在", or "we" taken for a day)."""
+    said = when(text, today, language)
+    if said is None or words.NOT_A_DATE.match(said.words.strip()) or not words.DATE_WORDS.search(said.words):
+        return None
+    return said
+
+
 def _dates(text: str, today: date, language: Language, asked: Fact | None) -> tuple[DateSaid, ...]:
     """Each clause's date, with what it is the date of: the verb of its clause ("3号到的", "bought it
     last week"). A date with no verb beside it counts only when it is a duration ("用了14个月", "had it
     14 months"), answers the date just asked for, or is the message's only date and the message has
     such a verb elsewhere; else it is a day in the customer's story ("昨天我加班到很晚"), not the
-    case's. An English sentence whose whole gives the date reader nothing is read again by its
-    comma-separated parts ("got it last week, the left one …")."""
+    case's. An English sentence whose whole gives the date reader nothing is read again by its date
+    phrases ("the purifier we got last week shows error E1 …")."""
     verb_anywhere = _first(words.ANCHOR_WORDS, text)
     with_verb: dict[Anchor, DateSaid] = {}
     without: list[tuple[CustomerDate, bool]] = []
     for clause in _CLAUSE[language].split(text):
         if not clause.strip():
             continue
-        read = [(clause, when(clause, today, language))]
-        if read[0][1] is None and language == "en" and "," in clause:
-            read = [(part, when(part, today, language)) for part in clause.split(",") if part.strip()]
+        read = [(clause, _date_in(clause, today, language))]
+        if read[0][1] is None and language == "en":
+            # The date reader misses a date inside a long sentence: its date phrases on their own.
+            phrases = words.EN_DATE_PHRASE.finditer(clause)
+            read = [(clause, _date_in(found.group(0), today, language)) for found in phrases]
         for clause_words, said in read:
-            if said is None or words.NOT_A_DATE.match(said.words.strip()):
+            if said is None:
                 continue
+            before = clause_words[: max(clause_words.find(said.words), 0)]
+            if said.ago is not None and words.WARRANTY_LENGTH.search(before):
+                continue  # "is the compressor covered for 2 years?": a warranty's length
             anchor = _first(words.ANCHOR_WORDS, clause_words)
             if anchor is not None:
                 with_verb.setdefault(anchor, DateSaid(anchor, said.earliest, said.latest, said.words))
@@ -254,7 +276,7 @@ def _answer(asked: Fact | None, text: str) -> dict[str, object]:
 
 def read_words(text: str, today: date, language: Language, *, asked: Fact | None = None) -> CaseWords:
     """What one message says of the case (`asked`: the fact the assistant just asked for)."""
-    text = simplified(unicodedata.normalize("NFKC", text))
+    text = words.NOT_WANTED.sub(" ", simplified(unicodedata.normalize("NFKC", text)))
     flow, invoice_change = _flow(text)
     part = _first(words.PARTS, text)
     if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and words.WHOLE_UNIT.search(text):

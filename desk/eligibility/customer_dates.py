@@ -145,7 +145,7 @@ def normalise(text: str, language: str) -> str:
 _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14}
 _ZH_UNITS = {"天": ("days", 1), "日": ("days", 1), "周": ("days", 7), "个月": ("months", 1), "年": ("months", 12)}
 _ZH_DURATION = re.compile(
-    r"(?:(?:买|用|有|收到|到手)了?)?(\d+(?:\.\d+)?)(天|日|周|个月|年)(多)?(前|了|$|[，,。！!？?\s])"
+    r"(?:(?:买|用|有|收到|到手|到)了?)?(\d+(?:\.\d+)?)(天|日|周|个月|年)(多)?(前|了|$|[，,。！!？?\s])"
 )
 _EN_DURATION = re.compile(
     r"(?:\b(for|after|had (?:it|them)|owned (?:it|them)|it'?s been|been)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?)?\b(\d+(?:\.\d+)?)\s*"

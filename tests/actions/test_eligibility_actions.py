@@ -11,7 +11,8 @@ from typing import Any
 
 from rasa_sdk.executor import ActionExecutor
 
-from actions.eligibility import ANSWER, FORM, STATE
+from actions.case_state import FORM, STATE
+from actions.eligibility import ANSWER
 from desk.copy import say
 from desk.models import utcnow
 from desk.orders.lookup_numbers import LookupKind, LookupNumber
@@ -214,3 +215,14 @@ async def test_no_request_is_opened_or_offered_when_the_policy_allows_none(
     reply = (await answer(executor, slots))["responses"][0]
     assert "已过 7 天" in reply["text"] and not reply["buttons"]
     assert services.requests.for_conversation("conv-1") == []
+
+
+async def test_a_case_taken_for_a_question_goes_to_the_form(executor: ActionExecutor) -> None:
+    result = await run(executor, action_call("action_answer_faq", "这个净化器有异味，能换货吗", "ask_faq"))
+    assert result["events"] == [{"event": "followup", "timestamp": None, "name": FORM}]
+    assert result["responses"] == []
+
+
+async def test_a_policy_question_stays_with_the_knowledge_base(executor: ActionExecutor) -> None:
+    result = await run(executor, action_call("action_answer_faq", "How long is the battery warranty?", "ask_faq"))
+    assert result["responses"][0]["text"] == "battery: 1 year"
