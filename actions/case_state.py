@@ -29,6 +29,7 @@ from desk.working_days import beijing_date
 from knowledge.language import Language
 
 FORM = "eligibility_form"
+ANSWER_ACTION = "action_answer_eligibility"
 STATE = "case_state"
 REASON_CHARS = 500  # the customer's first words, kept as a request's reason
 
@@ -85,13 +86,13 @@ class CaseState:
 
 
 def taken_for_a_question(text: str, language: Language) -> list[EventType] | None:
-    """The eligibility form for a message NLU took for a knowledge-base question that is the
+    """The eligibility answer (which hands over to the form when it must ask) for a message NLU took for a knowledge-base question that is the
     customer's own case: a remedy and a fact of their item ("这个净化器有异味，能换货吗"), not a question
     about the policy ("质量问题退货运费谁出"). None when it is a question for the knowledge base."""
     words = read_words(text, today(), language)
     if words.flow is None or not words.has_facts or words.policy_question:
         return None
-    return [FollowupAction(FORM)]
+    return [FollowupAction(ANSWER_ACTION)]
 
 
 def today() -> date:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -44,6 +44,7 @@ from knowledge.language import Language
 from knowledge.retriever import Retriever
 
 ANSWER = "case_answer"
+ASKING = "case_asking"  # steers the rules: the form follows the answer action to ask (bot/rules/eligibility.yml)
 ORDER_SLOT, SERIAL_SLOT = "request_order", "request_serial"
 CASE_SLOTS = (STATE, ANSWER, ORDER_SLOT, SERIAL_SLOT)
 NOT_GIVEN = "none"  # the customer does not have it: the agent asks when reviewing
@@ -215,9 +216,17 @@ class ActionAnswerEligibility(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
-        reset: list[EventType] = [SlotSet(name, None) for name in CASE_SLOTS]
-        state = CaseState.from_slot(tracker.get_slot(STATE))
-        answer = state.answer() if state else None
+        reset: list[EventType] = [SlotSet(name, None) for name in CASE_SLOTS] + [SlotSet(ASKING, False)]
+        if tracker.active_loop_name is None and tracker.latest_action_name != FORM:
+            # A new case (check_eligibility, or a question that is one): decided here at once when it
+            # can be, one round trip like an FAQ answer; else the form takes it and asks.
+            state: CaseState | None = self._read(tracker, language)
+            answer = state.answer() if state else None
+            if state is not None and answer is not None and (answer.question or _request_slots(state, answer)):
+                return [SlotSet(STATE, state.to_slot()), SlotSet(ASKING, True), FollowupAction(FORM)]
+        else:
+            state = CaseState.from_slot(tracker.get_slot(STATE))
+            answer = state.answer() if state else None
         if state is None or answer is None:
             # Not a case after all (no remedy in the words): the knowledge base answers the question.
             return reset + await ActionAnswerFaq(self._retriever, self._services).run(dispatcher, tracker, domain)
@@ -237,9 +246,15 @@ class ActionAnswerEligibility(Action):
             kind = say(f"request_kind_{request[0].value}", language)
             buttons = [{"title": say("case_offer_request", language, kind=kind), "payload": f"/{OPEN_REQUEST}"}]
             send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
-            return [SlotSet(name, None) for name in CASE_SLOTS if name != STATE]
+            return [SlotSet(name, None) for name in CASE_SLOTS if name != STATE] + [SlotSet(ASKING, False)]
         send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
         return reset
+
+    def _read(self, tracker: Tracker, language: Language) -> CaseState:
+        text = tracker.latest_message.get("text") or ""
+        on = today()
+        order = verified_order(self._services or shared_services(), tracker.sender_id, on)
+        return CaseState(read_words(text, on, language), order, turns=1, reason=text[:REASON_CHARS])
 
     def _open(self, tracker: Tracker, state: CaseState, answer: CaseAnswer, language: Language) -> list[str]:
         """Open the request the policy allows; its confirmation and what happens next."""

@@ -46,7 +46,7 @@ REPAIR = any_of(
     r"repair(?! shop)|\bfix|get it fixed|send it in|look at it",
 )
 WARRANTY = any_of(
-    r"保修|质保|在保|过保|保固|还保|保吗|保不保|能保|保[一两二三\d]年|保多久",
+    r"保修|质保|在保|过保|保固|还保|保吗|保不保|能保|保[一两二三\d]年|保多久|保秀|包修",
     r"warr[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|(?:is|for) (?:\d+|one|two) years?\b",
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
@@ -107,7 +107,8 @@ WHOLE_UNIT = any_of(
     r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不转|不亮|没声音|连不上|(?<![劝没])不动了?|"
     r"不走|罢工|自动关机|吹热风",
     r"whole (?:unit|device|machine)|(?:won'?t|will not|doesn'?t|does not) (?:turn|switch|power) on|stopped working|"
-    r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens",
+    r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens|"
+    r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?",
 )
 FAULT = any_of(
     r"异味|臭味|怪味|塑料味|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
@@ -124,8 +125,9 @@ NOT_FAULTY = any_of(
     r"nothing wrong|not (?:a )?(?:quality|defect)|works (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)",
 )
 CHANGE_OF_MIND = any_of(
-    r"不想要|不喜欢|买错|买多|买大了|买小了|不需要|用不上|用不着|不合适|闲置|不太需要|不用了|太大|太小|颜色|尺寸",
-    r"changed? my mind|don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|"
+    r"不想要|不喜欢|不太喜欢|买错|买多|买大了|买小了|不需要|用不上|用不着|不合适|闲置|不太需要|不用了|太大|太小|颜色|尺寸|"
+    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的",
+    r"changed? (?:my|our) minds?|never use|don'?t use it|already (?:have|has|had|bought) one|don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not what i (?:wanted|expected)",
 )
 

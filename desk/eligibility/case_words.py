@@ -103,11 +103,12 @@ class CaseWords:
     @property
     def has_facts(self) -> bool:
         """Whether the words say something of the customer's own item: a date, the fault or its
-        absence, a condition, a cause, a price flag, an invoice fact."""
+        absence, a condition, a cause, a price flag, a changed invoice title. (Being a company is
+        not one: "Can I get a VAT invoice for my company?" asks how the policy works.)"""
         facts = (
             self.quality_problem, self.opened_consumable, self.used_beyond_inspection, self.incomplete,
             self.customised, self.gift_card, self.damage_causes, self.flash_sale, self.coupon_price,
-            self.trade_in, self.price_protection_used, self.is_company, self.invoice_title_changed,
+            self.trade_in, self.price_protection_used, self.invoice_title_changed,
         )  # fmt: skip
         return bool(self.dates) or any(fact is not None for fact in facts)
 
@@ -162,8 +163,9 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
 # warranty over the words that are usually the story around a case (an installer's visit, a price
 # drop, an invoice date).
 _NAMED = ((Flow.EXCHANGE, words.EXCHANGE), (Flow.RETURN, words.RETURN), (Flow.REPAIR, words.REPAIR))
+_WARRANTY = (Flow.WARRANTY, words.WARRANTY)
 _STORY = (
-    (Flow.WARRANTY, words.WARRANTY),
+    _WARRANTY,
     (Flow.INSTALLATION, words.INSTALLATION),
     (Flow.REPAIR, words.SEND_SOMEONE),
     (Flow.PRICE_PROTECTION, words.PRICE_DROP),
@@ -196,8 +198,10 @@ def _flow(text: str) -> tuple[Flow | None, InvoiceChange | None]:
     if words.PRICE_PROTECTION.search(text):
         return Flow.PRICE_PROTECTION, None
     asking = [sentence for sentence in words.SENTENCE.split(text) if words.ASKING.search(sentence)]
-    for part in (*asking, text):  # the sentences that ask first ("… opened it to fix it. Can I exchange it?")
-        named = [(found.start(), flow) for flow, pattern in _NAMED if (found := pattern.search(part))]
+    # The sentences that ask first ("… opened it to fix it. Can I exchange it?"), where the warranty
+    # counts as named ("维修师傅说压缩机坏了，压缩机不是保两年吗？").
+    for part, named_here in [(sentence, (*_NAMED, _WARRANTY)) for sentence in asking] + [(text, _NAMED)]:
+        named = [(found.start(), flow) for flow, pattern in named_here if (found := pattern.search(part))]
         if named:
             return min(named)[1], None
     flow = _first(_STORY, text)
@@ -212,6 +216,18 @@ def _quality(text: str) -> bool | None:
     if words.FAULT.search(text) or words.WHOLE_UNIT.search(text) or words.BATTERY_FAULT.search(text):
         return True
     return False if words.CHANGE_OF_MIND.search(text) else None
+
+
+def _nearest_verb(clause: str, at: int) -> Anchor | None:
+    """What the date at `at` is of: the verb of the clause nearest to it ("ordered it as a surprise,
+    it arrived yesterday": delivered yesterday)."""
+    at = max(at, 0)
+    distances = [
+        (min(abs(found.start() - at), abs(found.end() - at)), anchor)
+        for anchor, pattern in words.ANCHOR_WORDS
+        for found in pattern.finditer(clause)
+    ]
+    return min(distances)[1] if distances else None
 
 
 def _date_in(text: str, today: date, language: Language) -> CustomerDate | None:
@@ -246,7 +262,7 @@ def _dates(text: str, today: date, language: Language, asked: Fact | None) -> tu
             before = clause_words[: max(clause_words.find(said.words), 0)]
             if said.ago is not None and words.WARRANTY_LENGTH.search(before):
                 continue  # "is the compressor covered for 2 years?": a warranty's length
-            anchor = _first(words.ANCHOR_WORDS, clause_words)
+            anchor = _nearest_verb(clause_words, clause_words.find(said.words))
             if anchor is not None:
                 with_verb.setdefault(anchor, DateSaid(anchor, said.earliest, said.latest, said.words))
             else:

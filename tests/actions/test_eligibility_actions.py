@@ -54,18 +54,34 @@ async def ask(executor: ActionExecutor, slots: dict[str, Any]) -> tuple[str, dic
 
 
 async def answer(executor: ActionExecutor, slots: dict[str, Any], text: str = "") -> dict[str, Any]:
-    return await run(executor, action_call("action_answer_eligibility", text, "inform", slots=slots))
+    """The answer once the form is done with the case in `slots`."""
+    call = action_call("action_answer_eligibility", text, "inform", slots=slots)
+    call["tracker"]["latest_action_name"] = FORM
+    return await run(executor, call)
+
+
+async def new_case(executor: ActionExecutor, text: str, language: str = "zh") -> dict[str, Any]:
+    """A new case's first message, straight to the answer action (the rules' first step)."""
+    return await run(
+        executor, action_call("action_answer_eligibility", text, "check_eligibility", slots={"language": language})
+    )
 
 
 async def test_every_fact_given_is_answered_at_once(executor: ActionExecutor) -> None:
-    slots = await play(executor, "机器人充不进电了，还在保修期吗，买了14个月", "check_eligibility", {"language": "zh"})
-    assert slots.get("requested_slot") is None
-    result = await answer(executor, slots)
+    result = await new_case(executor, "机器人充不进电了，还在保修期吗，买了14个月")
     text = result["responses"][0]["text"]
     assert "电池保修 1 年" in text and "14 个月" in text and "（P8）" in text
     assert say("case_estimated", "zh") in text  # the purchase date stands for the invoice date
     assert turn(result)["outcome"] == "eligibility"
-    assert set(slot_events(result).values()) == {None}
+    assert slot_events(result)["case_asking"] is False
+    assert {value for name, value in slot_events(result).items() if name != "case_asking"} == {None}
+
+
+async def test_a_new_case_with_a_fact_missing_is_handed_to_the_form(executor: ActionExecutor) -> None:
+    result = await new_case(executor, "我半个月前买的空气净化器有异味，能退吗？")
+    assert result["responses"] == []
+    assert slot_events(result)["case_asking"] is True and slot_events(result)[STATE]
+    assert result["events"][-1] == {"event": "followup", "timestamp": None, "name": FORM}
 
 
 async def test_the_one_missing_fact_is_asked_and_its_answer_read(executor: ActionExecutor) -> None:
@@ -217,9 +233,9 @@ async def test_no_request_is_opened_or_offered_when_the_policy_allows_none(
     assert services.requests.for_conversation("conv-1") == []
 
 
-async def test_a_case_taken_for_a_question_goes_to_the_form(executor: ActionExecutor) -> None:
+async def test_a_case_taken_for_a_question_goes_to_the_eligibility_answer(executor: ActionExecutor) -> None:
     result = await run(executor, action_call("action_answer_faq", "这个净化器有异味，能换货吗", "ask_faq"))
-    assert result["events"] == [{"event": "followup", "timestamp": None, "name": FORM}]
+    assert result["events"] == [{"event": "followup", "timestamp": None, "name": "action_answer_eligibility"}]
     assert result["responses"] == []
 
 
