@@ -246,7 +246,8 @@ class ActionAnswerEligibility(Action):
             kind = say(f"request_kind_{request[0].value}", language)
             buttons = [{"title": say("case_offer_request", language, kind=kind), "payload": f"/{OPEN_REQUEST}"}]
             send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
-            return [SlotSet(name, None) for name in CASE_SLOTS if name != STATE] + [SlotSet(ASKING, False)]
+            kept: list[EventType] = [SlotSet(STATE, state.to_slot())]
+            return kept + [SlotSet(name, None) for name in CASE_SLOTS if name != STATE] + [SlotSet(ASKING, False)]
         send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
         return reset
 

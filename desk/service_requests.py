@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,8 +38,9 @@ from desk.models import (
     User,
     utcnow,
 )
-from desk.orders.records import SERIAL_NUMBER, Category
+from desk.orders.records import SERIAL_NUMBER, Category, Repair, RepairStage, TrackingEvent
 from desk.orders.records import order_number as normal_order_number
+from desk.orders.store import OrderStore, UnknownOrder
 from desk.outbox import agent_message
 from desk.request_text import RequestFacts, approved_text, language_of, rejected_text
 from desk.rma_numbers import next_rma_number
@@ -185,13 +187,25 @@ def service_for(category: str | None, serial_number: str | None) -> RequestServi
     return RequestService.MAIL_IN_PICKUP
 
 
+log = structlog.get_logger(__name__)
+# The first event of a ticket filed from an approved request, as P19's lookup shows it.
+REPAIR_TICKET_CREATED = "维修单已创建 · Repair ticket created"
+
+
 class ServiceRequests:
     def __init__(
-        self, sessions: sessionmaker[Session], audit: AuditLog, clock: Callable[[], datetime] = utcnow
+        self,
+        sessions: sessionmaker[Session],
+        audit: AuditLog,
+        clock: Callable[[], datetime] = utcnow,
+        repair_book: OrderStore | None = None,
     ) -> None:
+        """`repair_book`: the built-in order store, where an approved repair's ticket is written so
+        that P19's lookup finds its RMA number (None when the merchant's own system keeps repairs)."""
         self._sessions = sessions
         self._audit = audit
         self._clock = clock
+        self._repair_book = repair_book
 
     # Creating -------------------------------------------------------------------------------------
 
@@ -343,7 +357,24 @@ class ServiceRequests:
     # Deciding -------------------------------------------------------------------------------------
 
     def approve(self, request_id: int, staff: Staff) -> Decision:
-        return self._decide(request_id, staff, RequestStatus.APPROVED, None)
+        decision = self._decide(request_id, staff, RequestStatus.APPROVED, None)
+        self._file_repair(decision.request)
+        return decision
+
+    def _file_repair(self, request: RequestView) -> None:
+        """An approved repair becomes a ticket in the built-in order store (stage `created`), so the
+        customer can follow it by its RMA number (P9, P19). Only with its order and serial number, and
+        when that order is stored: else the agent files it where the merchant keeps repairs."""
+        if self._repair_book is None or request.kind != RequestKind.REPAIR:
+            return
+        if not (request.rma_number and request.order_number and request.serial_number):
+            return
+        created = TrackingEvent(self._clock(), REPAIR_TICKET_CREATED)
+        ticket = Repair(request.rma_number, request.order_number, request.serial_number, RepairStage.CREATED)
+        try:
+            self._repair_book.put_repair(replace(ticket, events=(created,)))
+        except UnknownOrder:
+            log.info("request.repair_not_filed", request=request.id, reason="order not in the built-in store")
 
     def reject(self, request_id: int, staff: Staff, reason: str) -> Decision:
         """The reason is required: the customer receives it on their channel."""

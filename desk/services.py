@@ -84,7 +84,9 @@ class DeskServices:
             orders=orders,
             order_book=order_book,
             lookups=Lookups(orders, PhoneCheck(sessions)),
-            requests=ServiceRequests(sessions, audit),
+            requests=ServiceRequests(
+                sessions, audit, repair_book=order_book if settings.order_system == "builtin" else None
+            ),
         )
 
 

@@ -191,11 +191,10 @@ async def test_an_allowed_remedy_not_asked_for_is_offered_then_opened(
     executor: ActionExecutor, services: DeskServices
 ) -> None:
     chat(services, "前天收到的耳机，不想要了能退吗")
-    slots = await play(executor, "前天收到的耳机，不想要了能退吗", "check_eligibility", {"language": "zh"})
-    result = await answer(executor, slots)
+    result = await new_case(executor, "前天收到的耳机，不想要了能退吗")
     (reply,) = [r for r in result["responses"] if r.get("text")]
     assert [b["payload"] for b in reply["buttons"]] == ["/open_request"]
-    kept = after(slots, result)
+    kept = after({"language": "zh"}, result)
     assert kept[STATE] is not None and services.requests.for_conversation("conv-1") == []
     slots = await play(executor, "/open_request", "open_request", kept, starting=True)
     assert slots["requested_slot"] == "request_order"

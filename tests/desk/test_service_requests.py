@@ -434,3 +434,30 @@ def test_the_confirmation_names_the_rma_number_and_asks_for_photos_when_none_cam
         f"Your exchange request (no. {exchange.id}) has been submitted; an agent will review it and tell you "
         "the result here."
     )
+
+
+def test_an_approved_repair_is_filed_in_the_built_in_store_for_p19_lookups(sessions: sessionmaker[Session]) -> None:
+    chat(sessions, "c-1")
+    store = OrderStore(sessions)
+    store.put_order(OrderBody.model_validate(order_body()).to_order("LM202611260001"))
+    clock = Clock()
+    requests = ServiceRequests(sessions, AuditLog(sessions, clock), clock, repair_book=store)
+    filed = repair(requests)
+    unknown_order = repair(requests, "c-1", order_number="LM202611269999", serial_number="RV2406000009")
+    no_serial = repair(requests, "c-1", serial_number=None, sku="RV-S7")
+    for opened in (filed, unknown_order, no_serial):
+        requests.approve(opened.id, staff(sessions))
+    ticket = store.repair(filed.rma_number)
+    assert ticket is not None and ticket.stage == "created" and ticket.serial_number == "RV2406123456"
+    assert ticket.order_number == "LM202611260001" and ticket.events[0].at == NOW
+    assert store.repair(unknown_order.rma_number) is None and store.repair(no_serial.rma_number) is None
+
+
+def test_a_rejected_repair_is_not_filed(sessions: sessionmaker[Session]) -> None:
+    chat(sessions, "c-1")
+    store = OrderStore(sessions)
+    store.put_order(OrderBody.model_validate(order_body()).to_order("LM202611260001"))
+    requests = ServiceRequests(sessions, AuditLog(sessions), repair_book=store)
+    opened = repair(requests)
+    requests.reject(opened.id, staff(sessions), "序列号与订单不符")
+    assert store.repair(opened.rma_number) is None
