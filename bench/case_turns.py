@@ -18,7 +18,6 @@ the mismatches) go to bench/results/case_turns.json.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.lookups import FAQ_QUESTIONS, TARGET_RATIO, Client, spread
+from bench.lookups import FAQ_QUESTIONS, TARGET_RATIO, Client, rounds_arguments, spread
 from bench.results import write
 from bench.system import running_system
 from desk.copy import say as copy_text
@@ -175,13 +174,7 @@ def run(rounds: int, warmup: int, workdir: Path | None) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.case_turns", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=60, help="measured rounds (default 60)")
-    parser.add_argument("--warmup", type=int, default=5, help="unmeasured rounds first (default 5)")
-    parser.add_argument("--workdir", type=Path, help="where the run's databases and logs go (default: /tmp)")
-    args = parser.parse_args(argv)
-    if args.rounds < 2:
-        parser.error("--rounds must be at least 2")
+    args = rounds_arguments("python -m bench.case_turns", __doc__, argv)
     results = run(args.rounds, args.warmup, args.workdir)
     write("case_turns", results)
     clean = not any(results["mismatches"].values())

@@ -166,14 +166,20 @@ def run(rounds: int, warmup: int, workdir: Path | None) -> dict[str, Any]:
     return results
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.lookups", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=60, help="measured rounds per mode (default 60)")
+def rounds_arguments(prog: str, description: str | None, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line of a side-by-side turn benchmark: rounds, warm-up rounds, work directory."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--rounds", type=int, default=60, help="measured rounds (per mode; default 60)")
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured rounds first (default 5)")
     parser.add_argument("--workdir", type=Path, help="where the run's databases and logs go (default: /tmp)")
     args = parser.parse_args(argv)
     if args.rounds < 2:
         parser.error("--rounds must be at least 2")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = rounds_arguments("python -m bench.lookups", __doc__, argv)
     results = run(args.rounds, args.warmup, args.workdir)
     write("lookups", results)
     return 0 if results["builtin"]["within_target"] and results["http"]["within_target"] else 1

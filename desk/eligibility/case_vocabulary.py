@@ -51,9 +51,13 @@ WARRANTY = any_of(
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
 INVOICE = any_of(r"发票|抬头|专票", r"invoice")
-# A sentence that asks for something: where the remedy the customer is after is named.
-ASKING = any_of(r"[?？]|吗|能否|可以|能不能|想|要|帮|请|麻烦", r"\b(?:can|could|would|will|want|please|pls|need)\b")
-SENTENCE = re.compile(r"(?<=[。!！?？\n])|(?<=[.!?])\s+")
+# Where the remedy the customer is after is named: a clause that asks for something ("帮我修一下",
+# "I'd rather have my money back"), else one that asks a question ("能退吗", "can I exchange it?").
+ASKS_QUESTION = any_of(
+    r"吗|能否|可以|能不能|行不行|么",
+    r"^\s*(?:\w+,\s*)?(?:can|could|is|are|does|do|will|may|would|am|should)\b|\b(?:can|could) (?:i|we|you)\b",
+)
+CLAUSE = re.compile(r"[，,。!！?？;；\n]+|(?<=[\u4e00-\u9fff])\s+|\.(?!\d)\s*")
 # English date phrases a date reader misses inside a long sentence, read on their own.
 EN_DATE_PHRASE = re.compile(
     r"\b(?:(?:last|this|past) (?:week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
@@ -65,9 +69,11 @@ EN_DATE_PHRASE = re.compile(
 # A remedy the customer says they do not want ("不想修也不想换，我要退", "I don't want a repair"):
 # taken out of the text before anything else is read.
 NOT_WANTED = any_of(
-    r"(?:不想|不要|不用|不必|不需要|别|也不想|也不要)(?:再)?(?:维修|修理|修|换货|换新|换|退货|退款|退)(?:了|一台|个新的|新的)?",
+    r"(?:不想|不要|不用|不必|不需要|别|也不想|也不要)(?:再)?(?:维修|修理|修|换货|换新|换|退货|退款|退)(?:了|一台|个新的|新的)?|不退不换|不换不退",
     r"(?:don'?t|do not|doesn'?t|no need to|not)\s+(?:want|need|looking for)\s+(?:a |an |to |the )?"
-    r"(?:repair|exchange|replacement|refund|return|fix)\w*",
+    r"(?:repair|exchange|replacement|refund|return|fix|swap)\w*|"
+    r"(?:an? )?(?:replacement|repair|refund|exchange|swap)(?: or (?:an? )?(?:replacement|repair|refund|exchange|swap))? "
+    r"(?:isn'?t|is not|aren'?t|are not) what i'?m after",
 )
 SPECIAL_INVOICE = any_of(r"专票|专用发票|增值税专用", r"special (?:vat )?invoice|vat special")
 TITLE_CHANGE = any_of(r"抬头|改发票|换发票|开错|写错", r"title|company name|wrong name|name on")
@@ -114,7 +120,8 @@ FAULT = any_of(
     r"异味|臭味|怪味|塑料味|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
     r"发热|裂|转圈|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机",
-    r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|keeps? \w+ing|squeak|stick|"
+    r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
+    r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
     r"suction|weak|barely|lukewarm|"
     r"grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
@@ -166,8 +173,9 @@ GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger")),
-    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒到|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水", r"water (?:got|went|spilled|spilt)|spill|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee")),
-    (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕", r"(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked[^.,;]{0,25}\b(?:off|over)")),
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒到|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻[^，。]{0,6}(?:水|茶|咖啡|饮料)", r"water (?:got|went|spilled|spilt)|spill|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
+     r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over")),
+    (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕", r"(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
     (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|拆过(?!.{0,3}(?:滤|包装))|拆机|外面修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"opened it up|took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair) shop|disassembl|self[- ]repair|with a screwdriver")),
     (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏", r"i broke|(?:kid|son|daughter|child|dog|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw)|stepped on|my fault|damaged it myself")),
 )  # fmt: skip
@@ -190,7 +198,10 @@ PROTECTION_USED = any_of(
     r"already (?:claimed|got|used|applied for) (?:the )?price|price protection (?:once )?already",
 )
 COMPANY = any_of(r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id")
-PERSON = any_of(r"个人|自己用|私人|不是公司", r"personal|myself|individual|private|not a (?:company|business)|for me")
+PERSON = any_of(
+    r"(?<![\d一二两三四五六七八九十几多])个人|自己用|私人|不是公司",
+    r"personal|myself|individual|private|not a (?:company|business)|for me",
+)
 TITLE_CHANGED = any_of(
     r"改过(?:一次)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次",
     r"already changed|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
@@ -219,7 +230,7 @@ DATE_WORDS = re.compile(
     r"mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|fortnight|tomorrow",
     re.IGNORECASE,
 )
-NOT_A_DATE = re.compile(r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now)$", re.IGNORECASE)
+NOT_A_DATE = re.compile(r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now|\d{3,4})$", re.IGNORECASE)
 # Days of the customer's story rather than of the case, when no verb of the case stands beside them.
 STORY_DAY = re.compile(
     r"^(?:今天|今早|今晚|昨晚|晚上|早上|中午|today|tonight|this morning|this evening|yesterday)$", re.IGNORECASE

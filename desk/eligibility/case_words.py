@@ -197,10 +197,12 @@ def _flow(text: str) -> tuple[Flow | None, InvoiceChange | None]:
         return Flow.INVOICE, InvoiceChange.TITLE  # "wrong name on the invoice, pls fix" is no repair
     if words.PRICE_PROTECTION.search(text):
         return Flow.PRICE_PROTECTION, None
-    asking = [sentence for sentence in words.SENTENCE.split(text) if words.ASKING.search(sentence)]
-    # The sentences that ask first ("… opened it to fix it. Can I exchange it?"), where the warranty
-    # counts as named ("维修师傅说压缩机坏了，压缩机不是保两年吗？").
-    for part, named_here in [(sentence, (*_NAMED, _WARRANTY)) for sentence in asking] + [(text, _NAMED)]:
+    clauses = [clause for clause in words.CLAUSE.split(text) if clause.strip()]
+    requests = [clause for clause in clauses if words.REQUESTING.search(clause)]
+    questions = [clause for clause in clauses if words.ASKS_QUESTION.search(clause)]
+    # The clauses that ask for something, then those that ask a question, where the warranty counts
+    # as named ("…维修师傅说压缩机坏了，压缩机不是保两年吗？"); then the whole text.
+    for part, named_here in [(c, (*_NAMED, _WARRANTY)) for c in (*requests, *questions)] + [(text, _NAMED)]:
         named = [(found.start(), flow) for flow, pattern in named_here if (found := pattern.search(part))]
         if named:
             return min(named)[1], None
@@ -307,7 +309,7 @@ def read_words(text: str, today: date, language: Language, *, asked: Fact | None
         category=_first(words.CATEGORIES, text),
         part=part,
         quality_problem=_quality(text),
-        opened_consumable=False if unopened else _said(words.OPENED_CONSUMABLE, None, text),
+        opened_consumable=True if words.OPENED_CONSUMABLE.search(text) else (False if unopened else None),
         used_beyond_inspection=False if unopened else _said(words.USED, words.NOT_USED, text),
         incomplete=False if unopened else _said(words.INCOMPLETE, None, text),
         customised=_said(words.CUSTOMISED, None, text),

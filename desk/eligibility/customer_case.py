@@ -40,6 +40,7 @@ SHIPPING_DAYS = 8  # P2: shipped the same or the next day, at most 7 days on the
 INVOICE_DAYS = 3  # P13: the invoice is issued within 3 days after delivery
 
 Range = tuple[date, date]
+_DATE_REFUSALS = frozenset({"window", "window_by_invoice", "period"})
 
 
 def remedies_of(words: CaseWords) -> tuple[Remedy, ...]:
@@ -139,6 +140,11 @@ def _between(early: Decision, late: Decision) -> Decision:
     """The decision over a range of dates: the same at both ends, or the date that decides."""
     if _key(early) == _key(late):
         return early
+    refused = (Verdict.NOT_ALLOWED, Verdict.NOT_APPLICABLE)
+    if early.verdict == late.verdict and early.verdict in refused:
+        # Refused at both ends: by the dates at one, by something else at the other (a trade-in
+        # price, a condition), which refuses whatever the dates; that is the reason given.
+        return late if late.reason.refused_by not in _DATE_REFUSALS else early
     anchor = late.reason.counted_from or early.reason.counted_from or Anchor.DELIVERY
     rule_id = early.rule_id if early.rule_id == late.rule_id else None  # a repair: P7 or the warranty
     return Decision(early.remedy, Verdict.NEEDS_FACT, rule_id, early.clause, Reason(missing=_ANCHOR_FACT[anchor]))

@@ -122,3 +122,43 @@ def test_later_words_add_and_correct() -> None:
 def test_the_words_survive_json() -> None:
     words = read_words("我上周买的扫地机摔了，电池充不进电，还保修吗", TODAY, "zh")
     assert CaseWords.from_json(words.to_json()) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "flow"),
+    [
+        ("不想修也不想换，我要退！扫地机前天到的，一开机就报错", "zh", Flow.RETURN),
+        ("I don't want a repair, just a refund. It arrived on the 3rd and the suction is weak.", "en", Flow.RETURN),
+        ("A replacement or a repair isn't what I'm after, I'd rather have my money back.", "en", Flow.RETURN),
+        ("The fan was loud so I opened it up to try and fix it. Can I get an exchange?", "en", Flow.EXCHANGE),
+        ("耳機電池掉電快 保秀嗎 幫我修一下", "zh", Flow.REPAIR),
+        ("今天来看的维修师傅说是压缩机坏了，压缩机不是保两年吗？", "zh", Flow.WARRANTY),
+        ("安装师傅上周来装的，今天发现净水器一直在滴水，这个能退吗？", "zh", Flow.RETURN),
+        ("耳机今天降了50块，我干脆退了重新买吧", "zh", Flow.RETURN),
+    ],
+)
+def test_the_remedy_asked_for_not_the_ones_refused_or_in_the_story(text: str, language: str, flow: Flow) -> None:
+    assert read_words(text, TODAY, language).flow is flow  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("昨天加班到很晚，今天问一下，¥1299的东西还能退吗", "zh"),
+        ("隔壁王阿姨家买的别的牌子1999块都好好的", "zh"),
+        ("we ordered the wrong size, can we return it?", "en"),
+        ("is the compressor covered for 2 years?", "en"),
+    ],
+)
+def test_days_and_numbers_of_the_story_are_no_dates_of_the_case(text: str, language: str) -> None:
+    assert read_words(text, TODAY, language).dates == ()  # type: ignore[arg-type]
+
+
+def test_a_fault_beats_a_change_of_mind_and_an_opened_filter_beats_unopened() -> None:
+    assert read_words("太吵了，不想要了，能退吗", TODAY, "zh").quality_problem is True
+    assert (
+        read_words("he'd rather keep listening to the radio, it's untouched", TODAY, "en").quality_problem is not True
+    )
+    words = read_words("滤芯塑封我拆开看了一眼，其他都没动过，能退吗", TODAY, "zh")
+    assert words.opened_consumable is True and words.used_beyond_inspection is False
+    assert read_words("我们单位一共40个人，要开专票", TODAY, "zh").is_company is True

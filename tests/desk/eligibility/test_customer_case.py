@@ -86,3 +86,13 @@ def test_the_order_dates_win(policy: Policy) -> None:
 
 def test_no_remedy_is_no_case(policy: Policy) -> None:
     assert decide_case(read_words("你好", TODAY, "zh"), TODAY, policy) is None
+
+
+def test_a_refusal_at_both_ends_gives_the_reason_that_holds_whatever_the_dates(policy: Policy) -> None:
+    # Delivered 3 days ago: paid 3 to 11 days ago, so the window may have passed; the trade-in price
+    # refuses price protection either way.
+    words = read_words("I got my purifier through the trade-in offer 3 days ago and now it's cheaper", TODAY, "en")
+    answer = decide_case(words, TODAY, policy)
+    assert answer is not None and answer.question is None
+    (decision,) = answer.decisions
+    assert (decision.verdict, decision.reason.refused_by) == (Verdict.NOT_ALLOWED, "trade_in")
