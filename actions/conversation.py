@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from desk.handoff import MAY_ESCALATE
+from desk.services import DeskServices, shared_services
 from desk.turns import MESSAGE_ID, TurnRecord, turn_payload
 from knowledge.language import LANGUAGES, Language
 
@@ -78,3 +80,18 @@ def last_question(tracker: Tracker) -> str | None:
         if text and not text.startswith("/") and intent in {"ask_faq", "nlu_fallback", None}:
             return str(text)
     return None
+
+
+class DeskFormValidation(FormValidationAction, ABC):
+    """A form's validation action that works with the desk: the services it was given (the app and
+    the tests give them), else the process's shared ones. Abstract: rasa-sdk registers only the forms."""
+
+    def __init__(self, services: DeskServices | None = None) -> None:
+        self._services = services
+
+    @property
+    def services(self) -> DeskServices:
+        return self._services or shared_services()
+
+    @abstractmethod
+    def name(self) -> str: ...

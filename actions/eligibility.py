@@ -19,13 +19,13 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_state import FORM, REASON_CHARS, STATE, CaseState, today, verified_order
-from actions.conversation import language_of, latest_intent, send
+from actions.conversation import DeskFormValidation, language_of, latest_intent, send
 from actions.faq import ActionAnswerFaq
 from actions.orders import ESCALATING
 from desk.copy import say
@@ -62,14 +62,7 @@ def _request_slots(state: CaseState, answer: CaseAnswer) -> list[str]:
     return needed + ([SERIAL_SLOT] if request[0] is RequestKind.REPAIR else [])
 
 
-class ValidateEligibilityForm(FormValidationAction):
-    def __init__(self, services: DeskServices | None = None) -> None:
-        self._services = services
-
-    @property
-    def services(self) -> DeskServices:
-        return self._services or shared_services()
-
+class ValidateEligibilityForm(DeskFormValidation):
     def name(self) -> str:
         return f"validate_{FORM}"
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import language_of, latest_intent, may_escalate, send
+from actions.conversation import DeskFormValidation, language_of, latest_intent, may_escalate, send
 from actions.handoff import hand_off
 from desk.copy import say
 from desk.handoff import HandoffReason
@@ -52,14 +52,7 @@ def _human_button(language: Any) -> list[dict[str, str]]:
     return [{"title": say("yes_human", language), "payload": "/request_human"}]
 
 
-class ValidateOrderLookupForm(FormValidationAction):
-    def __init__(self, services: DeskServices | None = None) -> None:
-        self._services = services
-
-    @property
-    def services(self) -> DeskServices:
-        return self._services or shared_services()
-
+class ValidateOrderLookupForm(DeskFormValidation):
     def name(self) -> str:
         return f"validate_{FORM}"
 
