@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -70,15 +71,25 @@ def send(dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, st
     dispatcher.utter_message(json_message=turn_payload(record))
 
 
+# Intents whose messages are questions the knowledge base may know of, for the agents' candidates:
+# a lookup or a case asked in words ("订单 LM202611260001 的发票怎么开专票？"), not a bare number.
+_FLOWS = frozenset({"check_eligibility", "check_order", "check_repair"})
+_QUESTIONS = frozenset({"ask_faq", "nlu_fallback", None}) | _FLOWS
+_NUMBER = re.compile(r"(?:LM|RMA)\s*[\d\s]+", re.IGNORECASE)
+
+
 def last_question(tracker: Tracker) -> str | None:
-    """The customer's most recent free-text question (not a button press)."""
+    """The customer's most recent free-text question (not a button press, not a bare number)."""
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
         text = event.get("text") or ""
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if text and not text.startswith("/") and intent in {"ask_faq", "nlu_fallback", None}:
-            return str(text)
+        if not text or text.startswith("/") or intent not in _QUESTIONS:
+            continue
+        if intent in _FLOWS and len(_NUMBER.sub("", text).strip()) < 4:
+            continue  # a bare order or RMA number
+        return str(text)
     return None
 
 
