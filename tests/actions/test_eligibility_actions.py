@@ -5,8 +5,6 @@ dates winning over the customer's words."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from rasa_sdk.executor import ActionExecutor
@@ -14,12 +12,11 @@ from rasa_sdk.executor import ActionExecutor
 from actions.case_state import FORM, STATE
 from actions.eligibility import ANSWER
 from desk.copy import say
-from desk.models import utcnow
 from desk.orders.lookup_numbers import LookupKind, LookupNumber
-from desk.orders.records import Address, Category, Customer, Order, OrderItem, OrderStatus
 from desk.services import DeskServices
 from tests.actions.conftest import action_call
 from tests.actions.test_actions import run, slot_events, turn
+from tests.desk.eligibility.delivered_orders import delivered_purifier
 
 NUMBER = "LM202612060201"
 DIGITS = "4321"
@@ -129,22 +126,7 @@ async def test_an_escalation_is_not_read_into_the_case(executor: ActionExecutor)
 
 
 async def test_the_verified_order_decides_over_the_words(executor: ActionExecutor, services: DeskServices) -> None:
-    delivered = utcnow() - timedelta(days=9)
-    services.order_book.put_order(
-        Order(
-            number=NUMBER,
-            customer=Customer("钱七", "13500134321"),
-            status=OrderStatus.DELIVERED,
-            address=Address("上海市", "上海市", "浦东新区", "世纪大道 1 号"),
-            items=(OrderItem("AP-X1", "Lumio 净化器 X1", Category.AIR_PURIFIER, "AP2411000011", Decimal("1299"), 1),),
-            paid_at=delivered - timedelta(days=2),
-            shipped_at=delivered - timedelta(days=1),
-            delivered_at=delivered,
-            invoice_date=delivered + timedelta(days=1),
-            carrier="SF Express",
-            tracking_number="SF0002223334",
-        )
-    )
+    services.order_book.put_order(delivered_purifier(NUMBER, "13500134321", days_ago=9))
     services.lookups.check("conv-1", LookupNumber(LookupKind.ORDER, NUMBER), DIGITS)
     slots = await play(executor, "净化器有异味，前天收到的，能退吗", "check_eligibility", {"language": "zh"})
     assert slots.get("requested_slot") is None

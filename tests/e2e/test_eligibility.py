@@ -4,17 +4,12 @@ verified order's dates, and escalations leaving the case. (`rasa test` runs no c
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
-
 import pytest
 
 from bench.system import System
-from desk.models import utcnow
-from desk.orders.records import Address, Category, Order, OrderItem, OrderStatus
-from desk.orders.records import Customer as Buyer
 from desk.services import DeskServices
 from desk.settings import DeskSettings
+from tests.desk.eligibility.delivered_orders import delivered_purifier
 from tests.e2e.conftest import Customer, text_of
 
 pytestmark = pytest.mark.e2e
@@ -68,22 +63,7 @@ def test_a_human_asked_for_in_the_middle_of_a_case(system: System) -> None:
 
 
 def test_the_verified_order_decides(system: System, services: DeskServices) -> None:
-    delivered = utcnow() - timedelta(days=9)
-    services.order_book.put_order(
-        Order(
-            number=NUMBER,
-            customer=Buyer("孙八", PHONE),
-            status=OrderStatus.DELIVERED,
-            address=Address("江苏省", "南京市", "鼓楼区", "中山路 8 号"),
-            items=(OrderItem("AP-X1", "Lumio 净化器 X1", Category.AIR_PURIFIER, "AP2411000012", Decimal("1299"), 1),),
-            paid_at=delivered - timedelta(days=2),
-            shipped_at=delivered - timedelta(days=1),
-            delivered_at=delivered,
-            invoice_date=delivered + timedelta(days=1),
-            carrier="SF Express",
-            tracking_number="SF0003334445",
-        )
-    )
+    services.order_book.put_order(delivered_purifier(NUMBER, PHONE, days_ago=9))
     customer = Customer(system.app_url)
     customer.say(f"我的订单{NUMBER}到哪了")
     assert "已签收" in text_of(customer.say(f"尾号{PHONE[-4:]}"))
