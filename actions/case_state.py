@@ -25,6 +25,7 @@ from desk.models import utcnow
 from desk.orders.records import Category
 from desk.orders.system import OrderSystemUnavailable
 from desk.services import DeskServices
+from desk.triggers import detect_trigger
 from desk.working_days import beijing_date
 from knowledge.language import Language
 
@@ -85,11 +86,27 @@ class CaseState:
         return _answer_of_slot(self.to_slot(), today())
 
 
-def taken_for_a_question(text: str, language: Language) -> list[EventType] | None:
-    """The eligibility answer (which hands over to the form when it must ask) for a message NLU took for a knowledge-base question that is the
-    customer's own case: a remedy and a fact of their item ("这个净化器有异味，能换货吗"), not a question
-    about the policy ("质量问题退货运费谁出"). None when it is a question for the knowledge base."""
+def continues(kept: CaseState, words: CaseWords) -> bool:
+    """Whether a message after an eligibility answer is more of that case: it names no remedy but
+    gives a fact ("12月1日签收的", "我是秒杀买的"), or names another remedy for the same item without a
+    date of its own ("算了不退了，给我换一台新的吧"). Another product or its own date: a new case."""
+    same_item = words.category is None or words.category is kept.words.category
+    if words.flow is None:
+        return same_item and words.has_facts
+    return same_item and not words.dates
+
+
+def taken_for_a_question(text: str, language: Language, kept_slot: Any = None) -> list[EventType] | None:
+    """The eligibility answer (which hands over to the form when it must ask) for a message NLU took
+    for a knowledge-base question that is the customer's own case: a remedy and a fact of their item
+    ("这个净化器有异味，能换货吗"), or more of the case answered before (`kept_slot`: "12月1日签收的"); not a
+    question about the policy ("质量问题退货运费谁出"). None when it is one for the knowledge base."""
+    if detect_trigger(text) is not None:
+        return None  # a safety incident or a complaint: the knowledge base's reply hands it over
     words = read_words(text, today(), language)
+    kept = CaseState.from_slot(kept_slot)
+    if words.flow is None and kept is not None and continues(kept, words):
+        return [FollowupAction(ANSWER_ACTION)]  # more of the case answered before
     if words.flow is None or not words.has_facts or words.policy_question:
         return None
     return [FollowupAction(ANSWER_ACTION)]

@@ -24,23 +24,28 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.case_state import FORM, REASON_CHARS, STATE, CaseState, today, verified_order
+from actions.case_state import FORM, REASON_CHARS, STATE, CaseState, continues, today, verified_order
 from actions.conversation import DeskFormValidation, language_of, latest_intent, send
 from actions.faq import ActionAnswerFaq
+from actions.handoff import hand_off
 from actions.orders import ESCALATING
+from desk.casework import CaseworkError
 from desk.copy import say
 from desk.eligibility.case_vocabulary import NO
-from desk.eligibility.case_words import read_words
+from desk.eligibility.case_words import Flow, read_words
 from desk.eligibility.customer_case import CaseAnswer
-from desk.eligibility.engine import Verdict
+from desk.eligibility.engine import Decision, Verdict
 from desk.eligibility.reason_text import reason_text
 from desk.models import RequestKind, Sender
 from desk.orders.lookup_numbers import LookupKind, find_lookup_number
 from desk.orders.records import SERIAL_NUMBER
 from desk.request_text import next_steps, received_text
+from desk.service_requests import MAX_ATTACHMENT_CHARS, MAX_ATTACHMENTS, RequestView
 from desk.services import DeskServices, shared_services
+from desk.triggers import detect_trigger
 from desk.turns import Outcome, TurnRecord
 from knowledge.language import Language
+from knowledge.live import shared_retriever
 from knowledge.retriever import Retriever
 
 ANSWER = "case_answer"
@@ -50,12 +55,15 @@ CASE_SLOTS = (STATE, ANSWER, ORDER_SLOT, SERIAL_SLOT)
 NOT_GIVEN = "none"  # the customer does not have it: the agent asks when reviewing
 MAX_TRIES = 2  # a question asked twice without an answer is not asked a third time
 OPEN_REQUEST = "open_request"  # the intent of "yes, open it" (the offer's button)
-_UNKNOWN = re.compile(r"不知道|不清楚|找不到|没有|忘了|don'?t know|not sure|can'?t find|no idea|lost it", re.IGNORECASE)
+_UNKNOWN = re.compile(
+    r"不知道|不清楚|找不到|没有|忘了|不记得|记不得|记不清|don'?t know|not sure|can'?t find|no idea|lost it|don'?t remember",
+    re.IGNORECASE,
+)
 
 
 def _request_slots(state: CaseState, answer: CaseAnswer) -> list[str]:
     """What the request still needs asked: the order number unless verified, a repair's serial."""
-    request = answer.request
+    request = answer.requested
     if not state.words.requesting or request is None or answer.question is not None:
         return []
     needed = [] if state.order is not None else [ORDER_SLOT]
@@ -69,6 +77,8 @@ class ValidateEligibilityForm(DeskFormValidation):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
+        if detect_trigger(tracker.latest_message.get("text") or ""):
+            return [STATE]  # a safety incident or a complaint ends the case: the answer hands over
         state = CaseState.from_slot(tracker.get_slot(STATE))
         if state is None:
             return [STATE, ANSWER]  # starting: the first message is read (extract_case_state)
@@ -92,12 +102,14 @@ class ValidateEligibilityForm(DeskFormValidation):
         # first validation, so a form starting is told by nothing being asked yet.
         starting = tracker.get_slot("requested_slot") is None
         kept = CaseState.from_slot(tracker.get_slot(STATE))
-        # The verified order is read once per message and kept with the case.
-        order = verified_order(self.services, tracker.sender_id, on)
-        if starting and intent == OPEN_REQUEST and kept is not None:
-            # "Yes, open it" after an allowed answer: the same case, now a request.
-            words = replace(kept.words, requesting=True)
-            return {STATE: CaseState(words, order, turns=kept.turns + 1, reason=kept.reason).to_slot()}
+        # The verified order is read once per message and kept with the case (also while the order
+        # system is briefly down: a case never falls back to the words when it had the order).
+        order = verified_order(self.services, tracker.sender_id, on) or (kept.order if kept else None)
+        if starting and kept is not None:
+            # The form takes the case the answer action read ("yes, open it": now a request).
+            words = replace(kept.words, requesting=True) if intent == OPEN_REQUEST else kept.words
+            started = CaseState(words, order, turns=kept.turns + 1, reason=kept.reason)
+            return {STATE: started.to_slot(), ORDER_SLOT: None, SERIAL_SLOT: None}
         state = None if starting else kept
         if state is None:
             fresh = CaseState(read_words(text, on, language), order, turns=1, reason=text[:REASON_CHARS])
@@ -126,10 +138,7 @@ class ValidateEligibilityForm(DeskFormValidation):
         found = find_lookup_number(text)
         if found is not None and found.kind is LookupKind.ORDER:
             return {ORDER_SLOT: found.number}
-        if _UNKNOWN.search(text) or NO.search(text):
-            return {ORDER_SLOT: NOT_GIVEN}
-        dispatcher.utter_message(text=say("lookup_format_order", language_of(tracker)))
-        return {ORDER_SLOT: None}
+        return self._not_given(ORDER_SLOT, "lookup_format_order", text, dispatcher, tracker)
 
     async def extract_request_serial(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -140,10 +149,21 @@ class ValidateEligibilityForm(DeskFormValidation):
         found = SERIAL_NUMBER.search(text)
         if found is not None:
             return {SERIAL_SLOT: found.group(0)}
-        if _UNKNOWN.search(text) or NO.search(text):
-            return {SERIAL_SLOT: NOT_GIVEN}
-        dispatcher.utter_message(text=say("case_serial_format", language_of(tracker)))
-        return {SERIAL_SLOT: None}
+        return self._not_given(SERIAL_SLOT, "case_serial_format", text, dispatcher, tracker)
+
+    def _not_given(
+        self, slot: str, format_key: str, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """A reply without the number: "don't know", anything without digits, or a second wrong
+        number, is taken as not given (the agent asks when reviewing); a first wrong one gets the
+        format and the question again."""
+        state = CaseState.from_slot(tracker.get_slot(STATE))
+        tries = state.tries if state is not None else MAX_TRIES
+        if _UNKNOWN.search(text) or NO.search(text) or not any(ch.isdigit() for ch in text) or tries + 1 >= MAX_TRIES:
+            return {slot: NOT_GIVEN}
+        dispatcher.utter_message(text=say(format_key, language_of(tracker)))
+        assert state is not None
+        return {slot: None, STATE: state.with_question(state.asked, tries + 1).to_slot()}
 
     async def validate_case_state(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -210,6 +230,11 @@ class ActionAnswerEligibility(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
         reset: list[EventType] = [SlotSet(name, None) for name in CASE_SLOTS] + [SlotSet(ASKING, False)]
+        trigger = detect_trigger(tracker.latest_message.get("text") or "")
+        if trigger is not None:
+            # "空调冒烟了，能保修吗": a safety incident first (P17), a complaint to a human, never a case.
+            services = self._services or shared_services()
+            return reset + hand_off(dispatcher, tracker, trigger, services, self._retriever or shared_retriever())
         if tracker.active_loop_name is None and tracker.latest_action_name != FORM:
             # A new case (check_eligibility, or a question that is one): decided here at once when it
             # can be, one round trip like an FAQ answer; else the form takes it and asks.
@@ -231,34 +256,63 @@ class ActionAnswerEligibility(Action):
             buttons = [{"title": say("yes_human", language), "payload": "/request_human"}]
         elif answer.estimated:
             lines.append(say("case_estimated", language))
+        if answer.flow in (Flow.RETURN, Flow.EXCHANGE):
+            lines += [reason_text(decision, language) for decision in answer.alternatives]
         request = answer.request if decided else None
-        if request is not None and state.words.requesting:
-            lines += self._open(tracker, state, answer, language)
+        # The case stays in its slot after the answer: a follow-up ("我是秒杀买的", "算了，给我换一台")
+        # continues it, and "yes, open it" opens the request offered.
+        kept = state
+        if answer.requested is not None and state.words.requesting:
+            opened = self._open(tracker, state, answer, language)
+            lines += opened
+            if opened == [say("case_request_not_opened", language)]:
+                buttons = [{"title": say("yes_human", language), "payload": "/request_human"}]
+            kept = replace(state, words=replace(state.words, requesting=None))
         elif request is not None:
-            # Offered, not opened: the case stays in its slot for "yes, open it" (intent open_request).
             kind = say(f"request_kind_{request[0].value}", language)
             buttons = [{"title": say("case_offer_request", language, kind=kind), "payload": f"/{OPEN_REQUEST}"}]
-            send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
-            kept: list[EventType] = [SlotSet(STATE, state.to_slot())]
-            return kept + [SlotSet(name, None) for name in CASE_SLOTS if name != STATE] + [SlotSet(ASKING, False)]
         send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
-        return reset
+        return [SlotSet(STATE, kept.to_slot())] + [event for event in reset if event.get("name") != STATE]
 
     def _read(self, tracker: Tracker, language: Language) -> CaseState:
+        """The message as a new case, or as more of the case answered before in this conversation
+        (`continues`: "12月1日签收的", "我是秒杀买的", "算了，给我换一台")."""
         text = tracker.latest_message.get("text") or ""
         on = today()
         order = verified_order(self._services or shared_services(), tracker.sender_id, on)
-        return CaseState(read_words(text, on, language), order, turns=1, reason=text[:REASON_CHARS])
+        words = read_words(text, on, language)
+        kept = CaseState.from_slot(tracker.get_slot(STATE))
+        if kept is not None and continues(kept, words):
+            order = order or kept.order
+            return CaseState(kept.words.continued(words), order, turns=kept.turns + 1, reason=kept.reason)
+        return CaseState(words, order, turns=1, reason=text[:REASON_CHARS])
 
     def _open(self, tracker: Tracker, state: CaseState, answer: CaseAnswer, language: Language) -> list[str]:
         """Open the request the policy allows; its confirmation and what happens next."""
         services = self._services or shared_services()
-        request = answer.request
+        request = answer.requested
         assert request is not None
         kind, decision = request
+        try:
+            opened = self._opened(services, tracker, state, answer, kind, decision)
+        except CaseworkError:
+            # Not storable (nothing is lost: the conversation holds it all): a human takes it.
+            return [say("case_request_not_opened", language)]
+        facts = opened.facts
+        return [received_text(facts, language), *next_steps(facts, language)]
+
+    def _opened(
+        self,
+        services: DeskServices,
+        tracker: Tracker,
+        state: CaseState,
+        answer: CaseAnswer,
+        kind: RequestKind,
+        decision: Decision,
+    ) -> RequestView:
         order_number = state.order.number if state.order else _given(tracker.get_slot(ORDER_SLOT))
         category = state.order.facts.category if state.order else None
-        opened = services.requests.open(
+        return services.requests.open(
             tracker.sender_id,
             kind,
             allowed=decision.verdict is Verdict.ALLOWED,
@@ -270,8 +324,6 @@ class ActionAnswerEligibility(Action):
             quality_problem=state.words.quality_problem is True,
             attachments=_attachments(services, tracker.sender_id),
         )
-        facts = opened.facts
-        return [received_text(facts, language), *next_steps(facts, language)]
 
 
 def _given(value: Any) -> str | None:
@@ -282,9 +334,10 @@ _ATTACHMENT = re.compile(r"^\[(?:image|video|file)\].*$", re.MULTILINE)
 
 
 def _attachments(services: DeskServices, conversation_id: str) -> list[str]:
-    """The photos, videos and files the customer sent in this conversation (their transcript lines)."""
+    """The photos, videos and files the customer sent in this conversation (their transcript lines):
+    the latest MAX_ATTACHMENTS, each cut to what a request keeps."""
     found: list[str] = []
     for message in services.conversations.transcript(conversation_id):
         if message.sender == Sender.CUSTOMER:
             found += _ATTACHMENT.findall(message.text)
-    return found
+    return [line[:MAX_ATTACHMENT_CHARS] for line in found[-MAX_ATTACHMENTS:]]

@@ -41,7 +41,7 @@ class ActionAnswerFaq(Action):
                 return self._reply(dispatcher, answer(chosen, language))
         text = (tracker.latest_message.get("text") or "").strip()
         if latest_intent(tracker) in ("ask_faq", "nlu_fallback") and not tracker.active_loop_name:
-            case = taken_for_a_question(text, language)
+            case = taken_for_a_question(text, language, tracker.get_slot("case_state"))
             if case is not None:
                 return case  # the customer's own case: decided, not recited
         misses = int(tracker.get_slot("faq_misses") or 0)

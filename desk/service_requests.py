@@ -24,6 +24,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.audit import AuditLog
@@ -369,12 +370,18 @@ class ServiceRequests:
             return
         if not (request.rma_number and request.order_number and request.serial_number):
             return
+        order = self._repair_book.order(request.order_number)
+        if order is None or all(item.serial_number != request.serial_number for item in order.items):
+            # A number the customer typed, not checked: a ticket only on the order the device is on.
+            log.info("request.repair_not_filed", request=request.id, reason="serial number not on the stored order")
+            return
         created = TrackingEvent(self._clock(), REPAIR_TICKET_CREATED)
         ticket = Repair(request.rma_number, request.order_number, request.serial_number, RepairStage.CREATED)
         try:
             self._repair_book.put_repair(replace(ticket, events=(created,)))
-        except UnknownOrder:
-            log.info("request.repair_not_filed", request=request.id, reason="order not in the built-in store")
+        except (UnknownOrder, RuntimeError, SQLAlchemyError) as error:
+            # The approval stands (it is committed and the customer told); the agent files it by hand.
+            log.warning("request.repair_not_filed", request=request.id, reason=type(error).__name__)
 
     def reject(self, request_id: int, staff: Staff, reason: str) -> Decision:
         """The reason is required: the customer receives it on their channel."""

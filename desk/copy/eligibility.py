@@ -237,4 +237,8 @@ PHRASES: dict[str, dict[Language, str]] = {
         "en": "A serial number is 2 capital letters and 10 digits, e.g. RV2406123456.",
     },
     "case_offer_request": {"zh": "申请{kind}", "en": "Open a {kind} request"},
+    "case_request_not_opened": {
+        "zh": "抱歉，申请暂时无法自动提交，可以转人工客服为您处理。",
+        "en": "Sorry, the request could not be submitted automatically; an agent can handle it for you.",
+    },
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from enum import StrEnum
@@ -100,6 +100,14 @@ class CaseWords:
                 changes[field.name] = value
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    def continued(self, later: CaseWords) -> CaseWords:
+        """These words with a later message's after an answer: like `then`, but a remedy the later
+        message names is now the one asked about ("算了不退了，给我换一台" after a refused return)."""
+        merged = self.then(later)
+        if later.flow is None:
+            return merged
+        return replace(merged, flow=later.flow, invoice_change=later.invoice_change)
+
     @property
     def has_facts(self) -> bool:
         """Whether the words say something of the customer's own item: a date, the fault or its
@@ -171,6 +179,11 @@ _STORY = (
     (Flow.PRICE_PROTECTION, words.PRICE_DROP),
     (Flow.INVOICE, words.INVOICE),
 )
+# The date reader's time grows much faster than its text on runs of time words ("上周上周…").
+MAX_CLAUSE = 60  # a clause of about a sentence: read whole
+MAX_DATE_TEXT = 32  # the pieces a longer clause is read in
+MAX_DATE_PIECES = 6  # date reads per message
+MAX_PHRASES = 2  # English date phrases read in one piece
 _ASKED_ANCHOR = {Fact.DELIVERED_ON: Anchor.DELIVERY, Fact.PAID_ON: Anchor.PAYMENT, Fact.INVOICE_ON: Anchor.INVOICE}
 # Chinese clauses end at any comma or space; English ones at a sentence's end or "and/but" ("on May 3,
 # 2025" is one date).
@@ -220,6 +233,28 @@ def _quality(text: str) -> bool | None:
     return False if words.CHANGE_OF_MIND.search(text) else None
 
 
+def _pieces(clauses: list[str]) -> Iterator[tuple[str, str]]:
+    """Each clause that could hold a date, with the text the date reader reads of it: the whole
+    clause when it is of a sentence's length, else overlapping pieces (the reader's time grows much
+    faster than its text on runs of time words, "上周上周…"); at most MAX_DATE_PIECES reads."""
+    reads = 0
+    for clause in clauses:
+        if not clause.strip() or not words.DATE_WORDS.search(clause):
+            continue
+        if len(clause) <= MAX_CLAUSE:
+            pieces = [clause]
+        else:
+            starts = range(0, len(clause) - MAX_DATE_TEXT + 1, MAX_DATE_TEXT // 2)
+            pieces = [
+                clause[i : i + MAX_DATE_TEXT] for i in starts if words.DATE_WORDS.search(clause[i : i + MAX_DATE_TEXT])
+            ]
+        for piece in pieces:
+            if reads == MAX_DATE_PIECES:
+                return
+            reads += 1
+            yield clause, piece
+
+
 def _nearest_verb(clause: str, at: int) -> Anchor | None:
     """What the date at `at` is of: the verb of the clause nearest to it ("ordered it as a surprise,
     it arrived yesterday": delivered yesterday)."""
@@ -234,10 +269,14 @@ def _nearest_verb(clause: str, at: int) -> Anchor | None:
 
 def _date_in(text: str, today: date, language: Language) -> CustomerDate | None:
     """The date reader's date, unless it is none of the case's ("现在", or "we" taken for a day)."""
+    if not words.DATE_WORDS.search(text):
+        return None  # nothing a date could be made of: the date reader is not asked
     said = when(text, today, language)
     if said is None or words.NOT_A_DATE.match(said.words.strip()) or not words.DATE_WORDS.search(said.words):
         return None
-    return said
+    if said.earliest > today:
+        return None  # a day to come ("2026年12月25日" written on the 9th) is no date of the case
+    return replace(said, latest=min(said.latest, today))
 
 
 def _dates(text: str, today: date, language: Language, asked: Fact | None) -> tuple[DateSaid, ...]:
@@ -250,13 +289,11 @@ def _dates(text: str, today: date, language: Language, asked: Fact | None) -> tu
     verb_anywhere = _first(words.ANCHOR_WORDS, text)
     with_verb: dict[Anchor, DateSaid] = {}
     without: list[tuple[CustomerDate, bool]] = []
-    for clause in _CLAUSE[language].split(text):
-        if not clause.strip():
-            continue
-        read = [(clause, _date_in(clause, today, language))]
+    for clause, piece in _pieces(_CLAUSE[language].split(text)):
+        read = [(clause, _date_in(piece, today, language))]
         if read[0][1] is None and language == "en":
             # The date reader misses a date inside a long sentence: its date phrases on their own.
-            phrases = words.EN_DATE_PHRASE.finditer(clause)
+            phrases = list(words.EN_DATE_PHRASE.finditer(piece))[:MAX_PHRASES]
             read = [(clause, _date_in(found.group(0), today, language)) for found in phrases]
         for clause_words, said in read:
             if said is None:

@@ -35,6 +35,11 @@ _REQUESTS = (
     (Remedy.EXCHANGE, RequestKind.EXCHANGE),
     (Remedy.REPAIR, RequestKind.REPAIR),
 )
+_ALTERNATIVES: dict[Flow, tuple[Remedy, ...]] = {
+    Flow.RETURN: (Remedy.EXCHANGE, Remedy.REPAIR),
+    Flow.EXCHANGE: (Remedy.REPAIR,),
+    Flow.WARRANTY: (Remedy.REPAIR,),  # covered: a free repair; ended: a quoted one (P8)
+}
 _ANCHOR_FACT = {Anchor.DELIVERY: Fact.DELIVERED_ON, Anchor.PAYMENT: Fact.PAID_ON, Anchor.INVOICE: Fact.INVOICE_ON}
 SHIPPING_DAYS = 8  # P2: shipped the same or the next day, at most 7 days on the way
 INVOICE_DAYS = 3  # P13: the invoice is issued within 3 days after delivery
@@ -64,6 +69,10 @@ class CaseAnswer:
     # The remedies whose missing facts are asked for: for a return with a fault said, the return for
     # a quality problem; with a change of mind, the no-reason return; else all of them.
     asking: tuple[Remedy, ...] = ()
+    # What else the policy allows the customer when the flow's own remedies are refused: a faulty
+    # item past the return window may still be exchanged or repaired (P7 days 8–15), a covered part
+    # repaired; stated when allowed, and offered as a request.
+    alternatives: tuple[Decision, ...] = ()
 
     @property
     def question(self) -> Fact | None:
@@ -80,12 +89,23 @@ class CaseAnswer:
     def request(self) -> tuple[RequestKind, Decision] | None:
         """The request this case lets the customer open, with the decision that allows it: the first
         allowed of a quality return (Lumio pays the shipping), a no-reason return, an exchange, a
-        repair (a paid one too: P8 quotes first). None when the policy allows none of them."""
-        for remedy, kind in _REQUESTS:
-            decision = self.decision(remedy)
-            if decision is not None and decision.verdict is Verdict.ALLOWED:
-                return kind, decision
-        return None
+        repair (a paid one too: P8 quotes first), the alternatives included. None when the policy
+        allows none of them."""
+        return _first_request((*self.decisions, *self.alternatives))
+
+    @property
+    def requested(self) -> tuple[RequestKind, Decision] | None:
+        """The request for what the customer asked about (not an alternative): the one opened when
+        they asked to open it; an alternative is only offered."""
+        return _first_request(self.decisions)
+
+
+def _first_request(decisions: tuple[Decision, ...]) -> tuple[RequestKind, Decision] | None:
+    for remedy, kind in _REQUESTS:
+        decision = next((d for d in decisions if d.remedy is remedy), None)
+        if decision is not None and decision.verdict is Verdict.ALLOWED:
+            return kind, decision
+    return None
 
 
 def _ranges(words: CaseWords, today: date, order: CaseFacts | None) -> dict[Anchor, Range | None]:
@@ -164,7 +184,15 @@ def decide_case(words: CaseWords, today: date, policy: Policy, order: CaseFacts 
     asking: tuple[Remedy, ...] = ()
     if words.flow is Flow.RETURN and words.quality_problem is not None:
         asking = (Remedy.QUALITY_RETURN,) if words.quality_problem else (Remedy.NO_REASON_RETURN,)
-    return CaseAnswer(words.flow, decisions, _estimated(decisions, ranges, words, order), asking)
+    others = _ALTERNATIVES.get(words.flow, ())
+    if words.flow is not Flow.WARRANTY and (
+        words.quality_problem is not True or any(d.verdict is Verdict.ALLOWED for d in decisions)
+    ):
+        others = ()  # a return or exchange allowed, or no fault: nothing else to offer
+    found = (_between(early[remedy], late[remedy]) for remedy in others)
+    alternatives = tuple(decision for decision in found if decision.verdict is Verdict.ALLOWED)
+    estimated = _estimated(decisions, ranges, words, order)
+    return CaseAnswer(words.flow, decisions, estimated, asking, alternatives)
 
 
 def _estimated(

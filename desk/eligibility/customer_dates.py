@@ -30,6 +30,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import io
+import logging
 import re
 import time
 import unicodedata
@@ -212,6 +213,8 @@ def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
                 found = latest_day_of_month(day, today)
             elif year is not None:
                 found = _valid(int(year), int(month), day)
+                if found is not None and found > today:
+                    found = None  # a day to come is not when something was bought or delivered
             else:  # a month and day without a year: the latest not after today
                 found = _valid(today.year, int(month), day)
                 if found is not None and found > today:
@@ -260,6 +263,14 @@ def _noon(today: date) -> datetime:
 _jionlp_module: Any = None
 
 
+class _WithoutJionlp(logging.Filter):
+    """jionlp logs its parse failures on the root logger, with pieces of the customer's message
+    (phone numbers included): never written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "jionlp" not in record.pathname
+
+
 def _jionlp_library() -> Any:
     """jionlp, imported on first use (this module is the one that imports it)."""
     global _jionlp_module
@@ -267,6 +278,7 @@ def _jionlp_library() -> Any:
         with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
             import jionlp
 
+        logging.getLogger().addFilter(_WithoutJionlp())
         _jionlp_module = jionlp
     return _jionlp_module
 

@@ -71,7 +71,8 @@ async def test_every_fact_given_is_answered_at_once(executor: ActionExecutor) ->
     assert say("case_estimated", "zh") in text  # the purchase date stands for the invoice date
     assert turn(result)["outcome"] == "eligibility"
     assert slot_events(result)["case_asking"] is False
-    assert {value for name, value in slot_events(result).items() if name != "case_asking"} == {None}
+    assert {value for name, value in slot_events(result).items() if name not in ("case_asking", STATE)} == {None}
+    assert slot_events(result)[STATE]  # kept: a follow-up continues the case
 
 
 async def test_a_new_case_with_a_fact_missing_is_handed_to_the_form(executor: ActionExecutor) -> None:
@@ -223,3 +224,41 @@ async def test_a_case_taken_for_a_question_goes_to_the_eligibility_answer(execut
 async def test_a_policy_question_stays_with_the_knowledge_base(executor: ActionExecutor) -> None:
     result = await run(executor, action_call("action_answer_faq", "How long is the battery warranty?", "ask_faq"))
     assert result["responses"][0]["text"] == "battery: 1 year"
+
+
+async def follow_up(
+    executor: ActionExecutor, text: str, kept: dict[str, Any], intent: str = "ask_faq"
+) -> dict[str, Any]:
+    """A later message after an answer: a case intent goes to the answer action; another goes to the
+    FAQ action, which hands it over."""
+    if intent != "check_eligibility":
+        faq = await run(executor, action_call("action_answer_faq", text, intent, slots=kept))
+        assert faq["events"] == [{"event": "followup", "timestamp": None, "name": "action_answer_eligibility"}]
+    return await run(executor, action_call("action_answer_eligibility", text, intent, slots=kept))
+
+
+async def test_a_follow_up_continues_the_case_answered(executor: ActionExecutor) -> None:
+    first = await new_case(executor, "前天收到的耳机，不想要了能退吗")
+    assert "（P6）" in first["responses"][0]["text"]
+    kept = after({"language": "zh"}, first)
+    text = (await follow_up(executor, "哦对了，我已经用过几天了", kept))["responses"][0]["text"]
+    assert "无理由退货" in text and "（P6）" in text and "不" in text
+
+
+async def test_a_refused_return_of_a_faulty_item_offers_the_exchange_still_allowed(executor: ActionExecutor) -> None:
+    result = await new_case(executor, "我要退货，扫地机10天前收到的，不开机了")
+    reply = result["responses"][0]
+    assert "（P6）" in reply["text"] and "换货" in reply["text"]
+    kept = after({"language": "zh"}, result)
+    # "Then exchange it": the same case, now an exchange, which the form opens after the order number.
+    result = await follow_up(executor, "算了不退了，给我换一台新的吧", kept, "check_eligibility")
+    assert slot_events(result)["case_asking"] is True
+    assert json.loads(slot_events(result)[STATE])["words"]["flow"] == "exchange"
+
+
+async def test_a_safety_incident_is_handed_over_not_decided(executor: ActionExecutor, services: DeskServices) -> None:
+    chat(services, "空调买了半年，今天开机冒烟了，能保修吗")
+    result = await new_case(executor, "空调买了半年，今天开机冒烟了，能保修吗")
+    assert turn(result)["outcome"] == "handoff"
+    escalation = services.escalations.open_for("conv-1")
+    assert escalation is not None and escalation.reason == "safety"

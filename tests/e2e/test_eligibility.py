@@ -103,3 +103,17 @@ def test_no_request_when_the_policy_allows_none(system: System, services: DeskSe
     text = text_of(reply)
     assert "(P6)" in text and "request" not in text
     assert services.requests.for_conversation(customer.id) == []
+
+
+def test_a_safety_incident_in_a_warranty_question_is_handed_over_urgently(system: System) -> None:
+    reply = Customer(system.app_url).say("空调买了半年，今天开机冒烟了，能保修吗")
+    assert reply["turn"]["outcome"] == "handoff" and reply["turn"]["priority"] == "urgent"
+    assert "断电" in text_of(reply)
+
+
+def test_a_follow_up_after_the_answer_continues_the_case(system: System) -> None:
+    customer = Customer(system.app_url)
+    assert "（P6）" in text_of(customer.say("前天收到的耳机，不想要了能退吗"))
+    reply = customer.say("哦对了，我已经用过几天了")
+    text = text_of(reply)
+    assert reply["turn"]["outcome"] == "eligibility" and "（P6）" in text and "超出正常检查" in text

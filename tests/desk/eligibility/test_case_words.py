@@ -162,3 +162,20 @@ def test_a_fault_beats_a_change_of_mind_and_an_opened_filter_beats_unopened() ->
     words = read_words("滤芯塑封我拆开看了一眼，其他都没动过，能退吗", TODAY, "zh")
     assert words.opened_consumable is True and words.used_beyond_inspection is False
     assert read_words("我们单位一共40个人，要开专票", TODAY, "zh").is_company is True
+
+
+def test_a_day_to_come_is_no_date_of_the_case() -> None:
+    assert read_words("扫地机2026年12月25日买的坏了能修吗", TODAY, "zh").dates == ()
+    assert read_words("发票日期2026年12月20日，能改抬头吗", TODAY, "zh").dates == ()
+
+
+def test_a_long_run_of_time_words_is_read_in_a_bounded_number_of_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    from desk.eligibility import case_words
+
+    calls: list[str] = []
+    monkeypatch.setattr(case_words, "when", lambda text, today, language: calls.append(text))
+    read_words("上周" * 1000, TODAY, "zh")
+    read_words("dec 1, " * 285, TODAY, "en")
+    # Per message: the pieces, and in English up to MAX_PHRASES date phrases within each.
+    assert len(calls) <= case_words.MAX_DATE_PIECES * (1 + 1 + case_words.MAX_PHRASES)
+    assert all(len(text) <= case_words.MAX_DATE_TEXT for text in calls)
