@@ -108,7 +108,7 @@ def test_no_request_when_the_policy_allows_none(system: System, services: DeskSe
 def test_a_safety_incident_in_a_warranty_question_is_handed_over_urgently(system: System) -> None:
     reply = Customer(system.app_url).say("空调买了半年，今天开机冒烟了，能保修吗")
     assert reply["turn"]["outcome"] == "handoff" and reply["turn"]["priority"] == "urgent"
-    assert "断电" in text_of(reply)
+    assert "断开电源" in text_of(reply)
 
 
 def test_a_follow_up_after_the_answer_continues_the_case(system: System) -> None:
