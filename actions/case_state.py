@@ -17,7 +17,7 @@ from typing import Any
 
 from rasa_sdk.events import EventType, FollowupAction
 
-from desk.eligibility.case_words import CaseWords, read_words
+from desk.eligibility.case_words import CaseWords, names_remedy, read_words
 from desk.eligibility.customer_case import CaseAnswer, decide_case
 from desk.eligibility.facts import CaseFacts, Fact, from_order
 from desk.eligibility.rules import current_policy
@@ -103,8 +103,10 @@ def taken_for_a_question(text: str, language: Language, kept_slot: Any = None) -
     question about the policy ("质量问题退货运费谁出"). None when it is one for the knowledge base."""
     if detect_trigger(text) is not None:
         return None  # a safety incident or a complaint: the knowledge base's reply hands it over
-    words = read_words(text, today(), language)
     kept = CaseState.from_slot(kept_slot)
+    if kept is None and not names_remedy(text):
+        return None  # most questions: no case, and no dates read on the FAQ's path
+    words = read_words(text, today(), language)
     if words.flow is None and kept is not None and continues(kept, words):
         return [FollowupAction(ANSWER_ACTION)]  # more of the case answered before
     if words.flow is None or not words.has_facts or words.policy_question:

@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from desk.copy import say
 from desk.handoff import MAY_ESCALATE
 from desk.services import DeskServices, shared_services
 from desk.turns import MESSAGE_ID, TurnRecord, turn_payload
@@ -76,6 +77,11 @@ def send(dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, st
 _FLOWS = frozenset({"check_eligibility", "check_order", "check_repair"})
 _QUESTIONS = frozenset({"ask_faq", "nlu_fallback", None}) | _FLOWS
 _NUMBER = re.compile(r"(?:LM|RMA)\s*[\d\s]+", re.IGNORECASE)
+
+
+def human_button(language: Language) -> list[dict[str, str]]:
+    """The offer of a human agent, as a button."""
+    return [{"title": say("yes_human", language), "payload": "/request_human"}]
 
 
 def last_question(tracker: Tracker) -> str | None:

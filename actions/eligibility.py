@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_state import FORM, REASON_CHARS, STATE, CaseState, continues, today, verified_order
-from actions.conversation import DeskFormValidation, language_of, latest_intent, send
+from actions.conversation import DeskFormValidation, human_button, language_of, latest_intent, send
 from actions.faq import ActionAnswerFaq
 from actions.handoff import hand_off
 from actions.orders import ESCALATING
@@ -101,6 +101,8 @@ class ValidateEligibilityForm(DeskFormValidation):
         # While the form runs it always asks for something; Rasa marks the loop active before the
         # first validation, so a form starting is told by nothing being asked yet.
         starting = tracker.get_slot("requested_slot") is None
+        if not starting and tracker.get_slot("requested_slot") in (ORDER_SLOT, SERIAL_SLOT):
+            return {}  # the answer to a request's question (extract_request_order/serial)
         kept = CaseState.from_slot(tracker.get_slot(STATE))
         # The verified order is read once per message and kept with the case (also while the order
         # system is briefly down: a case never falls back to the words when it had the order).
@@ -114,8 +116,6 @@ class ValidateEligibilityForm(DeskFormValidation):
         if state is None:
             fresh = CaseState(read_words(text, on, language), order, turns=1, reason=text[:REASON_CHARS])
             return {STATE: fresh.to_slot(), ORDER_SLOT: None, SERIAL_SLOT: None}
-        if tracker.get_slot("requested_slot") in (ORDER_SLOT, SERIAL_SLOT):
-            return {}  # the answer to a request's question (extract_request_order/serial)
         words = state.words.then(read_words(text, on, language, asked=state.asked))
         read = CaseState(words, order, state.asked, state.tries, state.turns + 1, state.reason)
         answer = read.answer()
@@ -253,7 +253,7 @@ class ActionAnswerEligibility(Action):
         buttons: list[dict[str, str]] = []
         if not decided:
             lines.append(say("case_undecided", language))
-            buttons = [{"title": say("yes_human", language), "payload": "/request_human"}]
+            buttons = human_button(language)
         elif answer.estimated:
             lines.append(say("case_estimated", language))
         if answer.flow in (Flow.RETURN, Flow.EXCHANGE):
@@ -263,10 +263,12 @@ class ActionAnswerEligibility(Action):
         # continues it, and "yes, open it" opens the request offered.
         kept = state
         if answer.requested is not None and state.words.requesting:
-            opened = self._open(tracker, state, answer, language)
-            lines += opened
-            if opened == [say("case_request_not_opened", language)]:
-                buttons = [{"title": say("yes_human", language), "payload": "/request_human"}]
+            opened = self._open(tracker, state, answer)
+            if opened is None:
+                lines.append(say("case_request_not_opened", language))
+                buttons = human_button(language)
+            else:
+                lines += [received_text(opened.facts, language), *next_steps(opened.facts, language)]
             kept = replace(state, words=replace(state.words, requesting=None))
         elif request is not None:
             kind = say(f"request_kind_{request[0].value}", language)
@@ -287,19 +289,17 @@ class ActionAnswerEligibility(Action):
             return CaseState(kept.words.continued(words), order, turns=kept.turns + 1, reason=kept.reason)
         return CaseState(words, order, turns=1, reason=text[:REASON_CHARS])
 
-    def _open(self, tracker: Tracker, state: CaseState, answer: CaseAnswer, language: Language) -> list[str]:
-        """Open the request the policy allows; its confirmation and what happens next."""
+    def _open(self, tracker: Tracker, state: CaseState, answer: CaseAnswer) -> RequestView | None:
+        """The request the policy allows, opened; None when it cannot be stored (nothing is lost:
+        the conversation holds it all, and a human is offered)."""
         services = self._services or shared_services()
         request = answer.requested
         assert request is not None
         kind, decision = request
         try:
-            opened = self._opened(services, tracker, state, answer, kind, decision)
+            return self._opened(services, tracker, state, answer, kind, decision)
         except CaseworkError:
-            # Not storable (nothing is lost: the conversation holds it all): a human takes it.
-            return [say("case_request_not_opened", language)]
-        facts = opened.facts
-        return [received_text(facts, language), *next_steps(facts, language)]
+            return None
 
     def _opened(
         self,

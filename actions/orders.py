@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import DeskFormValidation, language_of, latest_intent, may_escalate, send
+from actions.conversation import DeskFormValidation, human_button, language_of, latest_intent, may_escalate, send
 from actions.handoff import hand_off
 from desk.copy import say
 from desk.handoff import HandoffReason
@@ -46,10 +46,6 @@ def _lookup(tracker: Tracker) -> LookupNumber | None:
 def _activating(tracker: Tracker) -> bool:
     """Whether the form is starting with this message (Rasa validates before it marks it active)."""
     return not (tracker.active_loop or {}).get("name")
-
-
-def _human_button(language: Any) -> list[dict[str, str]]:
-    return [{"title": say("yes_human", language), "payload": "/request_human"}]
 
 
 class ValidateOrderLookupForm(DeskFormValidation):
@@ -177,17 +173,17 @@ class ActionShowLookup(Action):
         stop, lookup = tracker.get_slot("lookup_stop"), _lookup(tracker)
         if stop or lookup is None or tracker.get_slot("phone_check") != PASSED:
             key = "lookup_unavailable" if stop == LookupOutcome.UNAVAILABLE else "lookup_locked"
-            send(dispatcher, say(key, language), _human_button(language), TurnRecord(Outcome.FALLBACK, reason=key))
+            send(dispatcher, say(key, language), human_button(language), TurnRecord(Outcome.FALLBACK, reason=key))
             return reset
         case = services.lookups.case(tracker.sender_id, lookup.number)
         if case is None:  # a passed check always keeps its case; never answer without one
-            send(dispatcher, say("lookup_unavailable", language), _human_button(language), TurnRecord(Outcome.FALLBACK))
+            send(dispatcher, say("lookup_unavailable", language), human_button(language), TurnRecord(Outcome.FALLBACK))
             return reset
         answer = case.answer[language]
         if case.stalled and not may_escalate(tracker):
             # P3, but this conversation may open no more escalations lately: say so, offer a human.
             text = f"{answer}\n{say('lookup_stalled_noted', language)}"
-            send(dispatcher, text, _human_button(language), TurnRecord(Outcome.LOOKUP))
+            send(dispatcher, text, human_button(language), TurnRecord(Outcome.LOOKUP))
             return reset
         if case.stalled:
             # P3: tracking has not moved for 72 hours: a parcel investigation, the order attached.

@@ -329,9 +329,19 @@ def _answer(asked: Fact | None, text: str) -> dict[str, object]:
     return {}
 
 
+def _prepared(text: str) -> str:
+    """The text as the vocabulary reads it: NFKC, simplified characters, refused remedies taken out."""
+    return words.NOT_WANTED.sub(" ", simplified(unicodedata.normalize("NFKC", text)))
+
+
+def names_remedy(text: str) -> bool:
+    """Whether the text names a remedy: the cheap first look (no date reading) before `read_words`."""
+    return _flow(_prepared(text))[0] is not None
+
+
 def read_words(text: str, today: date, language: Language, *, asked: Fact | None = None) -> CaseWords:
     """What one message says of the case (`asked`: the fact the assistant just asked for)."""
-    text = words.NOT_WANTED.sub(" ", simplified(unicodedata.normalize("NFKC", text)))
+    text = _prepared(text)
     flow, invoice_change = _flow(text)
     part = _first(words.PARTS, text)
     if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and words.WHOLE_UNIT.search(text):
