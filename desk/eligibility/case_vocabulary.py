@@ -27,7 +27,8 @@ def any_of(*patterns: str) -> re.Pattern[str]:
 PRICE_PROTECTION = any_of(r"价保|保价|价格保护|差价|补差", r"price[- ]?(?:protection|match|adjust)|the difference")
 PRICE_DROP = any_of(
     r"降价|便宜了|降了|打折了",
-    r"price[- ]?(?:drop|difference)|cheaper|for less|on sale|price (?:has |already )?(?:dropped|gone down|went down|fell)",
+    r"price[- ]?(?:drop|difference)|cheaper|for less|on sale|price (?:has |already )?(?:dropped|gone down|went down|fell)|"
+    r"(?:lower|less) than (?:what )?(?:i|we) paid",
 )
 INSTALLATION = any_of(
     r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|装吗|免费装|能装|约[^，。]{0,6}装",
@@ -39,7 +40,7 @@ EXCHANGE = any_of(
 )
 RETURN = any_of(
     r"退(?!出|休|役|烧|步)|无理由",
-    r"(?<![a-z])ret(?:urn|run|un|rn)|send (?:it|them) back|ref(?:u)?n?d|money back",
+    r"(?<![a-z])ret(?:urn|run|un|rn)|send (?:\w+ ){0,3}back|ref(?:u)?n?d|money back",
 )
 REPAIR = any_of(
     r"维修|修理|寄修|返修|报修|售后|(?<!保)修",
@@ -97,7 +98,7 @@ CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
     (Category.EARBUDS, any_of(r"耳机|耳塞(?!套)", r"ear ?buds?|earphones?|headphones?")),
 )
 BATTERY_FAULT = any_of(
-    r"充不进电|充不上电|不充电|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
+    r"充不[进上]?去?电|不充电|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
     r"won'?t (?:hold (?:a|the) )?charge|not charging|stopped charging|doesn'?t charge|can'?t charge|"
     r"no longer charges|drains|doesn'?t hold (?:a |the )?charge|wasn'?t charging",
 )
@@ -118,14 +119,19 @@ WHOLE_UNIT = any_of(
 )
 FAULT = any_of(
     r"异味|臭味|怪味|塑料味|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
-    r"发热|裂|转圈|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
+    r"发热|裂|转圈|没声|越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机",
     r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
-    r"suction|weak|barely|lukewarm|"
+    r"suction|weak|barely|lukewarm|trickle|drops? (?:off|out)|cuts? out|"
     r"grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
     r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive",
+)
+# A fault said without what the product does ("有毛病", "it's faulty"): it may be in any part.
+GENERIC_FAULT = any_of(
+    r"质量问题|瑕疵|次品|有问题|毛病|故障|坏了|不好使|不正常",
+    r"quality (?:problem|issue)|defect\w*|faulty|broken?|malfunction\w*|acting up|glitch\w*|problems?|issues?|wrong with",
 )
 NOT_FAULTY = any_of(
     r"没有?质量问题|不是质量问题|没毛病|没坏|功能正常|用着挺好|一切正常",
@@ -147,7 +153,7 @@ UNOPENED = any_of(
 _CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套)"
 OPENED_CONSUMABLE = any_of(
     rf"(?:拆|打开|开封|用|撕)[了过]?(?:的)?{_CONSUMABLE}|{_CONSUMABLE}[^，。,]{{0,12}}(?:拆|开封|打开|撕开|撕了|用)[了过开]?",
-    r"(?:opened|used|unsealed|unwrapped|installed|tried|took (?:the )?(?:plastic|wrap\w*|seal)[^.,;]{0,20}off)\b[^.,;]{0,30}"
+    r"(?:opened|used|unsealed|unwrapped|installed|tried|(?:took|tore|ripped|peeled|pulled) (?:the )?(?:plastic|wrap\w*|seal\w*|film|packaging)[^.,;]{0,20}off)\b[^.,;]{0,30}"
     r"(?:filter|brush|ear ?tips?)|(?:filter|brush|ear ?tips?)\w* (?:is |are |was |were |has been |have been )?"
     r"(?:opened|used|unsealed|installed|unwrapped)",
 )

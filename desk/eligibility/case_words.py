@@ -69,6 +69,7 @@ class CaseWords:
     category: Category | None = None
     part: Part | None = None
     quality_problem: bool | None = None
+    symptom: bool | None = None  # the fault said by what the product does ("不制冷", "lukewarm air")
     opened_consumable: bool | None = None
     used_beyond_inspection: bool | None = None
     incomplete: bool | None = None
@@ -223,14 +224,17 @@ def _flow(text: str) -> tuple[Flow | None, InvoiceChange | None]:
     return flow, (InvoiceChange.TITLE if flow is Flow.INVOICE else None)
 
 
-def _quality(text: str) -> bool | None:
+def _quality(text: str, refused: list[str], unopened: bool) -> bool | None:
     """A fault described is a quality problem, even with a change of mind beside it ("太吵了，不想要
-    了"), unless the customer says there is none; a change of mind alone is not one."""
+    了"), unless the customer says there is none; so is a repair or an exchange refused ("不想修，直接
+    退"): they are what a fault gets. A change of mind alone is not one, nor an item never opened."""
     if words.NOT_FAULTY.search(text):
         return False
     if words.FAULT.search(text) or words.WHOLE_UNIT.search(text) or words.BATTERY_FAULT.search(text):
         return True
-    return False if words.CHANGE_OF_MIND.search(text) else None
+    if any(words.REPAIR.search(remedy) or words.EXCHANGE.search(remedy) for remedy in refused):
+        return True
+    return False if unopened or words.CHANGE_OF_MIND.search(text) else None
 
 
 def _pieces(clauses: list[str]) -> Iterator[tuple[str, str]]:
@@ -329,19 +333,21 @@ def _answer(asked: Fact | None, text: str) -> dict[str, object]:
     return {}
 
 
-def _prepared(text: str) -> str:
-    """The text as the vocabulary reads it: NFKC, simplified characters, refused remedies taken out."""
-    return words.NOT_WANTED.sub(" ", simplified(unicodedata.normalize("NFKC", text)))
+def _prepared(text: str) -> tuple[str, list[str]]:
+    """The text as the vocabulary reads it (NFKC, simplified characters, refused remedies taken
+    out), and the refused remedies' words."""
+    folded = simplified(unicodedata.normalize("NFKC", text))
+    return words.NOT_WANTED.sub(" ", folded), words.NOT_WANTED.findall(folded)
 
 
 def names_remedy(text: str) -> bool:
     """Whether the text names a remedy: the cheap first look (no date reading) before `read_words`."""
-    return _flow(_prepared(text))[0] is not None
+    return _flow(_prepared(text)[0])[0] is not None
 
 
 def read_words(text: str, today: date, language: Language, *, asked: Fact | None = None) -> CaseWords:
     """What one message says of the case (`asked`: the fact the assistant just asked for)."""
-    text = _prepared(text)
+    text, refused = _prepared(text)
     flow, invoice_change = _flow(text)
     part = _first(words.PARTS, text)
     if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and words.WHOLE_UNIT.search(text):
@@ -355,7 +361,8 @@ def read_words(text: str, today: date, language: Language, *, asked: Fact | None
         policy_question=True if words.POLICY_QUESTION.search(text) else None,
         category=_first(words.CATEGORIES, text),
         part=part,
-        quality_problem=_quality(text),
+        quality_problem=_quality(text, refused, unopened),
+        symptom=True if words.FAULT.search(words.GENERIC_FAULT.sub(" ", text)) else None,
         opened_consumable=True if words.OPENED_CONSUMABLE.search(text) else (False if unopened else None),
         used_beyond_inspection=False if unopened else _said(words.USED, words.NOT_USED, text),
         incomplete=False if unopened else _said(words.INCOMPLETE, None, text),

@@ -17,9 +17,10 @@ from datetime import date, timedelta
 
 from desk.eligibility.case_words import CaseWords, Flow, InvoiceChange
 from desk.eligibility.engine import Decision, Reason, Remedy, Verdict, decide
-from desk.eligibility.facts import CaseFacts, Fact
+from desk.eligibility.facts import CaseFacts, Fact, Part
 from desk.eligibility.rules import Anchor, Policy
 from desk.models import RequestKind
+from desk.orders.records import Category
 
 _FLOW_REMEDIES: dict[Flow, tuple[Remedy, ...]] = {
     Flow.RETURN: (Remedy.NO_REASON_RETURN, Remedy.QUALITY_RETURN),
@@ -43,6 +44,19 @@ _ALTERNATIVES: dict[Flow, tuple[Remedy, ...]] = {
 _ANCHOR_FACT = {Anchor.DELIVERY: Fact.DELIVERED_ON, Anchor.PAYMENT: Fact.PAID_ON, Anchor.INVOICE: Fact.INVOICE_ON}
 SHIPPING_DAYS = 8  # P2: shipped the same or the next day, at most 7 days on the way
 INVOICE_DAYS = 3  # P13: the invoice is issued within 3 days after delivery
+
+# The parts a fault may be in when the customer names none: the unit itself and the long-warranty
+# parts the product has (P8). A battery, an accessory or a consumable is named when it is the fault
+# ("won't charge", "the remote", "the filter"), so a fault said of the product is in none of them.
+_UNNAMED_PARTS: dict[Category | None, tuple[Part, ...]] = {
+    Category.ROBOT_VACUUM: (Part.WHOLE_UNIT, Part.MOTOR),
+    Category.AIR_PURIFIER: (Part.WHOLE_UNIT, Part.MOTOR),
+    Category.AIR_CONDITIONER: (Part.WHOLE_UNIT, Part.COMPRESSOR, Part.MOTOR),
+    Category.WATER_PURIFIER: (Part.WHOLE_UNIT,),
+    Category.SMART_SPEAKER: (Part.WHOLE_UNIT,),
+    Category.EARBUDS: (Part.WHOLE_UNIT,),
+    None: (Part.WHOLE_UNIT, Part.MOTOR, Part.COMPRESSOR),
+}
 
 Range = tuple[date, date]
 _DATE_REFUSALS = frozenset({"window", "window_by_invoice", "period"})
@@ -127,14 +141,16 @@ def _ranges(words: CaseWords, today: date, order: CaseFacts | None) -> dict[Anch
     return {Anchor.PAYMENT: paid, Anchor.DELIVERY: delivered, Anchor.INVOICE: invoice}
 
 
-def _facts(words: CaseWords, today: date, order: CaseFacts | None, dates: dict[Anchor, date | None]) -> CaseFacts:
+def _facts(
+    words: CaseWords, today: date, order: CaseFacts | None, dates: dict[Anchor, date | None], part: Part | None
+) -> CaseFacts:
     return CaseFacts(
         today=today,
         paid_on=dates[Anchor.PAYMENT],
         delivered_on=dates[Anchor.DELIVERY],
         invoice_on=dates[Anchor.INVOICE],
         category=(order.category if order is not None else None) or words.category,
-        part=words.part,
+        part=part,
         quality_problem=words.quality_problem,
         opened_consumable=words.opened_consumable,
         used_beyond_inspection=words.used_beyond_inspection,
@@ -152,8 +168,13 @@ def _facts(words: CaseWords, today: date, order: CaseFacts | None, dates: dict[A
 
 
 def _key(decision: Decision) -> tuple[object, ...]:
+    return (decision.rule_id, *_outcome(decision))
+
+
+def _outcome(decision: Decision) -> tuple[object, ...]:
+    """What the customer is told, whichever rule tells it."""
     reason = decision.reason
-    return (decision.verdict, decision.rule_id, reason.refused_by, reason.missing, reason.charge)
+    return (decision.verdict, reason.refused_by, reason.missing, reason.charge)
 
 
 def _between(early: Decision, late: Decision) -> Decision:
@@ -178,21 +199,45 @@ def decide_case(words: CaseWords, today: date, policy: Policy, order: CaseFacts 
     if words.flow is None or not remedies or not (order is not None or words.is_case):
         return None
     ranges = _ranges(words, today, order)
-    early = decide(_facts(words, today, order, {a: r[0] if r else None for a, r in ranges.items()}), policy)
-    late = decide(_facts(words, today, order, {a: r[1] if r else None for a, r in ranges.items()}), policy)
-    decisions = tuple(_between(early[remedy], late[remedy]) for remedy in remedies)
+    others = _ALTERNATIVES.get(words.flow, ())
+    decided = _decided(words, today, policy, order, ranges, (*remedies, *others))
+    decisions = tuple(decided[remedy] for remedy in remedies)
     asking: tuple[Remedy, ...] = ()
     if words.flow is Flow.RETURN and words.quality_problem is not None:
         asking = (Remedy.QUALITY_RETURN,) if words.quality_problem else (Remedy.NO_REASON_RETURN,)
-    others = _ALTERNATIVES.get(words.flow, ())
     if words.flow is not Flow.WARRANTY and (
         words.quality_problem is not True or any(d.verdict is Verdict.ALLOWED for d in decisions)
     ):
         others = ()  # a return or exchange allowed, or no fault: nothing else to offer
-    found = (_between(early[remedy], late[remedy]) for remedy in others)
-    alternatives = tuple(decision for decision in found if decision.verdict is Verdict.ALLOWED)
+    alternatives = tuple(decided[remedy] for remedy in others if decided[remedy].verdict is Verdict.ALLOWED)
     estimated = _estimated(decisions, ranges, words, order)
     return CaseAnswer(words.flow, decisions, estimated, asking, alternatives)
+
+
+def _decided(
+    words: CaseWords,
+    today: date,
+    policy: Policy,
+    order: CaseFacts | None,
+    ranges: dict[Anchor, Range | None],
+    remedies: tuple[Remedy, ...],
+) -> dict[Remedy, Decision]:
+    """Each remedy decided over the date ranges; where the fault is described but its part not named
+    and every part it may be in gets the same answer, that answer (the whole unit's rule)."""
+
+    def over_ranges(part: Part | None) -> dict[Remedy, Decision]:
+        early = decide(_facts(words, today, order, {a: r[0] if r else None for a, r in ranges.items()}, part), policy)
+        late = decide(_facts(words, today, order, {a: r[1] if r else None for a, r in ranges.items()}, part), policy)
+        return {remedy: _between(early[remedy], late[remedy]) for remedy in remedies}
+
+    decided = over_ranges(words.part)
+    if words.part is None and words.symptom and any(d.reason.missing is Fact.PART for d in decided.values()):
+        category = (order.category if order is not None else None) or words.category
+        by_part = [over_ranges(part) for part in _UNNAMED_PARTS[category]]
+        for remedy, decision in decided.items():
+            if decision.reason.missing is Fact.PART and len({_outcome(found[remedy]) for found in by_part}) == 1:
+                decided[remedy] = by_part[0][remedy]
+    return decided
 
 
 def _estimated(

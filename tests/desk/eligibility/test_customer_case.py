@@ -96,3 +96,53 @@ def test_a_refusal_at_both_ends_gives_the_reason_that_holds_whatever_the_dates(p
     assert answer is not None and answer.question is None
     (decision,) = answer.decisions
     assert (decision.verdict, decision.reason.refused_by) == (Verdict.NOT_ALLOWED, "trade_in")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "charge"),
+    [
+        # Within the first year the unit and its motor or compressor are all covered: no question.
+        ("空调不制冷了，想修一下，2026年3月2日的发票", "P8.whole_unit", "free"),
+        # Past every part's warranty the repair is quoted whatever the part.
+        (
+            "The vacuum has weak suction and I want it repaired, invoice dated 2023-05-01",
+            "P8.out_of_warranty",
+            "quoted",
+        ),
+        # A cause P8 excludes is not covered in any part.
+        ("用了别的牌子的充电器，耳机充不进去电了，想修，2026年9月1日的发票", "P8.excluded_cause", "quoted"),
+    ],
+)
+def test_a_fault_whose_part_does_not_change_the_answer_is_not_asked_about(
+    policy: Policy, text: str, rule: str, charge: str
+) -> None:
+    answer = decide_case(read_words(text, TODAY, "en" if text.isascii() else "zh"), TODAY, policy)
+    assert answer is not None and answer.question is None
+    (decision,) = answer.decisions
+    assert (decision.verdict, decision.rule_id, decision.reason.charge) == (Verdict.ALLOWED, rule, charge)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "扫地机吸力变弱了，想修，2025年6月1日的发票",  # the whole unit ended, the motor not
+        "空调有毛病，想报修，2026年3月2日的发票",  # "a problem" may be the remote (6 months)
+        "Is my air purifier still under warranty? Invoice dated 2026-03-02.",  # no fault said
+    ],
+)
+def test_a_part_that_changes_the_answer_is_asked_for(policy: Policy, text: str) -> None:
+    answer = decide_case(read_words(text, TODAY, "en" if text.isascii() else "zh"), TODAY, policy)
+    assert answer is not None and answer.question is Fact.PART
+
+
+@pytest.mark.parametrize(
+    ("text", "quality"),
+    [
+        ("不想修也不想换，直接退吧，3天前收到的音箱", True),
+        ("A replacement or a repair isn't what I'm after, I'd rather have my money back. It came 3 days ago.", True),
+        ("The speaker is still in its box, never opened. Can I send it back? It came 3 days ago.", False),
+    ],
+)
+def test_a_refused_fix_is_a_fault_and_an_unopened_item_is_not(policy: Policy, text: str, quality: bool) -> None:
+    words = read_words(text, TODAY, "en" if text.isascii() else "zh")
+    assert words.quality_problem is quality
