@@ -55,6 +55,8 @@ CASE_SLOTS = (STATE, ANSWER, ORDER_SLOT, SERIAL_SLOT)
 NOT_GIVEN = "none"  # the customer does not have it: the agent asks when reviewing
 MAX_TRIES = 2  # a question asked twice without an answer is not asked a third time
 OPEN_REQUEST = "open_request"  # the intent of "yes, open it" (the offer's button)
+OFFERED = "request_offered"  # the answer offered a request: a typed "yes" (affirm) opens it too
+AFFIRM = "affirm"
 _UNKNOWN = re.compile(
     r"不知道|不清楚|找不到|没有|忘了|不记得|记不得|记不清|don'?t know|not sure|can'?t find|no idea|lost it|don'?t remember",
     re.IGNORECASE,
@@ -109,7 +111,8 @@ class ValidateEligibilityForm(DeskFormValidation):
         order = verified_order(self.services, tracker.sender_id, on) or (kept.order if kept else None)
         if starting and kept is not None:
             # The form takes the case the answer action read ("yes, open it": now a request).
-            words = replace(kept.words, requesting=True) if intent == OPEN_REQUEST else kept.words
+            accepted = intent == OPEN_REQUEST or (intent == AFFIRM and tracker.get_slot(OFFERED))
+            words = replace(kept.words, requesting=True) if accepted else kept.words
             started = CaseState(words, order, turns=kept.turns + 1, reason=kept.reason)
             return {STATE: started.to_slot(), ORDER_SLOT: None, SERIAL_SLOT: None}
         state = None if starting else kept
@@ -229,7 +232,10 @@ class ActionAnswerEligibility(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         language = language_of(tracker)
-        reset: list[EventType] = [SlotSet(name, None) for name in CASE_SLOTS] + [SlotSet(ASKING, False)]
+        reset: list[EventType] = [SlotSet(name, None) for name in CASE_SLOTS] + [
+            SlotSet(ASKING, False),
+            SlotSet(OFFERED, False),
+        ]
         trigger = detect_trigger(tracker.latest_message.get("text") or "")
         if trigger is not None:
             # "空调冒烟了，能保修吗": a safety incident first (P17), a complaint to a human, never a case.
@@ -241,7 +247,12 @@ class ActionAnswerEligibility(Action):
             state: CaseState | None = self._read(tracker, language)
             answer = state.answer() if state else None
             if state is not None and answer is not None and (answer.question or _request_slots(state, answer)):
-                return [SlotSet(STATE, state.to_slot()), SlotSet(ASKING, True), FollowupAction(FORM)]
+                return [
+                    SlotSet(STATE, state.to_slot()),
+                    SlotSet(ASKING, True),
+                    SlotSet(OFFERED, False),
+                    FollowupAction(FORM),
+                ]
         else:
             state = CaseState.from_slot(tracker.get_slot(STATE))
             answer = state.answer() if state else None
@@ -274,7 +285,9 @@ class ActionAnswerEligibility(Action):
             kind = say(f"request_kind_{request[0].value}", language)
             buttons = [{"title": say("case_offer_request", language, kind=kind), "payload": f"/{OPEN_REQUEST}"}]
         send(dispatcher, "\n".join(lines), buttons, TurnRecord(Outcome.ELIGIBILITY))
-        return [SlotSet(STATE, kept.to_slot())] + [event for event in reset if event.get("name") != STATE]
+        offered = any(button["payload"] == f"/{OPEN_REQUEST}" for button in buttons)
+        kept_events = [event for event in reset if event.get("name") not in (STATE, OFFERED)]
+        return [SlotSet(STATE, kept.to_slot()), SlotSet(OFFERED, offered), *kept_events]
 
     def _read(self, tracker: Tracker, language: Language) -> CaseState:
         """The message as a new case, or as more of the case answered before in this conversation

@@ -51,7 +51,7 @@ WARRANTY = any_of(
     r"warr[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|(?:is|for) (?:\d+|one|two) years?\b",
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
-INVOICE = any_of(r"发票|抬头|专票", r"invoice")
+INVOICE = any_of(r"发票|抬头|专票", r"invoice|fapiao|(?:billing|company) name|name on (?:my|the) (?:receipt|bill)")
 # Where the remedy the customer is after is named: a clause that asks for something ("帮我修一下",
 # "I'd rather have my money back"), else one that asks a question ("能退吗", "can I exchange it?").
 ASKS_QUESTION = any_of(
@@ -119,11 +119,11 @@ WHOLE_UNIT = any_of(
 )
 FAULT = any_of(
     r"异味|臭味|怪味|塑料味|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
-    r"发热|裂|转圈|没声|越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
+    r"发热|裂|转圈|没声|不热|不够热|越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机",
     r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
-    r"suction|weak|barely|lukewarm|trickle|drops? (?:off|out)|cuts? out|"
+    r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|drops? (?:off|out)|cuts? out|"
     r"grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
     r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive",
@@ -170,7 +170,8 @@ INCOMPLETE = any_of(
     rf"{_PACKAGING}[^，。,]{{0,10}}(?:扔|丢|没了|坏了|破了|撕|当垃圾)|(?:配件|说明书|赠品|耳塞套)[^，。,]{{0,6}}(?:丢|没了|少了|不全|找不到)",
     r"threw (?:away )?the (?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
-    r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)",
+    r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
+    r"(?:lost|misplaced|can'?t find) (?:the |my |its )?[\w ]{0,20}(?:cable|charger|remote|manual|box|packaging|accessor\w*|gift|parts?)\b",
 )
 CUSTOMISED = any_of(r"定制|刻字", r"custom|engrav|personali[sz]ed")
 GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
@@ -182,8 +183,8 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒到|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻[^，。]{0,6}(?:水|茶|咖啡|饮料)", r"water (?:got|went|spilled|spilt)|spill|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over")),
     (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕", r"(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|拆过(?!.{0,3}(?:滤|包装))|拆机|外面修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"opened it up|took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair) shop|disassembl|self[- ]repair|with a screwdriver")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏", r"i broke|(?:kid|son|daughter|child|dog|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw)|stepped on|my fault|damaged it myself")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"opened it up|took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair) shop|disassembl|self[- ]repair|with a screwdriver")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]", r"i broke|sat on|crushed|(?:kid|son|daughter|child|dog|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw)|stepped on|my fault|damaged it myself")),
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕",
@@ -193,7 +194,9 @@ NO_CAUSE = any_of(
 # --- P12, P13 -------------------------------------------------------------------------------------
 
 FLASH_SALE = any_of(r"秒杀", r"flash[- ]?sale|lightning deal")
-COUPON = any_of(r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券", r"coupon|voucher|promo code")
+COUPON = any_of(
+    r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券|满\d+减\d+|[减抵]\d*的?券", r"coupon|voucher|promo code"
+)
 TRADE_IN = any_of(r"以旧换新", r"trade[- ]?in|traded in")
 NO_FLAG = any_of(
     r"没用券|没有用券|没用优惠券|不是秒杀|原价|正常价",
@@ -201,7 +204,7 @@ NO_FLAG = any_of(
 )
 PROTECTION_USED = any_of(
     r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|退过差价",
-    r"already (?:claimed|got|used|applied for) (?:the )?price|price protection (?:once )?already",
+    r"already (?:claimed|got|used|applied for|had) (?:the |a |my )?price|price protection (?:once )?already",
 )
 COMPANY = any_of(r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id")
 PERSON = any_of(
@@ -225,7 +228,7 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
     (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
-    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|到手|拿到|到了|就到", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
+    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|到手|拿到|到了|[就才刚已]到", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
 # A length the customer asks about ("is it covered for 2 years?", "保两年吗") rather than their date.
@@ -236,7 +239,10 @@ DATE_WORDS = re.compile(
     r"mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|fortnight|tomorrow",
     re.IGNORECASE,
 )
-NOT_A_DATE = re.compile(r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now|\d{3,4})$", re.IGNORECASE)
+NOT_A_DATE = re.compile(
+    r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now|\d{3,4}|.*[¥￥$].*|.*\d\s*(?:元|块|rmb|yuan)\b.*)$",
+    re.IGNORECASE,
+)
 # Days of the customer's story rather than of the case, when no verb of the case stands beside them.
 STORY_DAY = re.compile(
     r"^(?:今天|今早|今晚|昨晚|晚上|早上|中午|today|tonight|this morning|this evening|yesterday)$", re.IGNORECASE

@@ -186,11 +186,14 @@ MAX_DATE_TEXT = 32  # the pieces a longer clause is read in
 MAX_DATE_PIECES = 6  # date reads per message
 MAX_PHRASES = 2  # English date phrases read in one piece
 _ASKED_ANCHOR = {Fact.DELIVERED_ON: Anchor.DELIVERY, Fact.PAID_ON: Anchor.PAYMENT, Fact.INVOICE_ON: Anchor.INVOICE}
-# Chinese clauses end at any comma or space; English ones at a sentence's end or "and/but" ("on May 3,
-# 2025" is one date).
+# Chinese clauses end at any comma or space; English ones at a sentence's end, a comma or "and/but"
+# ("on May 3, 2025", "on Monday, Nov 30" and "two and a half years" are one date).
 _CLAUSE = {
     "zh": re.compile(r"[，,。!！?？;；\n]+|\s+"),
-    "en": re.compile(r"[!?;\n]+|\.(?!\d)|\s+(?:and|but|so)\s+", re.IGNORECASE),
+    "en": re.compile(
+        r"[!?;\n]+|\.(?!\d)|,(?!\s*(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b))|\s+(?:and|but|so)\s+(?!a half\b)",
+        re.IGNORECASE,
+    ),
 }
 
 
@@ -248,7 +251,9 @@ def _pieces(clauses: list[str]) -> Iterator[tuple[str, str]]:
         if len(clause) <= MAX_CLAUSE:
             pieces = [clause]
         else:
-            starts = range(0, len(clause) - MAX_DATE_TEXT + 1, MAX_DATE_TEXT // 2)
+            # Overlapping pieces, the last one ending with the clause.
+            last = len(clause) - MAX_DATE_TEXT
+            starts = [*range(0, last, MAX_DATE_TEXT // 2), last]
             pieces = [
                 clause[i : i + MAX_DATE_TEXT] for i in starts if words.DATE_WORDS.search(clause[i : i + MAX_DATE_TEXT])
             ]

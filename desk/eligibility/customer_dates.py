@@ -190,7 +190,8 @@ def _duration(text: str, today: date, language: str) -> CustomerDate | None:
     return None
 
 
-_ZH_DAY = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})[号日](?!\d)")
+_ZH_DAY = re.compile(r"(?:(\d{4})年|([去前今])年)?(?:(\d{1,2})月)?(\d{1,2})[号日](?!\d)")
+_ZH_YEARS_BACK = {"去": 1, "前": 2, "今": 0}
 _EN_DAY = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of|times?)\b)", re.IGNORECASE)
 
 
@@ -208,7 +209,9 @@ def latest_day_of_month(day: int, today: date) -> date | None:
 def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
     if language == "zh":
         for zh in _ZH_DAY.finditer(text):
-            year, month, day = zh.group(1), zh.group(2), int(zh.group(3))
+            year, month, day = zh.group(1), zh.group(3), int(zh.group(4))
+            if zh.group(2) is not None:
+                year = str(today.year - _ZH_YEARS_BACK[zh.group(2)])
             if month is None:
                 found = latest_day_of_month(day, today)
             elif year is not None:
@@ -343,6 +346,8 @@ def _dateparser(text: str, today: date, language: str = "en") -> CustomerDate | 
         elif data.period == "year":
             found = CustomerDate(date(day.year, 1, 1), min(date(day.year, 12, 31), today), None, words, "dateparser")
         else:
+            if _LAST_YEAR.search(text) and day.year == today.year and not re.search(r"\d{4}", words):
+                day = _valid(today.year - 1, day.month, day.day) or day  # "on June 5 last year"
             found = _one(day, words, "dateparser")
         return _part_of_month(found, text, today)
     return None

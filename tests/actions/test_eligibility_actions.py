@@ -71,7 +71,10 @@ async def test_every_fact_given_is_answered_at_once(executor: ActionExecutor) ->
     assert say("case_estimated", "zh") in text  # the purchase date stands for the invoice date
     assert turn(result)["outcome"] == "eligibility"
     assert slot_events(result)["case_asking"] is False
-    assert {value for name, value in slot_events(result).items() if name not in ("case_asking", STATE)} == {None}
+    assert slot_events(result)["request_offered"] is True  # P8: a quoted repair
+    assert {
+        value for name, value in slot_events(result).items() if name not in ("case_asking", "request_offered", STATE)
+    } == {None}
     assert slot_events(result)[STATE]  # kept: a follow-up continues the case
 
 
@@ -187,6 +190,20 @@ async def test_an_allowed_remedy_not_asked_for_is_offered_then_opened(
     assert "已为您提交退货申请" in text and "运费由您承担" in text
     (request,) = services.requests.for_conversation("conv-1")
     assert request.order_number is None and request.eligibility["rule_id"] == "P6.no_reason_return"
+
+
+async def test_a_typed_yes_opens_the_offered_request_and_only_an_offered_one(
+    executor: ActionExecutor, services: DeskServices
+) -> None:
+    chat(services, "前天收到的耳机，不想要了能退吗")
+    result = await new_case(executor, "前天收到的耳机，不想要了能退吗")
+    kept = after({"language": "zh"}, result)
+    assert kept["request_offered"] is True
+    slots = await play(executor, "好的", "affirm", kept, starting=True)
+    assert slots["requested_slot"] == "request_order"
+    # Without the offer a "yes" is not a request: the case is taken up as it was.
+    slots = await play(executor, "好的", "affirm", kept | {"request_offered": False}, starting=True)
+    assert slots.get("requested_slot") is None
 
 
 async def test_a_repair_asks_for_the_serial_number_and_gets_an_rma_number(
