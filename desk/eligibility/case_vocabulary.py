@@ -24,14 +24,14 @@ def any_of(*patterns: str) -> re.Pattern[str]:
 
 # Named, price protection is what the customer is after; a price drop alone may be the story of a
 # return ("降了50块，我干脆退了重新买") and counts only when no other remedy is named.
-PRICE_PROTECTION = any_of(r"价保|保价|价格保护|差价|补差", r"price[- ]?(?:protection|match|adjust)|the difference")
+PRICE_PROTECTION = any_of(r"价保|保价|价格保护|差价|补差", r"price[- ]?(?:protection|match|adjust)|the dif+e?r[ea]nce")
 PRICE_DROP = any_of(
     r"降价|便宜了|降了|打折了",
     r"price[- ]?(?:drop|difference)|cheaper|for less|on sale|price (?:has |already )?(?:dropped|gone down|went down|fell)|"
     r"(?:lower|less) than (?:what )?(?:i|we) paid",
 )
 INSTALLATION = any_of(
-    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|装吗|免费装|能装|约[^，。]{0,6}装",
+    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|装到|装在|帮[^，。]{0,3}装|装吗|免费装|能装|约[^，。]{0,6}装",
     r"\binstal+|(?:send|come)[^.?!]{0,25}\b(?:set (?:it |them )?up|mount|fit)\b|mount(?:ing)? (?:it|the)",
 )
 EXCHANGE = any_of(
@@ -48,7 +48,7 @@ REPAIR = any_of(
 )
 WARRANTY = any_of(
     r"保修|质保|在保|过保|保固|还保|保吗|保不保|能保|保[一两二三\d]年|保多久|保秀|包修",
-    r"warr[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|(?:is|for) (?:\d+|one|two) years?\b",
+    r"warr[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|(?:is|for|be) (?:\d+|one|two|three) (?:years?|yrs?)\b",
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
 INVOICE = any_of(r"发票|抬头|专票", r"invoice|fapiao|(?:billing|company) name|name on (?:my|the) (?:receipt|bill)")
@@ -98,7 +98,7 @@ CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
     (Category.EARBUDS, any_of(r"耳机|耳塞(?!套)", r"ear ?buds?|earphones?|headphones?")),
 )
 BATTERY_FAULT = any_of(
-    r"充不[进上]?去?电|不充电|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
+    r"充不[进上]?去?电|充不[满进上]|不充电|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
     r"won'?t (?:hold (?:a|the) )?charge|not charging|stopped charging|doesn'?t charge|can'?t charge|"
     r"no longer charges|drains|doesn'?t hold (?:a |the )?charge|wasn'?t charging",
 )
@@ -119,11 +119,12 @@ WHOLE_UNIT = any_of(
 )
 FAULT = any_of(
     r"异味|臭味|怪味|塑料味|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
-    r"发热|裂|转圈|没声|不热|不够热|越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
+    r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机",
     r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
-    r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|drops? (?:off|out)|cuts? out|"
+    r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|"
+    r"drops? (?:off|out)|cuts? out|"
     r"grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
     r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive",
@@ -138,9 +139,9 @@ NOT_FAULTY = any_of(
     r"nothing wrong|not (?:a )?(?:quality|defect)|works (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)",
 )
 CHANGE_OF_MIND = any_of(
-    r"不想要|不喜欢|不太喜欢|买错|买多|买大了|买小了|不需要|用不上|用不着|不合适|闲置|不太需要|不用了|太大|太小|颜色|尺寸|"
+    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|不用了|太大|太小|颜色|[黑白灰红蓝粉金银]色|尺寸|"
     r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的",
-    r"changed? (?:my|our) minds?|never use|don'?t use it|already (?:have|has|had|bought) one|don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|"
+    r"changed? (?:my|our) minds?|never use|don'?t use it|already (?:have|has|had|bought) one|don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not what i (?:wanted|expected)",
 )
 
@@ -167,7 +168,7 @@ USED = any_of(
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
 INCOMPLETE = any_of(
-    rf"{_PACKAGING}[^，。,]{{0,10}}(?:扔|丢|没了|坏了|破了|撕|当垃圾)|(?:配件|说明书|赠品|耳塞套)[^，。,]{{0,6}}(?:丢|没了|少了|不全|找不到)",
+    rf"{_PACKAGING}[^，。,]{{0,10}}(?:扔|丢|没了|坏了|破了|撕|当垃圾)|(?:配件|说明书|赠品|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了)",
     r"threw (?:away )?the (?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
     r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
@@ -183,7 +184,7 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒到|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻[^，。]{0,6}(?:水|茶|咖啡|饮料)", r"water (?:got|went|spilled|spilt)|spill|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over")),
     (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕", r"(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"opened it up|took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair) shop|disassembl|self[- ]repair|with a screwdriver")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),
     (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]", r"i broke|sat on|crushed|(?:kid|son|daughter|child|dog|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw)|stepped on|my fault|damaged it myself")),
 )  # fmt: skip
 NO_CAUSE = any_of(
@@ -218,6 +219,7 @@ TITLE_CHANGED = any_of(
 
 # --- answers to a yes/no question -----------------------------------------------------------------
 
+UNSURE = any_of(r"不知道|不清楚|不确定|说不好|不好说|不懂", r"don'?t know|not sure|no idea|dunno|can'?t tell")
 YES = any_of(
     r"^\s*(?:是|是的|对|对的|有|没错|确定|公司)", r"^\s*(?:yes|yeah|yep|yup|correct|right|sure|it is|a company)\b"
 )
@@ -228,7 +230,7 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
     (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
-    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|到手|拿到|到了|[就才刚已]到", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
+    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|到手|拿到|到了|[就才刚已]到|用了(?=\s*[\d一二两三四五六七八九十几半])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
 # A length the customer asks about ("is it covered for 2 years?", "保两年吗") rather than their date.

@@ -326,16 +326,22 @@ def _dates(text: str, today: date, language: Language, asked: Fact | None) -> tu
     return tuple(found.values())
 
 
-def _answer(asked: Fact | None, text: str) -> dict[str, object]:
-    """A yes or no answering the question just asked."""
+def _answer(asked: Fact | None, text: str, found: CaseWords) -> dict[str, object]:
+    """The question just asked, answered: a yes or no; to "is it a quality problem?" what is wrong
+    ("开最大档有咔哒声"), and to "which part?" the part, are a fault."""
+    if asked is Fact.PART and found.part is not None and found.quality_problem is None:
+        return {"quality_problem": True}
     if asked not in (Fact.QUALITY_PROBLEM, Fact.IS_COMPANY):
         return {}
     name = "quality_problem" if asked is Fact.QUALITY_PROBLEM else "is_company"
+    if words.UNSURE.search(text):
+        return {}  # "不知道" is no "不"
     if words.NO.search(text):
         return {name: False}
     if words.YES.search(text):
         return {name: True}
-    return {}
+    described = found.quality_problem is None and len(text.strip()) >= 4
+    return {name: True} if asked is Fact.QUALITY_PROBLEM and described else {}
 
 
 def _prepared(text: str) -> tuple[str, list[str]]:
@@ -384,4 +390,4 @@ def read_words(text: str, today: date, language: Language, *, asked: Fact | None
     )
     if asked is Fact.CATEGORY and found.category is None:
         return found
-    return replace(found, **_answer(asked, text))  # type: ignore[arg-type]
+    return replace(found, **_answer(asked, text, found))  # type: ignore[arg-type]

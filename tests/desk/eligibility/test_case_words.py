@@ -87,6 +87,18 @@ def test_conditions_causes_flags() -> None:
         ("买了14个月", "zh", Anchor.PAYMENT, date(2025, 10, 9), date(2025, 10, 9)),
         ("发票是10月9号开的", "zh", Anchor.INVOICE, date(2026, 10, 9), date(2026, 10, 9)),
         ("it arrived 3 days ago", "en", Anchor.DELIVERY, date(2026, 12, 6), date(2026, 12, 6)),
+        ("发票是去年8月31号开的", "zh", Anchor.INVOICE, date(2025, 8, 31), date(2025, 8, 31)),
+        ("I got it on June 5 last year", "en", Anchor.DELIVERY, date(2025, 6, 5), date(2025, 6, 5)),
+        ("净化器用了两周，屏幕数值乱跳", "zh", Anchor.DELIVERY, date(2026, 11, 25), date(2026, 11, 25)),
+        # A clause longer than a piece: its last piece reaches its end ("…two years ago").
+        (
+            "my earbuds won't hold a charge anymore and the case is scratched too, bought them two years ago",
+            "en",
+            Anchor.PAYMENT,
+            date(2024, 12, 9),
+            date(2024, 12, 9),
+        ),
+        ("It arrived on Monday, Nov 30", "en", Anchor.DELIVERY, date(2026, 11, 30), date(2026, 11, 30)),
     ],
 )
 def test_a_date_and_what_it_is_of(text: str, language: str, anchor: Anchor, earliest: date, latest: date) -> None:
@@ -109,6 +121,19 @@ def test_a_reply_answers_the_question_asked() -> None:
     assert read_words("yes", TODAY, "en", asked=Fact.QUALITY_PROBLEM).quality_problem is True
     assert read_words("公司", TODAY, "zh", asked=Fact.IS_COMPANY).is_company is True
     assert read_words("the battery", TODAY, "en", asked=Fact.PART).part is Part.BATTERY
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "quality"),
+    [
+        ("开最大档有很响的咔哒声", Fact.QUALITY_PROBLEM, True),  # what is wrong: a fault
+        ("不知道", Fact.QUALITY_PROBLEM, None),
+        ("买错颜色了", Fact.QUALITY_PROBLEM, False),
+        ("电池", Fact.PART, True),  # the part the fault is in
+    ],
+)
+def test_a_reply_describing_the_fault_is_one(text: str, asked: Fact, quality: bool | None) -> None:
+    assert read_words(text, TODAY, "zh", asked=asked).quality_problem is quality
 
 
 def test_later_words_add_and_correct() -> None:
@@ -148,6 +173,7 @@ def test_the_remedy_asked_for_not_the_ones_refused_or_in_the_story(text: str, la
         ("隔壁王阿姨家买的别的牌子1999块都好好的", "zh"),
         ("we ordered the wrong size, can we return it?", "en"),
         ("is the compressor covered for 2 years?", "en"),
+        ("the purifier I bought is now ¥200 cheaper", "en"),
     ],
 )
 def test_days_and_numbers_of_the_story_are_no_dates_of_the_case(text: str, language: str) -> None:
