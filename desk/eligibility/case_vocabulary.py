@@ -20,35 +20,50 @@ def any_of(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
 
 
+# Cantonese words as Mandarin ones (after traditional characters are simplified): "部冷气上个月到咗，
+# 一直未揾人装" reads as "…到了，一直未找人装". Whole words only where a character alone means otherwise.
+CANTONESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), mandarin)
+    for pattern, mandarin in (
+        (r"咗", "了"), (r"唔", "不"), (r"冇", "没"), (r"[嘅慨](?=[，。,？?！!\s]|$)", "的"), (r"嘅", "的"),
+        (r"系咪|係咪", "是不是"), (r"喺", "在"), (r"而家", "现在"), (r"仲", "还"), (r"[揾搵]", "找"),
+        (r"摩打", "马达"), (r"(?<=免费)整|整(?=[返翻好下]|[？?]|$)", "修"), (r"点样|點樣", "怎么"),
+    )
+)  # fmt: skip
+
 # --- what the customer is after -------------------------------------------------------------------
 
 # Named, price protection is what the customer is after; a price drop alone may be the story of a
 # return ("降了50块，我干脆退了重新买") and counts only when no other remedy is named.
-PRICE_PROTECTION = any_of(r"价保|保价|价格保护|差价|补差", r"price[- ]?(?:protection|match|adjust)|the dif+e?r[ea]nce")
+PRICE_PROTECTION = any_of(
+    r"价保|保价|价格保护|差价|补差",
+    r"price[- ]?(?:protection|match|adjust)|the dif+e?r[ea]nce|partial refund|refund[^.?!]{0,20}price (?:drop|difference)",
+)
 PRICE_DROP = any_of(
     r"降价|便宜了|降了|打折了",
     r"price[- ]?(?:drop|difference)|cheaper|for less|on sale|price (?:has |already )?(?:dropped|gone down|went down|fell)|"
     r"(?:lower|less) than (?:what )?(?:i|we) paid",
 )
 INSTALLATION = any_of(
-    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|装到|装在|帮[^，。]{0,3}装|装吗|免费装|能装|约[^，。]{0,6}装",
+    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|装到|装在|帮[^，。]{0,3}装|装吗|免费装|能装|约[^，。]{0,6}装|"
+    r"[没未][^，。]{0,4}装(?!修)|联系[^，。]{0,4}装|约[^，。]{0,4}师傅",
     r"\binstal+|(?:send|come)[^.?!]{0,25}\b(?:set (?:it |them )?up|mount|fit)\b|mount(?:ing)? (?:it|the)",
 )
 EXCHANGE = any_of(
-    r"换货|换一?[台个副只件]|换新|调换|更换|换吗|能换|可以换|想换|要换|换成",
-    r"exchange|replac(?:e|ement|ment)\b|swap",
+    r"换货|换一?[台个副只件]|换新|调换|更换|换吗|能换|可以换|想换|要换|换成|[弄搞换][台个副只]?(?:新的|好的)",
+    r"exchange|replac(?:e|ement|ment)\b|swap|(?:get|have|send me) a new (?:one|pair|unit)|change (?:it |a |to a )?(?:for )?(?:a )?new one",
 )
 RETURN = any_of(
     r"退(?!出|休|役|烧|步)|无理由",
-    r"(?<![a-z])ret(?:urn|run|un|rn)|send (?:\w+ ){0,3}back|ref(?:u)?n?d|money back",
+    r"(?<![a-z])ret(?:urn|run|un|rn)|(?:send|go|take|ship|bring)\w* (?:\w+ ){0,3}back|ref(?:u)?n?d|money back",
 )
 REPAIR = any_of(
-    r"维修|修理|寄修|返修|报修|售后|(?<!保)修",
-    r"repair(?! shop)|\bfix|get it fixed|send it in|look at it",
+    r"维修|修理|寄修|返修|报修|售后|(?<![保装])修|[找派]人来?看|来看一?下",
+    r"repair(?! shop)|\bfix|get it fixed|send it in|look at it|take a look|send (?:a |an )?(?:technician|engineer|someone)(?! to (?:install|set|mount|fit|put))",
 )
 WARRANTY = any_of(
-    r"保修|质保|在保|过保|保固|还保|保吗|保不保|能保|保[一两二三\d]年|保多久|保秀|包修",
-    r"warr[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|(?:is|for|be) (?:\d+|one|two|three) (?:years?|yrs?)\b",
+    r"保修|质保|在保|过保|保固|保养期|还保|保吗|保不保|能保|保[一两二三几\d]年|保多久|保秀|包修",
+    r"warr[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|cover (?:it|them|this)|(?:is|for|be) (?:\d+|one|two|three) (?:years?|yrs?)\b",
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
 INVOICE = any_of(r"发票|抬头|专票", r"invoice|fapiao|(?:billing|company) name|name on (?:my|the) (?:receipt|bill)")
@@ -77,13 +92,13 @@ NOT_WANTED = any_of(
     r"(?:isn'?t|is not|aren'?t|are not) what i'?m after",
 )
 SPECIAL_INVOICE = any_of(r"专票|专用发票|增值税专用", r"special (?:vat )?invoice|vat special")
-TITLE_CHANGE = any_of(r"抬头|改发票|换发票|开错|写错", r"title|company name|wrong name|name on")
+TITLE_CHANGE = any_of(r"抬头|改发票|换发票|开错|写错", r"title|header|company name|wrong name|name on")
 REQUESTING = any_of(
-    r"我要|我想|(?<!不)想要|要求|申请|帮我|给我|麻烦|报修|请",
+    r"我要|我想|(?<!不)想要|要把|想把|要求|申请|帮我|给我|麻烦|报修|请|安排",
     r"\bi want|i'?d like|i would like|\bplease\b|\bpls\b|want to|arrange|\bbook\b|\bstart (?:a|the)|send someone",
 )
 POLICY_QUESTION = any_of(
-    r"多久|多长|几年|几个月|几天|怎么|如何|是什么|哪些|规定|政策|谁|哪里|哪儿",
+    r"多久|多长|(?<![没才这])几(?:年|个月|天)|怎么|如何|是什么|哪些|规定|政策|谁|哪里|哪儿",
     r"how (?:long|many|much|do|does|to)|what (?:is|are|does)|\bwhich\b|\bwho\b|\bwhere\b|policy|in general",
 )
 
@@ -93,23 +108,27 @@ CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
     (Category.WATER_PURIFIER, any_of(r"净水器|净水机", r"water (?:purifier|filter system)")),
     (Category.AIR_PURIFIER, any_of(r"空气净化器|净化器", r"air pur+if?i?er|pur+if?i?er")),
     (Category.ROBOT_VACUUM, any_of(r"扫地机|扫拖|扫地", r"robot vac|vac+u+m|robovac|hoover")),
-    (Category.AIR_CONDITIONER, any_of(r"空调", r"air ?con|air conditioner|\bac\b|a/c")),
+    (Category.AIR_CONDITIONER, any_of(r"空调|冷气", r"air ?con|air conditioner|\bac\b|a/c")),
     (Category.SMART_SPEAKER, any_of(r"音箱|音响", r"speaker")),
     (Category.EARBUDS, any_of(r"耳机|耳塞(?!套)", r"ear ?buds?|earphones?|headphones?")),
 )
 BATTERY_FAULT = any_of(
-    r"充不[进上]?去?电|充不[满进上]|不充电|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
+    r"充不[进上]?去?电|充不[满进上]|不充电|只能[用听撑扫][^，。,]{0,6}(?:分钟|一会)|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
     r"won'?t (?:hold (?:a|the) )?charge|not charging|stopped charging|doesn'?t charge|can'?t charge|"
     r"no longer charges|drains|doesn'?t hold (?:a |the )?charge|wasn'?t charging",
 )
 # Named parts first (a remote that fails is the accessory, not the whole unit).
 PARTS: tuple[tuple[Part, re.Pattern[str]], ...] = (
     (Part.ACCESSORY, any_of(r"充电座|基站|遥控器|遥控|充电盒|充电仓", r"charging (?:dock|base|station|case)|\bdock\b|remote|(?:earbuds?|the) case\b")),
-    (Part.CONSUMABLE, any_of(r"滤芯|滤网|边刷|滚刷|耳塞套|耳帽|尘袋|集尘袋", r"filter|brush|ear ?tips?|dust ?bags?")),
+    (Part.CONSUMABLE, any_of(r"滤芯|滤网|(?:边刷|滚刷)(?!电机|马达)|耳塞套|耳帽|尘袋|集尘袋", r"filter|brush(?! motor)|ear ?tips?|dust ?bags?")),
     (Part.COMPRESSOR, any_of(r"压缩机", r"compressor")),
     (Part.MOTOR, any_of(r"电机|马达", r"motor")),
     (Part.BATTERY, any_of(r"电池|续航", r"battery", BATTERY_FAULT.pattern)),
 )  # fmt: skip
+# "不知道是机器的问题还是充电座的问题": the part is not known.
+PART_UNSURE = any_of(
+    r"不知道是[^，。,]{1,12}还是|不确定是[^，。,]{1,12}还是", r"not sure (?:if|whether) it'?s (?:the )?\w+ or"
+)
 WHOLE_UNIT = any_of(
     r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不转|不亮|没声音|连不上|(?<![劝没])不动了?|"
     r"不走|罢工|自动关机|吹热风",
@@ -119,19 +138,22 @@ WHOLE_UNIT = any_of(
 )
 FAULT = any_of(
     r"异味|臭味|怪味|塑料味|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
-    r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
+    r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|不对劲|松了|合不上|"
+    r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
+    r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机",
     r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
-    r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|"
+    r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|restarts?|randomly|"
+    r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinking|flashing|noise like|no response|"
     r"drops? (?:off|out)|cuts? out|"
-    r"grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
+    r"squeal|stops after|grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
     r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive",
 )
 # A fault said without what the product does ("有毛病", "it's faulty"): it may be in any part.
 GENERIC_FAULT = any_of(
-    r"质量问题|瑕疵|次品|有问题|毛病|故障|坏了|不好使|不正常",
+    r"质量问题|瑕疵|次品|有问题|毛病|故障|坏了|不好使|不正常|不对劲",
     r"quality (?:problem|issue)|defect\w*|faulty|broken?|malfunction\w*|acting up|glitch\w*|problems?|issues?|wrong with",
 )
 NOT_FAULTY = any_of(
@@ -139,9 +161,10 @@ NOT_FAULTY = any_of(
     r"nothing wrong|not (?:a )?(?:quality|defect)|works (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)",
 )
 CHANGE_OF_MIND = any_of(
-    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|不用了|太大|太小|颜色|[黑白灰红蓝粉金银]色|尺寸|"
+    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|不用了|太大|太小|颜色|[黑白灰红蓝粉金银]色|尺寸|"
     r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的",
-    r"changed? (?:my|our) minds?|never use|don'?t use it|already (?:have|has|had|bought) one|don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
+    r"changed? (?:my|our) minds?|never use|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
+    r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not what i (?:wanted|expected)",
 )
 
@@ -168,7 +191,7 @@ USED = any_of(
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
 INCOMPLETE = any_of(
-    rf"{_PACKAGING}[^，。,]{{0,10}}(?:扔|丢|没了|坏了|破了|撕|当垃圾)|(?:配件|说明书|赠品|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了)",
+    rf"{_PACKAGING}[^，。,]{{0,10}}(?:扔|丢|没了|坏了|破了|撕|当垃圾)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
     r"threw (?:away )?the (?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
     r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
@@ -180,12 +203,12 @@ GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 # --- P8's causes ----------------------------------------------------------------------------------
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
-    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger")),
-    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒到|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻[^，。]{0,6}(?:水|茶|咖啡|饮料)", r"water (?:got|went|spilled|spilt)|spill|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
+    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger|adapter|phone (?:cable|charger)|(?:lost|without) the original charger")),
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开", r"water (?:got|went|spilled|spilt)|spill|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over")),
-    (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕", r"(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]", r"i broke|sat on|crushed|(?:kid|son|daughter|child|dog|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw)|stepped on|my fault|damaged it myself")),
+    (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕", r"tumbled|fell (?:down|off|over)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]|咬", r"i broke|sat on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw)|stepped on|my fault|damaged it myself")),
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕",
@@ -194,11 +217,11 @@ NO_CAUSE = any_of(
 
 # --- P12, P13 -------------------------------------------------------------------------------------
 
-FLASH_SALE = any_of(r"秒杀", r"flash[- ]?sale|lightning deal")
+FLASH_SALE = any_of(r"秒杀|限量抢购|零点抢", r"flash[- ]?sale|lightning deal")
 COUPON = any_of(
     r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券|满\d+减\d+|[减抵]\d*的?券", r"coupon|voucher|promo code"
 )
-TRADE_IN = any_of(r"以旧换新", r"trade[- ]?in|traded in")
+TRADE_IN = any_of(r"以旧换新|旧[^，。,]{0,6}抵|抵了\d", r"trade[- ]?in|traded in")
 NO_FLAG = any_of(
     r"没用券|没有用券|没用优惠券|不是秒杀|原价|正常价",
     r"no coupon|didn'?t use (?:a|any) coupon|not (?:a|in a) flash|full price|regular price",
@@ -219,7 +242,11 @@ TITLE_CHANGED = any_of(
 
 # --- answers to a yes/no question -----------------------------------------------------------------
 
-UNSURE = any_of(r"不知道|不清楚|不确定|说不好|不好说|不懂", r"don'?t know|not sure|no idea|dunno|can'?t tell")
+# Replies that answer nothing ("让我想想", "why?"): no yes, no no, no fault described.
+UNSURE = any_of(
+    r"不知道|不清楚|不确定|说不好|不好说|不懂|想想|等一?下|稍等|看看|再说|为什么|为啥|[?？]",
+    r"don'?t know|not sure|no idea|dunno|can'?t tell|let me|hold on|wait|why|\?",
+)
 YES = any_of(
     r"^\s*(?:是|是的|对|对的|有|没错|确定|公司)", r"^\s*(?:yes|yeah|yep|yup|correct|right|sure|it is|a company)\b"
 )
@@ -230,22 +257,26 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
     (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
-    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|到手|拿到|到了|[就才刚已]到|用了(?=\s*[\d一二两三四五六七八九十几半])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
+    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
 # A length the customer asks about ("is it covered for 2 years?", "保两年吗") rather than their date.
 WARRANTY_LENGTH = re.compile(r"(?:cover\w*|warrant\w*|guarantee\w*|保修?期?是?)\s*$", re.IGNORECASE)
 # What a real date phrase has: a digit or a word of time (a date reader may take "we" for a day).
 DATE_WORDS = re.compile(
-    r"\d|[天周月年号日昨今前上去礼拜星期]|day|week|month|year|ago|yesterday|today|tonight|morning|last|since|"
+    r"\d|[天周月年号日昨今前上去礼拜星期]|元旦|清明|五一|劳动节|国庆|双十|圣诞|平安夜|黑五|christmas|xmas|black friday|"
+    r"day|week|month|year|ago|yesterday|today|tonight|morning|last|since|"
     r"mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|fortnight|tomorrow",
     re.IGNORECASE,
 )
 NOT_A_DATE = re.compile(
-    r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now|\d{3,4}|.*[¥￥$].*|.*\d\s*(?:元|块|rmb|yuan)\b.*)$",
+    r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now|\d{3,4}|.*[¥￥$].*|.*\d\s*(?:元|块|rmb|yuan)\b.*|"
+    r".*(?:分钟|小时|秒|\b(?:minutes?|mins?|hours?|hrs?|seconds?|secs?)\b).*)$",
     re.IGNORECASE,
 )
 # Days of the customer's story rather than of the case, when no verb of the case stands beside them.
 STORY_DAY = re.compile(
-    r"^(?:今天|今早|今晚|昨晚|晚上|早上|中午|today|tonight|this morning|this evening|yesterday)$", re.IGNORECASE
+    r"^(?:今天|今早|今晚|昨晚|晚上|早上|中午|today|tonight|this morning|this evening|yesterday|"
+    r"(?:去年|今年)?(?:元旦|清明|五一|劳动节|国庆|双十一|双十二|618|圣诞|平安夜|christmas|black friday))$",  # a sale's day, too
+    re.IGNORECASE,
 )

@@ -345,9 +345,11 @@ def _answer(asked: Fact | None, text: str, found: CaseWords) -> dict[str, object
 
 
 def _prepared(text: str) -> tuple[str, list[str]]:
-    """The text as the vocabulary reads it (NFKC, simplified characters, refused remedies taken
-    out), and the refused remedies' words."""
+    """The text as the vocabulary reads it (NFKC, simplified characters, Cantonese words as Mandarin,
+    refused remedies taken out), and the refused remedies' words."""
     folded = simplified(unicodedata.normalize("NFKC", text))
+    for cantonese, mandarin in words.CANTONESE:
+        folded = cantonese.sub(mandarin, folded)
     return words.NOT_WANTED.sub(" ", folded), words.NOT_WANTED.findall(folded)
 
 
@@ -360,11 +362,12 @@ def read_words(text: str, today: date, language: Language, *, asked: Fact | None
     """What one message says of the case (`asked`: the fact the assistant just asked for)."""
     text, refused = _prepared(text)
     flow, invoice_change = _flow(text)
-    part = _first(words.PARTS, text)
+    part = None if words.PART_UNSURE.search(text) else _first(words.PARTS, text)
     if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and words.WHOLE_UNIT.search(text):
         part = Part.WHOLE_UNIT
     unopened = bool(words.UNOPENED.search(text))
-    causes = frozenset(cause for cause, pattern in words.CAUSES if pattern.search(text))
+    undenied = words.NO_CAUSE.sub(" ", text)  # "I never dropped it" names no drop
+    causes = frozenset(cause for cause, pattern in words.CAUSES if pattern.search(undenied))
     found = CaseWords(
         flow=flow,
         invoice_change=invoice_change,
@@ -376,7 +379,7 @@ def read_words(text: str, today: date, language: Language, *, asked: Fact | None
         symptom=True if words.FAULT.search(words.GENERIC_FAULT.sub(" ", text)) else None,
         opened_consumable=True if words.OPENED_CONSUMABLE.search(text) else (False if unopened else None),
         used_beyond_inspection=False if unopened else _said(words.USED, words.NOT_USED, text),
-        incomplete=False if unopened else _said(words.INCOMPLETE, None, text),
+        incomplete=True if words.INCOMPLETE.search(text) else (False if unopened else None),
         customised=_said(words.CUSTOMISED, None, text),
         gift_card=_said(words.GIFT_CARD, None, text),
         damage_causes=causes or (frozenset() if words.NO_CAUSE.search(text) else None),

@@ -231,7 +231,8 @@ def _decided(
         return {remedy: _between(early[remedy], late[remedy]) for remedy in remedies}
 
     decided = over_ranges(words.part)
-    if words.part is None and words.symptom and any(d.reason.missing is Fact.PART for d in decided.values()):
+    described = words.symptom or words.damage_causes
+    if words.part is None and described and any(d.reason.missing is Fact.PART for d in decided.values()):
         category = (order.category if order is not None else None) or words.category
         by_part = [over_ranges(part) for part in _UNNAMED_PARTS[category]]
         for remedy, decision in decided.items():

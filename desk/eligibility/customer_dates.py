@@ -90,7 +90,7 @@ def _one(day: date, words: str, reader: str, ago: Ago | None = None) -> Customer
 
 _TRADITIONAL = str.maketrans({"週": "周", "買": "买", "號": "号", "個": "个", "兩": "两", "這": "这", "後": "后"})
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+(?=个?半?个月|年|月|周|天|日|号)")
+_ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百]+(?=个?半?个月|个多月|年|月|周|天|日|号)")
 _ZH_YEARS_HALF = re.compile(r"(\d+)年半")
 _ZH_YEARS_MONTHS = re.compile(r"(\d+)年零?(\d+)个月")
 _EN_NUMBERS = {
@@ -136,6 +136,7 @@ def normalise(text: str, language: str) -> str:
         text = text.replace("半个月", "15天").replace("半年", "6个月")
         text = _ZH_YEARS_HALF.sub(lambda m: f"{12 * int(m.group(1)) + 6}个月", text)
         return _ZH_YEARS_MONTHS.sub(lambda m: f"{12 * int(m.group(1)) + int(m.group(2))}个月", text)
+    text = re.sub(r"\ba couple of\b", "2", text, flags=re.IGNORECASE)
     text = _EN_NUMBER.sub(lambda m: f"{_EN_NUMBERS[m.group(1).lower()]} ", text)
     text = _EN_HALF.sub(lambda m: f"{12 * int(m.group(1) or m.group(2)) + 6} months", text)
     return re.sub(r"\b1 year and a half\b", "18 months", text, flags=re.IGNORECASE)
@@ -146,8 +147,10 @@ def normalise(text: str, language: str) -> str:
 _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14}
 _ZH_UNITS = {"天": ("days", 1), "日": ("days", 1), "周": ("days", 7), "个月": ("months", 1), "年": ("months", 12)}
 _ZH_DURATION = re.compile(
-    r"(?:(?:买|用|有|收到|到手|到)了?)?(\d+(?:\.\d+)?)(天|日|周|个月|年)(多)?(前|了|$|[，,。！!？?\s])"
+    r"(?:(?:买|用|有|收到|到手|到)了?(快|将近|差不多|近)?)?(\d+(?:\.\d+)?)(?:(天|日|周|个月|年)(多点?)?|个(多)(月))"
+    r"(前|了|就|才|左右|$|[，,。！!？?\s])"
 )
+_ZH_BETTER_PART_OF_A_YEAR = re.compile(r"(?:买|用|有|收到|到手|到)了?大(?:半年|6个月)")
 _EN_DURATION = re.compile(
     r"(?:\b(for|after|had (?:it|them)|owned (?:it|them)|it'?s been|been)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?)?\b(\d+(?:\.\d+)?)\s*"
     r"(days?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b(\s+(?:ago|old))?",
@@ -165,16 +168,23 @@ def _ago(number: float, unit_months: bool, scale: int) -> Ago:
 
 def _duration(text: str, today: date, language: str) -> CustomerDate | None:
     if language == "zh":
+        if found := _ZH_BETTER_PART_OF_A_YEAR.search(text):  # "用了大半年": 7 to 12 months
+            return CustomerDate(minus(today, Ago(months=12)), minus(today, Ago(months=7)), None, found.group(0), "ours")
         for match in _ZH_DURATION.finditer(text):
-            number, unit, more, end = match.group(1), match.group(2), match.group(3), match.group(4)
+            almost, number, end = match.group(1), match.group(2), match.group(7)
+            unit = match.group(3) or match.group(6)
+            more = match.group(4) or match.group(5)
             bought = not match.group(0).startswith(number)  # 买了/用了… before
             if not (end == "前" or bought):
                 continue
-            kind, scale = _ZH_UNITS[unit]
+            kind, scale = _ZH_UNITS["个月" if unit == "月" else unit]
             ago = _ago(float(number), kind == "months", scale)
             if more:  # "一年多": more than one year, less than two
                 longest = _ago(float(number) + 1, kind == "months", scale)
                 return CustomerDate(minus(today, longest), minus(today, ago), ago, match.group(0), "ours: duration")
+            if almost:  # "快一年": a little less than a year (at least four fifths of it)
+                shortest = _ago(float(number) * 0.8, kind == "months", scale)
+                return CustomerDate(minus(today, ago), minus(today, shortest), None, match.group(0), "ours: duration")
             return _one(minus(today, ago), match.group(0).rstrip(), "ours: duration", ago)
         return None
     for match in _EN_DURATION.finditer(text):
@@ -230,6 +240,131 @@ def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
         return None
     found = latest_day_of_month(int(en.group(1)), today)
     return None if found is None else _one(found, en.group(0), "ours: day of month")
+
+
+# The days customers date a purchase by (the date readers know none of them): the first day's month
+# and day and how many days it lasts (五一 and 国庆 are holidays of 5 and 7 days). Black Friday is the
+# day after the fourth Thursday of November.
+_HOLIDAYS: tuple[tuple[str, int, int, int], ...] = (
+    (r"元旦|new year'?s day", 1, 1, 1),
+    (r"清明", 4, 4, 3),
+    (r"五一|劳动节|may day", 5, 1, 5),
+    (r"618|6\.18", 6, 18, 1),
+    (r"国庆|national day", 10, 1, 7),
+    (r"双十一|双11|11\.11|singles'? day|double eleven", 11, 11, 1),
+    (r"black friday|黑五", 11, 0, 1),
+    (r"双十二|双12|12\.12|double twelve", 12, 12, 1),
+    (r"平安夜|christmas eve", 12, 24, 1),
+    (r"圣诞|christmas|xmas", 12, 25, 1),
+)
+_HOLIDAY = re.compile(
+    r"(?:(去年|前年|今年|last year'?s|this year'?s)\s*)?(?:(right |just |a few days |shortly )?(before|after) (?:the )?)?"
+    rf"({'|'.join(pattern for pattern, *_ in _HOLIDAYS)})(?:\s*(last year|this year))?"
+    r"(前[1一]天|前几天|之前|以前|前|之后|以后|后[1一]天|后|那天|当天)?",
+    re.IGNORECASE,
+)
+
+
+def _holiday_start(name: str, year: int) -> tuple[date, int]:
+    for pattern, month, day, days in _HOLIDAYS:
+        if re.fullmatch(pattern, name, re.IGNORECASE):
+            if day == 0:  # Black Friday
+                november = date(year, 11, 1)
+                day = 1 + (3 - november.weekday()) % 7 + 21 + 1
+            return date(year, month, day), days
+    raise ValueError(name)
+
+
+def _holiday(text: str, today: date) -> CustomerDate | None:
+    """ "双十一抢的", "国庆前买的", "right before Christmas": the holiday's days, or the week before or
+    after it; in the year said, else the latest one begun by today."""
+    found = _HOLIDAY.search(text)
+    if found is None:
+        return None
+    year_word = (found.group(1) or found.group(5) or "").lower()
+    back = 2 if year_word == "前年" else 1 if year_word.startswith(("去年", "last")) else 0
+    year = today.year - back
+    start, days = _holiday_start(found.group(4), year)
+    if not year_word and start > today:
+        start, days = _holiday_start(found.group(4), year - 1)
+    end = start + timedelta(days=days - 1)
+    relation = (found.group(3) or "").lower() or found.group(6) or ""
+    if relation in ("那天", "当天"):
+        earliest = latest = start
+    elif relation in ("前一天", "前1天"):
+        earliest = latest = start - timedelta(days=1)
+    elif relation in ("后一天", "后1天"):
+        earliest = latest = end + timedelta(days=1)
+    elif relation in ("before", "前", "之前", "以前", "前几天"):
+        earliest, latest = start - timedelta(days=7), start - timedelta(days=1)
+    elif relation in ("after", "后", "之后", "以后"):
+        earliest, latest = end + timedelta(days=1), end + timedelta(days=7)
+    else:
+        earliest, latest = start, end
+    if earliest > today:
+        return None
+    return CustomerDate(earliest, min(latest, today), None, found.group(0), "ours: holiday")
+
+
+# "3.12到的" (Chinese: month.day); "12/3" in English is the 12th of March or the 3rd of December, so
+# both are kept (a range the case is decided at both ends of).
+_ZH_NUMERIC_DAY = re.compile(r"(?<![\d.¥￥$])(\d{1,2})[./](\d{1,2})(?![\d.%]|\s*(?:元|块|万|寸|米|kg|折))")
+_EN_NUMERIC_DAY = re.compile(r"(?<![\d/.$¥])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])")
+
+
+def _latest_past(month: int, day: int, today: date, year: int | None) -> date | None:
+    if year is not None:
+        found = _valid(year, month, day)
+        return found if found is not None and found <= today else None
+    found = _valid(today.year, month, day)
+    return found if found is not None and found <= today else _valid(today.year - 1, month, day)
+
+
+def _numeric_day(text: str, today: date, language: str) -> CustomerDate | None:
+    last_year = today.year - 1 if _LAST_YEAR.search(text) else None
+    if language == "zh":
+        zh = _ZH_NUMERIC_DAY.search(text)
+        if zh is None:
+            return None
+        found = _latest_past(int(zh.group(1)), int(zh.group(2)), today, last_year)
+        return None if found is None else _one(found, zh.group(0), "ours: numeric day")
+    en = _EN_NUMERIC_DAY.search(text)
+    if en is None:
+        return None
+    year = int(en.group(3)) + (2000 if len(en.group(3)) == 2 else 0) if en.group(3) else last_year
+    first, second = int(en.group(1)), int(en.group(2))
+    days = [
+        day
+        for month, day_of_month in ((first, second), (second, first))
+        if (day := _latest_past(month, day_of_month, today, year)) is not None
+    ]
+    if not days:
+        return None
+    return CustomerDate(min(days), max(days), None, en.group(0), "ours: numeric day")
+
+
+_EN_PERIOD = re.compile(
+    r"\b(?:(?:at|in) )?the (start|beginning|end) of (this|the|last) month\b|\b(?:this past|last) (weekend)\b",
+    re.IGNORECASE,
+)
+
+
+def _en_period(text: str, today: date, language: str) -> CustomerDate | None:
+    """ "at the start of the month" (days 1–10), "end of last month" (21 to the last), "this past
+    weekend" (the last Saturday and Sunday before today)."""
+    found = _EN_PERIOD.search(text) if language == "en" else None
+    if found is None:
+        return None
+    if found.group(3):
+        saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+        return CustomerDate(saturday, min(saturday + timedelta(days=1), today), None, found.group(0), "ours")
+    first = today.replace(day=1)
+    if found.group(2).lower() == "last":
+        first = (first - timedelta(days=1)).replace(day=1)
+    last = first.replace(day=_month_days(first.year, first.month))
+    if found.group(1).lower() == "end":
+        return CustomerDate(first.replace(day=21), min(last, today), None, found.group(0), "ours")
+    return CustomerDate(first, min(first.replace(day=10), today), None, found.group(0), "ours")
 
 
 def _valid(year: int, month: int, day: int) -> date | None:
@@ -342,6 +477,8 @@ def _dateparser(text: str, today: date, language: str = "en") -> CustomerDate | 
             first = day.replace(day=1)
             if _LAST_YEAR.search(text) and first.year == today.year:  # "in March last year": it reads "in March"
                 first = first.replace(year=today.year - 1)
+            elif first.year == today.year and first.month == today.month and re.search(rf"\blast {words}", text, re.I):
+                first = first.replace(year=today.year - 1)  # "last September" written in September
             found = _month(first, today, words, "dateparser")
         elif data.period == "year":
             found = CustomerDate(date(day.year, 1, 1), min(date(day.year, 12, 31), today), None, words, "dateparser")
@@ -375,7 +512,13 @@ def when(text: str, today: date, language: str, *, chinese: str = "jionlp") -> C
     the Beijing date the customer wrote on; `language` "zh" or "en" (the turn's language).
     `chinese="dateparser"` reads Chinese with dateparser instead of jionlp (the benchmark's comparison)."""
     normal = normalise(text, language)
-    found = _duration(normal, today, language) or _day_of_month(normal, today, language)
+    found = (
+        _duration(normal, today, language)
+        or _day_of_month(normal, today, language)
+        or _holiday(normal, today)
+        or _numeric_day(normal, today, language)
+        or _en_period(normal, today, language)
+    )
     if found is not None:
         return found
     if language != "zh":

@@ -124,10 +124,32 @@ def test_a_reply_answers_the_question_asked() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "flow"),
+    [
+        ("部冷氣上個月到咗，一直未搵人裝，而家約師傅仲免唔免費？", Flow.INSTALLATION),  # Cantonese
+        ("部掃地機用咗十三個月，個摩打好大聲，可唔可以免費整？", Flow.REPAIR),
+        ("白色的跟家里装修不搭，想换成灰色的", Flow.EXCHANGE),  # 装修 is no repair
+        ("能不能给我弄台新的", Flow.EXCHANGE),
+        ("Could it go back? Everything is still in the box.", Flow.RETURN),
+        ("Can I get a partial refund for the price drop?", Flow.PRICE_PROTECTION),
+    ],
+)
+def test_remedies_said_indirectly(text: str, flow: Flow) -> None:
+    assert read_words(text, TODAY, "en" if text.isascii() else "zh").flow is flow
+
+
+def test_a_cause_denied_is_none_and_a_gift_given_away_is_incomplete() -> None:
+    assert not read_words("The hinge snapped off on its own, I never dropped it.", TODAY, "en").damage_causes
+    words = read_words("送的那个小香薰机我已经拆开给我妈用了，净化器本身没开封", TODAY, "zh")
+    assert words.incomplete is True
+
+
+@pytest.mark.parametrize(
     ("text", "asked", "quality"),
     [
         ("开最大档有很响的咔哒声", Fact.QUALITY_PROBLEM, True),  # what is wrong: a fault
         ("不知道", Fact.QUALITY_PROBLEM, None),
+        ("让我想想", Fact.QUALITY_PROBLEM, None),
         ("买错颜色了", Fact.QUALITY_PROBLEM, False),
         ("电池", Fact.PART, True),  # the part the fault is in
     ],

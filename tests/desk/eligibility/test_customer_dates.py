@@ -131,7 +131,29 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("I ordered it at the end of last month", "en", SUNDAY, (date(2026, 11, 21), date(2026, 11, 30))),
     ("I bought it last month", "en", date(2028, 3, 10), (date(2028, 2, 1), date(2028, 2, 29))),  # leap February
     ("I purchased it in March last year", "en", SUNDAY, (date(2025, 3, 1), date(2025, 3, 31))),
+    # almost, more than, the better part of
+    ("扫地机用了快一年了", "zh", SUNDAY, (date(2025, 12, 6), date(2026, 2, 16))),  # 9.6 to 12 months
+    ("净水器送到一个多月了", "zh", SUNDAY, (date(2026, 10, 6), date(2026, 11, 6))),
+    ("净化器用了大半年", "zh", SUNDAY, (date(2025, 12, 6), date(2026, 5, 6))),
+    ("Delivered a couple of weeks ago", "en", SUNDAY, Ago(days=14)),
+    # the days of holidays and sales, and the week before or after them
+    ("双十一抢的耳机", "zh", SUNDAY, date(2026, 11, 11)),
+    ("国庆前买的净水器", "zh", SUNDAY, (date(2026, 9, 24), date(2026, 9, 30))),
+    ("五一前一天到的音箱", "zh", SUNDAY, date(2026, 4, 30)),
+    ("五一的时候买的空调", "zh", SUNDAY, (date(2026, 5, 1), date(2026, 5, 5))),
+    ("元旦那天收到的耳机", "zh", SUNDAY, date(2026, 1, 1)),
+    ("双十二买的", "zh", date(2026, 12, 1), date(2025, 12, 12)),  # not yet this year: last year's
+    ("it was delivered right before Christmas", "en", SUNDAY, (date(2025, 12, 18), date(2025, 12, 24))),
+    ("I bought it on Black Friday", "en", SUNDAY, date(2026, 11, 27)),  # after the 4th Thursday
+    # numeric days: month.day in Chinese; either way round in English (a range)
+    ("3.12到的扫地机", "zh", SUNDAY, date(2026, 3, 12)),
+    ("bought the speaker 12/3 last year", "en", SUNDAY, (date(2025, 3, 12), date(2025, 12, 3))),
+    # parts of a month, a weekend, a month named with "last"
+    ("Bought the earbuds at the start of the month", "en", SUNDAY, (date(2026, 12, 1), date(2026, 12, 6))),
+    ("got it delivered this past weekend", "en", date(2026, 12, 9), (date(2026, 12, 5), date(2026, 12, 6))),
+    ("Got them sometime last September", "en", date(2026, 9, 3), (date(2025, 9, 1), date(2025, 9, 30))),
     # no date: None
+    ("价格3.5元", "zh", SUNDAY, None),
     ("我想退货", "zh", SUNDAY, None),
     ("有3个滤芯是坏的", "zh", SUNDAY, None),
     ("电池保修多久？保修期是一年吗", "zh", SUNDAY, None),
