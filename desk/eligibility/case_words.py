@@ -66,6 +66,7 @@ class CaseWords:
     invoice_change: InvoiceChange | None = None
     requesting: bool | None = None  # "I want to return it" rather than "can I return it?"
     policy_question: bool | None = None  # "how long is …", "怎么…": how the policy works
+    hypothetical: bool | None = None  # "如果…", "what if …": a case supposed, not the customer's own
     category: Category | None = None
     part: Part | None = None
     quality_problem: bool | None = None
@@ -124,7 +125,10 @@ class CaseWords:
     @property
     def is_case(self) -> bool:
         """Whether the words are about the customer's own item: anything but a question about the policy
-        with no fact of the item ("how long is the battery warranty?" is for the knowledge base)."""
+        with no fact of the item ("how long is the battery warranty?" is for the knowledge base) or a
+        case supposed ("如果第十天才发现质量问题，还能退吗？") that asks for nothing."""
+        if self.hypothetical:
+            return bool(self.requesting)
         return bool(self.requesting or self.has_facts or not self.policy_question)
 
     def date_of(self, anchor: Anchor) -> DateSaid | None:
@@ -230,14 +234,17 @@ def _flow(text: str) -> tuple[Flow | None, InvoiceChange | None]:
 def _quality(text: str, refused: list[str], unopened: bool) -> bool | None:
     """A fault described is a quality problem, even with a change of mind beside it ("太吵了，不想要
     了"), unless the customer says there is none; so is a repair or an exchange refused ("不想修，直接
-    退"): they are what a fault gets. A change of mind alone is not one, nor an item never opened."""
+    退"): they are what a fault gets. A change of mind alone is not one, nor an item never opened,
+    nor a gift card."""
     if words.NOT_FAULTY.search(text):
         return False
     if words.FAULT.search(text) or words.WHOLE_UNIT.search(text) or words.BATTERY_FAULT.search(text):
         return True
     if any(words.REPAIR.search(remedy) or words.EXCHANGE.search(remedy) for remedy in refused):
         return True
-    return False if unopened or words.CHANGE_OF_MIND.search(text) else None
+    if unopened or words.CHANGE_OF_MIND.search(text) or words.GIFT_CARD.search(text):
+        return False  # nothing wrong said; a gift card has no fault to have
+    return None
 
 
 def _pieces(clauses: list[str]) -> Iterator[tuple[str, str]]:
@@ -373,6 +380,7 @@ def read_words(text: str, today: date, language: Language, *, asked: Fact | None
         invoice_change=invoice_change,
         requesting=True if words.REQUESTING.search(text) else None,
         policy_question=True if words.POLICY_QUESTION.search(text) else None,
+        hypothetical=True if words.HYPOTHETICAL.search(text) else None,
         category=_first(words.CATEGORIES, text),
         part=part,
         quality_problem=_quality(text, refused, unopened),

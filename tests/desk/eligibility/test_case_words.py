@@ -227,3 +227,19 @@ def test_a_long_run_of_time_words_is_read_in_a_bounded_number_of_pieces(monkeypa
     # Per message: the pieces, and in English up to MAX_PHRASES date phrases within each.
     assert len(calls) <= case_words.MAX_DATE_PIECES * (1 + 1 + case_words.MAX_PHRASES)
     assert all(len(text) <= case_words.MAX_DATE_TEXT for text in calls)
+
+
+@pytest.mark.parametrize(
+    ("text", "is_case"),
+    [
+        ("如果收货第十天才发现质量问题，还能退货吗？", False),  # a case supposed: the knowledge base answers
+        ("what if I just dropped them on the pavement?", False),
+        ("以旧换新最多能补贴多少钱？", False),  # a trade-in is no exchange
+        ("如果可以的话我要退货，前天收到的", True),  # asking for something: a case
+        ("can you check if it's still under warranty? bought it 14 months ago", True),
+        ("耳机前天收到的，左耳没声音，能换吗", True),
+    ],
+)
+def test_a_case_supposed_is_a_question_for_the_knowledge_base(text: str, is_case: bool) -> None:
+    words = read_words(text, TODAY, "en" if text.isascii() else "zh")
+    assert (words.flow is not None and words.is_case) is is_case
