@@ -249,7 +249,7 @@ _HOLIDAYS: tuple[tuple[str, int, int, int], ...] = (
     (r"元旦|new year'?s day", 1, 1, 1),
     (r"清明", 4, 4, 3),
     (r"五一|劳动节|may day", 5, 1, 5),
-    (r"618|6\.18", 6, 18, 1),
+    (r"(?<![\d¥￥$.])618(?![\d元块])|6\.18", 6, 18, 1),  # not a price or a model number
     (r"国庆|national day", 10, 1, 7),
     (r"双十一|双11|11\.11|singles'? day|double eleven", 11, 11, 1),
     (r"black friday|黑五", 11, 0, 1),
