@@ -30,6 +30,12 @@ _SAFETY = (
     "爆炸",
     "鼓包",
     "自燃",
+    # P17's "overheats" and "leaks water near power", said as happening (a device "a bit warm" is not one)
+    "过热",
+    "烫得(?:拿不住|不敢碰|没法碰|根本)",
+    "烫手",
+    "(?:插座|插头|电源|插线板)[^，。,]{0,8}(?:漏水|进水|有水)",
+    "漏水[^，。,]{0,8}(?:插座|插头|电源|插线板)",
     r"\bsmok(e|es|ing)\b(?!-)",
     r"\bspark(s|ed|ing)?\b",
     r"\bburning smell\b",
@@ -40,6 +46,10 @@ _SAFETY = (
     r"\bshocked me\b",
     r"\bexplod",
     r"\bswollen\b",
+    r"\bbulg(e|es|ed|ing)\b",
+    r"\btoo hot to (touch|hold)\b",
+    r"\boverheat(s|ed|ing)?\b",
+    r"\bleak\w* (water )?(near|onto|into|over) (the |a )?(socket|outlet|plug|power)",
     r"\bswelling\b",
     r"\binjur",
     r"\bburned me\b",
@@ -69,6 +79,8 @@ _LEGAL_OR_MEDIA = (
     r"\bjournalist",
     r"\bmedia\b",
     r"\bgo public\b",
+    r"\bweibo\b",
+    r"\bnewspapers?\b",
 )
 _COMPLAINT = ("投诉", r"\bcomplain(t|ts|ing)?\b", r"\bfile a complaint\b")
 
