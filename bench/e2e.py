@@ -1,5 +1,6 @@
 """What customers get from the whole assistant: labelled conversations played through the running
-system and scored by what each turn did (`python -m bench.e2e [--set test|dev|PATH …] [--limit N]`).
+system and scored by what each turn did (`python -m bench.e2e [--set test|dev|retriever-dev|PATH …]
+[--limit N]`).
 
 Starts Rasa and the app (`bench.system.System`) and plays each conversation as a browser would, in a
 new conversation of its own (`POST /api/v1/conversations`, then each turn to `…/messages`), so the
@@ -16,8 +17,10 @@ its "did you mean" options are compared with the label:
 - `handoff` + `priority`: right when handed off with that priority; **wrong_priority** otherwise.
 
 The sets: `test` (knowledge/eval/e2e_test_zh.yml and e2e_test_en.yml: written from the handbook,
-labelled against the knowledge base afterwards, never edited) and `dev` (knowledge/eval/dev.yml, the
-retriever's dev set: one question a conversation, an entry to answer with or null to decline).
+labelled against the knowledge base afterwards, never edited), `dev` (e2e_dev_zh.yml and
+e2e_dev_en.yml: written the same way by other writers, for tuning the routing) and `retriever-dev`
+(knowledge/eval/dev.yml, the retriever's dev set: one question a conversation, an entry to answer
+with or null to decline).
 Figures per set, language and tag, the targets of issue 14 and a confusion table (expected kind ×
 what the turn did) go to bench/results/e2e.json; `--misses` prints every turn that was not right.
 """
@@ -42,7 +45,8 @@ from bench.system import running_system
 EVAL = Path(__file__).resolve().parent.parent / "knowledge" / "eval"
 SETS = {
     "test": (EVAL / "e2e_test_zh.yml", EVAL / "e2e_test_en.yml"),
-    "dev": (EVAL / "dev.yml",),
+    "dev": (EVAL / "e2e_dev_zh.yml", EVAL / "e2e_dev_en.yml"),
+    "retriever-dev": (EVAL / "dev.yml",),
 }
 # What a turn did, by its record's outcome (desk.turns.Outcome) for the paths a label names.
 PATHS = {
@@ -225,19 +229,21 @@ def _paths(names: Sequence[str]) -> dict[str, tuple[Path, ...]]:
         else:
             path = Path(name)
             if not path.is_file():
-                raise SystemExit(f"no such set: {name} (test, dev or a file)")
+                raise SystemExit(f"no such set: {name} ({', '.join(SETS)} or a file)")
             chosen[path.stem] = (path,)
     return chosen
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.e2e")
-    parser.add_argument("--set", dest="sets", action="append", help="test, dev or a file (repeatable; default both)")
+    parser.add_argument(
+        "--set", dest="sets", action="append", help="test, dev, retriever-dev or a file (repeatable; default all three)"
+    )
     parser.add_argument("--limit", type=int, help="play only the first N conversations of each set (a quick look)")
     parser.add_argument("--misses", action="store_true", help="print every turn that was not right")
     parser.add_argument("--workdir", type=Path, default=Path("var"), help="where the run's logs go")
     args = parser.parse_args(argv)
-    sets = _paths(args.sets or ["test", "dev"])
+    sets = _paths(args.sets or list(SETS))
     loaded = {name: [c for path in paths for c in load(path)][: args.limit] for name, paths in sets.items()}
     args.workdir.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Any] = {}

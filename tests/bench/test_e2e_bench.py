@@ -12,7 +12,7 @@ from knowledge.entries import load_entries
 FAQ = Path(__file__).resolve().parents[2] / "knowledge" / "faq"
 
 
-@pytest.mark.parametrize("path", [*SETS["test"], *SETS["dev"]], ids=lambda path: path.name)
+@pytest.mark.parametrize("path", [path for paths in SETS.values() for path in paths], ids=lambda path: path.name)
 def test_every_label_is_one_the_scoring_knows_and_every_entry_exists(path: Path) -> None:
     ids = {entry.id for entry in load_entries(FAQ)}
     conversations = load(path)
