@@ -31,7 +31,7 @@ from actions.handoff import hand_off
 from actions.orders import ESCALATING
 from desk.casework import CaseworkError
 from desk.copy import say
-from desk.eligibility.case_vocabulary import NO
+from desk.eligibility.case_vocabulary import DONT_KNOW, NO
 from desk.eligibility.case_words import Flow, read_words
 from desk.eligibility.customer_case import CaseAnswer
 from desk.eligibility.engine import Decision, Verdict
@@ -57,10 +57,6 @@ MAX_TRIES = 2  # a question asked twice without an answer is not asked a third t
 OPEN_REQUEST = "open_request"  # the intent of "yes, open it" (the offer's button)
 OFFERED = "request_offered"  # the answer offered a request: a typed "yes" (affirm) opens it too
 AFFIRM = "affirm"
-_UNKNOWN = re.compile(
-    r"不知道|不清楚|找不到|没有|忘了|不记得|记不得|记不清|don'?t know|not sure|can'?t find|no idea|lost it|don'?t remember",
-    re.IGNORECASE,
-)
 
 
 def _request_slots(state: CaseState, answer: CaseAnswer) -> list[str]:
@@ -162,7 +158,7 @@ class ValidateEligibilityForm(DeskFormValidation):
         format and the question again."""
         state = CaseState.from_slot(tracker.get_slot(STATE))
         tries = state.tries if state is not None else MAX_TRIES
-        if _UNKNOWN.search(text) or NO.search(text) or not any(ch.isdigit() for ch in text) or tries + 1 >= MAX_TRIES:
+        if DONT_KNOW.search(text) or NO.search(text) or not any(ch.isdigit() for ch in text) or tries + 1 >= MAX_TRIES:
             return {slot: NOT_GIVEN}
         dispatcher.utter_message(text=say(format_key, language_of(tracker)))
         assert state is not None

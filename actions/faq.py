@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions.case_state import taken_for_a_question
 from actions.conversation import entity, language_of, latest_intent, send
 from actions.handoff import hand_off
-from desk.replies import FaqReply, answer, reply_to_question
+from desk.replies import FaqReply, answer, offered_entries, reply_to_question
 from desk.services import DeskServices, shared_services
 from desk.turns import Outcome, TurnRecord
 from knowledge.live import shared_retriever
@@ -65,7 +63,6 @@ _ORDINALS = {
     2: ("第二", "2", "二", "second"),
     3: ("第三", "3", "三", "third"),
 }
-_CHOICE_PAYLOAD = re.compile(r'^/choose_faq\{"faq_id":"([^"]+)"\}$')
 
 
 def offered_by_ordinal(tracker: Tracker) -> str | None:
@@ -73,7 +70,7 @@ def offered_by_ordinal(tracker: Tracker) -> str | None:
     text = (tracker.latest_message.get("text") or "").lower()
     for event in reversed(tracker.events):
         buttons = (event.get("data") or {}).get("buttons") or [] if event.get("event") == "bot" else []
-        options = [m.group(1) for b in buttons if (m := _CHOICE_PAYLOAD.match(str(b.get("payload", ""))))]
+        options = offered_entries(buttons)
         if options:
             for position, words in _ORDINALS.items():
                 if position <= len(options) and any(word in text for word in words):

@@ -28,7 +28,6 @@ what the turn did) go to bench/results/e2e.json; `--misses` prints every turn th
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -41,6 +40,7 @@ import yaml
 
 from bench.results import write
 from bench.system import running_system
+from desk.replies import offered_entries
 
 EVAL = Path(__file__).resolve().parent.parent / "knowledge" / "eval"
 SETS = {
@@ -55,7 +55,6 @@ PATHS = {
     "decline": "declined",
     "smalltalk": "smalltalk",
 }
-CHOICE = re.compile(r'^/choose_faq\{"faq_id":"([^"]+)"\}$')
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def play(base_url: str, conversations: Sequence[Conversation], progress_every: i
                 reply = response.json()
                 record = reply.get("turn") or {}
                 buttons = [button for message in reply.get("messages", []) for button in message.get("buttons", [])]
-                options = [m.group(1) for b in buttons if (m := CHOICE.match(str(b.get("payload", ""))))]
+                options = offered_entries(buttons)
                 verdict = score(turn, record, options)
                 detail = {"faq_id": record.get("faq_id"), "priority": record.get("priority"), "options": options}
                 yield Scored(conversation, index, str(record.get("outcome")), verdict, detail)

@@ -5,6 +5,8 @@ what a lead is shown is what customers get."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from desk.copy import say
@@ -23,6 +25,18 @@ OPTION_SHARE = 0.25
 MISSES_BEFORE_OFFER = 2
 # Situations the FAQ must never answer, even when the NLU missed them.
 STOP_TRIGGERS = frozenset({HandoffReason.SAFETY, HandoffReason.LEGAL_OR_MEDIA})
+_CHOICE_PAYLOAD = re.compile(r'^/choose_faq\{"faq_id":"([^"]+)"\}$')
+
+
+def choice_payload(faq_id: str) -> str:
+    """A "did you mean" option's button payload: the intent choose_faq with the entry."""
+    return f'/choose_faq{{"faq_id":"{faq_id}"}}'
+
+
+def offered_entries(buttons: Iterable[Mapping[str, object]]) -> list[str]:
+    """The entries a "did you mean" reply offered, in order, from its buttons."""
+    return [m.group(1) for b in buttons if (m := _CHOICE_PAYLOAD.match(str(b.get("payload", ""))))]
+
 
 Buttons = list[dict[str, str]]
 
@@ -69,7 +83,7 @@ def reply_to_question(
         return Answered(result, answer(result.top.entry, language, result.confidence))
     if result.decision == Decision.CLARIFY and result.hits:
         options = [Option(h.entry.id, h.entry.title_in(language)) for h in clarify_options(result)]
-        buttons = [{"title": o.title, "payload": f'/choose_faq{{"faq_id":"{o.faq_id}"}}'} for o in options]
+        buttons = [{"title": o.title, "payload": choice_payload(o.faq_id)} for o in options]
         reply = FaqReply(
             Outcome.CLARIFIED,
             say("did_you_mean", language),

@@ -250,9 +250,15 @@ TITLE_CHANGED = any_of(
 # --- answers to a yes/no question -----------------------------------------------------------------
 
 # Replies that answer nothing ("让我想想", "why?"): no yes, no no, no fault described.
+_DONT_KNOW = (
+    r"不知道|不清楚|不确定|说不好|不好说|不懂|不记得|记不得|记不清",
+    r"don'?t know|not sure|no idea|dunno|can'?t tell|don'?t remember",
+)
+# "I don't know" to a question asked, or a detail the customer has not got ("找不到订单号").
+DONT_KNOW = any_of(rf"{_DONT_KNOW[0]}|找不到|没有|忘了", rf"{_DONT_KNOW[1]}|can'?t find|lost it")
 UNSURE = any_of(
-    r"不知道|不清楚|不确定|说不好|不好说|不懂|想想|等一?下|稍等|看看|再说|为什么|为啥|[?？]",
-    r"don'?t know|not sure|no idea|dunno|can'?t tell|let me|hold on|wait|why|\?",
+    rf"{_DONT_KNOW[0]}|想想|等一?下|稍等|看看|再说|为什么|为啥|[?？]",
+    rf"{_DONT_KNOW[1]}|let me|hold on|wait|why|\?",
 )
 YES = any_of(
     r"^\s*(?:是|是的|对|对的|有|没错|确定|公司)", r"^\s*(?:yes|yeah|yep|yup|correct|right|sure|it is|a company)\b"

@@ -201,7 +201,18 @@ def _duration(text: str, today: date, language: str) -> CustomerDate | None:
 
 
 _ZH_DAY = re.compile(r"(?:(\d{4})年|([去前今])年)?(?:(\d{1,2})月)?(\d{1,2})[号日](?!\d)")
-_ZH_YEARS_BACK = {"去": 1, "前": 2, "今": 0}
+# How many years back a year word puts a day ("去年8月31号", "去年双十一", "Christmas last year").
+_YEARS_BACK = {
+    "去年": 1,
+    "前年": 2,
+    "今年": 0,
+    "last year": 1,
+    "last year's": 1,
+    "last years": 1,
+    "this year": 0,
+    "this year's": 0,
+    "this years": 0,
+}
 _EN_DAY = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of|times?)\b)", re.IGNORECASE)
 
 
@@ -221,7 +232,7 @@ def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
         for zh in _ZH_DAY.finditer(text):
             year, month, day = zh.group(1), zh.group(3), int(zh.group(4))
             if zh.group(2) is not None:
-                year = str(today.year - _ZH_YEARS_BACK[zh.group(2)])
+                year = str(today.year - _YEARS_BACK[f"{zh.group(2)}年"])
             if month is None:
                 found = latest_day_of_month(day, today)
             elif year is not None:
@@ -282,8 +293,7 @@ def _holiday(text: str, today: date) -> CustomerDate | None:
     if found is None:
         return None
     year_word = (found.group(1) or found.group(5) or "").lower()
-    back = 2 if year_word == "前年" else 1 if year_word.startswith(("去年", "last")) else 0
-    year = today.year - back
+    year = today.year - _YEARS_BACK.get(year_word, 0)
     start, days = _holiday_start(found.group(4), year)
     if not year_word and start > today:
         start, days = _holiday_start(found.group(4), year - 1)
