@@ -36,7 +36,8 @@ from typing import Any
 import yaml
 
 from bench.results import percentile, write
-from desk.eligibility.customer_dates import Ago, CustomerDate, minus, normalise, when
+from desk.eligibility.customer_dates import normalise, when
+from desk.eligibility.date_ranges import Ago, CustomerDate, minus
 
 EVAL = Path(__file__).resolve().parent.parent / "knowledge" / "eval"
 PHRASES = EVAL / "date_phrases.yml"  # the set the interface was tuned on

@@ -23,7 +23,9 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from desk.eligibility import case_vocabulary as words
-from desk.eligibility.customer_dates import CustomerDate, Language, simplified, when
+from desk.eligibility.customer_dates import when
+from desk.eligibility.date_libraries import simplified
+from desk.eligibility.date_ranges import CustomerDate, Language
 from desk.eligibility.facts import DamageCause, Fact, Part
 from desk.eligibility.rules import Anchor
 from desk.orders.records import Category

@@ -3,10 +3,9 @@
 customer means (`when(text, today, language)`), with the words it was read from.
 
 Chosen by measurement (docs/date-phrases.md, `python -m bench.date_phrases` over
-knowledge/eval/date_phrases.yml): Chinese is read by `jionlp`'s time parser, English by `dateparser`;
-each is the most accurate well-kept library for its language, and neither is good at the other's.
-Both are imported on first use, never at import time (the action server imports the actions at start).
-In front of them a thin normalisation (`normalise`): NFKC (full-width digits), the traditional
+knowledge/eval/date_phrases.yml): Chinese is read by `jionlp`'s time parser, English by `dateparser`
+(`desk.eligibility.date_libraries`); each is the most accurate well-kept library for its language,
+and neither is good at the other's. This module is what sits around them. In front of them a thin normalisation (`normalise`): NFKC (full-width digits), the traditional
 characters of date words, Chinese numerals before a unit (十四个月 → 14个月), half units and
 "N年零M个月" as months, English number words and "a year and a half". Around them a thin reading of
 what the libraries get wrong on the phrase set, each rule measured there:
@@ -20,71 +19,28 @@ what the libraries get wrong on the phrase set, each rule measured there:
   are not dates.
 
 The convention for vague words is the phrase set's: a range of days, of which a decision uses the
-EARLIEST (`CustomerDate.day`: the longest time elapsed, so never a promise the policy does not allow),
+EARLIEST (`CustomerDate.day`, `desk.eligibility.date_ranges`: the longest time elapsed, so never a promise the policy does not allow),
 and asks for the exact date when the latest would decide otherwise. All dates are Beijing dates: give
 `today` as one (`desk.working_days.beijing_date(now)`).
 """
 
 from __future__ import annotations
 
-import calendar
-import contextlib
-import io
-import logging
 import re
-import time
 import unicodedata
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import date, timedelta
 
-Language = Literal["zh", "en"]
-
-
-@dataclass(frozen=True)
-class Ago:
-    """A duration meaning "that long ago", in whole months and days ("两年半" = 30 months)."""
-
-    months: int = 0
-    days: int = 0
-
-
-@dataclass(frozen=True)
-class CustomerDate:
-    """What the customer's words say: the days they may mean (`earliest` = `latest` for one day), the
-    duration when they gave one, the words it was read from and what read them."""
-
-    earliest: date
-    latest: date
-    ago: Ago | None
-    words: str
-    reader: str
-
-    @property
-    def day(self) -> date:
-        """The day a decision uses: the earliest (the longest time elapsed)."""
-        return self.earliest
-
-    @property
-    def exact(self) -> bool:
-        return self.earliest == self.latest
-
-
-def minus(today: date, ago: Ago) -> date:
-    """`today` less whole months (the month's last day when the same day does not exist), then days."""
-    index = today.year * 12 + today.month - 1 - ago.months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(today.day, _month_days(year, month))) - timedelta(days=ago.days)
-
-
-def _month_days(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
-
-
-def _one(day: date, words: str, reader: str, ago: Ago | None = None) -> CustomerDate:
-    return CustomerDate(day, day, ago, words, reader)
-
+from desk.eligibility.date_libraries import read_dateparser, read_jionlp
+from desk.eligibility.date_ranges import (
+    LAST_YEAR,
+    Ago,
+    CustomerDate,
+    minus,
+    month_days,
+    one_day,
+    valid_date,
+    whole_month,
+)
 
 # --- normalisation --------------------------------------------------------------------------------
 
@@ -185,7 +141,7 @@ def _duration(text: str, today: date, language: str) -> CustomerDate | None:
             if almost:  # "快一年": a little less than a year (at least four fifths of it)
                 shortest = _ago(float(number) * 0.8, kind == "months", scale)
                 return CustomerDate(minus(today, ago), minus(today, shortest), None, match.group(0), "ours: duration")
-            return _one(minus(today, ago), match.group(0).rstrip(), "ours: duration", ago)
+            return one_day(minus(today, ago), match.group(0).rstrip(), "ours: duration", ago)
         return None
     for match in _EN_DURATION.finditer(text):
         if not (match.group(1) or match.group(4)):
@@ -196,7 +152,7 @@ def _duration(text: str, today: date, language: str) -> CustomerDate | None:
             ago = _ago(number, True, 12 if unit in ("year", "yr") else 1)
         else:
             ago = _ago(number, False, _UNIT_DAYS[unit])
-        return _one(minus(today, ago), match.group(0).strip(), "ours: duration", ago)
+        return one_day(minus(today, ago), match.group(0).strip(), "ours: duration", ago)
     return None
 
 
@@ -222,7 +178,7 @@ def latest_day_of_month(day: int, today: date) -> date | None:
         return None
     year, month = today.year, today.month
     while True:
-        if day <= _month_days(year, month) and date(year, month, day) <= today:
+        if day <= month_days(year, month) and date(year, month, day) <= today:
             return date(year, month, day)
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
 
@@ -236,21 +192,21 @@ def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
             if month is None:
                 found = latest_day_of_month(day, today)
             elif year is not None:
-                found = _valid(int(year), int(month), day)
+                found = valid_date(int(year), int(month), day)
                 if found is not None and found > today:
                     found = None  # a day to come is not when something was bought or delivered
             else:  # a month and day without a year: the latest not after today
-                found = _valid(today.year, int(month), day)
+                found = valid_date(today.year, int(month), day)
                 if found is not None and found > today:
-                    found = _valid(today.year - 1, int(month), day)
+                    found = valid_date(today.year - 1, int(month), day)
             if found is not None:
-                return _one(found, zh.group(0), "ours: day of month")
+                return one_day(found, zh.group(0), "ours: day of month")
         return None
     en = _EN_DAY.search(text)
     if en is None:
         return None
     found = latest_day_of_month(int(en.group(1)), today)
-    return None if found is None else _one(found, en.group(0), "ours: day of month")
+    return None if found is None else one_day(found, en.group(0), "ours: day of month")
 
 
 # The days customers date a purchase by (the date readers know none of them): the first day's month
@@ -324,20 +280,20 @@ _EN_NUMERIC_DAY = re.compile(r"(?<![\d/.$¥])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}
 
 def _latest_past(month: int, day: int, today: date, year: int | None) -> date | None:
     if year is not None:
-        found = _valid(year, month, day)
+        found = valid_date(year, month, day)
         return found if found is not None and found <= today else None
-    found = _valid(today.year, month, day)
-    return found if found is not None and found <= today else _valid(today.year - 1, month, day)
+    found = valid_date(today.year, month, day)
+    return found if found is not None and found <= today else valid_date(today.year - 1, month, day)
 
 
 def _numeric_day(text: str, today: date, language: str) -> CustomerDate | None:
-    last_year = today.year - 1 if _LAST_YEAR.search(text) else None
+    last_year = today.year - 1 if LAST_YEAR.search(text) else None
     if language == "zh":
         zh = _ZH_NUMERIC_DAY.search(text)
         if zh is None:
             return None
         found = _latest_past(int(zh.group(1)), int(zh.group(2)), today, last_year)
-        return None if found is None else _one(found, zh.group(0), "ours: numeric day")
+        return None if found is None else one_day(found, zh.group(0), "ours: numeric day")
     en = _EN_NUMERIC_DAY.search(text)
     if en is None:
         return None
@@ -371,17 +327,10 @@ def _en_period(text: str, today: date, language: str) -> CustomerDate | None:
     first = today.replace(day=1)
     if found.group(2).lower() == "last":
         first = (first - timedelta(days=1)).replace(day=1)
-    last = first.replace(day=_month_days(first.year, first.month))
+    last = first.replace(day=month_days(first.year, first.month))
     if found.group(1).lower() == "end":
         return CustomerDate(first.replace(day=21), min(last, today), None, found.group(0), "ours")
     return CustomerDate(first, min(first.replace(day=10), today), None, found.group(0), "ours")
-
-
-def _valid(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 _ZH_MONTH_WORD = re.compile(r"(上上|上|本|这)个?月(?![初底中旬\d])")
@@ -393,128 +342,7 @@ def _month_word(text: str, today: date) -> CustomerDate | None:
     if match is None:
         return None
     back = {"上上": 2, "上": 1}.get(match.group(1), 0)
-    return _month(minus(today.replace(day=1), Ago(months=back)), today, match.group(0), "ours: month word")
-
-
-def _month(first: date, today: date, words: str, reader: str) -> CustomerDate:
-    last = first.replace(day=_month_days(first.year, first.month))
-    return CustomerDate(first, min(last, today), None, words, reader)
-
-
-# --- the libraries ------------------------------------------------------------------------------------
-
-
-def _noon(today: date) -> datetime:
-    return datetime(today.year, today.month, today.day, 12)
-
-
-_jionlp_module: Any = None
-
-
-class _WithoutJionlp(logging.Filter):
-    """jionlp logs its parse failures on the root logger, with pieces of the customer's message
-    (phone numbers included): never written."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "jionlp" not in record.pathname
-
-
-def _jionlp_library() -> Any:
-    """jionlp, imported on first use (this module is the one that imports it)."""
-    global _jionlp_module
-    if _jionlp_module is None:
-        with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
-            import jionlp
-
-        logging.getLogger().addFilter(_WithoutJionlp())
-        _jionlp_module = jionlp
-    return _jionlp_module
-
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def simplified(text: str) -> str:
-    """Traditional Chinese characters as simplified ones (買 → 买, 發票 → 发票); other text unchanged."""
-    return str(_jionlp_library().tra2sim(text)) if _CJK.search(text) else text
-
-
-def _jionlp(text: str, today: date) -> CustomerDate | None:
-    try:
-        found = _jionlp_library().ner.extract_time(
-            text, time_base=time.mktime(_noon(today).timetuple()), with_parsing=True
-        )
-    except Exception:  # it raises on a few inputs it cannot resolve: nothing read
-        return None
-    for entity in found:
-        detail = entity.get("detail", {})
-        if detail.get("type") == "time_delta":
-            continue  # "保修期是一年吗": a bare length, not the customer's date (durations were read before)
-        if detail.get("type") in ("time_point", "time_span") and isinstance(detail.get("time"), list):
-            try:
-                start, end = (date.fromisoformat(str(value)[:10]) for value in detail["time"][:2])
-            except ValueError:  # an open end ("inf"): no day to decide on
-                continue
-            if start > today:
-                return None  # a future date is not when something was bought or delivered
-            return _part_of_month(CustomerDate(start, min(end, today), None, entity["text"], "jionlp"), text, today)
-    return None
-
-
-_LAST_YEAR = re.compile(r"\blast year\b|去年", re.IGNORECASE)
-_NOT_A_DATE = re.compile(r"may|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", re.IGNORECASE)
-_EN_AGO_ONLY = re.compile(r"^\d+(?:\.\d+)?\s*(?:days?|weeks?|months?|years?)$", re.IGNORECASE)
-
-
-def _dateparser(text: str, today: date, language: str = "en") -> CustomerDate | None:
-    from dateparser.date import DateDataParser
-    from dateparser.search import search_dates
-
-    settings: Any = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": _noon(today)}
-    for words, _moment in search_dates(text, languages=[language], settings=settings) or []:
-        if _EN_AGO_ONLY.match(words) or _NOT_A_DATE.fullmatch(words):
-            continue  # "warranty 1 year", "May I…", "the 3rd time" (read as March): durations and days read before
-        data = DateDataParser(languages=[language], settings=settings).get_date_data(words)
-        if data.date_obj is None:
-            continue
-        day = data.date_obj.date()
-        if day > today:
-            continue
-        if data.period == "week":
-            start = day - timedelta(days=day.weekday())
-            found = CustomerDate(start, min(start + timedelta(days=6), today), None, words, "dateparser")
-        elif data.period == "month":
-            first = day.replace(day=1)
-            if _LAST_YEAR.search(text) and first.year == today.year:  # "in March last year": it reads "in March"
-                first = first.replace(year=today.year - 1)
-            elif first.year == today.year and first.month == today.month and re.search(rf"\blast {words}", text, re.I):
-                first = first.replace(year=today.year - 1)  # "last September" written in September
-            found = _month(first, today, words, "dateparser")
-        elif data.period == "year":
-            found = CustomerDate(date(day.year, 1, 1), min(date(day.year, 12, 31), today), None, words, "dateparser")
-        else:
-            if _LAST_YEAR.search(text) and day.year == today.year and not re.search(r"\d{4}", words):
-                day = _valid(today.year - 1, day.month, day.day) or day  # "on June 5 last year"
-            found = _one(day, words, "dateparser")
-        return _part_of_month(found, text, today)
-    return None
-
-
-_BEGINNING = re.compile(r"月初|上旬|\bbeginning of\b|\bstart of\b", re.IGNORECASE)
-_END = re.compile(r"月底|月末|下旬|\bend of\b", re.IGNORECASE)
-
-
-def _part_of_month(found: CustomerDate, text: str, today: date) -> CustomerDate:
-    """A month's beginning is days 1–10 and its end days 21 to the last (the libraries differ)."""
-    first = found.earliest.replace(day=1)
-    last = first.replace(day=_month_days(first.year, first.month))
-    if found.latest > last:
-        return found  # more than one month: not a part of one
-    if _BEGINNING.search(text):
-        return CustomerDate(first, min(first.replace(day=10), today), None, found.words, found.reader)
-    if _END.search(text):
-        return CustomerDate(first.replace(day=21), min(last, today), None, found.words, found.reader)
-    return found
+    return whole_month(minus(today.replace(day=1), Ago(months=back)), today, match.group(0), "ours: month word")
 
 
 def when(text: str, today: date, language: str, *, chinese: str = "jionlp") -> CustomerDate | None:
@@ -532,6 +360,6 @@ def when(text: str, today: date, language: str, *, chinese: str = "jionlp") -> C
     if found is not None:
         return found
     if language != "zh":
-        return _dateparser(normal, today)
-    library = _jionlp(normal, today) if chinese == "jionlp" else _dateparser(normal, today, "zh")
+        return read_dateparser(normal, today)
+    library = read_jionlp(normal, today) if chinese == "jionlp" else read_dateparser(normal, today, "zh")
     return library or _month_word(normal, today)

@@ -6,7 +6,8 @@ from collections import Counter
 from datetime import date
 
 from bench.date_phrases import HOLDOUT, PHRASES, Phrase, load, score
-from desk.eligibility.customer_dates import CustomerDate, when
+from desk.eligibility.customer_dates import when
+from desk.eligibility.date_ranges import CustomerDate
 
 
 def test_the_phrase_sets_are_bilingual_and_count_false_positives() -> None:

@@ -6,15 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from desk.eligibility.customer_dates import (
-    Ago,
-    CustomerDate,
-    chinese_number,
-    latest_day_of_month,
-    minus,
-    normalise,
-    when,
-)
+from desk.eligibility.customer_dates import chinese_number, latest_day_of_month, normalise, when
+from desk.eligibility.date_ranges import Ago, CustomerDate, minus
 from desk.working_days import beijing_date
 
 SUNDAY = date(2026, 12, 6)
