@@ -27,7 +27,7 @@ CANTONESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, mandarin in (
         (r"咗", "了"), (r"唔", "不"), (r"冇", "没"), (r"[嘅慨](?=[，。,？?！!\s]|$)", "的"), (r"嘅", "的"),
         (r"系咪|係咪", "是不是"), (r"喺", "在"), (r"而家", "现在"), (r"仲", "还"), (r"[揾搵]", "找"),
-        (r"摩打", "马达"), (r"(?<=免费)整|整(?=[返翻好下]|[？?]|$)", "修"), (r"点样|點樣", "怎么"),
+        (r"摩打", "马达"), (r"琴日|寻日", "昨天"), (r"今日", "今天"), (r"成日", "经常"), (r"唔识|唔会", "不会"), (r"(?<=免费)整|整(?=[返翻好下]|[？?]|$)", "修"), (r"点样|點樣", "怎么"),
     )
 )  # fmt: skip
 
@@ -51,19 +51,19 @@ INSTALLATION = any_of(
 )
 EXCHANGE = any_of(
     r"换货|换一?\s*(?:[台个副只件]|tai|ge)|(?<!以旧)换新|调换|更换|换吗|能换|可以换|想换|要换|换成|[弄搞换][台个副只]?(?:新的|好的)",
-    r"exchange|replac(?:e|ement|ment)\b|swap|(?:get|have|send me) a new (?:one|pair|unit)|(?:a|new) working (?:one|pair|unit)|change (?:it |a |to a )?(?:for )?(?:a )?new one",
+    r"exchange|replac(?:e|ement|ment)\b(?! (?:filters?|parts?|brush\w*|batter\w*|ear ?tips?))|swap|(?:get|have|send me|like|want|need) a new (?:one|pair|unit)|(?:a|new) working (?:one|pair|unit)|change (?:it |a |to a )?(?:for )?(?:a )?new one",
 )
 RETURN = any_of(
     r"退(?!出|休|役|烧|步)|无理由",
     r"(?<![a-z])ret(?:urn|run|un|rn)|(?:send|go|take|ship|bring)\w* (?:\w+ ){0,3}back|ref(?:u)?n?d|money back",
 )
 REPAIR = any_of(
-    r"维修|修理|寄修|返修|报修|售后|(?<![保装])修|[找派]人来?看|来看一?下",
+    r"维修|修理|寄修|返修|报修|售后|(?<![保装])修|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
     r"repair(?! shop)|\bfix|get it fixed|send it in|look at it|take a look|come (?:and |to )?(?:take a )?look|send (?:a |an )?(?:technician|engineer|someone)(?! to (?:install|set|mount|fit|put))",
 )
 WARRANTY = any_of(
     r"保修|质保|在保|过保|保固|保养期|还保|保吗|保不保|能保|保[一两二三几\d]年|保多久|保秀|包修",
-    r"warr[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|cover (?:it|them|this)|(?:is|for|be) (?:\d+|one|two|three) (?:years?|yrs?)\b",
+    r"war+[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|cover (?:it|them|this)|(?:is|for|be) (?:\d+|one|two|three) (?:years?|yrs?)\b",
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
 INVOICE = any_of(r"发票|抬头|专票", r"invoice|fapiao|(?:billing|company) name|name on (?:my|the) (?:receipt|bill)")
@@ -94,7 +94,7 @@ NOT_WANTED = any_of(
 SPECIAL_INVOICE = any_of(r"专票|专用发票|增值税专用", r"special (?:vat )?invoice|vat special")
 TITLE_CHANGE = any_of(r"抬头|改发票|换发票|开错|写错", r"title|header|company name|wrong name|name on")
 REQUESTING = any_of(
-    r"我要|我想|(?<!不)想要|要把|想把|要求|申请|帮我|给我|麻烦|报修|请|安排",
+    r"我要|我想|(?<!不)想要|(?<!不)想(?=[退换修])|要把|想把|要求|申请|帮我|给我|麻烦|报修|请|安排",
     r"\bi want|i'?d like|i would like|\bplease\b|\bpls\b|want to|arrange|\bbook\b|\bstart (?:a|the)|send someone",
 )
 # A case supposed, not the customer's own ("如果收货第十天才发现质量问题，还能退吗？", "what if I dropped
@@ -121,7 +121,7 @@ CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
 BATTERY_FAULT = any_of(
     r"充不[进上]?去?电|充不[满进上]|不充电|只能[用听撑扫][^，。,]{0,6}(?:分钟|一会)|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
     r"won'?t (?:hold (?:a|the) )?charge|not charging|stopped charging|doesn'?t charge|can'?t charge|"
-    r"no longer charges|drains|doesn'?t hold (?:a |the )?charge|wasn'?t charging",
+    r"no longer charges|drains|doesn'?t hold (?:a |the )?charge|wasn'?t charging|didn'?t charge|did not charge|isn'?t charging",
 )
 # Named parts first (a remote that fails is the accessory, not the whole unit).
 PARTS: tuple[tuple[Part, re.Pattern[str]], ...] = (
@@ -136,10 +136,11 @@ PART_UNSURE = any_of(
     r"不知道是[^，。,]{1,12}还是|不确定是[^，。,]{1,12}还是", r"not sure (?:if|whether) it'?s (?:the )?\w+ or"
 )
 WHOLE_UNIT = any_of(
-    r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不转|不亮|没声音|连不上|(?<![劝没])不动了?|"
-    r"不走|罢工|自动关机|吹热风",
+    r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没])不动了?|"
+    r"不走|罢工|自动关机",
     r"whole (?:unit|device|machine)|(?:won'?t|will not|doesn'?t|does not)(?: even)? (?:turn|switch|power) on|stopped working|"
     r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens|"
+    r"no water (?:comes|coming|came) out|water (?:won'?t|doesn'?t|does not) come out|stopped (?:producing|dispensing|giving) (?:any )?water|"
     r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?",
 )
 FAULT = any_of(
@@ -147,13 +148,13 @@ FAULT = any_of(
     r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
-    r"不够冷|拖拉机",
+    r"不够冷|拖拉机|不转|热风|一直显示|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
     r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
     r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|restarts?|randomly|"
     r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinks?|blinking|flashing|noise like|no response|"
     r"drops? (?:off|out)|cuts? out|"
-    r"squeal|stops after|grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
+    r"squeal|stops after|flash(?:es|ed)?|light'?s? (?:is |was |goes |went )?off|(?:don'?t|doesn'?t) do anything|grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
     r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive",
 )
@@ -167,11 +168,12 @@ NOT_FAULTY = any_of(
     r"nothing wrong|not (?:a )?(?:quality|defect)|works (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)",
 )
 CHANGE_OF_MIND = any_of(
-    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|太大|太小|颜色|[黑白灰红蓝粉金银]色|尺寸|"
-    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的",
+    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
+    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了",
     r"changed? (?:my|our) minds?|never use|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
-    r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not what i (?:wanted|expected)",
+    r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|"
+    r"won'?t let (?:us|me)|landlord|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
 )
 
 # --- P6's conditions ------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ NOT_USED = any_of(
     r"never used|haven'?t used|not used|didn'?t use|never turned it on|not activated|never switched it on",
 )
 USED = any_of(
-    r"用了|用过|使用了|激活|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着",
+    r"用了|用过|使用了|激活|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
     r"\bused (?:it|them|the)|'ve used|been using|\bactivated|used for|tried it|using it|ran it|wore them|worn|set it up",
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
@@ -210,16 +212,16 @@ GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 # --- P8's causes ----------------------------------------------------------------------------------
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
-    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger|adapter|phone (?:cable|charger)|(?:lost|without) the original charger")),
-    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|spill|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
+    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger|adapter|phone (?:cable|charger)|(?:lost|without) the original charger")),
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)")),
-    (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕|碰掉|碰倒", r"tumbled|fell (?:down|off|over)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),
+    (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)地|到地上", r"tumbled|fell (?:down|off|over)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),
     (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]|咬", r"i broke|sat on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself")),
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕",
-    r"never dropped|not dropped|no water|didn'?t drop|normal use|never opened it",
+    r"never dropped|not dropped|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
 )
 
 # --- P12, P13 -------------------------------------------------------------------------------------
@@ -270,7 +272,7 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
     (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
-    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
+    (Anchor.DELIVERY, any_of(r"收到|签收|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine|these|those|em|'em)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
 # A length the customer asks about ("is it covered for 2 years?", "保两年吗") rather than their date.

@@ -58,6 +58,11 @@ _UNNAMED_PARTS: dict[Category | None, tuple[Part, ...]] = {
     None: (Part.WHOLE_UNIT, Part.MOTOR, Part.COMPRESSOR),
 }
 
+# A fault said without what happens ("有毛病") or none at all ("is it still under warranty?") may be in
+# any part a warranty covers, the battery and the accessories included (a consumable is named when it
+# is the question: P8 never covers one).
+_ANY_COVERED_PART = (Part.WHOLE_UNIT, Part.MOTOR, Part.COMPRESSOR, Part.BATTERY, Part.ACCESSORY)
+
 Range = tuple[date, date]
 _DATE_REFUSALS = frozenset({"window", "window_by_invoice", "period"})
 
@@ -222,8 +227,8 @@ def _decided(
     ranges: dict[Anchor, Range | None],
     remedies: tuple[Remedy, ...],
 ) -> dict[Remedy, Decision]:
-    """Each remedy decided over the date ranges; where the fault is described but its part not named
-    and every part it may be in gets the same answer, that answer (the whole unit's rule)."""
+    """Each remedy decided over the date ranges; where the part is not named and every part the fault
+    may be in gets the same answer, that answer (the whole unit's rule)."""
 
     def over_ranges(part: Part | None) -> dict[Remedy, Decision]:
         early = decide(_facts(words, today, order, {a: r[0] if r else None for a, r in ranges.items()}, part), policy)
@@ -232,12 +237,22 @@ def _decided(
 
     decided = over_ranges(words.part)
     described = words.symptom or words.damage_causes
-    if words.part is None and described and any(d.reason.missing is Fact.PART for d in decided.values()):
+    if words.part is None and any(d.reason.missing is Fact.PART for d in decided.values()):
         category = (order.category if order is not None else None) or words.category
-        by_part = [over_ranges(part) for part in _UNNAMED_PARTS[category]]
+        parts = _UNNAMED_PARTS[category] if described else _ANY_COVERED_PART
+        by_part = [over_ranges(part) for part in parts]
         for remedy, decision in decided.items():
-            if decision.reason.missing is Fact.PART and len({_outcome(found[remedy]) for found in by_part}) == 1:
-                decided[remedy] = by_part[0][remedy]
+            # The parts the product has (a compressor is an air conditioner's only), the unit first.
+            candidates = [found[remedy] for found in by_part]
+            applicable = [found for found in candidates if found.verdict is not Verdict.NOT_APPLICABLE] or candidates
+            same = len({_outcome(found) for found in applicable}) == 1
+            # Without a fault described, the part is still asked first while the dates are missing too.
+            if (
+                decision.reason.missing is Fact.PART
+                and same
+                and (described or applicable[0].verdict is not Verdict.NEEDS_FACT)
+            ):
+                decided[remedy] = applicable[0]
     return decided
 
 

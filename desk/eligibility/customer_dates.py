@@ -104,8 +104,10 @@ _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14}
 _ZH_UNITS = {"天": ("days", 1), "日": ("days", 1), "周": ("days", 7), "个月": ("months", 1), "年": ("months", 12)}
 _ZH_DURATION = re.compile(
     r"(?:(?:买|用|有|收到|到手|到)了?(快|将近|差不多|近)?)?(\d+(?:\.\d+)?)(?:(天|日|周|个月|年)(多点?)?|个(多)(月))"
-    r"(前|了|就|才|左右|$|[，,。！!？?\s])"
+    r"(前|以前|之前|了|就|才|左右|的|$|[，,。！!？?\s])"
 )
+# "空调两年半了", "耳机都8个月了": the product's age, with no verb before it.
+_ZH_PRODUCT_AGE = re.compile(r"(?:机|器|调|箱|它)(?:都|已经|快)?$")
 _ZH_BETTER_PART_OF_A_YEAR = re.compile(r"(?:买|用|有|收到|到手|到)了?大(?:半年|6个月)")
 _EN_DURATION = re.compile(
     r"(?:\b(for|after|had (?:it|them)|owned (?:it|them)|it'?s been|been)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?)?\b(\d+(?:\.\d+)?)\s*"
@@ -131,7 +133,8 @@ def _duration(text: str, today: date, language: str) -> CustomerDate | None:
             unit = match.group(3) or match.group(6)
             more = match.group(4) or match.group(5)
             bought = not match.group(0).startswith(number)  # 买了/用了… before
-            if not (end == "前" or bought):
+            aged = end == "了" and unit in ("个月", "月", "年") and _ZH_PRODUCT_AGE.search(text[: match.start()])
+            if not (end.endswith("前") or bought or aged):
                 continue
             kind, scale = _ZH_UNITS["个月" if unit == "月" else unit]
             ago = _ago(float(number), kind == "months", scale)
@@ -310,17 +313,23 @@ def _numeric_day(text: str, today: date, language: str) -> CustomerDate | None:
 
 
 _EN_PERIOD = re.compile(
-    r"\b(?:(?:at|in) )?the (start|beginning|end) of (this|the|last) month\b|\b(?:this past|last) (weekend)\b",
+    r"\b(?:(?:at|in) )?the (start|beginning|end) of (this|the|last) month\b|\b(?:this past|last) (weekend)\b|"
+    r"\b(last|this past|this) (spring|summer|autumn|fall|winter)\b",
     re.IGNORECASE,
 )
+# A season's first month and how many months it lasts (the northern hemisphere's: China's).
+_SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 
 
 def _en_period(text: str, today: date, language: str) -> CustomerDate | None:
     """ "at the start of the month" (days 1–10), "end of last month" (21 to the last), "this past
-    weekend" (the last Saturday and Sunday before today)."""
+    weekend" (the last Saturday and Sunday before today), "last summer" (the last one over; "this
+    summer": this year's)."""
     found = _EN_PERIOD.search(text) if language == "en" else None
     if found is None:
         return None
+    if found.group(5):
+        return _season(found.group(4).lower(), found.group(5).lower(), today, found.group(0))
     if found.group(3):
         saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
         return CustomerDate(saturday, min(saturday + timedelta(days=1), today), None, found.group(0), "ours")
@@ -331,6 +340,23 @@ def _en_period(text: str, today: date, language: str) -> CustomerDate | None:
     if found.group(1).lower() == "end":
         return CustomerDate(first.replace(day=21), min(last, today), None, found.group(0), "ours")
     return CustomerDate(first, min(first.replace(day=10), today), None, found.group(0), "ours")
+
+
+def _season(which: str, season: str, today: date, words: str) -> CustomerDate | None:
+    """The three months of a season: "last" is the latest one over by today, "this" the one of
+    today's year (a winter starts in the December before)."""
+    first_month = _SEASONS[season]
+    start = date(today.year - (1 if first_month == 12 else 0), first_month, 1)
+    end = minus(start, Ago(months=-3)) - timedelta(days=1)
+    if which != "this":
+        while end >= today:
+            start, end = (
+                start.replace(year=start.year - 1),
+                end.replace(year=end.year - 1, day=month_days(end.year - 1, end.month)),
+            )
+    if start > today:
+        return None
+    return CustomerDate(start, min(end, today), None, words, "ours: season")
 
 
 _ZH_MONTH_WORD = re.compile(r"(上上|上|本|这)个?月(?![初底中旬\d])")

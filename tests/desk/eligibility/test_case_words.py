@@ -38,6 +38,11 @@ TODAY = date(2026, 12, 9)  # a Wednesday
         ("能不能给我弄台新的", "zh", Flow.EXCHANGE),
         ("Could it go back? Everything is still in the box.", "en", Flow.RETURN),
         ("Can I get a partial refund for the price drop?", "en", Flow.PRICE_PROTECTION),
+        ("充电座指示灯不亮了，能不能给我弄好", "zh", Flow.REPAIR),
+        ("the fan clicks constantly 🙄 I'd like a new one.", "en", Flow.EXCHANGE),
+        ("my vaccum stopped charging. still under waranty?", "en", Flow.WARRANTY),
+        # replacement filters are no exchange
+        ("I opened one of the replacement filters, I'd rather return the whole purifier", "en", Flow.RETURN),
     ],
 )
 def test_the_flow_is_what_the_customer_is_after(text: str, language: str, flow: Flow | None) -> None:
@@ -84,6 +89,21 @@ def test_conditions_causes_flags() -> None:
     assert read_words("秒杀买的能价保吗", TODAY, "zh").flash_sale is True
     assert read_words("我们公司要开专票", TODAY, "zh").is_company is True
     assert read_words("a vacuum", TODAY, "en").category is Category.ROBOT_VACUUM
+
+
+def test_causes_and_changes_of_mind_told_as_a_story() -> None:
+    rain = "音箱一直放窗台上，前几天下暴雨忘了关窗，飘进去不少水"
+    assert read_words(rain, TODAY, "zh").damage_causes == {DamageCause.LIQUID_DAMAGE}
+    juice = "My son knocked his juice over the speaker and now the buttons don't do anything"
+    assert read_words(juice, TODAY, "en").damage_causes == {DamageCause.LIQUID_DAMAGE}
+    assert read_words("猫把音箱碰到地上了", TODAY, "zh").damage_causes == {DamageCause.DROP}
+    charger = read_words("用我手机的快充头给耳机充了几次", TODAY, "zh").damage_causes
+    assert charger == {DamageCause.NON_ORIGINAL_CHARGER}
+    # a filter's bag opened to look is no repair of the unit
+    assert not read_words("滤芯的包装袋我拆开看了一眼，决定不装了", TODAY, "zh").damage_causes
+    assert read_words("外机声音太大了，想换一台", TODAY, "zh").quality_problem is True  # loud, not too big
+    assert read_words("Got it yesterday in grey but I really wanted the white one", TODAY, "en").quality_problem is False
+    assert read_words("扫地机已经扫过两回了，现在想退", TODAY, "zh").used_beyond_inspection is True
 
 
 @pytest.mark.parametrize(

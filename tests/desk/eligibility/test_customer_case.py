@@ -146,3 +146,18 @@ def test_a_part_that_changes_the_answer_is_asked_for(policy: Policy, text: str) 
 def test_a_refused_fix_is_a_fault_and_an_unopened_item_is_not(policy: Policy, text: str, quality: bool) -> None:
     words = read_words(text, TODAY, "en" if text.isascii() else "zh")
     assert words.quality_problem is quality
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "三个月前买的空气净化器，想问下现在还在保修期不？没什么问题，就是问问",  # every covered part: covered
+        "Is my air purifier still under warranty? Bought it 3 months ago.",
+    ],
+)
+def test_no_fault_said_within_every_parts_warranty_is_answered_under_the_unit(policy: Policy, text: str) -> None:
+    # A purifier has no compressor: that rule's "not applicable" does not make the parts differ.
+    answer = decide_case(read_words(text, TODAY, "en" if text.isascii() else "zh"), TODAY, policy)
+    assert answer is not None and answer.question is None
+    (decision,) = answer.decisions
+    assert (decision.verdict, decision.rule_id) == (Verdict.ALLOWED, "P8.whole_unit")

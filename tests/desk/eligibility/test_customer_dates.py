@@ -145,6 +145,15 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("Bought the earbuds at the start of the month", "en", SUNDAY, (date(2026, 12, 1), date(2026, 12, 6))),
     ("got it delivered this past weekend", "en", date(2026, 12, 9), (date(2026, 12, 5), date(2026, 12, 6))),
     ("Got them sometime last September", "en", date(2026, 9, 3), (date(2025, 9, 1), date(2025, 9, 30))),
+    # seasons: the last one over ("last summer" said in July is last year's), this year's
+    ("Got the AC installed last summer", "en", SUNDAY, (date(2026, 6, 1), date(2026, 8, 31))),
+    ("Got the AC installed last summer", "en", date(2026, 7, 1), (date(2025, 6, 1), date(2025, 8, 31))),
+    ("bought it last winter", "en", date(2026, 12, 20), (date(2025, 12, 1), date(2026, 2, 28))),
+    ("bought it this summer", "en", date(2026, 7, 10), (date(2026, 6, 1), date(2026, 7, 10))),
+    # a product's age with no verb, a duration before "的" or "以前"
+    ("空调两年半了，吹出来的风是温的", "zh", SUNDAY, Ago(months=30)),
+    ("买了8个月的扫地机", "zh", SUNDAY, Ago(months=8)),
+    ("空调是一年半以前买的", "zh", SUNDAY, Ago(months=18)),
     # no date: None
     ("价格3.5元", "zh", SUNDAY, None),
     ("我想退货", "zh", SUNDAY, None),
@@ -155,6 +164,7 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("Is the battery warranty 1 year?", "en", SUNDAY, None),
     ("I need 2 filters for the AP2406", "en", SUNDAY, None),
     ("This is the 3rd time I have contacted you", "en", SUNDAY, None),
+    ("退款等了3天了", "zh", SUNDAY, None),  # a wait, not the item's age
     ("", "en", SUNDAY, None),
 ]
 
