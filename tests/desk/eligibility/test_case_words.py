@@ -102,7 +102,9 @@ def test_causes_and_changes_of_mind_told_as_a_story() -> None:
     # a filter's bag opened to look is no repair of the unit
     assert not read_words("滤芯的包装袋我拆开看了一眼，决定不装了", TODAY, "zh").damage_causes
     assert read_words("外机声音太大了，想换一台", TODAY, "zh").quality_problem is True  # loud, not too big
-    assert read_words("Got it yesterday in grey but I really wanted the white one", TODAY, "en").quality_problem is False
+    assert (
+        read_words("Got it yesterday in grey but I really wanted the white one", TODAY, "en").quality_problem is False
+    )
     assert read_words("扫地机已经扫过两回了，现在想退", TODAY, "zh").used_beyond_inspection is True
 
 
