@@ -144,7 +144,7 @@ WHOLE_UNIT = any_of(
     r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?",
 )
 FAULT = any_of(
-    r"异味|臭味|怪味|塑料味|化学味|刺鼻|一股[^，。,]{0,6}味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
+    r"异味|臭味|怪味|塑料味|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
     r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
@@ -154,8 +154,8 @@ FAULT = any_of(
     r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|restarts?|randomly|"
     r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinks?|blinking|flashing|noise like|no response|"
     r"drops? (?:off|out)|cuts? out|"
-    r"squeal|stops after|flash(?:es|ed)?|light'?s? (?:is |was |goes |went )?off|(?:don'?t|doesn'?t) do anything|grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
-    r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|connect|suck|clean|charge)|"
+    r"squeal|stops after|won'?t stay (?:shut|closed|on|in|connected)|falls? out|trips? (?:off|out)|flash(?:es|ed)?|light'?s? (?:is |was |goes |went )?off|(?:don'?t|doesn'?t) do anything|grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
+    r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|con+ect|suck|clean|charge)|"
     r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive",
 )
 # A fault said without what the product does ("有毛病", "it's faulty"): it may be in any part.
@@ -196,7 +196,7 @@ NOT_USED = any_of(
 )
 USED = any_of(
     r"用了|用过|使用了|激活|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
-    r"\bused (?:it|them|the)|'ve used|been using|\bactivated|used for|tried it|using it|ran it|wore them|worn|set it up",
+    r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|wore them|worn|set it up",
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
 INCOMPLETE = any_of(
@@ -213,7 +213,7 @@ GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger|adapter|phone (?:cable|charger)|(?:lost|without) the original charger")),
-    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)")),
     (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)地|到地上", r"tumbled|fell (?:down|off|over)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
     (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),

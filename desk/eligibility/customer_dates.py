@@ -110,7 +110,7 @@ _ZH_DURATION = re.compile(
 _ZH_PRODUCT_AGE = re.compile(r"(?:机|器|调|箱|它)(?:都|已经|快)?$")
 _ZH_BETTER_PART_OF_A_YEAR = re.compile(r"(?:买|用|有|收到|到手|到)了?大(?:半年|6个月)")
 _EN_DURATION = re.compile(
-    r"(?:\b(for|after|had (?:it|them)|owned (?:it|them)|it'?s been|been)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?)?\b(\d+(?:\.\d+)?)\s*"
+    r"(?:\b(for|after|had (?:it|them|the \w+|my \w+)|owned (?:it|them)|it'?s been|been)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?)?\b(\d+(?:\.\d+)?)\s*"
     r"(days?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b(\s+(?:ago|old))?",
     re.IGNORECASE,
 )
@@ -388,4 +388,7 @@ def when(text: str, today: date, language: str, *, chinese: str = "jionlp") -> C
     if language != "zh":
         return read_dateparser(normal, today)
     library = read_jionlp(normal, today) if chinese == "jionlp" else read_dateparser(normal, today, "zh")
-    return library or _month_word(normal, today)
+    month = _month_word(normal, today)
+    if library is not None and month is not None:  # "上个月买的空调今天降价了": the first said is the case's
+        return month if normal.find(month.words) < normal.find(library.words) else library
+    return library or month
