@@ -109,8 +109,8 @@ def taken_for_a_question(text: str, language: Language, kept_slot: Any = None) -
     words = read_words(text, today(), language)
     if words.flow is None and kept is not None and continues(kept, words):
         return [FollowupAction(ANSWER_ACTION)]  # more of the case answered before
-    if words.flow is None or not words.has_facts or words.policy_question:
-        return None
+    if words.flow is None or not words.has_facts or words.policy_question or not words.is_case:
+        return None  # a question about the policy, or a case supposed ("And if I've opened a filter pack…?")
     return [FollowupAction(ANSWER_ACTION)]
 
 

@@ -143,6 +143,7 @@ def create_app(
             bus,
             budget=limits.escalations,
             schedule=settings.answer_retries,
+            retriever=live,
         )
         retries = AnswerRetries(
             services.backlog, services.conversations, turns, delivery, bus, metrics, settings.answer_retries

@@ -19,6 +19,8 @@ from knowledge.language import Language
 from knowledge.retriever import Hit, Retriever, SearchResult
 
 CLARIFY_OPTIONS = 3
+# How many hits a question's search keeps: the options and one more (the routing evidence searches alike).
+SEARCH_K = CLARIFY_OPTIONS + 1
 # "Did you mean" offers the hits scoring at least this share of the top score.
 OPTION_SHARE = 0.25
 # Answers in a row that did not resolve the question (misses, 👎) before a human is offered.
@@ -71,11 +73,11 @@ class Answered:
 
 
 def reply_to_question(
-    retriever: Retriever, question: str, language: Language, misses: int = 0, k: int = CLARIFY_OPTIONS + 1
+    retriever: Retriever, question: str, language: Language, misses: int = 0, k: int = SEARCH_K
 ) -> Answered:
     """The bot's reply to a free-text question, `misses` being the unresolved answers before it
     (`k`: how many hits the search keeps for whoever shows them)."""
-    result = retriever.search(question, language, k=max(k, CLARIFY_OPTIONS + 1))
+    result = retriever.search(question, language, k=max(k, SEARCH_K))
     trigger = detect_trigger(question)
     if trigger in STOP_TRIGGERS:
         return Answered(result, FaqReply(Outcome.HANDOFF, handoff_reason=trigger))

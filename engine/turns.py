@@ -38,7 +38,9 @@ from engine.events import QUEUE, EventBus, announce_status, staff_topic
 from engine.metrics import Metrics
 from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable, turn_deadline
 from engine.resumption import resume_before_turn
+from engine.routing_evidence import EVIDENCE, routing_evidence
 from knowledge.language import Language, language_signal, parse_language
+from knowledge.retriever import Retriever
 
 if TYPE_CHECKING:
     from engine.escalation_budget import EscalationBudget
@@ -157,6 +159,7 @@ class TurnService:
         budget: EscalationBudget | None = None,
         schedule: RetrySchedule | None = None,
         deadline: timedelta = TURN_DEADLINE,
+        retriever: Retriever | None = None,
     ) -> None:
         self._store = store
         self._backlog = backlog
@@ -168,6 +171,8 @@ class TurnService:
         self._budget = budget
         # When a message whose turn failed is due again (the retry loop, engine/retries.py, tries it).
         self._schedule = schedule or RetrySchedule()
+        # Whose search is the routing evidence sent with a customer's words (None: Rasa routes on DIET alone).
+        self._retriever = retriever
         # The most a turn waits for Rasa (`TURN_DEADLINE`; shorter in tests).
         self._deadline = deadline.total_seconds()
 
@@ -296,7 +301,12 @@ class TurnService:
             MAY_ESCALATE: may_escalate,
             MESSAGE_ID: claimed.message_id,
         }
-        return earlier + await self._rasa.send(conversation.id, rasa_message(inbound), metadata)
+        message = rasa_message(inbound)
+        if inbound.payload is None and self._retriever is not None:
+            evidence = await run_blocking(routing_evidence, self._retriever, message, language)
+            if evidence is not None:
+                metadata[EVIDENCE] = evidence
+        return earlier + await self._rasa.send(conversation.id, message, metadata)
 
     async def _answer_earlier(self, claimed: _Claimed) -> list[TurnResult]:
         """The conversation's messages still waiting for an answer (their turn failed) are answered

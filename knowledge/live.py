@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from pathlib import Path
 
 import structlog
@@ -17,6 +19,9 @@ from knowledge.retriever import HybridRetriever, SearchResult
 from knowledge.settings import KnowledgeSettings, get_settings
 
 log = structlog.get_logger(__name__)
+
+# Searches remembered per loaded index.
+RECENT_SEARCHES = 256
 
 
 class LiveRetriever:
@@ -32,6 +37,11 @@ class LiveRetriever:
         self._manifest: Manifest | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        # Per loaded index, forgotten with it: a swap is never answered from the old one's results.
+        self._recent: weakref.WeakKeyDictionary[
+            HybridRetriever, OrderedDict[tuple[str, Language | None, int], SearchResult]
+        ] = weakref.WeakKeyDictionary()
+        self._recent_lock = threading.Lock()
 
     @property
     def index_dir(self) -> Path:
@@ -106,7 +116,22 @@ class LiveRetriever:
         self.current().search("warm up")
 
     def search(self, query: str, language: Language | None = None, k: int = 5) -> SearchResult:
-        return self.current().search(query, language, k)
+        """The current index's answer. The last `RECENT_SEARCHES` are kept per index: a turn searches
+        its message once for the routing evidence sent to Rasa and again in the action Rasa calls."""
+        current = self.current()
+        key = (query, language, k)
+        with self._recent_lock:
+            recent = self._recent.setdefault(current, OrderedDict())
+            found = recent.get(key)
+            if found is not None:
+                recent.move_to_end(key)
+                return found
+        result = current.search(query, language, k)
+        with self._recent_lock:
+            recent[key] = result
+            while len(recent) > RECENT_SEARCHES:
+                recent.popitem(last=False)
+        return result
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         return self.current().entry(entry_id)

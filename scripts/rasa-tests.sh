@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rasa's own checks: the training data validates, every test story in bot/tests passes end to end
-# (intents from the NLU model, actions from the policies), and the launcher (rasa_launcher/) works.
+# (intents from the NLU model, actions from the policies), and the launcher (rasa_launcher/) and the routing step (rasa_routing/) work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 077
@@ -10,6 +10,9 @@ mkdir -p var/log
 echo "[rasa] launcher tests (rasa_launcher/tests)"
 .venv-rasa/bin/python -m unittest discover -s rasa_launcher/tests -t . >var/log/rasa-launcher-test.log 2>&1 ||
   { tail -30 var/log/rasa-launcher-test.log; exit 1; }
+echo "[rasa] routing step tests (rasa_routing/tests)"
+.venv-rasa/bin/python -m unittest discover -s rasa_routing/tests -t . >var/log/rasa-routing-test.log 2>&1 ||
+  { tail -30 var/log/rasa-routing-test.log; exit 1; }
 echo "[rasa] data validate"
 .venv-rasa/bin/rasa data validate --data bot/nlu bot/rules bot/stories --domain domain.yml --config config.yml \
   --fail-on-warnings >var/log/rasa-validate.log 2>&1 || { tail -30 var/log/rasa-validate.log; exit 1; }

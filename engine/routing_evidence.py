@@ -1,0 +1,40 @@
+"""What the knowledge base and the message's identifiers say about a customer's words, sent to Rasa
+with the message (metadata `EVIDENCE`), where the routing step after DIET (`rasa_routing`) weighs the
+intent DIET predicted against it (docs/routing.md).
+
+The search is the one the FAQ action makes for the same words (`desk.replies.SEARCH_K` hits), so the
+action finds it among the retriever's recent searches (knowledge/live.py) instead of searching again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk.replies import SEARCH_K
+from desk.triggers import detect_trigger
+from knowledge.identifiers import ORDER_NUMBER, REPAIR_NUMBER, find_identifiers
+from knowledge.index import IndexUnavailable
+from knowledge.language import Language
+from knowledge.retriever import Retriever
+
+EVIDENCE = "evidence"
+
+
+def routing_evidence(retriever: Retriever, text: str, language: Language) -> dict[str, Any] | None:
+    """The retriever's decision on `text` (answer / clarify / abstain), its confidence and entry,
+    whether the text names an order or repair number (a lookup then stays a lookup) and which safety
+    or complaint trigger it sets off (then DIET's path handles it). None when no index is loaded:
+    Rasa routes on DIET alone."""
+    try:
+        result = retriever.search(text, language, k=SEARCH_K)
+    except IndexUnavailable:
+        return None
+    labels = {identifier.label for identifier in find_identifiers(text)}
+    trigger = detect_trigger(text)
+    return {
+        "decision": result.decision.value,
+        "confidence": round(result.confidence, 4),
+        "entry": result.top.entry.id if result.top is not None else None,
+        "names_order": bool(labels & {ORDER_NUMBER, REPAIR_NUMBER}),
+        "trigger": trigger.value if trigger is not None else None,
+    }

@@ -1,0 +1,95 @@
+"""One decision between DIET's intent and the knowledge base's evidence (docs/routing.md).
+
+DIET, trained on a few hundred examples, decides whether words are a greeting, a lookup, a case, out
+of scope or a question; the retriever, over every phrasing of every entry, knows far better whether
+the knowledge base answers them. The app searches each customer message before sending it and puts
+what it found in the message metadata (`evidence`: the retriever's decision, its confidence, its
+entry, whether the words name an order or repair number). This step, after DIET and the
+FallbackClassifier, makes the message a knowledge-base question (`ask_faq`) when:
+
+- the retriever would answer it outright (decision "answer": confident, and clear of the runner-up);
+- DIET's intent is one the evidence may overrule (`overrulable`), with the confidence the retriever
+  must reach for it (`retrieval`; 0: its own answer threshold is enough) and, for some, a DIET
+  confidence it must stay under (`diet_below`: DIET's examples themselves stay where DIET put them).
+  Requests for a human, complaints, safety incidents and compensation demands are never overruled:
+  they keep winning, and the retriever cannot tell "我要人工" from "人工几点下班" (both score high on
+  the same entry);
+- the words name no order or repair number (a lookup with its number stays a lookup) and set off none
+  of the app's safety and complaint triggers (desk/triggers.py: the path DIET chose handles them).
+
+Without evidence (a button, Rasa's own tests, the app's index not loaded) DIET's intent stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+
+QUESTION = "ask_faq"
+EVIDENCE = "evidence"
+ANSWER = "answer"
+
+
+@dataclass(frozen=True)
+class Overrule:
+    """When the evidence overrules an intent: the retriever's confidence at least `retrieval`, DIET's
+    below `diet_below`."""
+
+    retrieval: float = 0.0
+    diet_below: float = 1.01
+
+
+def overruled(intent: str | None, diet: float, evidence: Any, overrulable: dict[str, Overrule]) -> float | None:
+    """The confidence of `ask_faq` when the evidence overrules DIET's `intent` (predicted with
+    confidence `diet`), else None."""
+    if intent is None or intent == QUESTION or intent not in overrulable or not isinstance(evidence, dict):
+        return None
+    if evidence.get("decision") != ANSWER or evidence.get("names_order") or evidence.get("trigger"):
+        return None
+    confidence = evidence.get("confidence")
+    rule = overrulable[intent]
+    if not isinstance(confidence, (int, float)) or confidence < rule.retrieval or diet >= rule.diet_below:
+        return None
+    return float(confidence)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class EvidenceRouter(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # DIET's intent → when the evidence overrules it (config.yml sets the real table).
+        return {"overrulable": {}}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        table = config.get("overrulable") or {}
+        self._overrulable = {str(intent): Overrule(**(rule or {})) for intent, rule in table.items()}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EvidenceRouter:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            predicted = message.get("intent") or {}
+            diet = float(predicted.get("confidence") or 0.0)
+            confidence = overruled(predicted.get("name"), diet, metadata.get(EVIDENCE), self._overrulable)
+            if confidence is None:
+                continue
+            routed = {"name": QUESTION, "confidence": confidence}
+            ranking = [item for item in message.get("intent_ranking") or [] if item.get("name") != QUESTION]
+            message.set("intent", routed, add_to_output=True)
+            message.set("intent_ranking", [routed, *ranking], add_to_output=True)
+        return messages

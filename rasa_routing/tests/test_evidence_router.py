@@ -1,0 +1,92 @@
+"""The routing step after DIET, run by the Rasa environment's Python (scripts/rasa-tests.sh):
+`.venv-rasa/bin/python -m unittest discover -s rasa_routing/tests -t .`"""
+
+from __future__ import annotations
+
+import unittest
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from rasa_routing.evidence_router import EvidenceRouter, Overrule, overruled
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLE = {"greet": Overrule(), "check_order": Overrule(0.8, 0.9), "out_of_scope": Overrule(0.95)}
+CONFIG = {"greet": {}, "check_order": {"retrieval": 0.8, "diet_below": 0.9}, "out_of_scope": {"retrieval": 0.95}}
+
+
+def evidence(
+    decision: str = "answer", confidence: float = 0.9, names_order: bool = False, trigger: str | None = None
+) -> dict[str, Any]:
+    return {
+        "decision": decision,
+        "confidence": confidence,
+        "entry": "p02-courier",
+        "names_order": names_order,
+        "trigger": trigger,
+    }
+
+
+def routed(intent: str, metadata: dict[str, Any] | None, diet: float = 0.8) -> Message:
+    message = Message(data={"text": "发的是哪家快递", "metadata": metadata})
+    message.set("intent", {"name": intent, "confidence": diet}, add_to_output=True)
+    ranking = [{"name": intent, "confidence": diet}, {"name": "ask_faq", "confidence": 0.15}]
+    message.set("intent_ranking", ranking, add_to_output=True)
+    return EvidenceRouter({"overrulable": CONFIG}).process([message])[0]
+
+
+class OverruledTest(unittest.TestCase):
+    def test_an_answer_overrules_an_intent_of_the_table(self) -> None:
+        self.assertEqual(overruled("greet", 0.99, evidence(confidence=0.86), TABLE), 0.86)
+        self.assertEqual(overruled("check_order", 0.7, evidence(), TABLE), 0.9)
+
+    def test_a_clarification_or_an_abstention_does_not(self) -> None:
+        self.assertIsNone(overruled("greet", 0.99, evidence("clarify"), TABLE))
+        self.assertIsNone(overruled("greet", 0.99, evidence("abstain", 0.1), TABLE))
+
+    def test_an_intent_outside_the_table_keeps_winning(self) -> None:
+        for intent in ("request_human", "complain", "report_safety_incident", "demand_compensation", None):
+            self.assertIsNone(overruled(intent, 0.5, evidence(confidence=0.99), TABLE))
+
+    def test_the_intents_own_minimum_and_diet_ceiling(self) -> None:
+        self.assertIsNone(overruled("out_of_scope", 0.9, evidence(confidence=0.94), TABLE))
+        self.assertEqual(overruled("out_of_scope", 0.9, evidence(confidence=0.97), TABLE), 0.97)
+        self.assertIsNone(overruled("check_order", 0.7, evidence(confidence=0.79), TABLE))
+        self.assertIsNone(overruled("check_order", 0.95, evidence(confidence=0.97), TABLE))  # DIET's own example
+
+    def test_an_order_number_or_a_trigger_keeps_diets_path(self) -> None:
+        self.assertIsNone(overruled("check_order", 0.7, evidence(names_order=True), TABLE))
+        self.assertIsNone(overruled("greet", 0.7, evidence(trigger="complaint"), TABLE))
+
+    def test_no_or_malformed_evidence_leaves_diet(self) -> None:
+        for bad in (None, "answer", {}, {"decision": "answer"}, {"decision": "answer", "confidence": "high"}):
+            self.assertIsNone(overruled("greet", 0.5, bad, TABLE))
+
+
+class ProcessTest(unittest.TestCase):
+    def test_the_question_goes_first_in_intent_and_ranking(self) -> None:
+        message = routed("check_order", {"evidence": evidence(confidence=0.97)})
+        self.assertEqual(message.get("intent"), {"name": "ask_faq", "confidence": 0.97})
+        names = [item["name"] for item in message.get("intent_ranking")]
+        self.assertEqual(names, ["ask_faq", "check_order"])  # DIET's ask_faq replaced, its intent kept
+
+    def test_without_evidence_diet_stands(self) -> None:
+        for metadata in (None, {}, {"language": "zh"}):
+            self.assertEqual(routed("check_order", metadata).get("intent")["name"], "check_order")
+
+
+class ConfigTest(unittest.TestCase):
+    def test_config_routes_after_the_fallback_and_never_overrules_escalations(self) -> None:
+        pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+        names = [step["name"] for step in pipeline]
+        self.assertEqual(names[-1], "rasa_routing.EvidenceRouter")
+        self.assertLess(names.index("FallbackClassifier"), names.index("rasa_routing.EvidenceRouter"))
+        table = pipeline[-1]["overrulable"]
+        for intent in ("request_human", "complain", "report_safety_incident", "demand_compensation", "inform"):
+            self.assertNotIn(intent, table)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,94 @@
+"""The knowledge base's evidence sent to Rasa with a customer's words (engine/routing_evidence.py),
+read by Rasa's routing step (rasa_routing/): the retriever's decision, confidence and entry, and
+whether the words name an order; none with a button's payload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from desk.replies import SEARCH_K
+from desk.turns import Outcome, TurnRecord, turn_payload
+from engine.routing_evidence import EVIDENCE, routing_evidence
+from knowledge.index import IndexUnavailable
+from knowledge.language import Language
+from knowledge.retriever import SearchResult
+from tests.app_factory import build_app
+from tests.conversation_api import start_conversation
+from tests.fake_rasa import FakeRasa, Sent
+
+
+def ok(sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    buttons = [{"title": "Yes", "payload": "/affirm"}]
+    return [{"text": "ok", "buttons": buttons, "custom": turn_payload(TurnRecord(Outcome.SMALLTALK))}]
+
+
+@pytest.fixture
+def rasa() -> FakeRasa:
+    return FakeRasa(ok)
+
+
+@pytest.fixture
+def client(tmp_path: Path, rasa: FakeRasa) -> Iterator[TestClient]:
+    with TestClient(build_app(tmp_path, rasa=rasa, channels=[])) as test_client:
+        yield test_client
+
+
+def sent(rasa: FakeRasa) -> list[Sent]:
+    return [call for call in rasa.calls if isinstance(call, Sent)]
+
+
+def test_words_carry_the_retrievers_evidence(client: TestClient, rasa: FakeRasa) -> None:
+    chat = start_conversation(client)
+    for text in ("How long is the battery warranty?", "where is my order LM202611260001"):
+        response = client.post(f"{chat.url}/messages", json={"text": text}, headers=chat.headers)
+        assert response.status_code == 200, response.text
+    question, lookup = (call.metadata[EVIDENCE] for call in sent(rasa))
+    assert question["decision"] == "answer" and question["entry"] == "battery" and question["confidence"] > 0.5
+    assert question["names_order"] is False
+    assert lookup["names_order"] is True  # a lookup with its number stays a lookup
+    assert question["trigger"] is None
+
+
+def test_a_button_carries_none(client: TestClient, rasa: FakeRasa) -> None:
+    chat = start_conversation(client)
+    for body in ({"text": "运费多少钱"}, {"text": "Yes", "payload": "/affirm"}):
+        response = client.post(f"{chat.url}/messages", json=body, headers=chat.headers)
+        assert response.status_code == 200, response.text
+    words, button = sent(rasa)
+    assert EVIDENCE in words.metadata
+    assert button.message == "/affirm" and EVIDENCE not in button.metadata
+
+
+class Unloaded:
+    def search(self, query: str, language: Language | None = None, k: int = 5) -> SearchResult:
+        raise IndexUnavailable("no index yet")
+
+
+def test_no_index_no_evidence() -> None:
+    assert routing_evidence(Unloaded(), "运费多少钱", "zh") is None  # Rasa routes on DIET alone
+
+
+def test_the_action_finds_the_search_the_evidence_made(tmp_path: Path) -> None:
+    """The FAQ action searches the same words with the same k: the live retriever answers it from its
+    recent searches instead of searching again."""
+    app = build_app(tmp_path, rasa=FakeRasa(ok), channels=[])
+    with TestClient(app):
+        live = app.state.runtime.retriever
+        first = live.search("运费多少钱", "zh", k=SEARCH_K)
+        assert live.search("运费多少钱", "zh", k=SEARCH_K) is first
+        assert live.search("运费多少钱", "en", k=SEARCH_K) is not first  # another language, another search
+
+
+def test_a_safety_or_complaint_trigger_is_named(tmp_path: Path) -> None:
+    app = build_app(tmp_path, rasa=FakeRasa(ok), channels=[])
+    with TestClient(app):
+        live = app.state.runtime.retriever
+        smoke = routing_evidence(live, "空调插座冒烟了，电池保修多久", "zh")
+        assert smoke is not None and smoke["trigger"] == "safety"
+        plain = routing_evidence(live, "电池保修多久", "zh")
+        assert plain is not None and plain["trigger"] is None
