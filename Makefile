@@ -51,7 +51,8 @@ bench-nlu: install
 	@mkdir -p var
 	$(VENV)/bin/python -m bench.nlu --train $(DATA) --test $(or $(TEST),$(DATA)) $(if $(VAL),--val $(VAL)) $(if $(EPOCHS),--epochs $(EPOCHS)) --json var/bench-nlu.json
 
-# Retrieval, turns under load, start-up, what customers get end to end (bench.e2e); then docs/benchmarks.md from bench/results/*.json.
+# Retrieval, turns under load, start-up, what customers get end to end (bench.e2e) and what its routing
+# costs a turn (bench.routing_cost); then docs/benchmarks.md from bench/results/*.json.
 # Every benchmark runs even when one fails (the page says "not run" for it); the exit status tells.
 # Retrieval runs on one thread as the app does; at 100k entries it embeds stand-in phrasings (one per
 # template) rather than 200k real ones (~2 h here), and keeps phrasing vectors in var/ between runs.
@@ -59,7 +60,7 @@ BENCH_RETRIEVAL := --threads 1 --proxy-vectors-from 100000 --vector-cache var/be
 bench: install index
 	@status=0; \
 	$(VENV)/bin/python -m bench.retrieval $(BENCH_RETRIEVAL) || { echo "bench.retrieval failed" >&2; status=1; }; \
-	for benchmark in turns startup e2e; do \
+	for benchmark in turns startup e2e routing_cost; do \
 	  $(VENV)/bin/python -m bench.$$benchmark || { echo "bench.$$benchmark failed" >&2; status=1; }; \
 	done; \
 	$(VENV)/bin/python -m bench.report || status=1; \

@@ -143,7 +143,7 @@ def create_app(
             bus,
             budget=limits.escalations,
             schedule=settings.answer_retries,
-            retriever=live,
+            retriever=live if settings.routing_evidence else None,
         )
         retries = AnswerRetries(
             services.backlog, services.conversations, turns, delivery, bus, metrics, settings.answer_retries

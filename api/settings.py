@@ -47,6 +47,9 @@ class AppSettings(BaseSettings):
     rasa_timeout: float = Field(default=15.0, gt=0)
     migrate_on_start: bool = True
     warm_up_retriever: bool = True
+    # Send the knowledge base's evidence with each customer message, for Rasa's routing step to weigh
+    # against DIET (docs/routing.md). Off: Rasa routes on DIET alone (bench.routing_cost compares).
+    routing_evidence: bool = True
     # Signs the console's session cookie (unset: a random key, so sessions end when the process does).
     secret_key: SecretStr = Field(default_factory=_random_secret)
     # The first admin, created at start when no admin exists; required in production.

@@ -201,11 +201,13 @@ def clean(path: Path) -> None:
 
 
 @contextmanager
-def running_system(name: str, workdir: Path | None, progress: Callable[[str], None]) -> Iterator[System]:
+def running_system(
+    name: str, workdir: Path | None, progress: Callable[[str], None], extra_env: Mapping[str, str] | None = None
+) -> Iterator[System]:
     """Rasa and the app for one benchmark run, in a temporary folder under `workdir` (logs there)."""
     model = rasa_model()
     with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=workdir) as directory:
-        system = System(workdir=Path(directory), model=model)
+        system = System(workdir=Path(directory), model=model, extra_env=extra_env or {})
         progress(f"starting Rasa ({model.name}) and the app; logs in {directory}")
         system.start()
         try:

@@ -92,3 +92,13 @@ def test_a_safety_or_complaint_trigger_is_named(tmp_path: Path) -> None:
         assert smoke is not None and smoke["trigger"] == "safety"
         plain = routing_evidence(live, "电池保修多久", "zh")
         assert plain is not None and plain["trigger"] is None
+
+
+def test_switched_off_rasa_routes_on_diet_alone(tmp_path: Path) -> None:
+    rasa = FakeRasa(ok)
+    with TestClient(build_app(tmp_path, rasa=rasa, channels=[], routing_evidence=False)) as client:
+        chat = start_conversation(client)
+        response = client.post(f"{chat.url}/messages", json={"text": "运费多少钱"}, headers=chat.headers)
+        assert response.status_code == 200, response.text
+    (words,) = sent(rasa)
+    assert EVIDENCE not in words.metadata
