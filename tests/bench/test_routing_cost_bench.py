@@ -5,7 +5,9 @@ from __future__ import annotations
 from bench.routing_cost import SYSTEMS, TARGET_MS, figures
 
 
-def measured(evidence_faq: list[float], diet_faq: list[float], mismatches: list[str] | None = None) -> dict[str, object]:
+def measured(
+    evidence_faq: list[float], diet_faq: list[float], mismatches: list[str] | None = None
+) -> dict[str, object]:
     greeting = [10.0, 12.0, 14.0]
     return {
         "times": {
