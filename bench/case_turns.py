@@ -26,8 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.lookups import FAQ_QUESTIONS, TARGET_RATIO, Client, rounds_arguments, spread
-from bench.results import write
+from bench.lookups import FAQ_QUESTIONS, TARGET_RATIO, Client, after_warm_up, rounds_main, spread
 from bench.system import running_system
 from desk.copy import say as copy_text
 from desk.eligibility.facts import Fact
@@ -163,9 +162,8 @@ def run(rounds: int, warmup: int, workdir: Path | None) -> dict[str, Any]:
     results: dict[str, Any] = {"rounds": rounds, "target_ratio": TARGET_RATIO, "order_store": "builtin"}
     with running_system("bench-case-turns", workdir, progress) as system, httpx.Client(timeout=60) as http:
         client = Client(http, system.app_url)
-        progress(f"{warmup} warm-up rounds, then {rounds}")
-        measure(client, warmup)
-        results.update(figures(measure(client, rounds, offset=warmup)))
+        tally = after_warm_up(lambda count, first: measure(client, count, offset=first), rounds, warmup, progress)
+        results.update(figures(tally))
         progress(
             f"p50 decided/FAQ {results['decided_to_faq_p50']}, answered/FAQ {results['answered_to_faq_p50']}"
             f" (target {TARGET_RATIO}); mismatches {results['mismatches']}"
@@ -173,12 +171,13 @@ def run(rounds: int, warmup: int, workdir: Path | None) -> dict[str, Any]:
     return results
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = rounds_arguments("python -m bench.case_turns", __doc__, argv)
-    results = run(args.rounds, args.warmup, args.workdir)
-    write("case_turns", results)
+def passed(results: dict[str, Any]) -> bool:
     clean = not any(results["mismatches"].values())
-    return 0 if clean and results["decided_within_target"] and results["answered_within_target"] else 1
+    return bool(clean and results["decided_within_target"] and results["answered_within_target"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return rounds_main("case_turns", __doc__, run, passed, argv)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,10 @@ import argparse
 import secrets
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -166,6 +166,16 @@ def run(rounds: int, warmup: int, workdir: Path | None) -> dict[str, Any]:
     return results
 
 
+T = TypeVar("T")
+
+
+def after_warm_up(rounds_of: Callable[[int, int], T], rounds: int, warmup: int, progress: Callable[[str], None]) -> T:
+    """`warmup` rounds untimed, then the measured ones (`rounds_of(count, first_index)`)."""
+    progress(f"{warmup} warm-up rounds, then {rounds}")
+    rounds_of(warmup, 0)
+    return rounds_of(rounds, warmup)
+
+
 def rounds_arguments(prog: str, description: str | None, argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line of a side-by-side turn benchmark: rounds, warm-up rounds, work directory."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
@@ -178,11 +188,24 @@ def rounds_arguments(prog: str, description: str | None, argv: Sequence[str] | N
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = rounds_arguments("python -m bench.lookups", __doc__, argv)
+def rounds_main(
+    name: str,
+    description: str | None,
+    run: Callable[[int, int, Path | None], dict[str, Any]],
+    passed: Callable[[dict[str, Any]], bool],
+    argv: Sequence[str] | None,
+) -> int:
+    """A side-by-side turn benchmark's command: run it, write bench/results/<name>.json, 0 when it passed."""
+    args = rounds_arguments(f"python -m bench.{name}", description, argv)
     results = run(args.rounds, args.warmup, args.workdir)
-    write("lookups", results)
-    return 0 if results["builtin"]["within_target"] and results["http"]["within_target"] else 1
+    write(name, results)
+    return 0 if passed(results) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return rounds_main(
+        "lookups", __doc__, run, lambda r: r["builtin"]["within_target"] and r["http"]["within_target"], argv
+    )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,7 @@ from typing import Any
 
 import httpx
 
-from bench.lookups import FAQ_QUESTIONS, Client, rounds_arguments, spread
-from bench.results import write
+from bench.lookups import FAQ_QUESTIONS, Client, after_warm_up, rounds_main, spread
 from bench.system import running_system
 
 TARGET_MS = 15.0
@@ -80,9 +79,8 @@ def run(rounds: int, warmup: int, workdir: Path | None) -> dict[str, Any]:
             )
             for name, env in SYSTEMS.items()
         }
-        progress(f"{warmup} warm-up rounds, then {rounds}")
-        measure(clients, warmup)
-        results.update(figures(measure(clients, rounds, offset=warmup)))
+        measured = after_warm_up(lambda count, first: measure(clients, count, first), rounds, warmup, progress)
+        results.update(figures(measured))
     progress(
         f"FAQ turn p50 +{results.get('faq_p50_added_ms')} ms, greeting +{results.get('greeting_p50_added_ms')} ms"
         f" with the evidence (target +{TARGET_MS} ms on an FAQ turn); mismatches {results['mismatches']}"
@@ -91,10 +89,7 @@ def run(rounds: int, warmup: int, workdir: Path | None) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = rounds_arguments("python -m bench.routing_cost", __doc__, argv)
-    results = run(args.rounds, args.warmup, args.workdir)
-    write("routing_cost", results)
-    return 0 if results["faq_within_target"] and not results["mismatches"] else 1
+    return rounds_main("routing_cost", __doc__, run, lambda r: r["faq_within_target"] and not r["mismatches"], argv)
 
 
 if __name__ == "__main__":

@@ -4,15 +4,11 @@ whether the words name an order; none with a button's payload."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from desk.replies import SEARCH_K
-from desk.turns import Outcome, TurnRecord, turn_payload
 from engine.routing_evidence import EVIDENCE, routing_evidence
 from knowledge.index import IndexUnavailable
 from knowledge.language import Language
@@ -20,22 +16,6 @@ from knowledge.retriever import SearchResult
 from tests.app_factory import build_app
 from tests.conversation_api import start_conversation
 from tests.fake_rasa import FakeRasa, Sent
-
-
-def ok(sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    buttons = [{"title": "Yes", "payload": "/affirm"}]
-    return [{"text": "ok", "buttons": buttons, "custom": turn_payload(TurnRecord(Outcome.SMALLTALK))}]
-
-
-@pytest.fixture
-def rasa() -> FakeRasa:
-    return FakeRasa(ok)
-
-
-@pytest.fixture
-def client(tmp_path: Path, rasa: FakeRasa) -> Iterator[TestClient]:
-    with TestClient(build_app(tmp_path, rasa=rasa, channels=[])) as test_client:
-        yield test_client
 
 
 def sent(rasa: FakeRasa) -> list[Sent]:
@@ -73,10 +53,10 @@ def test_no_index_no_evidence() -> None:
     assert routing_evidence(Unloaded(), "运费多少钱", "zh") is None  # Rasa routes on DIET alone
 
 
-def test_the_action_finds_the_search_the_evidence_made(tmp_path: Path) -> None:
+def test_the_action_finds_the_search_the_evidence_made(tmp_path: Path, rasa: FakeRasa) -> None:
     """The FAQ action searches the same words with the same k: the live retriever answers it from its
     recent searches instead of searching again."""
-    app = build_app(tmp_path, rasa=FakeRasa(ok), channels=[])
+    app = build_app(tmp_path, rasa=rasa, channels=[])
     with TestClient(app):
         live = app.state.runtime.retriever
         first = live.search("运费多少钱", "zh", k=SEARCH_K)
@@ -84,8 +64,8 @@ def test_the_action_finds_the_search_the_evidence_made(tmp_path: Path) -> None:
         assert live.search("运费多少钱", "en", k=SEARCH_K) is not first  # another language, another search
 
 
-def test_a_safety_or_complaint_trigger_is_named(tmp_path: Path) -> None:
-    app = build_app(tmp_path, rasa=FakeRasa(ok), channels=[])
+def test_a_safety_or_complaint_trigger_is_named(tmp_path: Path, rasa: FakeRasa) -> None:
+    app = build_app(tmp_path, rasa=rasa, channels=[])
     with TestClient(app):
         live = app.state.runtime.retriever
         smoke = routing_evidence(live, "空调插座冒烟了，电池保修多久", "zh")
@@ -94,8 +74,7 @@ def test_a_safety_or_complaint_trigger_is_named(tmp_path: Path) -> None:
         assert plain is not None and plain["trigger"] is None
 
 
-def test_switched_off_rasa_routes_on_diet_alone(tmp_path: Path) -> None:
-    rasa = FakeRasa(ok)
+def test_switched_off_rasa_routes_on_diet_alone(tmp_path: Path, rasa: FakeRasa) -> None:
     with TestClient(build_app(tmp_path, rasa=rasa, channels=[], routing_evidence=False)) as client:
         chat = start_conversation(client)
         response = client.post(f"{chat.url}/messages", json={"text": "运费多少钱"}, headers=chat.headers)

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from desk.turns import Outcome, TurnRecord, turn_payload
 from engine.turns import RASA_DEFAULT_LANGUAGE, Inbound, turn_language
-from tests.app_factory import build_app
 from tests.conversation_api import Started, start_conversation
 from tests.fake_rasa import FakeRasa, Resumption, Sent
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def ok(sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"text": "ok", "custom": turn_payload(TurnRecord(Outcome.SMALLTALK))}]
 
 
 def calls(rasa: FakeRasa) -> list[tuple[str, Any, bool]]:
@@ -34,17 +26,6 @@ def calls(rasa: FakeRasa) -> list[tuple[str, Any, bool]]:
         for call in rasa.calls
         if not isinstance(call, Resumption)
     ]
-
-
-@pytest.fixture
-def rasa() -> FakeRasa:
-    return FakeRasa(ok)
-
-
-@pytest.fixture
-def client(tmp_path: Path, rasa: FakeRasa) -> Iterator[TestClient]:
-    with TestClient(build_app(tmp_path, rasa=rasa, channels=[])) as test_client:
-        yield test_client
 
 
 def say(client: TestClient, chat: Started, text: str) -> None:
