@@ -180,6 +180,9 @@ class RasaRun:
             TRANSFORMERS_OFFLINE="1",
             RASA_TELEMETRY_ENABLED="false",
             PYTHONWARNINGS="ignore",
+            # The pipeline's own step (rasa_routing, a no-op without the app's evidence) is imported
+            # from the repository, wherever the temporary project is.
+            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")])),
         )
         return env
 
