@@ -17,6 +17,7 @@ from typing import Any
 
 from rasa_sdk.events import EventType, FollowupAction
 
+from desk.eligibility.case_vocabulary import OWN_ITEM
 from desk.eligibility.case_words import CaseWords, names_remedy, read_words
 from desk.eligibility.customer_case import CaseAnswer, decide_case
 from desk.eligibility.facts import CaseFacts, Fact, from_order
@@ -99,7 +100,8 @@ def continues(kept: CaseState, words: CaseWords) -> bool:
 def taken_for_a_question(text: str, language: Language, kept_slot: Any = None) -> list[EventType] | None:
     """The eligibility answer (which hands over to the form when it must ask) for a message NLU took
     for a knowledge-base question that is the customer's own case: a remedy and a fact of their item
-    ("这个净化器有异味，能换货吗"), or more of the case answered before (`kept_slot`: "12月1日签收的"); not a
+    ("这个净化器有异味，能换货吗") or the item said to be theirs ("我的净化器…可以退差价吗"), or more of the
+    case answered before (`kept_slot`: "12月1日签收的"); not a
     question about the policy ("质量问题退货运费谁出"). None when it is one for the knowledge base."""
     if detect_trigger(text) is not None:
         return None  # a safety incident or a complaint: the knowledge base's reply hands it over
@@ -109,7 +111,8 @@ def taken_for_a_question(text: str, language: Language, kept_slot: Any = None) -
     words = read_words(text, today(), language)
     if words.flow is None and kept is not None and continues(kept, words):
         return [FollowupAction(ANSWER_ACTION)]  # more of the case answered before
-    if words.flow is None or not words.has_facts or words.policy_question or not words.is_case:
+    own = words.has_facts or bool(OWN_ITEM.search(text))  # "我的净化器付款三天后降价了": no date, but theirs
+    if words.flow is None or not own or words.policy_question or not words.is_case:
         return None  # a question about the policy, or a case supposed ("And if I've opened a filter pack…?")
     return [FollowupAction(ANSWER_ACTION)]
 

@@ -41,6 +41,7 @@ from engine.resumption import resume_before_turn
 from engine.routing_evidence import EVIDENCE, routing_evidence
 from knowledge.language import Language, language_signal, parse_language
 from knowledge.retriever import Retriever
+from knowledge.text import customer_words
 
 if TYPE_CHECKING:
     from engine.escalation_budget import EscalationBudget
@@ -485,8 +486,9 @@ def _joined(results: list[TurnResult]) -> TurnResult:
 
 def rasa_message(inbound: Inbound) -> str:
     """What Rasa is sent: the payload of a button the assistant offered (checked in `handle`), else the
-    customer's words, never read as a command whichever channel built the message (`as_words`)."""
-    return inbound.payload if inbound.payload is not None else as_words(inbound.text)
+    customer's words as every reader takes them (`customer_words`: simplified Chinese, one mark for a
+    run of them), never read as a command whichever channel built the message (`as_words`)."""
+    return inbound.payload if inbound.payload is not None else as_words(customer_words(inbound.text))
 
 
 def turn_language(inbound: Inbound) -> Language | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from knowledge.language import Language, detect_language
 from knowledge.synonyms import canonicalise
@@ -136,6 +136,29 @@ STOP_WORDS = frozenset(
         "am",
     ]
 )
+
+
+# A run of the same mark ("？？？", "!!!", "。。。"): one is as much a question or a shout to a reader.
+_REPEATED_MARK = re.compile(r"([!?！？。.,，~～…])\1+")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> Any:
+    """OpenCC's traditional-to-simplified characters, built on first use. Characters only: its
+    Taiwan-to-mainland words (tw2sp) also rewrite simplified text ("序列号" → "串行号")."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def customer_words(text: str) -> str:
+    """A customer's words as every reader takes them (Rasa's NLU, the retriever, the case reading),
+    measured on the end-to-end dev set (docs/routing.md): traditional Chinese characters as
+    simplified, and a run of the same punctuation mark as one. The transcript keeps the text
+    as written."""
+    if _CJK_RUN.search(text):
+        text = str(_to_simplified().convert(text))
+    return _REPEATED_MARK.sub(r"\1", text)
 
 
 def normalise(text: str) -> str:

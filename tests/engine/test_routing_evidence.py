@@ -81,3 +81,15 @@ def test_switched_off_rasa_routes_on_diet_alone(tmp_path: Path, rasa: FakeRasa) 
         assert response.status_code == 200, response.text
     (words,) = sent(rasa)
     assert EVIDENCE not in words.metadata
+
+
+def test_rasa_reads_simplified_words_and_the_transcript_keeps_them_as_written(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    chat = start_conversation(client)
+    response = client.post(f"{chat.url}/messages", json={"text": "退款會退到哪裡？？"}, headers=chat.headers)
+    assert response.status_code == 200, response.text
+    (words,) = sent(rasa)
+    assert words.message == "退款会退到哪里？"
+    transcript = client.get(chat.url, headers=chat.headers).json()
+    assert "退款會退到哪裡？？" in [message.get("text") for message in transcript["transcript"]]

@@ -1,0 +1,23 @@
+"""A customer's words as every reader takes them (knowledge/text.py: customer_words)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.text import customer_words
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("請問發貨後幾天能到？", "请问发货后几天能到？"),  # traditional characters
+        ("序列号是什么格式的", "序列号是什么格式的"),  # simplified words stay (tw2sp made it 串行号)
+        ("退款會退到哪裡？？？", "退款会退到哪里？"),  # a run of marks as one
+        ("where is my order LM202611260001!!!", "where is my order LM202611260001!"),
+        ("净水器漏水了", "净水器漏水了"),  # simplified text unchanged
+        ("I'm 😡 about the delay", "I'm 😡 about the delay"),  # emoji kept: they say something
+        ("3.5元", "3.5元"),  # one mark is no run
+    ],
+)
+def test_customer_words(written: str, read: str) -> None:
+    assert customer_words(written) == read
