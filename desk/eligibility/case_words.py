@@ -24,11 +24,11 @@ from typing import Any, TypeVar
 
 from desk.eligibility import case_vocabulary as words
 from desk.eligibility.customer_dates import when
-from desk.eligibility.date_libraries import simplified
 from desk.eligibility.date_ranges import CustomerDate, Language
 from desk.eligibility.facts import DamageCause, Fact, Part
 from desk.eligibility.rules import Anchor
 from desk.orders.records import Category
+from knowledge.text import customer_words
 
 T = TypeVar("T")
 
@@ -356,7 +356,7 @@ def _answer(asked: Fact | None, text: str, found: CaseWords) -> dict[str, object
 def _prepared(text: str) -> tuple[str, list[str]]:
     """The text as the vocabulary reads it (NFKC, simplified characters, Cantonese words as Mandarin,
     refused remedies taken out), and the refused remedies' words."""
-    folded = simplified(unicodedata.normalize("NFKC", text))
+    folded = customer_words(unicodedata.normalize("NFKC", text))
     for cantonese, mandarin in words.CANTONESE:
         folded = cantonese.sub(mandarin, folded)
     return words.NOT_WANTED.sub(" ", folded), words.NOT_WANTED.findall(folded)

@@ -42,14 +42,6 @@ def _jionlp_library() -> Any:
     return _jionlp_module
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def simplified(text: str) -> str:
-    """Traditional Chinese characters as simplified ones (買 → 买, 發票 → 发票); other text unchanged."""
-    return str(_jionlp_library().tra2sim(text)) if _CJK.search(text) else text
-
-
 def read_jionlp(text: str, today: date) -> CustomerDate | None:
     try:
         found = _jionlp_library().ner.extract_time(
