@@ -135,6 +135,8 @@ def test_user_uttered_is_answered_with_bot_uttered_in_rasas_format(served: Serve
     sender, text, metadata = served.rasa.sent[-1]
     assert (sender, text) == (session, "How long is the battery warranty?")
     stored_question = served.services.conversations.transcript(session)[0]
+    evidence = metadata.pop("evidence")  # the knowledge base's, for Rasa's routing (docs/routing.md)
+    assert evidence["decision"] == "answer"
     assert metadata == {
         "language": "en",
         "page": "/products/rv7",
