@@ -101,8 +101,8 @@ def taken_for_a_question(text: str, language: Language, kept_slot: Any = None) -
     """The eligibility answer (which hands over to the form when it must ask) for a message NLU took
     for a knowledge-base question that is the customer's own case: a remedy and a fact of their item
     ("这个净化器有异味，能换货吗") or the item said to be theirs ("我的净化器…可以退差价吗"), or more of the
-    case answered before (`kept_slot`: "12月1日签收的"); not a
-    question about the policy ("质量问题退货运费谁出"). None when it is one for the knowledge base."""
+    case answered before (`kept_slot`: "12月1日签收的"); not a question about the policy ("质量问题退货
+    运费谁出") nor a case supposed. None when it is one for the knowledge base."""
     if detect_trigger(text) is not None:
         return None  # a safety incident or a complaint: the knowledge base's reply hands it over
     kept = CaseState.from_slot(kept_slot)

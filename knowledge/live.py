@@ -121,7 +121,9 @@ class LiveRetriever:
         current = self.current()
         key = (query, language, k)
         with self._recent_lock:
-            recent = self._recent.setdefault(current, OrderedDict())
+            recent = self._recent.get(current)
+            if recent is None:
+                recent = self._recent[current] = OrderedDict()
             found = recent.get(key)
             if found is not None:
                 recent.move_to_end(key)

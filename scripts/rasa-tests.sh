@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rasa's own checks: the training data validates, every test story in bot/tests passes end to end
-# (intents from the NLU model, actions from the policies), and the launcher (rasa_launcher/) and the routing step (rasa_routing/) work.
+# (intents from the NLU model, actions from the policies), and the Rasa environment's own code works:
+# the launcher (rasa_launcher/) and the routing step after DIET (rasa_routing/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 077

@@ -342,18 +342,19 @@ def _en_period(text: str, today: date, language: str) -> CustomerDate | None:
     return CustomerDate(first, min(first.replace(day=10), today), None, found.group(0), "ours")
 
 
+def _season_of(first_month: int, year: int) -> tuple[date, date]:
+    """A season's first and last day in `year` (its winter starts in the December before)."""
+    last_month = first_month % 12 + 2  # 3 → 5, 6 → 8, 9 → 11, 12 → 2
+    start = date(year - 1 if first_month == 12 else year, first_month, 1)
+    return start, date(year, last_month, month_days(year, last_month))
+
+
 def _season(which: str, season: str, today: date, words: str) -> CustomerDate | None:
     """The three months of a season: "last" is the latest one over by today, "this" the one of
-    today's year (a winter starts in the December before)."""
-    first_month = _SEASONS[season]
-    start = date(today.year - (1 if first_month == 12 else 0), first_month, 1)
-    end = minus(start, Ago(months=-3)) - timedelta(days=1)
-    if which != "this":
-        while end >= today:
-            start, end = (
-                start.replace(year=start.year - 1),
-                end.replace(year=end.year - 1, day=month_days(end.year - 1, end.month)),
-            )
+    today's year."""
+    start, end = _season_of(_SEASONS[season], today.year)
+    if which != "this" and end >= today:
+        start, end = _season_of(_SEASONS[season], today.year - 1)
     if start > today:
         return None
     return CustomerDate(start, min(end, today), None, words, "ours: season")
