@@ -37,6 +37,7 @@ from api.settings import AppSettings, get_settings
 from channels.base import ChannelAdapter
 from channels.registry import configured_channels
 from desk.database import upgrade_schema
+from desk.eligibility.clause_meaning import clause_reader
 from desk.models import Role
 from desk.services import DeskServices
 from desk.settings import DeskSettings
@@ -123,6 +124,8 @@ def create_app(
         await run_in_threadpool(publisher.prepare)
         if settings.warm_up_retriever:
             await run_in_threadpool(live.warm_up)
+            # The case reader's learned part too: fitted here, not in a customer's first case turn.
+            await run_in_threadpool(clause_reader)
         client = httpx.AsyncClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout)
         await run_in_threadpool(ensure_admin, services, settings)
         gateway = rasa or HttpRasaGateway(client, settings.rasa_token.get_secret_value())

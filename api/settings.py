@@ -46,6 +46,7 @@ class AppSettings(BaseSettings):
     action_token: SecretStr = Field(default_factory=_random_secret)
     rasa_timeout: float = Field(default=15.0, gt=0)
     migrate_on_start: bool = True
+    # Load the retriever's index and model (and fit the case reader's learned part) at start.
     warm_up_retriever: bool = True
     # Send the knowledge base's evidence with each customer message, for Rasa's routing step to weigh
     # against DIET (docs/routing.md). Off: Rasa routes on DIET alone (bench.routing_cost compares).

@@ -65,11 +65,11 @@ def _order(raw: dict[str, Any] | None, today: date) -> CaseFacts | None:
     )
 
 
-def play(case: dict[str, Any], policy: Policy) -> Played:
+def play(case: dict[str, Any], policy: Policy, *, learned: bool = True) -> Played:
     today: date = case["today"]
     language = case["language"]
     order = _order(case.get("order"), today)
-    words = read_words(case["text"], today, language)
+    words = read_words(case["text"], today, language, learned=learned)
     played = Played(words=words)
     replies = list(case.get("replies") or ())
     while True:
@@ -81,7 +81,7 @@ def play(case: dict[str, Any], policy: Policy) -> Played:
         played.asks.append(question.value)
         if not replies or len(played.asks) > 6:
             return played
-        words = words.then(read_words(replies.pop(0), today, language, asked=Fact(question.value)))
+        words = words.then(read_words(replies.pop(0), today, language, asked=Fact(question.value), learned=learned))
         played.words = words
 
 
@@ -111,11 +111,11 @@ def _problems(expected: dict[str, Any], decision: Decision | None) -> list[str]:
     return problems
 
 
-def score(cases: list[dict[str, Any]], policy: Policy) -> dict[str, Any]:
+def score(cases: list[dict[str, Any]], policy: Policy, *, learned: bool = True) -> dict[str, Any]:
     per_flow: dict[str, Counter[str]] = defaultdict(Counter)
     misses = []
     for case in cases:
-        played = play(case, policy)
+        played = play(case, policy, learned=learned)
         answer = played.answer
         problems: list[str] = []
         wrongly_allowed = guessed = False
@@ -167,10 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--set", default="dev", help="dev, test or the path of a case file")
     parser.add_argument("--misses", action="store_true", help="list every case not right")
+    parser.add_argument(
+        "--vocabulary-only",
+        action="store_true",
+        help="without the learned reading (desk/eligibility/clause_meaning.py)",
+    )
     args = parser.parse_args(argv)
     path = SETS.get(args.set, Path(args.set))
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
-    result = score(cases, load_policy())
+    result = score(cases, load_policy(), learned=not args.vocabulary_only)
     stem = args.set if args.set in SETS else path.stem.removeprefix("cases_")
     written = write(f"cases_{stem}", {"set": str(path.name), **result})
     print(f"\n{path.name}: {len(cases)} cases (figures in {written})")

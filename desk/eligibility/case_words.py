@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from desk.eligibility import case_vocabulary as words
+from desk.eligibility.clause_meaning import Meaning, clause_reader
 from desk.eligibility.customer_dates import when
 from desk.eligibility.date_ranges import CustomerDate, Language
 from desk.eligibility.facts import DamageCause, Fact, Part
@@ -233,20 +234,67 @@ def _flow(text: str) -> tuple[Flow | None, InvoiceChange | None]:
     return flow, (InvoiceChange.TITLE if flow is Flow.INVOICE else None)
 
 
-def _quality(text: str, refused: list[str], unopened: bool) -> bool | None:
+def _quality(text: str, refused: list[str], unopened: bool, learned: frozenset[Meaning]) -> bool | None:
     """A fault described is a quality problem, even with a change of mind beside it ("太吵了，不想要
     了"), unless the customer says there is none; so is a repair or an exchange refused ("不想修，直接
     退"): they are what a fault gets. A change of mind alone is not one, nor an item never opened,
-    nor a gift card."""
+    nor a gift card. Only where the vocabulary reads none of these does the learned reading (`learned`)
+    say: a word the vocabulary knows is the stronger evidence ("activated it, don't like the fit")."""
     if words.NOT_FAULTY.search(text):
         return False
-    if words.FAULT.search(text) or words.WHOLE_UNIT.search(text) or words.BATTERY_FAULT.search(text):
+    if _faulty(text):
         return True
     if any(words.REPAIR.search(remedy) or words.EXCHANGE.search(remedy) for remedy in refused):
         return True
     if unopened or words.CHANGE_OF_MIND.search(text) or words.GIFT_CARD.search(text):
         return False  # nothing wrong said; a gift card has no fault to have
-    return None
+    if Meaning.FAULT in learned:
+        return True
+    return False if Meaning.CHANGE_OF_MIND in learned else None
+
+
+def _symptom(text: str, learned: frozenset[Meaning]) -> bool | None:
+    """Whether the fault is said by what the product does ("不制冷"), not only named ("有毛病")."""
+    if words.FAULT.search(words.GENERIC_FAULT.sub(" ", text)):
+        return True
+    return True if Meaning.FAULT in learned and not _faulty(text) else None
+
+
+def _faulty(text: str) -> bool:
+    return bool(words.FAULT.search(text) or words.WHOLE_UNIT.search(text) or words.BATTERY_FAULT.search(text))
+
+
+def vocabulary_meanings(clause: str) -> frozenset[Meaning]:
+    """What the vocabulary reads in one clause of prepared text (`_prepared`): the examples the
+    learned reading is fitted on (`python -m bench.clause_examples`)."""
+    found = set()
+    if _faulty(clause) and not words.NOT_FAULTY.search(clause):
+        found.add(Meaning.FAULT)
+    if words.CHANGE_OF_MIND.search(clause):
+        found.add(Meaning.CHANGE_OF_MIND)
+    undenied = words.NO_CAUSE.sub(" ", clause)
+    found |= {Meaning(cause.value) for cause, pattern in words.CAUSES if pattern.search(undenied)}
+    return frozenset(found)
+
+
+# What the vocabulary reads of a clause that leaves the learned reading nothing to add: a denial of a
+# fault or cause ("没摔过", "works fine"), or the product's condition ("activated it and set it up").
+_READ_ELSEWHERE = (
+    words.NO_CAUSE, words.NOT_FAULTY, words.UNOPENED, words.USED, words.NOT_USED, words.OPENED_CONSUMABLE, words.INCOMPLETE,
+)  # fmt: skip
+
+
+def _learned(text: str) -> frozenset[Meaning]:
+    """What the clauses mean in which the vocabulary reads nothing of a fault, a change of mind, a cause
+    or a condition: the learned reading (`clause_meaning`)."""
+    unread = [
+        clause.strip()
+        for clause in words.CLAUSE.split(text)
+        if clause.strip()
+        and not vocabulary_meanings(clause)
+        and not any(pattern.search(clause) for pattern in _READ_ELSEWHERE)
+    ]
+    return clause_reader().read(unread) if unread else frozenset()
 
 
 def _pieces(clauses: list[str]) -> Iterator[tuple[str, str]]:
@@ -362,14 +410,23 @@ def _prepared(text: str) -> tuple[str, list[str]]:
     return words.NOT_WANTED.sub(" ", folded), words.NOT_WANTED.findall(folded)
 
 
+def prepared_text(text: str) -> str:
+    """The text as the vocabulary reads it (see `_prepared`)."""
+    return _prepared(text)[0]
+
+
 def names_remedy(text: str) -> bool:
     """Whether the text names a remedy: the cheap first look (no date reading) before `read_words`."""
     return _flow(_prepared(text)[0])[0] is not None
 
 
-def read_words(text: str, today: date, language: Language, *, asked: Fact | None = None) -> CaseWords:
-    """What one message says of the case (`asked`: the fact the assistant just asked for)."""
+def read_words(
+    text: str, today: date, language: Language, *, asked: Fact | None = None, learned: bool = True
+) -> CaseWords:
+    """What one message says of the case (`asked`: the fact the assistant just asked for; `learned`:
+    whether the learned reading reads what the vocabulary has no word for)."""
     text, refused = _prepared(text)
+    meant = _learned(text) if learned else frozenset()
     flow, invoice_change = _flow(text)
     part = None if words.PART_UNSURE.search(text) else _first(words.PARTS, text)
     if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and words.WHOLE_UNIT.search(text):
@@ -377,6 +434,8 @@ def read_words(text: str, today: date, language: Language, *, asked: Fact | None
     unopened = bool(words.UNOPENED.search(text))
     undenied = words.NO_CAUSE.sub(" ", text)  # "I never dropped it" names no drop
     causes = frozenset(cause for cause, pattern in words.CAUSES if pattern.search(undenied))
+    if not causes:
+        causes = frozenset(cause for meaning in meant if (cause := meaning.cause) is not None)
     found = CaseWords(
         flow=flow,
         invoice_change=invoice_change,
@@ -385,8 +444,8 @@ def read_words(text: str, today: date, language: Language, *, asked: Fact | None
         hypothetical=True if words.HYPOTHETICAL.search(text) else None,
         category=_first(words.CATEGORIES, text),
         part=part,
-        quality_problem=_quality(text, refused, unopened),
-        symptom=True if words.FAULT.search(words.GENERIC_FAULT.sub(" ", text)) else None,
+        quality_problem=_quality(text, refused, unopened, meant),
+        symptom=_symptom(text, meant),
         opened_consumable=True if words.OPENED_CONSUMABLE.search(text) else (False if unopened else None),
         used_beyond_inspection=False if unopened else _said(words.USED, words.NOT_USED, text),
         incomplete=True if words.INCOMPLETE.search(text) else (False if unopened else None),
