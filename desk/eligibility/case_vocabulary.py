@@ -27,7 +27,7 @@ CANTONESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, mandarin in (
         (r"咗", "了"), (r"唔", "不"), (r"冇", "没"), (r"[嘅慨](?=[，。,？?！!\s]|$)", "的"), (r"嘅", "的"),
         (r"系咪|係咪", "是不是"), (r"喺", "在"), (r"而家", "现在"), (r"仲", "还"), (r"[揾搵]", "找"),
-        (r"摩打", "马达"), (r"琴日|寻日", "昨天"), (r"今日", "今天"), (r"成日", "经常"), (r"唔识|唔会", "不会"), (r"(?<=免费)整|整(?=[返翻好下]|[？?]|$)", "修"), (r"点样|點樣", "怎么"),
+        (r"摩打", "马达"), (r"琴日|寻日", "昨天"), (r"今日", "今天"), (r"成日", "经常"), (r"唔识|唔会", "不会"), (r"(?<=免费)整|整(?=[返翻好下]|[？?]|$)", "修"), (r"点样|點樣", "怎么"), (r"熄[机機咗]", "关机"), (r"[著着]返", "重启"),
     )
 )  # fmt: skip
 
@@ -51,7 +51,7 @@ INSTALLATION = any_of(
 )
 EXCHANGE = any_of(
     r"换货|换一?\s*(?:[台个副只件]|tai|ge)|(?<!以旧)换新|调换|更换|换吗|能换|可以换|想换|要换|换成|[弄搞换][台个副只]?(?:新的|好的)",
-    r"exchange|replac(?:e|ement|ment)\b(?! (?:filters?|parts?|brush\w*|batter\w*|ear ?tips?))|swap|(?:get|have|send me|like|want|need) a new (?:one|pair|unit)|(?:a|new) working (?:one|pair|unit)|change (?:it |a |to a )?(?:for )?(?:a )?new one",
+    r"ex?c?hange|excange|replac(?:e|ement|ment)\b(?! (?:filters?|parts?|brush\w*|batter\w*|ear ?tips?))|swap|(?:get|have|send me|like|want|need) a new (?:one|pair|unit)|(?:a|new) working (?:one|pair|unit)|change (?:it |a |to a )?(?:for )?(?:a )?new one",
 )
 RETURN = any_of(
     r"退(?!出|休|役|烧|步)|无理由",
@@ -79,7 +79,8 @@ EN_DATE_PHRASE = re.compile(
     r"\b(?:(?:last|this|past) (?:week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
     r"yesterday|the day before yesterday|(?:\d+|a|an|one|two|three|four|five|six|ten) (?:days?|weeks?|months?|years?) ago|"
     r"on (?:the )?\d{1,2}(?:st|nd|rd|th)?(?: of \w+)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{1,2}(?:,? \d{4})?|"
-    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*(?:,? \d{4})?|since \w+)\b",
+    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*(?:,? \d{4})?|since \w+|"
+    r"(?:back )?in (?:january|february|march|april|june|july|august|september|october|november|december))\b",
     re.IGNORECASE,
 )
 # A remedy the customer says they do not want ("不想修也不想换，我要退", "I don't want a repair"):
@@ -122,13 +123,13 @@ CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
     (Category.EARBUDS, any_of(r"耳机|耳塞(?!套)", r"ear ?buds?|earphones?|headphones?")),
 )
 BATTERY_FAULT = any_of(
-    r"充不[进上]?去?电|充不[满进上]|不充电|只能[用听撑扫][^，。,]{0,6}(?:分钟|一会)|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
+    r"[充冲]不[进上]?去?电|[充冲]不[满进上]|不充电|只能[用听撑扫][^，。,]{0,6}(?:分钟|一会)|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
     r"won'?t (?:hold (?:a|the) )?charge|not charging|stopped charging|doesn'?t charge|can'?t charge|"
     r"no longer charges|drains|doesn'?t hold (?:a |the )?charge|wasn'?t charging|didn'?t charge|did not charge|isn'?t charging",
 )
 # Named parts first (a remote that fails is the accessory, not the whole unit).
 PARTS: tuple[tuple[Part, re.Pattern[str]], ...] = (
-    (Part.ACCESSORY, any_of(r"充电座|基站|遥控器|遥控|充电盒|充电仓", r"charging (?:dock|base|station|case)|\bdock\b|remote|(?:earbuds?|the) case\b")),
+    (Part.ACCESSORY, any_of(r"充电座|回充座|充电底座|基站|遥控器|遥控|充电盒|充电仓", r"charging (?:dock|base|station|case)|\bdock\b|remote|(?:earbuds?|the) case\b")),
     (Part.CONSUMABLE, any_of(r"滤芯|滤网|(?:边刷|滚刷)(?!电机|马达)|耳塞套|耳帽|尘袋|集尘袋", r"filter|brush(?! motor)|ear ?tips?|dust ?bags?")),
     (Part.COMPRESSOR, any_of(r"压缩机", r"compressor")),
     (Part.MOTOR, any_of(r"电机|马达", r"motor")),
@@ -139,7 +140,7 @@ PART_UNSURE = any_of(
     r"不知道是[^，。,]{1,12}还是|不确定是[^，。,]{1,12}还是", r"not sure (?:if|whether) it'?s (?:the )?\w+ or"
 )
 WHOLE_UNIT = any_of(
-    r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没])不动了?|"
+    r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封])不动了?|"
     r"不走|罢工|自动关机",
     r"whole (?:unit|device|machine)|(?:won'?t|will not|doesn'?t|does not)(?: even)? (?:turn|switch|power) on|stopped working|"
     r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens|"
@@ -147,16 +148,16 @@ WHOLE_UNIT = any_of(
     r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?",
 )
 FAULT = any_of(
-    r"异味|臭味|怪味|塑料味|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
+    r"异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
     r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机|不转|热风|一直显示|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
-    r"smell|stink|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
+    r"smell|stink|tast(?:es|ing|e) (?:a bit |kind of |slightly |really )?(?:metallic|funny|weird|odd|strange|bad|off)|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
     r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|restarts?|randomly|"
     r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinks?|blinking|flashing|noise like|no response|"
-    r"drops? (?:off|out)|cuts? out|"
+    r"drops? (?:off|out)|cuts? out|cutting out|turning (?:itself )?off|shutting (?:itself )?(?:off|down)|stuck on|runs? flat out|"
     r"squeal|stops after|won'?t stay (?:shut|closed|on|in|connected)|falls? out|trips? (?:off|out)|flash(?:es|ed)?|light'?s? (?:is |was |goes |went )?off|(?:don'?t|doesn'?t) do anything|grind|buzz|hum\b|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|con+ect|suck|clean|charge)|"
     r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive",
@@ -168,24 +169,29 @@ GENERIC_FAULT = any_of(
 )
 NOT_FAULTY = any_of(
     r"没有?质量问题|不是质量问题|没毛病|没坏|功能正常|用着挺好|一切正常",
-    r"nothing wrong|not (?:a )?(?:quality|defect)|works (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)",
+    r"nothing wrong|not (?:a )?(?:quality|defect)|works? (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)",
 )
 CHANGE_OF_MIND = any_of(
     r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
-    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了",
-    r"changed? (?:my|our) minds?|never use|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
+    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我",
+    r"changed? (?:my|our) minds?|never use|(?:exact )?same one|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|"
-    r"won'?t let (?:us|me)|landlord|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
+    r"won'?t let (?:us|me)|landlord|(?:don'?t|doesn'?t) (?:sit|fit) (?:well|right|properly)|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
 )
 
 # --- P6's conditions ------------------------------------------------------------------------------
 
 UNOPENED = any_of(
     r"没拆封|未拆封|没开封|未开封|全新未拆|没拆过|原封|没拆|没打开|没动过|没撕",
-    r"unopened|still sealed|never opened|not opened|still in (?:the|its) box|brand new in (?:the )?box|unused",
+    r"unopened|still sealed|never opened|not opened|still (?:in (?:the|its) box|shrink[- ]?wrapped|in (?:the )?(?:plastic|wrapping))|sitting in (?:the|its) box|(?:even|never|not) open(?:e)?d|haven\'?t (?:even )?open(?:e)?d|brand new in (?:the )?box|unused",
 )
 _CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套)"
+# A consumable said to be replaced already is not the part at fault ("滤芯都换了新的还是这样").
+REPLACED_CONSUMABLE = any_of(
+    rf"{_CONSUMABLE}[^，。,]{{0,4}}(?:都|也|已经)?换(?:了|过)(?:新的?)?|换(?:了|过)(?:新的?)?{_CONSUMABLE}",
+    r"(?:(?:brand[- ]?new|new|fresh) |(?:replaced|changed) (?:the )?)(?:filters?|brush(?:es)?)",
+)
 OPENED_CONSUMABLE = any_of(
     rf"(?:拆|打开|开封|用|撕)[了过]?(?:的)?{_CONSUMABLE}|{_CONSUMABLE}[^，。,]{{0,12}}(?:拆|开封|打开|撕开|撕了|用)[了过开]?",
     r"(?:filter|brush|ear ?tips?)[^.;]{0,40}(?:tore|ripped|opened|unsealed|unwrapped) (?:open |the |it|them)|"
@@ -199,11 +205,11 @@ NOT_USED = any_of(
 )
 USED = any_of(
     r"用了|用过|使用了|激活|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
-    r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|wore them|worn|set it up",
+    r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|run it|wore them|worn|set it up",
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
 INCOMPLETE = any_of(
-    rf"{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|卖了|处理掉)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
+    rf"{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
     r"threw (?:away )?the (?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
     r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
@@ -216,11 +222,11 @@ GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger|adapter|phone (?:cable|charger)|(?:lost|without) the original charger")),
-    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)")),
-    (DamageCause.DROP, any_of(r"摔|掉地|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)地|到地上", r"tumbled|fell (?:down|off|over)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]|咬", r"i broke|sat on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself")),
+    (DamageCause.DROP, any_of(r"摔|掉地|推下|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)地|到地上", r"tumbled|fell (?:down|off|over)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection))|\bfell\b(?! in love)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]|咬", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself")),
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕",
@@ -249,7 +255,7 @@ PERSON = any_of(
 )
 TITLE_CHANGED = any_of(
     r"改过(?:一次)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次",
-    r"already changed|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
+    r"already changed|already had (?:the |my )?(?:invoice )?(?:title|name|header) changed|had (?:the |my )?(?:invoice )?(?:title|name|header) changed once|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
 )
 
 # --- answers to a yes/no question -----------------------------------------------------------------

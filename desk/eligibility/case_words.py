@@ -428,7 +428,7 @@ def read_words(
     text, refused = _prepared(text)
     meant = _learned(text) if learned else frozenset()
     flow, invoice_change = _flow(text)
-    part = None if words.PART_UNSURE.search(text) else _first(words.PARTS, text)
+    part = None if words.PART_UNSURE.search(text) else _first(words.PARTS, words.REPLACED_CONSUMABLE.sub(" ", text))
     if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and words.WHOLE_UNIT.search(text):
         part = Part.WHOLE_UNIT
     unopened = bool(words.UNOPENED.search(text))

@@ -79,6 +79,9 @@ def _numeral(match: re.Match[str]) -> str:
     return match.group() if value is None else str(value)
 
 
+_ZH_ABOUT = re.compile(r"(?<=[买用有到]了)(?:大概|大约|约)(?=\d)")
+
+
 def normalise(text: str, language: str) -> str:
     """What the libraries read better: NFKC; for Chinese the simplified date words, numerals before a
     unit as digits, 礼拜/星期 as 周, half units and "N年零M个月" as months or days; for English number
@@ -89,6 +92,7 @@ def normalise(text: str, language: str) -> str:
         for week in ("个礼拜", "个星期", "礼拜", "星期"):  # 两个星期 → 两周, 上礼拜 → 上周
             text = text.replace(week, "周")
         text = _ZH_NUMERAL.sub(_numeral, text)
+        text = _ZH_ABOUT.sub("", text)  # "买了大概5个月": about is as good as said
         text = text.replace("半个月", "15天").replace("半年", "6个月")
         text = _ZH_YEARS_HALF.sub(lambda m: f"{12 * int(m.group(1)) + 6}个月", text)
         return _ZH_YEARS_MONTHS.sub(lambda m: f"{12 * int(m.group(1)) + int(m.group(2))}个月", text)

@@ -58,10 +58,17 @@ def read_jionlp(text: str, today: date) -> CustomerDate | None:
                 start, end = (date.fromisoformat(str(value)[:10]) for value in detail["time"][:2])
             except ValueError:  # an open end ("inf"): no day to decide on
                 continue
+            if start > today and "月" in entity["text"] and "年" not in entity["text"]:
+                # "12月初买的" said in March: last December (jionlp takes this year's).
+                start, end = _year_before(start), _year_before(end)
             if start > today:
                 return None  # a future date is not when something was bought or delivered
             return part_of_month(CustomerDate(start, min(end, today), None, entity["text"], "jionlp"), text, today)
     return None
+
+
+def _year_before(day: date) -> date:
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if (day.month, day.day) == (2, 29) else day.day)
 
 
 _NOT_A_DATE = re.compile(r"may|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", re.IGNORECASE)

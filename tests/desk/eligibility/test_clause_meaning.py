@@ -22,9 +22,10 @@ TODAY = date(2026, 12, 9)
     ("clause", "meaning"),
     [
         # Faults and changes of mind in words the vocabulary does not have.
-        ("the fan wobbles a lot", Meaning.FAULT),
-        ("水龙头出水很小", Meaning.FAULT),
-        ("ordered two by accident", Meaning.CHANGE_OF_MIND),
+        ("the fan wobbles like crazy", Meaning.FAULT),
+        ("这个水龙头出水很小", Meaning.FAULT),
+        ("turns out I don't have room for it", Meaning.CHANGE_OF_MIND),
+        ("家里人觉得没必要", Meaning.CHANGE_OF_MIND),
     ],
 )
 def test_a_meaning_the_vocabulary_has_no_word_for_is_read(clause: str, meaning: Meaning) -> None:
@@ -38,11 +39,11 @@ def test_a_clause_of_the_story_means_nothing(clause: str) -> None:
 
 
 def test_the_case_reader_uses_the_learned_reading_where_the_vocabulary_reads_nothing() -> None:
-    text = "The fan wobbles a lot, can I return it?"
-    assert read_words(text, TODAY, "en", learned=False).quality_problem is None
-    learned = read_words(text, TODAY, "en")
+    text = "这个水龙头出水很小，能退吗"
+    assert read_words(text, TODAY, "zh", learned=False).quality_problem is None
+    learned = read_words(text, TODAY, "zh")
     assert (learned.quality_problem, learned.symptom) == (True, True)
-    assert read_words("I ordered two by accident, can I return one?", TODAY, "en").quality_problem is False
+    assert read_words("Turns out I don't have room for it, can I return it?", TODAY, "en").quality_problem is False
 
 
 def test_a_word_the_vocabulary_knows_beats_the_learned_reading() -> None:
