@@ -93,6 +93,7 @@ def normalise(text: str, language: str) -> str:
             text = text.replace(week, "周")
         text = _ZH_NUMERAL.sub(_numeral, text)
         text = _ZH_ABOUT.sub("", text)  # "买了大概5个月": about is as good as said
+        text = re.sub(r"(?<=\d)月份", "月", text)  # "7月份" as "7月"
         text = text.replace("半个月", "15天").replace("半年", "6个月")
         text = _ZH_YEARS_HALF.sub(lambda m: f"{12 * int(m.group(1)) + 6}个月", text)
         return _ZH_YEARS_MONTHS.sub(lambda m: f"{12 * int(m.group(1)) + int(m.group(2))}个月", text)
@@ -367,11 +368,21 @@ def _season(which: str, season: str, today: date, words: str) -> CustomerDate | 
 _ZH_MONTH_WORD = re.compile(r"(上上|上|本|这)个?月(?![初底中旬\d])")
 
 
+# "7月就送到了": a month with no year or day, which jionlp does not read.
+_ZH_BARE_MONTH = re.compile(r"(?<![\d年.\-/])(\d{1,2})月(?![\d初底中末旬号日])")
+
+
 def _month_word(text: str, today: date) -> CustomerDate | None:
-    """上个月 / 本月: the whole month (jionlp finds neither)."""
+    """上个月 / 本月, or a month by its number (the last one that has begun): the whole month (jionlp
+    finds none of them)."""
     match = _ZH_MONTH_WORD.search(text)
     if match is None:
-        return None
+        bare = _ZH_BARE_MONTH.search(text)
+        if bare is None or not 1 <= int(bare.group(1)) <= 12:
+            return None
+        month = int(bare.group(1))
+        year = today.year if month <= today.month else today.year - 1
+        return whole_month(date(year, month, 1), today, bare.group(0), "ours: month")
     back = {"上上": 2, "上": 1}.get(match.group(1), 0)
     return whole_month(minus(today.replace(day=1), Ago(months=back)), today, match.group(0), "ours: month word")
 

@@ -73,6 +73,7 @@ def test_chinese_number(numeral: str, value: int | None) -> None:
         ("两个星期前", "zh", "2周前"),
         ("去年双十一买的", "zh", "去年双十一买的"),  # 十一 is not before a unit
         ("五号到的", "zh", "5号到的"),
+        ("买了大概5个月", "zh", "买了5个月"),  # about is as good as said
         ("a year and a half", "en", "18 months"),
         ("after two and a half years", "en", "after 30 months"),
         ("a fortnight ago", "en", "1 fortnight ago"),
@@ -114,6 +115,11 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("我上周买的空气净化器有异味", "zh", SUNDAY, (date(2026, 11, 23), date(2026, 11, 29))),
     ("上週買的", "zh", SUNDAY, (date(2026, 11, 23), date(2026, 11, 29))),
     ("上个月买的", "zh", SUNDAY, (date(2026, 11, 1), date(2026, 11, 30))),
+    # a month by its number: the last one that has begun; a month's start said before it comes round
+    ("7月份就送到了", "zh", SUNDAY, (date(2026, 7, 1), date(2026, 7, 31))),
+    ("12月买的", "zh", SUNDAY, (date(2026, 12, 1), SUNDAY)),
+    ("12月初买的", "zh", date(2026, 3, 9), (date(2025, 12, 1), date(2025, 12, 10))),
+    ("三月份买的", "zh", date(2026, 2, 1), (date(2025, 3, 1), date(2025, 3, 31))),
     ("上个月底收到的", "zh", SUNDAY, (date(2026, 11, 21), date(2026, 11, 30))),
     ("本月买的", "zh", SUNDAY, (date(2026, 12, 1), date(2026, 12, 6))),  # never after today
     ("It was delivered yesterday", "en", SUNDAY, date(2026, 12, 5)),
