@@ -111,7 +111,10 @@ def taken_for_a_question(text: str, language: Language, kept_slot: Any = None) -
     words = read_words(text, today(), language)
     if words.flow is None and kept is not None and continues(kept, words):
         return [FollowupAction(ANSWER_ACTION)]  # more of the case answered before
-    own = words.has_facts or bool(OWN_ITEM.search(text))  # "我的净化器付款三天后降价了": no date, but theirs
+    # Theirs: a date of the item, the item said to be theirs ("我的净化器付款三天后降价了", "这台"), or what
+    # it does wrong. A condition, cause or price flag alone is how a policy question is put
+    # ("已经开机激活过的还能无理由退吗", "用券买的价格能申请价保吗").
+    own = bool(words.dates) or bool(OWN_ITEM.search(text)) or bool(words.symptom)
     if words.flow is None or not own or words.policy_question or not words.is_case:
         return None  # a question about the policy, or a case supposed ("And if I've opened a filter pack…?")
     return [FollowupAction(ANSWER_ACTION)]

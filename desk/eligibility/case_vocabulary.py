@@ -106,7 +106,10 @@ HYPOTHETICAL = any_of(
 )
 # The customer's own item, said ("我的净化器…", "my vacuum…"): a case even before a fact is read.
 # ("my" alone is not: "Can the refund go to my bank account?" asks how the policy works.)
-OWN_ITEM = any_of(r"我的|我家的?|我们的|我买的|我刚买的|我家里", r"\bi (?:just )?(?:bought|got|ordered)\b")
+OWN_ITEM = any_of(
+    r"我的|我家的?|我们的|我买的|我刚买的|我家里|这[个台款副只部]",
+    r"\bi (?:just )?(?:bought|got|ordered)\b|\b(?:my|our|this|these) (?:new |\w+ )?(?:vacuum|robot|purifier|ac|air ?con\w*|speaker|earbuds|buds|unit|machine|order)\b",
+)
 POLICY_QUESTION = any_of(
     r"多久|多长|(?<![没才这])几(?:年|个月|天)|怎么|如何|是什么|哪些|规定|政策|谁|哪里|哪儿",
     r"how (?:long|many|much|do|does|to)|what (?:is|are|does)|\bwhich\b|\bwho\b|\bwhere\b|policy|in general",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from rasa_sdk.executor import ActionExecutor
 
 from actions.case_state import FORM, STATE
@@ -241,6 +242,17 @@ async def test_a_case_taken_for_a_question_goes_to_the_eligibility_answer(execut
 async def test_a_policy_question_stays_with_the_knowledge_base(executor: ActionExecutor) -> None:
     result = await run(executor, action_call("action_answer_faq", "How long is the battery warranty?", "ask_faq"))
     assert result["responses"][0]["text"] == "battery: 1 year"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["已经开机激活过的还能无理由退吗？", "用券买的价格能申请价保吗", "Can a Lumio gift card be returned for a refund?"],
+)
+async def test_a_condition_or_flag_alone_is_a_policy_question(executor: ActionExecutor, text: str) -> None:
+    """A condition, cause or price flag with no date, no item of theirs and nothing going wrong is how a
+    question about the policy is put: the knowledge base answers it."""
+    result = await run(executor, action_call("action_answer_faq", text, "ask_faq"))
+    assert result["events"] != [{"event": "followup", "timestamp": None, "name": "action_answer_eligibility"}]
 
 
 async def follow_up(
