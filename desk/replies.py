@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from desk.copy import say
 from desk.handoff import HandoffReason
-from desk.triggers import detect_trigger
+from desk.triggers import complaint_made, detect_trigger
 from desk.turns import Outcome
 from knowledge.abstention import Decision
 from knowledge.entries import FaqEntry
@@ -79,7 +79,7 @@ def reply_to_question(
     (`k`: how many hits the search keeps for whoever shows them)."""
     result = retriever.search(question, language, k=max(k, SEARCH_K))
     trigger = detect_trigger(question)
-    if trigger in STOP_TRIGGERS:
+    if trigger in STOP_TRIGGERS or (trigger is HandoffReason.COMPLAINT and complaint_made(question)):
         return Answered(result, FaqReply(Outcome.HANDOFF, handoff_reason=trigger))
     if result.decision == Decision.ANSWER and result.top is not None:
         return Answered(result, answer(result.top.entry, language, result.confidence))

@@ -34,8 +34,9 @@ _SAFETY = (
     "过热",
     "烫得(?:拿不住|不敢碰|没法碰|根本)",
     "烫手",
-    "(?:插座|插头|电源|插线板)[^，。,]{0,8}(?:漏水|进水|有水)",
-    "漏水[^，。,]{0,8}(?:插座|插头|电源|插线板)",
+    "(?:插座|插头|电源|插线板|排插)[^，。,]{0,8}(?:漏水|进水|有水)",
+    "(?:漏水|渗水|滴水)[^，。,]{0,8}(?:插座|插头|电源|插线板|排插)",
+    "(?:漏|渗|滴|流)水[^。！!？?]{0,12}(?:流|滴|漏|淌|溅)(?:到|进|在)[^，。,]{0,6}(?:插座|插头|电源|插线板|排插)",
     r"\bsmok(e|es|ing)\b(?!-)",
     r"\bspark(s|ed|ing)?\b",
     r"\bburning smell\b",
@@ -50,6 +51,7 @@ _SAFETY = (
     r"\btoo hot to (touch|hold)\b",
     r"\boverheat(s|ed|ing)?\b",
     r"\bleak\w* (water )?(near|onto|into|over) (the |a )?(socket|outlet|plug|power)",
+    r"\b(?:drip|leak|pour|run)\w* (?:water )?(?:\w+ ){0,2}(?:onto|into|on|over) (?:the |a )?(?:power )?(?:socket|outlet|plug|power strip)",
     r"\bswelling\b",
     r"\binjur",
     r"\bburned me\b",
@@ -83,6 +85,15 @@ _LEGAL_OR_MEDIA = (
     r"\bnewspapers?\b",
 )
 _COMPLAINT = ("投诉", r"\bcomplain(t|ts|ing)?\b", r"\bfile a complaint\b")
+# A complaint made, not asked about ("投诉流程是什么", "how do I file a complaint?" are questions for the
+# knowledge base): the FAQ's path hands these over too.
+_COMPLAINT_MADE = re.compile(
+    r"我(?:要|想|必须|一定要|就要|今天要)(?:去)?投诉|(?:给我|帮我)(?:转)?投诉|"
+    r"\bi(?:'d| would| really)? (?:like|want|wish|need|intend)(?: very much)? to (?:(?:file|make|lodge|raise|submit|put in) "
+    r"(?:a |an )?(?:formal |official )?complaint|complain\b)|\bi(?:'m| am) (?:filing|making|lodging|raising) (?:a |an )?"
+    r"(?:formal )?complaint|\bthis is a (?:formal )?complaint\b",
+    re.IGNORECASE,
+)
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
@@ -94,6 +105,12 @@ _RULES: tuple[tuple[HandoffReason, re.Pattern[str]], ...] = (
     (HandoffReason.LEGAL_OR_MEDIA, _compile(_LEGAL_OR_MEDIA)),
     (HandoffReason.COMPLAINT, _compile(_COMPLAINT)),
 )
+
+
+def complaint_made(text: str) -> bool:
+    """Whether the text makes a complaint ("我要投诉…", "I want to file a formal complaint") rather than
+    asks how complaints are handled."""
+    return bool(_COMPLAINT_MADE.search(text))
 
 
 def detect_trigger(text: str) -> HandoffReason | None:

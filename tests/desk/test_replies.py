@@ -43,6 +43,15 @@ def test_a_safety_incident_is_never_answered_from_the_faq(retriever: HybridRetri
     assert reply.outcome == Outcome.HANDOFF and reply.handoff_reason == HandoffReason.SAFETY and reply.text == ""
 
 
+def test_a_complaint_made_is_never_answered_from_the_faq_but_a_question_about_complaints_is(
+    retriever: HybridRetriever,
+) -> None:
+    made = reply_to_question(retriever, "I want to file a formal complaint about the battery", "en").reply
+    assert made.outcome == Outcome.HANDOFF and made.handoff_reason == HandoffReason.COMPLAINT
+    asked = reply_to_question(retriever, "how do I file a complaint about the battery?", "en").reply
+    assert asked.outcome != Outcome.HANDOFF
+
+
 def test_a_chosen_entry_is_answered_in_the_turns_language(retriever: HybridRetriever) -> None:
     entry = retriever.entry("battery")
     assert entry is not None

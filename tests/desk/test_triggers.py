@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from desk.handoff import HandoffReason
-from desk.triggers import detect_trigger
+from desk.triggers import complaint_made, detect_trigger
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,8 @@ from desk.triggers import detect_trigger
         "the battery area was bulging and far too hot to hold",
         "the purifier keeps overheating",
         "water is leaking onto the power strip",
+        "净水器下面一直在渗水，水都流到旁边的插线板上了",
+        "The AC is dripping water straight onto the power socket below it",
     ],
 )
 def test_safety_words_in_both_languages(text: str) -> None:
@@ -43,3 +45,21 @@ def test_ordinary_questions_trigger_nothing(text: str) -> None:
 
 def test_safety_outranks_a_complaint_in_the_same_message() -> None:
     assert detect_trigger("我要投诉，你们的空调冒烟了") == HandoffReason.SAFETY
+
+
+@pytest.mark.parametrize(
+    ("text", "made"),
+    [
+        ("我要投诉，你们的安装师傅把我家墙打坏了", True),
+        ("I want to file a formal complaint.", True),
+        ("我要投诉 the installer, he was rude", True),
+        ("I'd like to complain about the engineer", True),
+        ("投诉流程是什么", False),
+        ("怎么投诉你们", False),
+        ("how do I file a complaint?", False),
+        ("What is your complaint process?", False),
+    ],
+)
+def test_a_complaint_made_is_told_from_a_question_about_complaints(text: str, made: bool) -> None:
+    assert detect_trigger(text) == HandoffReason.COMPLAINT
+    assert complaint_made(text) is made
