@@ -1,4 +1,4 @@
-"""`python -m knowledge build | adapt | search | eval | calibrate | eval-intents | eval-faq`."""
+"""`python -m knowledge build | adapt | search | eval | calibrate | eval-intents | eval-faq | nlu-examples`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.entries import KnowledgeBaseError, load_entries
 from knowledge.index import IndexUnavailable, build_retriever, load_retriever, save_index
 from knowledge.language import LANGUAGES, parse_language
+from knowledge.nlu_examples import PER_LANGUAGE
 from knowledge.retriever import HybridRetriever
 from knowledge.settings import get_settings
 
@@ -140,6 +141,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
                     f"  MISS {s.question.language} {s.question.text!r}: expected {s.question.expected}, "
                     f"got {s.ranked_ids[:2]} {[round(x, 3) for x in s.scores[:2]]}"
                 )
+    return 0
+
+
+def cmd_nlu_examples(args: argparse.Namespace) -> int:
+    from knowledge.nlu_examples import examples_in, nlu_file, phrasings
+
+    nlu_files = sorted(path for path in args.nlu_dir.glob("*.yml") if path.resolve() != args.out.resolve())
+    examples = phrasings(load_entries(args.faq_dir), examples_in(nlu_files), args.per_language)
+    args.out.write_text(nlu_file(examples), encoding="utf-8")
+    _progress(f"{len(examples)} phrasings written to {args.out}")
     return 0
 
 
@@ -284,6 +295,15 @@ def parser() -> argparse.ArgumentParser:
     )
     _adaptation_options(intents)
     intents.set_defaults(run=cmd_eval_intents)
+
+    nlu = sub.add_parser(
+        "nlu-examples", help="write the phrasings as examples of the NLU intent for the knowledge base"
+    )
+    nlu.add_argument("--faq-dir", type=Path, default=settings.faq_dir)
+    nlu.add_argument("--nlu-dir", type=Path, required=True, help="the Rasa NLU files (other intents keep theirs)")
+    nlu.add_argument("--out", type=Path, required=True)
+    nlu.add_argument("--per-language", type=int, default=PER_LANGUAGE, help="phrasings per entry and language")
+    nlu.set_defaults(run=cmd_nlu_examples)
 
     faq = sub.add_parser("eval-faq", help="FAQ retrieval (MAP, MRR, P@1, P@5) on a StackFAQ JSON file")
     faq.add_argument("--data", type=Path, required=True)

@@ -17,6 +17,11 @@ FallbackClassifier, makes the message a knowledge-base question (`ask_faq`) when
 - the words name no order or repair number (a lookup with its number stays a lookup) and set off none
   of the app's safety and complaint triggers (desk/triggers.py: the path DIET chose handles them).
 
+And the other way (`declined`): a message DIET was unsure of (the FallbackClassifier's `nlu_fallback`)
+becomes the intent named there (`out_of_scope`) when that intent leads DIET's ranking and the
+retriever has nothing to offer (decision "abstain"): asking such a customer to rephrase ("Who won the
+Champions League?") helps nobody.
+
 Without evidence (a button, Rasa's own tests, the app's index not loaded) DIET's intent stands.
 """
 
@@ -59,16 +64,34 @@ def overruled(intent: str | None, diet: float, evidence: Any, overrulable: dict[
     return float(confidence)
 
 
+FALLBACK = "nlu_fallback"
+ABSTAIN = "abstain"
+
+
+def declined(intent: str | None, ranking: list[dict[str, Any]], evidence: Any, decline_as: str | None) -> float | None:
+    """DIET's confidence in `decline_as` when an unsure message (`nlu_fallback`) is to be declined: that
+    intent leads the ranking and the retriever abstains, with no trigger set off. Else None."""
+    if not decline_as or intent != FALLBACK or not isinstance(evidence, dict):
+        return None
+    if evidence.get("decision") != ABSTAIN or evidence.get("trigger") or evidence.get("names_order"):
+        return None
+    leader = next((item for item in ranking if item.get("name") != FALLBACK), None)
+    if leader is None or leader.get("name") != decline_as:
+        return None
+    return float(leader.get("confidence") or 0.0)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EvidenceRouter(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # DIET's intent → when the evidence overrules it (config.yml sets the real table).
-        return {"overrulable": {}}
+        return {"overrulable": {}, "declined": None}
 
     def __init__(self, config: dict[str, Any]) -> None:
         table = config.get("overrulable") or {}
         self._overrulable = {str(intent): Overrule(**(rule or {})) for intent, rule in table.items()}
+        self._decline_as = config.get("declined") or None
 
     @classmethod
     def create(
@@ -85,11 +108,18 @@ class EvidenceRouter(GraphComponent):
             metadata = message.get("metadata") or {}
             predicted = message.get("intent") or {}
             diet = float(predicted.get("confidence") or 0.0)
-            confidence = overruled(predicted.get("name"), diet, metadata.get(EVIDENCE), self._overrulable)
+            ranking = list(message.get("intent_ranking") or [])
+            evidence = metadata.get(EVIDENCE)
+            confidence = overruled(predicted.get("name"), diet, evidence, self._overrulable)
+            name = QUESTION
+            if confidence is None:
+                confidence = declined(predicted.get("name"), ranking, evidence, self._decline_as)
+                name = str(self._decline_as)
             if confidence is None:
                 continue
-            routed = {"name": QUESTION, "confidence": confidence}
-            ranking = [item for item in message.get("intent_ranking") or [] if item.get("name") != QUESTION]
+            routed = {"name": name, "confidence": confidence}
             message.set("intent", routed, add_to_output=True)
-            message.set("intent_ranking", [routed, *ranking], add_to_output=True)
+            message.set(
+                "intent_ranking", [routed, *[item for item in ranking if item.get("name") != name]], add_to_output=True
+            )
         return messages

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_routing.evidence_router import EvidenceRouter, Overrule, overruled
+from rasa_routing.evidence_router import EvidenceRouter, Overrule, declined, overruled
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = {"greet": Overrule(), "check_order": Overrule(0.8, 0.9), "out_of_scope": Overrule(0.95)}
@@ -90,3 +90,31 @@ class ConfigTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+UNSURE = ({"name": "nlu_fallback", "confidence": 0.5}, {"name": "out_of_scope", "confidence": 0.42})
+
+
+class DeclinedTest(unittest.TestCase):
+    def test_an_unsure_message_out_of_scope_at_the_head_is_declined_when_the_retriever_abstains(self) -> None:
+        self.assertEqual(declined("nlu_fallback", list(UNSURE), evidence("abstain", 0.1), "out_of_scope"), 0.42)
+
+    def test_not_when_the_retriever_has_something_or_a_trigger_is_set_off(self) -> None:
+        for found in (evidence("clarify", 0.4), evidence("answer"), evidence("abstain", 0.1, trigger="safety")):
+            self.assertIsNone(declined("nlu_fallback", list(UNSURE), found, "out_of_scope"))
+
+    def test_not_when_another_intent_leads_or_diet_was_sure_or_it_is_off(self) -> None:
+        ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_faq", "confidence": 0.4}]
+        self.assertIsNone(declined("nlu_fallback", ranking, evidence("abstain", 0.1), "out_of_scope"))
+        self.assertIsNone(declined("greet", list(UNSURE), evidence("abstain", 0.1), "out_of_scope"))
+        self.assertIsNone(declined("nlu_fallback", list(UNSURE), evidence("abstain", 0.1), None))
+
+    def test_the_component_sets_the_intent_and_its_ranking(self) -> None:
+        message = Message(
+            data={"text": "Who won the Champions League?", "metadata": {"evidence": evidence("abstain", 0.1)}}
+        )
+        message.set("intent", {"name": "nlu_fallback", "confidence": 0.5}, add_to_output=True)
+        message.set("intent_ranking", list(list(UNSURE)), add_to_output=True)
+        out = EvidenceRouter({"overrulable": CONFIG, "declined": "out_of_scope"}).process([message])[0]
+        self.assertEqual(out.get("intent"), {"name": "out_of_scope", "confidence": 0.42})
+        self.assertEqual([item["name"] for item in out.get("intent_ranking")], ["out_of_scope", "nlu_fallback"])
