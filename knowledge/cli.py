@@ -120,7 +120,10 @@ def _dev_questions(args: argparse.Namespace, retriever: HybridRetriever) -> list
     )
     if unknown:
         names = sorted({q.expected or "" for q in unknown})
-        _progress(f"{len(unknown)} questions left out: their entries are not in {args.faq_dir}: {', '.join(names)}")
+        _progress(
+            f"{len(unknown)} question{'s' if len(unknown) != 1 else ''} left out: "
+            f"their entries are not in {args.faq_dir}: {', '.join(names)}"
+        )
     return questions
 
 
