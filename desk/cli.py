@@ -25,6 +25,8 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import yaml
+
 from desk.access import TokenError
 from desk.database import upgrade_schema
 from desk.erasure import ErasureRefused
@@ -33,6 +35,7 @@ from desk.models import Role, Scope, TokenRole, utcnow
 from desk.orders.demo import load_demo
 from desk.orders.importing import run_import
 from desk.personal_data import Elsewhere
+from desk.question_labels import LabelView
 from desk.rasa_tracker import RasaTrackerStore, TrackerStoreError
 from desk.retention import Purged
 from desk.services import DeskServices
@@ -230,7 +233,20 @@ def _demo_orders(today: date, services: DeskServices) -> int:
 
 
 def _export_labels(out: Path, form: str, services: DeskServices) -> int:
-    labels = services.labels.labels()
+    # Oldest first: a new export of a committed file adds lines at the end, a readable diff.
+    labels = sorted(services.labels.labels(), key=lambda label: label.id)
+    try:
+        text, summary = _labels_text(out, form, labels)
+        out.write_text(text, encoding="utf-8")
+    except (OSError, yaml.YAMLError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{out}: {summary}", file=sys.stderr)
+    return 0
+
+
+def _labels_text(out: Path, form: str, labels: list[LabelView]) -> tuple[str, str]:
+    """The file's text and a line saying what it holds."""
     if form == "dev":
         text = dev_yaml(labels)
         out_of_scope = sum(1 for label in labels if label.out_of_scope)
@@ -241,13 +257,7 @@ def _export_labels(out: Path, form: str, services: DeskServices) -> int:
         text = export.text
         counts = ", ".join(f"{intent} {n}" for intent, n in export.examples.items())
         summary = f"examples: {counts}; {export.skipped} left out (already in {len(beside)} NLU files beside it, or not plain text)"
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"{out}: {summary}", file=sys.stderr)
-    return 0
+    return text, summary
 
 
 def _owner(username: str | None, services: DeskServices) -> UserView | None:

@@ -127,3 +127,6 @@ def test_export_labels_from_the_shell(tmp_path: Path) -> None:
     assert "1 left out" in nlu.stderr
     again = desk(url, "export-labels", "--out", str(nlu_dir / "learned.yml"), "--format", "nlu")
     assert again.returncode == 0 and (nlu_dir / "learned.yml").read_text(encoding="utf-8").count("- ") == 2 + 2
+    (nlu_dir / "broken.yml").write_text("nlu: [unclosed", encoding="utf-8")
+    broken = desk(url, "export-labels", "--out", str(nlu_dir / "learned.yml"), "--format", "nlu")
+    assert broken.returncode == 2 and broken.stderr.startswith("error: ") and "Traceback" not in broken.stderr
