@@ -22,6 +22,7 @@ from api.staff_route import StaffRoute
 from desk.analytics import UnansweredGroup
 from desk.question_labels import MAX_MESSAGES, LabelError, LabelNotFound, LabelView
 from desk.services import DeskServices
+from knowledge.index import IndexUnavailable
 from knowledge.language import LANGUAGES, Language
 from knowledge.retriever import Retriever
 
@@ -85,7 +86,7 @@ def labelling_context(
         language = _language(group.languages)
         try:
             hits = retriever.search(group.representative, language, k=CANDIDATES).hits
-        except Exception:  # the index not loaded yet: the lead can still type an entry id
+        except (IndexUnavailable, OSError, ValueError):  # no index to ask: the lead can still type an entry id
             hits = []
         candidates = [
             EntryChoice(h.entry.id, titles[h.entry.id].title_in(language or "zh")) for h in hits if h.entry.id in titles
