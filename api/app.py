@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.cache_policy import NoStoreByDefault
 from api.client_address import install_client_address
-from api.console import admin_pages, analytics_pages, knowledge_pages, request_pages
+from api.console import admin_pages, analytics_pages, knowledge_pages, label_pages, request_pages
 from api.console import pages as console_pages
 from api.console.templating import install_console
 from api.deps import Runtime
@@ -31,6 +31,7 @@ from api.routes import (
     health,
     knowledge,
     orders,
+    question_labels,
     requests,
 )
 from api.settings import AppSettings, get_settings
@@ -232,6 +233,8 @@ def create_app(
         knowledge_pages,
         analytics,
         analytics_pages,
+        label_pages,
+        question_labels,
     ):
         app.include_router(module.router)
     for adapter in adapters:

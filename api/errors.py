@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from desk.casework import CaseworkError, Conflict, Forbidden, InvalidText, NotFound
 from desk.customers import LinkError
 from desk.knowledge_base import EntryExists, KnowledgeError, KnowledgeNotFound, VersionConflict
+from desk.question_labels import LabelError, LabelNotFound
 from desk.users import UserError
 from engine.knowledge_publisher import PublishInProgress
 from engine.turns import MessageInProgress, NotStored, ServiceUnavailable, UnknownPayload
@@ -89,6 +90,12 @@ async def _knowledge(_: Request, error: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", str(error))
 
 
+async def _labels(_: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, LabelNotFound):
+        return error_response(404, "not_found", str(error))
+    return error_response(422, "invalid_request", str(error))
+
+
 async def _publishing(_: Request, error: Exception) -> JSONResponse:
     return error_response(409, "publish_in_progress", str(error), **{"Retry-After": "10"})
 
@@ -121,5 +128,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UserError, _invalid_value)
     app.add_exception_handler(LinkError, _invalid_value)
     app.add_exception_handler(KnowledgeError, _knowledge)
+    app.add_exception_handler(LabelError, _labels)
     app.add_exception_handler(PublishInProgress, _publishing)
     app.add_exception_handler(HTTPException, _http)

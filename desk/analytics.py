@@ -160,6 +160,8 @@ class UnansweredGroup:
     conversations: int
     languages: list[str]
     examples: list[str]  # distinct questions, the representative first
+    # The latest customer message of each example, in the same order: what a lead labels.
+    message_ids: list[int]
     outcomes: dict[str, int]
     last_asked_at: datetime
 
@@ -463,7 +465,14 @@ class Analytics:
             total = session.scalar(_unanswered(select(func.count(Turn.id)), scope, threshold)) or 0
             rows = session.execute(
                 _unanswered(
-                    select(Message.text, Turn.conversation_id, Turn.language, Turn.outcome, Turn.created_at)
+                    select(
+                        Message.id.label("message_id"),
+                        Message.text,
+                        Turn.conversation_id,
+                        Turn.language,
+                        Turn.outcome,
+                        Turn.created_at,
+                    )
                     .select_from(Turn)
                     .join(Message, Message.id == Turn.message_id),
                     scope,
@@ -476,7 +485,10 @@ class Analytics:
         groups = []
         for group in group_questions([r.text.strip() for r in rows]):
             members = [rows[i] for i in group.members]
-            examples = list(dict.fromkeys(m.text.strip() for m in members))[:EXAMPLES_PER_GROUP]
+            latest: dict[str, int] = {}
+            for m in members:  # the most recent first
+                latest.setdefault(m.text.strip(), m.message_id)
+            examples = list(latest)[:EXAMPLES_PER_GROUP]
             groups.append(
                 UnansweredGroup(
                     representative=examples[0],
@@ -484,6 +496,7 @@ class Analytics:
                     conversations=len({m.conversation_id for m in members}),
                     languages=sorted({m.language for m in members}),
                     examples=examples,
+                    message_ids=[latest[e] for e in examples],
                     outcomes=dict(Counter(m.outcome for m in members).most_common()),
                     last_asked_at=max(m.created_at for m in members),
                 )

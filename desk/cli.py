@@ -1,5 +1,5 @@
 """`python -m desk migrate | users list|create|ensure | tokens list|create|revoke | purge |
-forget-customer | orders import|demo`: operating the desk database.
+forget-customer | orders import|demo | export-labels`: operating the desk database.
 
 Passwords are read from an environment variable named with `--password-env` (or prompted for),
 never from the command line, where other users of the machine could read them. A new token's secret
@@ -9,7 +9,10 @@ import FILE` loads orders and repairs from NDJSON (desk/orders/importing.py): a 
 refused line on stderr, `created|updated|refused<TAB>n` on stdout; exit status 0 when every line was
 stored, 1 when some were refused (the rest are stored), 2 when the file or the database failed.
 `orders demo` loads the demo orders and repairs (docs/demo-orders.md), dated to today, and prints
-them with the last 4 digits of their phone numbers.
+them with the last 4 digits of their phone numbers. `export-labels --out FILE [--format dev|nlu]` writes
+the questions leads labelled in the console as the retriever's development set (for `python -m
+knowledge calibrate --extra-dev FILE`) or as Rasa NLU examples (e.g. bot/nlu/learned.yml), leaving
+out examples the other NLU files beside it already hold (desk/label_export.py).
 """
 
 from __future__ import annotations
@@ -20,14 +23,19 @@ import os
 import sys
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
 
 from desk.access import TokenError
 from desk.database import upgrade_schema
 from desk.erasure import ErasureRefused
+from desk.label_export import dev_yaml, known_examples, nlu_yaml
 from desk.models import Role, Scope, TokenRole, utcnow
 from desk.orders.demo import load_demo
 from desk.orders.importing import run_import
 from desk.personal_data import Elsewhere
+from desk.question_labels import LabelView
 from desk.rasa_tracker import RasaTrackerStore, TrackerStoreError
 from desk.retention import Purged
 from desk.services import DeskServices
@@ -95,6 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument(
         "--today", type=date.fromisoformat, help="date them to this day, YYYY-MM-DD (default: Beijing's today)"
     )
+    export = commands.add_parser("export-labels", help="write the console's question labels as training data")
+    export.add_argument("--out", type=Path, required=True, help="the file to write")
+    export.add_argument(
+        "--format",
+        choices=("dev", "nlu"),
+        default="dev",
+        help="dev: the retriever's development set (python -m knowledge calibrate --extra-dev FILE); "
+        "nlu: Rasa NLU examples (e.g. bot/nlu/learned.yml), without those the other .yml files beside it hold",
+    )
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -109,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         return _delete(args, services)
     if args.command == "orders":
         return _orders(args, services)
+    if args.command == "export-labels":
+        return _export_labels(args.out, args.format, services)
     if args.action == "list":
         for user in services.users.list():
             state = "active" if user.active else "inactive"
@@ -211,6 +230,34 @@ def _demo_orders(today: date, services: DeskServices) -> int:
         phone = demo.phone_of(repair.order_number)[-4:]
         print(f"{repair.rma_number:<16}{repair.stage:<15}{repair.order_number:<16}{phone:<7}{item.shows}")
     return 0
+
+
+def _export_labels(out: Path, form: str, services: DeskServices) -> int:
+    # Oldest first: a new export of a committed file adds lines at the end, a readable diff.
+    labels = sorted(services.labels.labels(), key=lambda label: label.id)
+    try:
+        text, summary = _labels_text(out, form, labels)
+        out.write_text(text, encoding="utf-8")
+    except (OSError, yaml.YAMLError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{out}: {summary}", file=sys.stderr)
+    return 0
+
+
+def _labels_text(out: Path, form: str, labels: list[LabelView]) -> tuple[str, str]:
+    """The file's text and a line saying what it holds."""
+    if form == "dev":
+        text = dev_yaml(labels)
+        out_of_scope = sum(1 for label in labels if label.out_of_scope)
+        summary = f"{len(labels)} questions ({len(labels) - out_of_scope} with an entry, {out_of_scope} out of scope)"
+    else:
+        beside = sorted(p for p in out.resolve().parent.glob("*.yml") if p != out.resolve())
+        export = nlu_yaml(labels, known_examples(beside))
+        text = export.text
+        counts = ", ".join(f"{intent} {n}" for intent, n in export.examples.items())
+        summary = f"examples: {counts}; {export.skipped} left out (already in {len(beside)} NLU files beside it, or not plain text)"
+    return text, summary
 
 
 def _owner(username: str | None, services: DeskServices) -> UserView | None:

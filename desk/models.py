@@ -390,6 +390,30 @@ class KnowledgeRevision(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class QuestionLabel(Base):
+    """A lead's verdict on a customer question: the FAQ entry that answers it, or out of scope (no
+    entry). One per question text: labelling it again replaces the verdict. It keeps what the bot
+    did then, so a wrong answer is known (desk/question_labels.py)."""
+
+    __tablename__ = "question_labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # SHA-256 of the text with blanks collapsed and case folded: the same question is one row.
+    text_key: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    # The customer message it was taken from (None: typed by staff); the label goes with its conversation.
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    expected_faq_id: Mapped[str | None] = mapped_column(String(96), index=True)  # None: out of scope
+    # The turn's record of that message: what the bot did, with which entry, how sure.
+    bot_outcome: Mapped[str | None] = mapped_column(String(16))
+    bot_faq_id: Mapped[str | None] = mapped_column(String(96), index=True)
+    bot_confidence: Mapped[float | None] = mapped_column(Float)
+    labelled_by: Mapped[str] = mapped_column(String(160))  # the audit log's actor
+    labelled_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class KnowledgePublication(Base):
     """One publish: the entry versions that went into a rebuilt index, who asked, and how it went."""
 

@@ -31,6 +31,7 @@ from desk.models import (
     Feedback,
     Message,
     OrderLookup,
+    QuestionLabel,
     ServiceRequest,
     StoredOrder,
     StoredOrderItem,
@@ -57,6 +58,8 @@ def _of_escalations(ids: Collection[str]) -> ColumnElement[bool]:
 
 # A conversation's data, rows that point at others first (deleted in this order).
 CONVERSATION_DATA: tuple[Holding, ...] = (
+    # Leads' labels of the customer's questions: their words (export them before they go).
+    Holding(QuestionLabel, lambda ids: QuestionLabel.conversation_id.in_(ids)),
     Holding(EscalationNote, _of_escalations),  # agents' notes on the conversation's escalations
     Holding(Escalation, lambda ids: Escalation.conversation_id.in_(ids)),  # transcript copy, order numbers
     Holding(Feedback, lambda ids: Feedback.conversation_id.in_(ids)),  # votes, ratings, comments

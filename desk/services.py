@@ -24,6 +24,7 @@ from desk.orders.phone_check import PhoneCheck
 from desk.orders.store import OrderStore
 from desk.orders.system import OrderSystem
 from desk.outbox import Outbox
+from desk.question_labels import QuestionLabels
 from desk.retention import Retention
 from desk.service_requests import ServiceRequests
 from desk.settings import DeskSettings, get_settings
@@ -44,6 +45,8 @@ class DeskServices:
     outbox: Outbox
     knowledge: KnowledgeBase
     analytics: Analytics
+    # Leads' verdicts on customer questions: data for calibration and NLU training.
+    labels: QuestionLabels
     # The channel adapters' small durable state (tokens, sync cursors).
     channel_state: ChannelStateStore
     # Links between identities of one customer; keeping and deleting customers' data.
@@ -77,6 +80,7 @@ class DeskServices:
             outbox=Outbox(sessions),
             knowledge=KnowledgeBase(sessions, audit),
             analytics=Analytics(sessions, settings),
+            labels=QuestionLabels(sessions, audit),
             channel_state=ChannelStateStore(sessions),
             customers=CustomerLinks(sessions, audit),
             retention=Retention(sessions, audit, settings.retention_days),

@@ -20,6 +20,7 @@ from knowledge.retriever import HybridRetriever
 from knowledge.settings import get_settings
 
 if TYPE_CHECKING:
+    from knowledge.evaluation import DevQuestion
     from knowledge.intent_eval import IntentRun
 
 
@@ -27,10 +28,10 @@ def _progress(message: str) -> None:
     print(f"[knowledge] {message}", file=sys.stderr, flush=True)
 
 
-def _fresh_retriever(faq_dir: Path, *, for_serving: bool = False) -> HybridRetriever:
+def _fresh_retriever(faq_dir: Path, *, for_serving: bool = False, embedder: Embedder | None = None) -> HybridRetriever:
     settings = get_settings()
     entries = load_entries(faq_dir)
-    embedder = SentenceTransformerEmbedder(settings.model_in_use())
+    embedder = embedder or SentenceTransformerEmbedder(settings.model_in_use())
     calibration = load_calibration(settings.calibration_file)
     return build_retriever(
         entries, embedder, calibration, _progress, settings.dense_languages, reuse_calibrated_fusion=for_serving
@@ -111,12 +112,28 @@ def _print_report(title: str, results: dict[str, dict[str, float]]) -> None:
             print(f"    {key:<28} {value:.4f}" if isinstance(value, float) else f"    {key:<28} {value}")
 
 
+def _dev_questions(args: argparse.Namespace, retriever: HybridRetriever) -> list[DevQuestion]:
+    """The dev set with the `--extra-dev` files, less questions naming entries the FAQ files lack."""
+    from knowledge.evaluation import known_questions, load_dev_sets
+
+    questions, unknown = known_questions(
+        load_dev_sets(args.dev_set, args.extra_dev or []), {e.id for e in retriever.entries}
+    )
+    if unknown:
+        names = sorted({q.expected or "" for q in unknown})
+        _progress(
+            f"{len(unknown)} question{'s' if len(unknown) != 1 else ''} left out: "
+            f"their entries are not in {args.faq_dir}: {', '.join(names)}"
+        )
+    return questions
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    from knowledge.evaluation import cross_validate, featurise, load_dev_set, rank, report
+    from knowledge.evaluation import cross_validate, featurise, rank, report
 
     settings = get_settings()
-    retriever = _fresh_retriever(args.faq_dir)
-    questions = load_dev_set(args.dev_set)
+    retriever = _fresh_retriever(args.faq_dir, embedder=args.embedder)
+    questions = _dev_questions(args, retriever)
     _progress(f"scoring {len(questions)} development questions")
     items = featurise(retriever, questions)
     in_sample = rank(retriever, items, retriever.fusion, retriever.calibration)
@@ -155,14 +172,15 @@ def cmd_nlu_examples(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from knowledge.evaluation import calibrate, featurise, load_dev_set
+    from knowledge.evaluation import calibrate, featurise
 
     settings = get_settings()
-    retriever = _fresh_retriever(args.faq_dir)
-    questions = load_dev_set(args.dev_set)
+    retriever = _fresh_retriever(args.faq_dir, embedder=args.embedder)
+    questions = _dev_questions(args, retriever)
     chosen = calibrate(retriever, featurise(retriever, questions))
+    names = " + ".join(p.name for p in [args.dev_set, *(args.extra_dev or [])])
     note = (
-        f"Fitted by `python -m knowledge calibrate` on {args.dev_set.name} ({len(questions)} questions) "
+        f"Fitted by `python -m knowledge calibrate` on {names} ({len(questions)} questions) "
         f"with {retriever.embedder.name}; `python -m knowledge eval` reports the cross-validated figures."
     )
     save_calibration(settings.calibration_file, chosen, note)
@@ -275,6 +293,13 @@ def parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         command.add_argument("--faq-dir", type=Path, default=settings.faq_dir)
         command.add_argument("--dev-set", type=Path, default=settings.dev_set)
+        command.add_argument(
+            "--extra-dev",
+            type=Path,
+            action="append",
+            metavar="PATH",
+            help="more questions in the dev set's format, e.g. `python -m desk export-labels --format dev` (repeatable)",
+        )
         if name == "eval":
             command.add_argument("--json", type=Path, help="also write the results as JSON")
             command.add_argument("--show-errors", action="store_true")

@@ -9,7 +9,7 @@ scored by weights and thresholds fitted without it (k folds).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +54,36 @@ class DevQuestion(BaseModel):
 def load_dev_set(path: Path) -> list[DevQuestion]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return [DevQuestion.model_validate(q) for q in document.get("questions", [])]
+
+
+def load_dev_sets(path: Path, extra: Sequence[Path] = ()) -> list[DevQuestion]:
+    """The dev set and extra files in its format (e.g. questions labelled in the console). A question
+    of an extra file replaces the same words (blanks and case aside) met before: the later label wins."""
+    questions = load_dev_set(path)
+    position = {_words(q): i for i, q in enumerate(questions)}
+    for extra_path in extra:
+        for question in load_dev_set(extra_path):
+            key = _words(question)
+            if key in position:
+                questions[position[key]] = question
+            else:
+                position[key] = len(questions)
+                questions.append(question)
+    return questions
+
+
+def _words(question: DevQuestion) -> tuple[str, str]:
+    return question.language, " ".join(question.text.split()).casefold()
+
+
+def known_questions(
+    questions: Sequence[DevQuestion], entry_ids: Collection[str]
+) -> tuple[list[DevQuestion], list[DevQuestion]]:
+    """The questions whose expected entry is in the knowledge base (or none is expected), and the
+    others: scoring those would count every answer as wrong (an entry made in the console after the
+    seed files were exported, say)."""
+    kept = [q for q in questions if q.expected is None or q.expected in entry_ids]
+    return kept, [q for q in questions if q.expected is not None and q.expected not in entry_ids]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The console's analytics page (leads): headline numbers, charts, and the tables behind them with
-a CSV link each. Charts are drawn by static/analytics.js from a JSON element: no inline script."""
+a CSV link each; the unanswered questions with their labelling controls (api/console/label_pages.py).
+Charts are drawn by static/analytics.js from a JSON element: no inline script."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.analytics_filters import CHANNEL, Filters, analytics_filters
+from api.console.label_pages import labelling_context
 from api.console.templating import LeadPage, render
-from api.deps import ServicesDep
+from api.deps import RuntimeDep, ServicesDep
 from api.schemas.analytics import UnansweredGroupOut
 from api.staff_route import StaffRoute
-from desk.analytics import Analytics
+from desk.analytics import Analytics, Unanswered
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=StaffRoute)
 
@@ -114,6 +116,7 @@ async def analytics_page(
     request: Request,
     caller: LeadPage,
     services: ServicesDep,
+    runtime: RuntimeDep,
     first: Annotated[str, Query(alias="from", max_length=32)] = "",
     last: Annotated[str, Query(alias="to", max_length=32)] = "",
     channel: Annotated[str, Query(max_length=32)] = "",
@@ -121,6 +124,8 @@ async def analytics_page(
 ) -> Response:
     filters, problems = page_filters(services, first, last, channel, language)
     context = await run_in_threadpool(page_context, services.analytics, filters)
+    unanswered: Unanswered = context["unanswered"]
+    context |= await run_in_threadpool(labelling_context, services, runtime.retriever, unanswered.groups)
     return render(
         request,
         "analytics.html",

@@ -1,5 +1,6 @@
 """Console pages of the knowledge-base editor (leads): list and search, edit with history and
-preview, create (also from analytics' "create FAQ from this"), publish."""
+preview, create (also from analytics' "create FAQ from this"), publish; per entry, the labelled
+questions it answered wrongly (desk/question_labels.py)."""
 
 from __future__ import annotations
 
@@ -113,12 +114,14 @@ async def knowledge_page(
     entries = await run_in_threadpool(services.knowledge.entries, text, status)
     drafts = len(await run_in_threadpool(services.knowledge.drafts))
     publications = await run_in_threadpool(services.knowledge.publications, 5)
+    wrong_answers = await run_in_threadpool(services.labels.wrong_answers)
     found = await run_in_threadpool(answer, runtime.retriever, q, _language(lang), 10) if q.strip() else None
     return render(
         request,
         "knowledge.html",
         caller,
         entries=entries,
+        wrong_answers=wrong_answers,
         drafts=drafts,
         publications=publications,
         building=publisher.building,
@@ -178,10 +181,17 @@ async def edit_context(
     knowledge = runtime.services.knowledge
     view: EntryView = await run_in_threadpool(knowledge.get, entry_id)
     revisions = await run_in_threadpool(knowledge.revisions, entry_id)
+    wrong_answers = await run_in_threadpool(runtime.services.labels.wrong_answers_of, entry_id)
     found = None
     if ask.strip():
         found = await run_in_threadpool(publisher.preview, ask, _language(lang))
-    return {"view": view, "revisions": revisions, "preview": found, "ask": {"question": ask, "lang": lang}}
+    return {
+        "view": view,
+        "revisions": revisions,
+        "wrong_answers": wrong_answers,
+        "preview": found,
+        "ask": {"question": ask, "lang": lang},
+    }
 
 
 @router.get("/knowledge/{entry_id}", response_class=HTMLResponse)

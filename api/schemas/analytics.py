@@ -157,6 +157,9 @@ class UnansweredGroupOut(Out):
     conversations: int
     languages: list[str]
     examples: list[str]
+    message_ids: list[int] = Field(
+        description="The latest customer message of each example, in order: what `POST /api/v1/question-labels` labels."
+    )
     outcomes: dict[str, int]
     last_asked_at: datetime
     create_faq_url: str = Field(description="The knowledge-base editor, pre-filled with the examples.")

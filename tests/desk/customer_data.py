@@ -20,6 +20,7 @@ from desk.handoff import HandoffReason
 from desk.models import RequestKind, Role
 from desk.orders.phone_check import PhoneCheck
 from desk.personal_data import CONVERSATION_DATA
+from desk.question_labels import QuestionLabels
 from desk.service_requests import ServiceRequests
 from desk.settings import DeskSettings
 from desk.turns import BotMessage, Outcome, TurnRecord
@@ -47,7 +48,13 @@ def chat(
     """A bot conversation at `at`: a customer message and the bot's answer with its turn record."""
     store = ConversationStore(sessions, Clock(at))
     inbound = store.record_inbound(
-        conversation_id, text="电池保修多久？", payload=None, language="zh", channel="api", customer_id=customer_id
+        # Each conversation's own words: a question label is one per text.
+        conversation_id,
+        text=f"电池保修多久？{conversation_id}",
+        payload=None,
+        language="zh",
+        channel="api",
+        customer_id=customer_id,
     )
     store.record_reply(
         conversation_id,
@@ -57,6 +64,9 @@ def chat(
         language="zh",
         latency_ms=12.0,
     )
+    # A lead labelled the question (out of scope: no knowledge base needed): the customer's words again.
+    labels = QuestionLabels(sessions, AuditLog(sessions, Clock(at)), Clock(at))
+    labels.label_messages([inbound.message.id], None, "user:lead")
     # The customer checked an order in the conversation (P19): the case it showed is theirs too.
     PhoneCheck(sessions, Clock(at)).record(conversation_id, "LM202611260001", passed=True, case={"kind": "order"})
     # A repair request the customer opened and withdrew (a pending one would keep the conversation).
