@@ -30,7 +30,7 @@ import yaml
 from desk.access import TokenError
 from desk.database import upgrade_schema
 from desk.erasure import ErasureRefused
-from desk.label_export import dev_yaml, known_examples, nlu_yaml
+from desk.label_export import dev_yaml, nlu_yaml
 from desk.models import Role, Scope, TokenRole, utcnow
 from desk.orders.demo import load_demo
 from desk.orders.importing import run_import
@@ -42,6 +42,7 @@ from desk.services import DeskServices
 from desk.settings import get_settings
 from desk.users import UserError, UserView
 from desk.working_days import beijing_date
+from knowledge.nlu_examples import examples_in
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -253,7 +254,7 @@ def _labels_text(out: Path, form: str, labels: list[LabelView]) -> tuple[str, st
         summary = f"{len(labels)} questions ({len(labels) - out_of_scope} with an entry, {out_of_scope} out of scope)"
     else:
         beside = sorted(p for p in out.resolve().parent.glob("*.yml") if p != out.resolve())
-        export = nlu_yaml(labels, known_examples(beside))
+        export = nlu_yaml(labels, examples_in(beside))
         text = export.text
         counts = ", ".join(f"{intent} {n}" for intent, n in export.examples.items())
         summary = f"examples: {counts}; {export.skipped} left out (already in {len(beside)} NLU files beside it, or not plain text)"

@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import yaml
 
 from desk.question_labels import LabelView, normalised
+from knowledge.nlu_examples import FAQ_INTENT
+from knowledge.text import normalise
 
-# bot/nlu/faq.yml: the intent whose rule runs action_answer_faq; bot/nlu/out_of_scope.yml.
-FAQ_INTENT = "ask_faq"
+# bot/nlu/out_of_scope.yml (the FAQ intent is knowledge.nlu_examples'; its rule runs action_answer_faq).
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 RASA_FORMAT_VERSION = "3.1"
 # Rasa reads "[words](entity)" and "[words]{...}" in an example as an entity annotation.
@@ -42,18 +41,6 @@ class NluExport:
     text: str
     examples: dict[str, int]  # per intent
     skipped: int  # already an example in the other NLU files, or unreadable as one
-
-
-def known_examples(files: Iterable[Path]) -> set[str]:
-    """Every example of these Rasa NLU files, blanks collapsed and case folded."""
-    found: set[str] = set()
-    for path in files:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for item in document.get("nlu", []) if isinstance(document, dict) else []:
-            examples = item.get("examples") if isinstance(item, dict) else None
-            if isinstance(examples, str):
-                found.update(_key(line.strip().removeprefix("- ")) for line in examples.splitlines() if line.strip())
-    return found
 
 
 def nlu_yaml(labels: Sequence[LabelView], known: Iterable[str] = ()) -> NluExport:
@@ -86,7 +73,7 @@ def nlu_yaml(labels: Sequence[LabelView], known: Iterable[str] = ()) -> NluExpor
 
 
 def _key(text: str) -> str:
-    return normalised(text).casefold()
+    return normalise(text)  # as knowledge.nlu_examples.examples_in keys the other files' examples
 
 
 def _usable(text: str) -> bool:

@@ -33,8 +33,10 @@ def examples_in(nlu_files: Iterable[Path]) -> set[str]:
     found: set[str] = set()
     for path in nlu_files:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            for line in str(block.get("examples", "")).splitlines():
+        blocks = data.get("nlu") if isinstance(data, dict) else None
+        for block in blocks if isinstance(blocks, list) else []:
+            examples = block.get("examples") if isinstance(block, dict) else None
+            for line in examples.splitlines() if isinstance(examples, str) else []:
                 text = line.strip().removeprefix("- ").strip()
                 if text:
                     found.add(normalise(text))

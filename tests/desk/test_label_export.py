@@ -13,12 +13,13 @@ from typing import Any
 
 import yaml
 
-from desk.label_export import FAQ_INTENT, OUT_OF_SCOPE_INTENT, dev_yaml, known_examples, nlu_yaml
+from desk.label_export import FAQ_INTENT, OUT_OF_SCOPE_INTENT, dev_yaml, nlu_yaml
 from desk.question_labels import LabelView
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from desk.turns import BotMessage, TurnRecord
 from knowledge.evaluation import load_dev_set
+from knowledge.nlu_examples import examples_in
 from tests.knowledge.test_retriever_contract import ENTRIES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +79,7 @@ def test_the_nlu_export_is_rasa_yaml_without_known_or_unreadable_examples() -> N
 
 
 def test_known_examples_are_read_from_the_projects_nlu_files() -> None:
-    known = known_examples(sorted((ROOT / "bot" / "nlu").glob("*.yml")))
+    known = examples_in(sorted((ROOT / "bot" / "nlu").glob("*.yml")))
     assert "运费多少" in known and "今天天气怎么样" in known
 
 

@@ -57,5 +57,5 @@ def test_the_shipped_file_is_current(tmp_path: Path) -> None:
 def test_no_generated_example_is_another_intents() -> None:
     hand_written = examples_in(path for path in NLU.glob("*.yml") if path != GENERATED)
     generated = yaml.safe_load(GENERATED.read_text(encoding="utf-8"))["nlu"][0]["examples"].splitlines()
-    assert len(generated) >= 8 * len(load_entries(get_settings().faq_dir))
+    assert len(generated) >= 4 * len(load_entries(get_settings().faq_dir))  # most entries, both languages
     assert not {normalise(line.removeprefix("- ")) for line in generated} & hand_written
