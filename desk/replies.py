@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from desk.copy import say
 from desk.handoff import HandoffReason
-from desk.triggers import complaint_made, detect_trigger
+from desk.triggers import complaint_made, detect_trigger, human_asked
 from desk.turns import Outcome
 from knowledge.abstention import Decision
 from knowledge.entries import FaqEntry
@@ -81,6 +81,8 @@ def reply_to_question(
     trigger = detect_trigger(question)
     if trigger in STOP_TRIGGERS or (trigger is HandoffReason.COMPLAINT and complaint_made(question)):
         return Answered(result, FaqReply(Outcome.HANDOFF, handoff_reason=trigger))
+    if trigger is None and human_asked(question):  # DIET missed a request for a human: it still wins
+        return Answered(result, FaqReply(Outcome.HANDOFF, handoff_reason=HandoffReason.CUSTOMER_REQUEST))
     if result.decision == Decision.ANSWER and result.top is not None:
         return Answered(result, answer(result.top.entry, language, result.confidence))
     if result.decision == Decision.CLARIFY and result.hits:

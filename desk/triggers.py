@@ -107,6 +107,23 @@ _RULES: tuple[tuple[HandoffReason, re.Pattern[str]], ...] = (
 )
 
 
+# A human asked for, not asked about ("人工几点下班", "when are agents online?" are questions for the
+# knowledge base): the FAQ's path hands these over when DIET missed them.
+_HUMAN_ASKED = re.compile(
+    r"(?:转|找|要|接|换|叫)(?:个|一下)?(?:人工|真人)(?![^，。,？?]*(?:几点|时间|上班|下班|在吗|吗|呢))|"
+    r"\b(?:speak|talk|chat) (?:to|with) (?:a |an |some )?(?:human|real person|person|agent|someone real)\b"
+    r"(?![^.?!]*\b(?:hours?|when|what time|available)\b)|\b(?:transfer|connect|put) me (?:to|through to|with) (?:a |an )?"
+    r"(?:human|person|agent|real person)|\bhuman,? please\b",
+    re.IGNORECASE,
+)
+
+
+def human_asked(text: str) -> bool:
+    """Whether the text asks for a human ("转人工", "I want to speak to a human") rather than asks about
+    them."""
+    return bool(_HUMAN_ASKED.search(text))
+
+
 def complaint_made(text: str) -> bool:
     """Whether the text makes a complaint ("我要投诉…", "I want to file a formal complaint") rather than
     asks how complaints are handled."""

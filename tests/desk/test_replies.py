@@ -52,6 +52,11 @@ def test_a_complaint_made_is_never_answered_from_the_faq_but_a_question_about_co
     assert asked.outcome != Outcome.HANDOFF
 
 
+def test_a_request_for_a_human_diet_missed_is_still_handed_over(retriever: HybridRetriever) -> None:
+    reply = reply_to_question(retriever, "nothing happened for weeks, I want to speak to a human", "en").reply
+    assert reply.outcome == Outcome.HANDOFF and reply.handoff_reason == HandoffReason.CUSTOMER_REQUEST
+
+
 def test_a_chosen_entry_is_answered_in_the_turns_language(retriever: HybridRetriever) -> None:
     entry = retriever.entry("battery")
     assert entry is not None

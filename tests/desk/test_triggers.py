@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from desk.handoff import HandoffReason
-from desk.triggers import complaint_made, detect_trigger
+from desk.triggers import complaint_made, detect_trigger, human_asked
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,20 @@ def test_safety_outranks_a_complaint_in_the_same_message() -> None:
 def test_a_complaint_made_is_told_from_a_question_about_complaints(text: str, made: bool) -> None:
     assert detect_trigger(text) == HandoffReason.COMPLAINT
     assert complaint_made(text) is made
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("It's been 15 working days already and nothing. I want to speak to a human.", True),
+        ("转人工", True),
+        ("帮我找个真人", True),
+        ("transfer me to an agent pls", True),
+        ("人工几点下班", False),
+        ("转人工要等多久吗", False),
+        ("when can I talk to a human, what are the hours?", False),
+        ("What time do the real people on support clock in?", False),
+    ],
+)
+def test_a_human_asked_for_is_told_from_a_question_about_them(text: str, asked: bool) -> None:
+    assert human_asked(text) is asked
