@@ -110,18 +110,25 @@ _RULES: tuple[tuple[HandoffReason, re.Pattern[str]], ...] = (
 # A human asked for, not asked about ("人工几点下班", "when are agents online?" are questions for the
 # knowledge base): the FAQ's path hands these over when DIET missed them.
 _HUMAN_ASKED = re.compile(
-    r"(?:转|找|要|接|换|叫)(?:个|一下)?(?:人工|真人)(?![^，。,？?]*(?:几点|时间|上班|下班|在吗|吗|呢))|"
-    r"\b(?:speak|talk|chat) (?:to|with) (?:a |an |some )?(?:human|real person|person|agent|someone real)\b"
-    r"(?![^.?!]*\b(?:hours?|when|what time|available)\b)|\b(?:transfer|connect|put) me (?:to|through to|with) (?:a |an )?"
-    r"(?:human|person|agent|real person)|\bhuman,? please\b",
+    r"(?:转|找|要|接|换|叫)(?:个|一下)?(?:人工|真人)|"
+    r"\b(?:i (?:want|need|would like|'d like)|let me|get me|please)\b[^.?!]{0,12}\b(?:speak|talk|chat) (?:to|with) "
+    r"(?:a |an |some )?(?:human|real person|person|agent)\b|"
+    r"\b(?:transfer|connect|put) me (?:to|through to|with) (?:a |an )?(?:human|person|agent|real person)|\bhuman,? please\b",
     re.IGNORECASE,
 )
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# A question or a case supposed about reaching one ("要是半夜我点了转人工，会怎么样？", "转人工要等多久吗").
+_ABOUT_HUMANS = re.compile(r"[吗呢？?]|怎么样|如果|要是|万一|几点|多久|时间|上班|下班", re.IGNORECASE)
 
 
 def human_asked(text: str) -> bool:
     """Whether the text asks for a human ("转人工", "I want to speak to a human") rather than asks about
-    them."""
-    return bool(_HUMAN_ASKED.search(text))
+    them: in Chinese, a message that asks anything is taken for a question; in English the words say
+    it ("I want to…", "transfer me…")."""
+    found = _HUMAN_ASKED.search(text)
+    if found is None:
+        return False
+    return not (_CHINESE.search(found.group(0)) and _ABOUT_HUMANS.search(text))
 
 
 def complaint_made(text: str) -> bool:

@@ -76,6 +76,8 @@ def test_a_complaint_made_is_told_from_a_question_about_complaints(text: str, ma
         ("转人工要等多久吗", False),
         ("when can I talk to a human, what are the hours?", False),
         ("What time do the real people on support clock in?", False),
+        ("要是半夜十一点多我点了转人工，会怎么样？没人理吗", False),
+        ("Is there a fee to talk to a person?", False),
     ],
 )
 def test_a_human_asked_for_is_told_from_a_question_about_them(text: str, asked: bool) -> None:
