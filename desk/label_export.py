@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from desk.message_text import is_command
 from desk.question_labels import LabelView, normalised
 from knowledge.nlu_examples import FAQ_INTENT
 from knowledge.text import normalise
@@ -79,4 +80,4 @@ def _key(text: str) -> str:
 def _usable(text: str) -> bool:
     """Whether Rasa reads the text back as the same plain example: one printable line (YAML's block
     scalar takes nothing else), no entity markup, not an intent command."""
-    return text.isprintable() and bool(text) and not _ANNOTATION.search(text) and not text.startswith("/")
+    return text.isprintable() and bool(text) and not _ANNOTATION.search(text) and not is_command(text)

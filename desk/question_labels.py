@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.audit import AuditLog
 from desk.message_text import MAX_TEXT_LENGTH, has_control_characters
 from desk.models import KnowledgeEntry, Message, QuestionLabel, Sender, Turn, utcnow
+from desk.turns import Outcome
 from knowledge.language import LANGUAGES, detect_language
 
-# The turn outcome that gave the customer an entry's answer outright.
-ANSWERED = "answered"
 # At most this many messages labelled by one request (a group of the unanswered list has 5 examples).
 MAX_MESSAGES = 50
 
@@ -73,7 +72,7 @@ class LabelView:
     @property
     def answered_wrongly(self) -> bool:
         """The bot answered with an entry the lead says is not the right one (or none is)."""
-        return self.bot_outcome == ANSWERED and self.bot_faq_id is not None and self.bot_faq_id != self.expected
+        return self.bot_outcome == Outcome.ANSWERED and self.bot_faq_id is not None and self.bot_faq_id != self.expected
 
     @classmethod
     def of(cls, row: QuestionLabel) -> LabelView:
@@ -250,7 +249,7 @@ class QuestionLabels:
 def _answered_wrongly() -> ColumnElement[bool]:
     """`LabelView.answered_wrongly` in SQL (a NULL label, out of scope, differs from every entry)."""
     return and_(
-        QuestionLabel.bot_outcome == ANSWERED,
+        QuestionLabel.bot_outcome == Outcome.ANSWERED.value,
         QuestionLabel.bot_faq_id.is_not(None),
         or_(QuestionLabel.expected_faq_id.is_(None), QuestionLabel.expected_faq_id != QuestionLabel.bot_faq_id),
     )

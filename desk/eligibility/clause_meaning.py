@@ -7,7 +7,7 @@ sets with what the vocabulary reads in each (`python -m bench.clause_examples` w
 clause by its characters (TF-IDF over character 1–4-grams, one logistic regression per fact), so a
 typo, a new verb or a new object near known ones still counts. It is asked only about clauses in
 which the vocabulary found none of its facts (`case_words`), and a fact counts only at a probability
-chosen on a dev set the vocabulary had not seen (docs/eligibility-cases.md, "The learned reading").
+chosen by cross-validation over the dev sets (docs/eligibility-cases.md, "The learned reading").
 
 Trained on first use (about 0.4 s, scikit-learn imported then), never at import.
 """
@@ -41,7 +41,7 @@ class Meaning(StrEnum):
 
     @property
     def cause(self) -> DamageCause | None:
-        return DamageCause(self.value) if self.value in DamageCause._value2member_map_ else None
+        return next((cause for cause in DamageCause if cause.value == self.value), None)
 
 
 # The probability at which a meaning counts, chosen by `python -m bench.clause_examples --cross-validate`
