@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from desk.copy import say
 from desk.handoff import MAY_ESCALATE
 from desk.services import DeskServices, shared_services
-from desk.turns import MESSAGE_ID, TurnRecord, turn_payload
+from desk.turns import EVIDENCE, FOLLOW_UP, MESSAGE_ID, TurnRecord, turn_payload
 from knowledge.language import LANGUAGES, Language
 
 DEFAULT_CHANNEL = "api"
@@ -55,6 +55,14 @@ def message_id_of(event_metadata: Any) -> int | None:
 
 def latest_message_id(tracker: Tracker) -> int | None:
     return message_id_of(tracker.latest_message.get("metadata"))
+
+
+def searched_words(tracker: Tracker) -> str | None:
+    """The words the app searched the knowledge base with when they were not the message's own (a
+    follow-up read after the question before it); None: the message's own."""
+    evidence = (tracker.latest_message.get("metadata") or {}).get(EVIDENCE)
+    words = evidence.get(FOLLOW_UP) if isinstance(evidence, dict) else None
+    return words if isinstance(words, str) and words else None
 
 
 def latest_intent(tracker: Tracker) -> str:

@@ -26,7 +26,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.case_state import FORM, REASON_CHARS, STATE, CaseState, continues, today, verified_order
 from actions.conversation import DeskFormValidation, human_button, language_of, latest_intent, send
-from actions.faq import ActionAnswerFaq
+from actions.faq import ActionAnswerFaq, answered_in_passing
 from actions.handoff import hand_off
 from actions.orders import ESCALATING
 from desk.casework import CaseworkError
@@ -69,8 +69,20 @@ def _request_slots(state: CaseState, answer: CaseAnswer) -> list[str]:
 
 
 class ValidateEligibilityForm(DeskFormValidation):
+    def __init__(self, services: DeskServices | None = None, retriever: Retriever | None = None) -> None:
+        super().__init__(services)
+        self._retriever = retriever
+
     def name(self) -> str:
         return f"validate_{FORM}"
+
+    def _question_answered(self, text: str, tracker: Tracker, dispatcher: CollectingDispatcher) -> bool:
+        """A question for the knowledge base asked while the form waits for an answer ("退款到微信要几天"
+        while the order number is asked): answered in passing, and the form asks again. A yes, a no or
+        the offer's button are replies to the form."""
+        if latest_intent(tracker) in (AFFIRM, "deny", OPEN_REQUEST):
+            return False
+        return answered_in_passing(self._retriever or shared_retriever(), dispatcher, text, language_of(tracker))
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -115,8 +127,10 @@ class ValidateEligibilityForm(DeskFormValidation):
         if state is None:
             fresh = CaseState(read_words(text, on, language), order, turns=1, reason=text[:REASON_CHARS])
             return {STATE: fresh.to_slot(), ORDER_SLOT: None, SERIAL_SLOT: None}
-        words = state.words.then(read_words(text, on, language, asked=state.asked))
-        read = CaseState(words, order, state.asked, state.tries, state.turns + 1, state.reason)
+        said = read_words(text, on, language, asked=state.asked)
+        if not said.has_facts and self._question_answered(text, tracker, dispatcher):
+            return {STATE: state.to_slot()}  # a question of theirs, not an answer: not counted as a try
+        read = CaseState(state.words.then(said), order, state.asked, state.tries, state.turns + 1, state.reason)
         answer = read.answer()
         unanswered = answer is not None and state.asked is not None and answer.question is state.asked
         if unanswered:
@@ -137,6 +151,8 @@ class ValidateEligibilityForm(DeskFormValidation):
         found = find_lookup_number(text)
         if found is not None and found.kind is LookupKind.ORDER:
             return {ORDER_SLOT: found.number}
+        if found is None and self._question_answered(text, tracker, dispatcher):
+            return {}  # asked again
         return self._not_given(ORDER_SLOT, "lookup_format_order", text, dispatcher, tracker)
 
     async def extract_request_serial(
@@ -148,6 +164,8 @@ class ValidateEligibilityForm(DeskFormValidation):
         found = SERIAL_NUMBER.search(text)
         if found is not None:
             return {SERIAL_SLOT: found.group(0)}
+        if self._question_answered(tracker.latest_message.get("text") or "", tracker, dispatcher):
+            return {}  # asked again
         return self._not_given(SERIAL_SLOT, "case_serial_format", text, dispatcher, tracker)
 
     def _not_given(

@@ -9,11 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_state import taken_for_a_question
-from actions.conversation import entity, language_of, latest_intent, send
+from actions.conversation import entity, language_of, latest_intent, searched_words, send
 from actions.handoff import hand_off
 from desk.replies import FaqReply, answer, offered_entries, reply_to_question
 from desk.services import DeskServices, shared_services
 from desk.turns import Outcome, TurnRecord
+from knowledge.language import Language
 from knowledge.live import shared_retriever
 from knowledge.retriever import Retriever
 
@@ -43,19 +44,34 @@ class ActionAnswerFaq(Action):
             if case is not None:
                 return case  # the customer's own case: decided, not recited
         misses = int(tracker.get_slot("faq_misses") or 0)
-        reply = reply_to_question(self.retriever, text, language, misses).reply
+        reply = reply_to_question(self.retriever, text, language, misses, searched=searched_words(tracker)).reply
         if reply.outcome == Outcome.HANDOFF and reply.handoff_reason is not None:
             services = self._services or shared_services()
             return hand_off(dispatcher, tracker, reply.handoff_reason, services, self.retriever)
         return self._reply(dispatcher, reply)
 
     def _reply(self, dispatcher: CollectingDispatcher, reply: FaqReply) -> list[EventType]:
-        send(dispatcher, reply.text, reply.buttons, TurnRecord(reply.outcome, reply.faq_id, reply.confidence))
+        send_reply(dispatcher, reply)
         if reply.outcome == Outcome.ANSWERED:
             return [SlotSet("last_faq_id", reply.faq_id), SlotSet("faq_misses", 0.0)]
         if reply.outcome == Outcome.FALLBACK:
             return [SlotSet("faq_misses", float(reply.misses))]
         return []
+
+
+def send_reply(dispatcher: CollectingDispatcher, reply: FaqReply) -> None:
+    send(dispatcher, reply.text, reply.buttons, TurnRecord(reply.outcome, reply.faq_id, reply.confidence))
+
+
+def answered_in_passing(retriever: Retriever, dispatcher: CollectingDispatcher, text: str, language: Language) -> bool:
+    """A question the knowledge base answers outright, asked while a form waits for something else
+    ("换货的运费谁出" while a case waits for the delivery date): answered, and True; the form then asks
+    its own question again. Anything less sure (a "did you mean", a miss) stays the form's to read."""
+    reply = reply_to_question(retriever, text, language).reply
+    if reply.outcome != Outcome.ANSWERED:
+        return False
+    send_reply(dispatcher, reply)
+    return True
 
 
 _ORDINALS = {

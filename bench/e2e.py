@@ -155,7 +155,13 @@ def play(base_url: str, conversations: Sequence[Conversation], progress_every: i
                 buttons = [button for message in reply.get("messages", []) for button in message.get("buttons", [])]
                 options = offered_entries(buttons)
                 verdict = score(turn, record, options)
-                detail = {"faq_id": record.get("faq_id"), "priority": record.get("priority"), "options": options}
+                said = " / ".join(str(message.get("text") or "")[:60] for message in reply.get("messages", []))
+                detail = {
+                    "faq_id": record.get("faq_id"),
+                    "priority": record.get("priority"),
+                    "options": options,
+                    "said": said,
+                }
                 yield Scored(conversation, index, str(record.get("outcome")), verdict, detail)
             if number % progress_every == 0:
                 progress(f"{number}/{len(conversations)} conversations")
@@ -240,10 +246,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, help="play only the first N conversations of each set (a quick look)")
     parser.add_argument("--misses", action="store_true", help="print every turn that was not right")
+    parser.add_argument(
+        "--conversation",
+        action="append",
+        help="play only the conversation with this id (repeatable); --misses then prints all its turns",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("var"), help="where the run's logs go")
     args = parser.parse_args(argv)
     sets = _paths(args.sets or list(SETS))
     loaded = {name: [c for path in paths for c in load(path)][: args.limit] for name, paths in sets.items()}
+    if args.conversation:
+        loaded = {name: [c for c in found if c.id in args.conversation] for name, found in loaded.items()}
     args.workdir.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Any] = {}
     with running_system("e2e", args.workdir, progress) as system:
@@ -253,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures[name] = summary(scored)
             if args.misses:
                 for turn in scored:
-                    if turn.verdict != "right":
+                    if turn.verdict != "right" or args.conversation:  # a chosen conversation: every turn
                         expected = turn.turn.entries or turn.turn.priority or turn.turn.flow or ""
                         print(
                             f"{turn.conversation.id}#{turn.index + 1} [{turn.conversation.language}] {turn.turn.text!r}: "

@@ -64,6 +64,15 @@ class InvalidTransition(ValueError):
 
 
 @dataclass(frozen=True)
+class PreviousQuestion:
+    """A customer's earlier message and what the bot did with it (its turn's outcome and entry)."""
+
+    text: str
+    outcome: Outcome
+    faq_id: str | None
+
+
+@dataclass(frozen=True)
 class StoredMessage:
     id: int
     conversation_id: str
@@ -442,6 +451,19 @@ class ConversationStore:
         with self._sessions() as session:
             session.get_one(Conversation, conversation_id).rasa_language = language
             session.commit()
+
+    def previous_question(self, conversation_id: str, before_message_id: int) -> PreviousQuestion | None:
+        """The customer's last answered message before this one and what its turn did: the light in
+        which an elliptical follow-up ("那电池呢？") is read. None when there is none."""
+        with self._sessions() as session:
+            row = session.execute(
+                select(Message.text, Turn.outcome, Turn.faq_id)
+                .join(Turn, Turn.message_id == Message.id)
+                .where(Turn.conversation_id == conversation_id, Turn.message_id < before_message_id)
+                .order_by(Turn.message_id.desc())
+                .limit(1)
+            ).first()
+            return PreviousQuestion(row.text, Outcome(row.outcome), row.faq_id) if row is not None else None
 
     def transcript(self, conversation_id: str) -> list[StoredMessage]:
         with self._sessions() as session:

@@ -73,11 +73,17 @@ class Answered:
 
 
 def reply_to_question(
-    retriever: Retriever, question: str, language: Language, misses: int = 0, k: int = SEARCH_K
+    retriever: Retriever,
+    question: str,
+    language: Language,
+    misses: int = 0,
+    k: int = SEARCH_K,
+    searched: str | None = None,
 ) -> Answered:
     """The bot's reply to a free-text question, `misses` being the unresolved answers before it
-    (`k`: how many hits the search keeps for whoever shows them)."""
-    result = retriever.search(question, language, k=max(k, SEARCH_K))
+    (`k`: how many hits the search keeps for whoever shows them; `searched`: the words to search when
+    not the question's own, a follow-up read after the question before it)."""
+    result = retriever.search(searched or question, language, k=max(k, SEARCH_K))
     trigger = detect_trigger(question)
     if trigger in STOP_TRIGGERS or (trigger is HandoffReason.COMPLAINT and complaint_made(question)):
         return Answered(result, FaqReply(Outcome.HANDOFF, handoff_reason=trigger))

@@ -16,6 +16,11 @@ from typing import Any, TypedDict
 # channel takes no message id): the actions key feedback by it, and the turn service finds in Rasa's
 # tracker whether a message it is about to send again was answered already.
 MESSAGE_ID = "message_id"
+# The message metadata keys of what the app's search found (engine/routing_evidence.py, read by Rasa's
+# routing step) and, within it, the words searched when they were not the message's own (a follow-up
+# read after the question before it): the FAQ action searches the same words.
+EVIDENCE = "evidence"
+FOLLOW_UP = "follow_up"
 
 
 class Outcome(StrEnum):

@@ -32,13 +32,13 @@ from desk.escalations import EscalationDesk
 from desk.handoff import MAY_ESCALATE, QueuePlace
 from desk.message_text import as_words
 from desk.models import ConversationStatus, MessageState
-from desk.turns import MESSAGE_ID, BotMessage, Outcome, TurnRecord, read_replies
+from desk.turns import EVIDENCE, MESSAGE_ID, BotMessage, Outcome, TurnRecord, read_replies
 from engine.blocking import run_blocking
 from engine.events import QUEUE, EventBus, announce_status, staff_topic
 from engine.metrics import Metrics
 from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable, turn_deadline
 from engine.resumption import resume_before_turn
-from engine.routing_evidence import EVIDENCE, routing_evidence
+from engine.routing_evidence import routing_evidence
 from knowledge.language import Language, language_signal, parse_language
 from knowledge.retriever import Retriever
 from knowledge.text import customer_words
@@ -64,6 +64,10 @@ RASA_DEFAULT_LANGUAGE: Language = "en"
 # the turn's database writes (storing the reply ends the claim).
 CLAIM_MARGIN = timedelta(seconds=15)
 TURN_DEADLINE = STALE_PROCESSING - CLAIM_MARGIN  # 45 s: three requests at the default Rasa timeout
+
+
+# The turns whose question an elliptical next message may lean on ("那电池呢？" after a warranty answer).
+FOLLOWED_UP = frozenset({Outcome.ANSWERED, Outcome.CLARIFIED})
 
 
 class UnknownPayload(ValueError):
@@ -304,7 +308,9 @@ class TurnService:
         }
         message = rasa_message(inbound)
         if inbound.payload is None and self._retriever is not None:
-            evidence = await run_blocking(routing_evidence, self._retriever, message, language)
+            previous = await run_blocking(self._store.previous_question, conversation.id, claimed.message_id)
+            topic = customer_words(previous.text) if previous and previous.outcome in FOLLOWED_UP else None
+            evidence = await run_blocking(routing_evidence, self._retriever, message, language, topic)
             if evidence is not None:
                 metadata[EVIDENCE] = evidence
         return earlier + await self._rasa.send(conversation.id, message, metadata)

@@ -50,7 +50,7 @@ def action_executor(services: DeskServices, retriever: LiveRetriever) -> ActionE
         ActionAskPhoneCheck(),
         ActionShowLookup(services=services, retriever=retriever),
         ActionDropLookup(),
-        ValidateEligibilityForm(services=services),
+        ValidateEligibilityForm(services=services, retriever=retriever),
         ActionAskCaseAnswer(),
         ActionAskRequestOrder(),
         ActionAskRequestSerial(),

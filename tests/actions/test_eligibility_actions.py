@@ -124,6 +124,41 @@ async def test_a_no_answers_the_quality_question(executor: ActionExecutor) -> No
     assert "不是质量问题" in text and "（P7）" in text
 
 
+async def test_a_question_while_a_fact_is_asked_is_answered_and_the_fact_asked_again(executor: ActionExecutor) -> None:
+    slots = await play(executor, "我半个月前买的空气净化器有异味，能退吗？", "check_eligibility", {"language": "zh"})
+    _, slots = await ask(executor, slots)
+    result = await run(executor, form_call("退款多久到账", "ask_faq", slots=slots))
+    assert [r["text"] for r in result["responses"] if r.get("text")] == ["1-3 working days"]
+    assert turn(result)["outcome"] == "answered"
+    slots = after(slots, result)
+    assert slots["requested_slot"] == ANSWER and json.loads(slots[STATE])["tries"] == 0  # not counted as a try
+    question, slots = await ask(executor, slots)
+    assert question == say("case_ask_delivered_on", "zh")
+    slots = await play(executor, "前天签收的", "inform", slots)
+    assert slots.get("requested_slot") is None
+
+
+async def test_what_the_knowledge_base_cannot_answer_outright_is_read_as_the_reply(executor: ActionExecutor) -> None:
+    slots = await play(executor, "收到10天了还能换货吗", "check_eligibility", {"language": "zh"})
+    _, slots = await ask(executor, slots)
+    result = await run(executor, form_call("让我想想", "ask_faq", slots=slots))
+    assert result["responses"][0]["text"] == say("case_ask_again", "zh")
+
+
+async def test_a_question_while_the_order_number_is_asked_is_answered_and_it_is_asked_again(
+    executor: ActionExecutor, services: DeskServices
+) -> None:
+    first = "我要退货，净化器前天收到的，有异味"
+    chat(services, first)
+    slots = await play(executor, first, "check_eligibility", {"language": "zh"})
+    assert slots["requested_slot"] == "request_order"
+    result = await run(executor, form_call("退款多久到账", "ask_faq", slots=slots))
+    assert turn(result)["outcome"] == "answered"
+    slots = after(slots, result)
+    assert slots["requested_slot"] == "request_order" and slots.get("request_order") is None
+    assert services.requests.for_conversation("conv-1") == []
+
+
 async def test_an_escalation_is_not_read_into_the_case(executor: ActionExecutor) -> None:
     slots = await play(executor, "我半个月前买的空气净化器有异味，能退吗？", "check_eligibility", {"language": "zh"})
     result = await run(executor, form_call("转人工", "request_human", slots=slots))

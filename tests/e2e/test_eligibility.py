@@ -117,3 +117,13 @@ def test_a_follow_up_after_the_answer_continues_the_case(system: System) -> None
     reply = customer.say("哦对了，我已经用过几天了")
     text = text_of(reply)
     assert reply["turn"]["outcome"] == "eligibility" and "（P6）" in text and "超出正常检查" in text
+
+
+def test_a_question_in_the_middle_of_a_case_is_answered_and_the_case_goes_on(system: System) -> None:
+    customer = Customer(system.app_url)
+    assert "哪天签收" in text_of(customer.say("我半个月前买的空气净化器有异味，能退吗？"))
+    reply = customer.say("退款到微信一般要几天？")
+    assert reply["turn"]["outcome"] == "answered"
+    assert reply["turn"]["faq_id"] == "p11-refund-time-by-payment-method"
+    assert "哪天签收" in text_of(reply)  # the case's question, asked again
+    assert text_of(customer.say("前天签收的")).startswith("签收第 2 天")

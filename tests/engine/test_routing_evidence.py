@@ -4,12 +4,17 @@ whether the words name an order; none with a button's payload."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from desk.replies import SEARCH_K
-from engine.routing_evidence import EVIDENCE, routing_evidence
+from desk.turns import EVIDENCE, FOLLOW_UP
+from engine.routing_evidence import routing_evidence
+from knowledge.follow_ups import leans_on_previous
 from knowledge.index import IndexUnavailable
 from knowledge.language import Language
 from knowledge.retriever import SearchResult
@@ -93,3 +98,54 @@ def test_rasa_reads_simplified_words_and_the_transcript_keeps_them_as_written(
     assert words.message == "退款会退到哪里？"
     transcript = client.get(chat.url, headers=chat.headers).json()
     assert "退款會退到哪裡？？" in [message.get("text") for message in transcript["transcript"]]
+
+
+def answered(faq_id: str) -> Callable[[str, str, dict[str, Any]], list[dict[str, Any]]]:
+    def reply(sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"text": "…", "custom": {"turn": {"outcome": "answered", "faq_id": faq_id}}}]
+
+    return reply
+
+
+def test_a_follow_up_is_searched_after_the_question_it_follows(tmp_path: Path) -> None:
+    """"那微信呢？" says nothing of refunds on its own; after "退款多久到账" it asks WeChat's. "那发票呢？" names
+    a topic of its own: the earlier question must not pull it back to refunds."""
+    rasa = FakeRasa(answered("refund-time"))
+    with TestClient(build_app(tmp_path, rasa=rasa, channels=[])) as client:
+        chat = start_conversation(client)
+        for text in ("退款多久到账", "那微信呢？", "那发票呢？"):
+            response = client.post(f"{chat.url}/messages", json={"text": text}, headers=chat.headers)
+            assert response.status_code == 200, response.text
+    first, follow_up, new_topic = (call.metadata[EVIDENCE] for call in sent(rasa))
+    assert FOLLOW_UP not in first  # nothing before it
+    assert follow_up[FOLLOW_UP] == "退款多久到账 那微信呢？"
+    assert (follow_up["decision"], follow_up["entry"]) == ("answer", "refund-time")
+    assert FOLLOW_UP not in new_topic and new_topic["entry"] == "invoice"
+
+
+def test_only_a_question_the_knowledge_base_took_is_followed_up(tmp_path: Path) -> None:
+    rasa = FakeRasa(lambda *_: [{"text": "…", "custom": {"turn": {"outcome": "smalltalk"}}}])
+    with TestClient(build_app(tmp_path, rasa=rasa, channels=[])) as client:
+        chat = start_conversation(client)
+        for text in ("你好", "那电池呢？"):
+            client.post(f"{chat.url}/messages", json={"text": text}, headers=chat.headers)
+    assert all(FOLLOW_UP not in call.metadata[EVIDENCE] for call in sent(rasa))
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "leans"),
+    [
+        ("那电池呢？", "zh", True),
+        ("滤网呢，也在保修里吗", "zh", True),
+        ("如果是credit card呢", "zh", True),
+        ("还有别的颜色吗", "zh", True),
+        ("电池保修多久", "zh", False),
+        ("我那台净化器三个月前买的，现在有异味，能换吗？我已经拆过滤芯了呢", "zh", False),  # says its own topic
+        ("what about the charging dock?", "en", True),
+        ("and the rest of the unit?", "en", True),
+        ("How quickly is the money returned then?", "en", True),
+        ("How long is the battery warranty?", "en", False),
+    ],
+)
+def test_what_leans_on_the_question_before(text: str, language: Language, leans: bool) -> None:
+    assert leans_on_previous(text, language) is leans
