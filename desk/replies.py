@@ -26,7 +26,7 @@ OPTION_SHARE = 0.25
 # Answers in a row that did not resolve the question (misses, 👎) before a human is offered.
 MISSES_BEFORE_OFFER = 2
 # Situations the FAQ must never answer, even when the NLU missed them.
-STOP_TRIGGERS = frozenset({HandoffReason.SAFETY, HandoffReason.LEGAL_OR_MEDIA})
+STOP_TRIGGERS = frozenset({HandoffReason.SAFETY, HandoffReason.LEGAL_OR_MEDIA, HandoffReason.COMPENSATION})
 _CHOICE_PAYLOAD = re.compile(r'^/choose_faq\{"faq_id":"([^"]+)"\}$')
 
 

@@ -85,6 +85,18 @@ _LEGAL_OR_MEDIA = (
     r"\bnewspapers?\b",
 )
 _COMPLAINT = ("投诉", r"\bcomplain(t|ts|ing)?\b", r"\bfile a complaint\b")
+# An exception to policy asked for (the handbook's escalation table: a human decides, normal priority):
+# "能不能通融一下给我退了", "Please make an exception". Never a case the bot decides by the rules.
+_EXCEPTION_ASKED = (
+    "通融",
+    "破例",
+    "网开一面",
+    "行个方便",
+    "特事特办",
+    r"\bmake an exception\b",
+    r"\bbend the rules?\b",
+    r"\b(?:an|one) exception for me\b",
+)
 # A complaint made, not asked about ("投诉流程是什么", "how do I file a complaint?" are questions for the
 # knowledge base): the FAQ's path hands these over too.
 _COMPLAINT_MADE = re.compile(
@@ -104,6 +116,7 @@ _RULES: tuple[tuple[HandoffReason, re.Pattern[str]], ...] = (
     (HandoffReason.SAFETY, _compile(_SAFETY)),
     (HandoffReason.LEGAL_OR_MEDIA, _compile(_LEGAL_OR_MEDIA)),
     (HandoffReason.COMPLAINT, _compile(_COMPLAINT)),
+    (HandoffReason.COMPENSATION, _compile(_EXCEPTION_ASKED)),
 )
 
 

@@ -37,6 +37,19 @@ def test_legal_regulator_and_media_threats(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "我知道无理由退货只有7天，但今天才第10天，东西完全没拆，能不能通融一下给我退了？",
+        "过了保修期一个月，能破例给我免费修吗",
+        "My 7-day return window ended yesterday because I was in hospital. Please make an exception.",
+        "can you bend the rules this one time",
+    ],
+)
+def test_an_exception_to_policy_asked_for_goes_to_a_human(text: str) -> None:
+    assert detect_trigger(text) == HandoffReason.COMPENSATION  # the escalation table's row, normal priority
+
+
+@pytest.mark.parametrize(
     "text", ["退货运费谁出", "How long is the warranty?", "扫地机不充电了", "smoke-free home", "充电的时候有点热正常吗"]
 )
 def test_ordinary_questions_trigger_nothing(text: str) -> None:
