@@ -13,16 +13,13 @@ from desk.copy import say
 from desk.handoff import HandoffReason
 from desk.triggers import complaint_made, detect_trigger, human_asked
 from desk.turns import Outcome
-from knowledge.abstention import Decision
+from knowledge.abstention import CLARIFY_OPTIONS, Decision, offered
 from knowledge.entries import FaqEntry
 from knowledge.language import Language
 from knowledge.retriever import Hit, Retriever, SearchResult
 
-CLARIFY_OPTIONS = 3
 # How many hits a question's search keeps: the options and one more (the routing evidence searches alike).
 SEARCH_K = CLARIFY_OPTIONS + 1
-# "Did you mean" offers the hits scoring at least this share of the top score.
-OPTION_SHARE = 0.25
 # Answers in a row that did not resolve the question (misses, 👎) before a human is offered.
 MISSES_BEFORE_OFFER = 2
 # Situations the FAQ must never answer, even when the NLU missed them.
@@ -126,7 +123,7 @@ def missed(
 
 def clarify_options(result: SearchResult) -> list[Hit]:
     """The entries a "did you mean" question offers for a near tie."""
-    return [h for h in result.hits if h.score >= result.confidence * OPTION_SHARE][:CLARIFY_OPTIONS]
+    return result.hits[: offered([hit.score for hit in result.hits])]
 
 
 def vote_buttons(faq_id: str, language: Language) -> Buttons:

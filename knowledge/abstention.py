@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+# A "did you mean" offers at most this many entries, each scoring at least this share of the first's:
+# entries that really compete, not the tail of the ranking.
+CLARIFY_OPTIONS = 3
+OPTION_SHARE = 0.25
 
 
 class Decision(StrEnum):
@@ -27,3 +33,10 @@ class Thresholds:
         if confidence >= self.answer and confidence - runner_up >= self.margin:
             return Decision.ANSWER
         return Decision.CLARIFY
+
+
+def offered(scores: Sequence[float]) -> int:
+    """How many of the ranked candidates (their scores, best first) a "did you mean" offers."""
+    if not scores:
+        return 0
+    return sum(1 for score in scores[:CLARIFY_OPTIONS] if score >= scores[0] * OPTION_SHARE)

@@ -153,7 +153,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     if args.show_errors:
         for s in in_sample:
-            if s.ranked_ids[:1] != [s.question.expected]:
+            if s.ranked_ids[0] not in s.question.accepted:
                 print(
                     f"  MISS {s.question.language} {s.question.text!r}: expected {s.question.expected}, "
                     f"got {s.ranked_ids[:2]} {[round(x, 3) for x in s.scores[:2]]}"

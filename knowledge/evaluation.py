@@ -1,7 +1,7 @@
 """Measuring the retriever on the development set, and calibrating it there.
 
 Calibration fits, per language, the fusion weights (a logistic model over the three signals, on the
-dev questions' candidates) and the abstention thresholds (a grid search for the best utility). The
+dev questions' candidates) and the abstention thresholds (a grid search for the least cost, `COSTS`). The
 dev set is also what we report on, so `cross_validate` gives the honest figure: every question is
 scored by weights and thresholds fitted without it (k folds).
 """
@@ -12,33 +12,37 @@ import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from knowledge.abstention import Decision, Thresholds
+from knowledge.abstention import CLARIFY_OPTIONS, Decision, Thresholds, offered
 from knowledge.calibration import Calibration
 from knowledge.fusion import SIGNALS, FusionWeights, Samples, expand, fit_fusion
-from knowledge.language import LANGUAGES, Language
+from knowledge.language import LANGUAGES, Language, detect_language
 from knowledge.retriever import HybridRetriever
 
-# Utility of each outcome when choosing thresholds: a wrong answer costs more than a question
-# sent back, and answering an out-of-scope question costs most (it misleads the customer).
-UTILITY = {
-    ("in", Decision.ANSWER, True): 1.0,
-    ("in", Decision.ANSWER, False): -2.0,
+# What each outcome costs the customer, as the end-to-end evaluation scores a turn (docs/e2e-evaluation.md);
+# the thresholds chosen cost least in all. A right answer costs nothing. A "did you mean" with the right
+# entry among its options costs a click (a needless one when the first was right). Asked to rephrase, the
+# customer must write again and may give up. A "did you mean" without the right entry costs that and a
+# wrong lead. A wrong answer misleads: it costs most, answering an out-of-scope question more still; a
+# "did you mean" on one costs more than a miss on an in-scope one (the customer is led on for nothing).
+COSTS = {
+    ("in", Decision.ANSWER, True): 0.0,
     ("in", Decision.CLARIFY, True): 0.5,
-    ("in", Decision.CLARIFY, False): -0.25,
-    ("in", Decision.ABSTAIN, True): 0.0,
-    ("in", Decision.ABSTAIN, False): 0.0,
-    ("out", Decision.ANSWER, False): -3.0,
-    ("out", Decision.CLARIFY, False): -0.5,
-    ("out", Decision.ABSTAIN, False): 1.0,
+    ("in", Decision.ABSTAIN, True): 1.0,
+    ("in", Decision.ABSTAIN, False): 1.0,
+    ("in", Decision.CLARIFY, False): 1.25,
+    ("in", Decision.ANSWER, False): 3.0,
+    ("out", Decision.ABSTAIN, False): 0.0,
+    ("out", Decision.CLARIFY, False): 1.5,
+    ("out", Decision.ANSWER, False): 4.0,
 }
 MAX_OUT_OF_SCOPE_ANSWERED = 0.05
-CLARIFY_OPTIONS = 3
 FOLDS = 5
 SEED = 7
 
@@ -49,11 +53,38 @@ class DevQuestion(BaseModel):
     text: str
     language: Language
     expected: str | None
+    # Other entries that answer it as well (the end-to-end sets name every entry that does).
+    also: tuple[str, ...] = ()
+
+    @property
+    def accepted(self) -> frozenset[str]:
+        return frozenset((self.expected, *self.also)) if self.expected is not None else frozenset()
 
 
 def load_dev_set(path: Path) -> list[DevQuestion]:
+    """The questions of a dev-format file (`questions:`), or of an end-to-end set (`conversations:`)."""
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if "conversations" in document:
+        return conversation_questions(document["conversations"])
     return [DevQuestion.model_validate(q) for q in document.get("questions", [])]
+
+
+def conversation_questions(conversations: Sequence[dict[str, Any]]) -> list[DevQuestion]:
+    """An end-to-end set's questions for the retriever: each conversation's first message when it is a
+    knowledge-base question (with the entries that answer it) or out of scope (a later message leans
+    on the earlier ones; a case, a lookup or a handoff is not the retriever's to answer)."""
+    questions = []
+    for conversation in conversations:
+        first = conversation["turns"][0]
+        text = str(first["text"])
+        language = detect_language(text)
+        entries = first.get("entry")
+        named = tuple(entries) if isinstance(entries, list) else (entries,) if entries else ()
+        if first["expect"] == "answer" and named:
+            questions.append(DevQuestion(text=text, language=language, expected=named[0], also=named[1:]))
+        elif first["expect"] == "decline":
+            questions.append(DevQuestion(text=text, language=language, expected=None))
+    return questions
 
 
 def load_dev_sets(path: Path, extra: Sequence[Path] = ()) -> list[DevQuestion]:
@@ -82,8 +113,8 @@ def known_questions(
     """The questions whose expected entry is in the knowledge base (or none is expected), and the
     others: scoring those would count every answer as wrong (an entry made in the console after the
     seed files were exported, say)."""
-    kept = [q for q in questions if q.expected is None or q.expected in entry_ids]
-    return kept, [q for q in questions if q.expected is not None and q.expected not in entry_ids]
+    kept = [q for q in questions if q.accepted <= set(entry_ids)]
+    return kept, [q for q in questions if not q.accepted <= set(entry_ids)]
 
 
 @dataclass(frozen=True)
@@ -92,7 +123,7 @@ class Featurised:
 
     question: DevQuestion
     features: npt.NDArray[np.float32]  # (entries, signals)
-    expected: int | None  # row of the expected entry
+    accepted: frozenset[int]  # rows of the entries that answer it (none: out of scope)
 
 
 @dataclass(frozen=True)
@@ -115,12 +146,12 @@ class Scored:
 
     def outcome(self, thresholds: Thresholds | None = None) -> tuple[str, Decision, bool]:
         decision = (thresholds or self.thresholds).decide(self.confidence, self.runner_up)
-        expected = self.question.expected
-        if expected is None:
+        accepted = self.question.accepted
+        if not accepted:
             return "out", decision, False
         if decision == Decision.CLARIFY:
-            return "in", decision, expected in self.ranked_ids[:CLARIFY_OPTIONS]
-        return "in", decision, bool(self.ranked_ids) and self.ranked_ids[0] == expected
+            return "in", decision, bool(accepted & set(self.ranked_ids[: offered(self.scores)]))
+        return "in", decision, bool(self.ranked_ids) and self.ranked_ids[0] in accepted
 
 
 def featurise(retriever: HybridRetriever, questions: Sequence[DevQuestion]) -> list[Featurised]:
@@ -129,7 +160,7 @@ def featurise(retriever: HybridRetriever, questions: Sequence[DevQuestion]) -> l
         Featurised(
             q,
             retriever.signals.features(q.text, retriever.query_vector(q.text, q.language), q.language),
-            rows.get(q.expected or ""),
+            frozenset(rows[entry] for entry in q.accepted if entry in rows),
         )
         for q in questions
     ]
@@ -164,12 +195,12 @@ def fit_fusion_on(items: Sequence[Featurised], start: FusionWeights) -> FusionWe
     for item in items:
         features, labels = samples[item.question.language]
         features.append(expand(item.features))
-        labels.append(np.arange(len(item.features)) == (item.expected if item.expected is not None else -1))
+        labels.append(np.isin(np.arange(len(item.features)), list(item.accepted)))
     return fit_fusion(samples, start)
 
 
 def choose_thresholds(scored: Sequence[Scored]) -> dict[Language, Thresholds]:
-    """Per language, the thresholds of highest utility that answer at most 5 % of out-of-scope questions."""
+    """Per language, the thresholds of least cost (`COSTS`) that answer at most 5 % of out-of-scope questions."""
     grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
     margins = np.round(np.arange(0.0, 0.51, 0.05), 2)
     chosen: dict[Language, Thresholds] = {}
@@ -185,9 +216,9 @@ def choose_thresholds(scored: Sequence[Scored]) -> dict[Language, Thresholds]:
                 answered_out = sum(1 for s in outside if s.outcome(candidate)[1] == Decision.ANSWER)
                 if answered_out / len(outside) > MAX_OUT_OF_SCOPE_ANSWERED:
                     continue
-            utility = sum(UTILITY[s.outcome(candidate)] for s in mine)
-            if best is None or utility > best[0]:
-                best = (utility, candidate)
+            cost = sum(COSTS[s.outcome(candidate)] for s in mine)
+            if best is None or cost < best[0]:
+                best = (cost, candidate)
         chosen[lang] = best[1] if best else Thresholds()
     return chosen
 
@@ -220,10 +251,10 @@ def report(scored: Sequence[Scored]) -> dict[str, dict[str, float]]:
         outside = [s for s in mine if s.question.expected is None]
         row: dict[str, float] = {"questions": len(inside), "out_of_scope_questions": len(outside)}
         if inside:
-            row["top1"] = _rate(s.ranked_ids[:1] == [s.question.expected] for s in inside)
-            row["top3"] = _rate(s.question.expected in s.ranked_ids[:3] for s in inside)
+            row["top1"] = _rate(s.ranked_ids[0] in s.question.accepted for s in inside)
+            row["top3"] = _rate(bool(s.question.accepted & set(s.ranked_ids[:3])) for s in inside)
             for name in SIGNALS:
-                row[f"top1_{name}_only"] = _rate(s.signal_top[name] == s.question.expected for s in inside)
+                row[f"top1_{name}_only"] = _rate(s.signal_top[name] in s.question.accepted for s in inside)
             outcomes = [s.outcome() for s in inside]
             row["answered_correct"] = _rate(d == Decision.ANSWER and ok for _, d, ok in outcomes)
             row["answered_wrong"] = _rate(d == Decision.ANSWER and not ok for _, d, ok in outcomes)

@@ -72,3 +72,34 @@ def test_calibrate_and_eval_read_the_extra_dev_files(folder: Path, capsys: pytes
     scored = json.loads((folder / "eval.json").read_text(encoding="utf-8"))["in_sample"]
     assert (scored["en"]["questions"], scored["en"]["out_of_scope_questions"]) == (3, 0)
     assert (scored["zh"]["questions"], scored["zh"]["out_of_scope_questions"]) == (2, 1)
+
+
+def test_an_end_to_end_set_gives_its_first_questions_with_every_entry_that_answers(tmp_path: Path) -> None:
+    conversations = [
+        {
+            "id": "a",
+            "language": "zh",
+            "tags": [],
+            "turns": [
+                {"text": "电池保修多久", "expect": "answer", "entry": ["battery", "invoice"]},
+                {"text": "那运费呢", "expect": "answer", "entry": "shipping-fee"},  # leans on the first: left out
+            ],
+        },
+        {"id": "b", "language": "en", "tags": [], "turns": [{"text": "Who won the cup?", "expect": "decline"}]},
+        {"id": "c", "language": "en", "tags": [], "turns": [{"text": "My order?", "expect": "lookup"}]},
+        {"id": "d", "language": "en", "tags": [], "turns": [{"text": "Do weekends count?", "expect": "answer"}]},
+        {
+            "id": "e",
+            "language": "en",
+            "tags": [],
+            "turns": [{"text": "运费多少", "expect": "answer", "entry": "shipping-fee"}],
+        },
+    ]
+    path = tmp_path / "e2e.yml"
+    path.write_text(yaml.safe_dump({"conversations": conversations}, allow_unicode=True), encoding="utf-8")
+    first, declined, chinese = load_dev_sets(path)
+    assert (first.text, first.accepted) == ("电池保修多久", frozenset({"battery", "invoice"}))
+    assert (declined.expected, declined.accepted) == (None, frozenset())
+    assert chinese.language == "zh"  # the words' language, not the conversation's
+    kept, unknown = known_questions([first, declined], {"battery"})
+    assert kept == [declined] and unknown == [first]  # an entry the knowledge base lacks
