@@ -32,6 +32,8 @@ class Thresholds:
             return Decision.ABSTAIN
         if confidence >= self.answer and confidence - runner_up >= self.margin:
             return Decision.ANSWER
+        if runner_up < confidence * OPTION_SHARE:
+            return Decision.ANSWER  # nothing competes: a "did you mean" would offer this one entry alone
         return Decision.CLARIFY
 
 

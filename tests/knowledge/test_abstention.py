@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.abstention import Decision, Thresholds
+from knowledge.abstention import Decision, Thresholds, offered
 from knowledge.calibration import Calibration, load_calibration, save_calibration
 from knowledge.fusion import FusionWeights
 
@@ -11,8 +11,15 @@ def test_decision_from_confidence_and_margin() -> None:
     thresholds = Thresholds(answer=0.6, margin=0.2, clarify=0.3)
     assert thresholds.decide(0.9, 0.1) == Decision.ANSWER
     assert thresholds.decide(0.9, 0.8) == Decision.CLARIFY  # a near tie
-    assert thresholds.decide(0.5, 0.0) == Decision.CLARIFY  # not sure enough to answer
+    assert thresholds.decide(0.5, 0.2) == Decision.CLARIFY  # not sure enough to answer, and a rival
+    assert thresholds.decide(0.5, 0.1) == Decision.ANSWER  # no rival: "did you mean" would offer one entry
     assert thresholds.decide(0.2, 0.0) == Decision.ABSTAIN
+
+
+def test_a_did_you_mean_offers_the_entries_that_compete() -> None:
+    assert offered([0.6, 0.5, 0.2, 0.1]) == 3  # at least a quarter of the first's score, at most three
+    assert offered([0.6, 0.14]) == 1
+    assert offered([]) == 0
 
 
 def test_calibration_round_trips_through_yaml(tmp_path: Path) -> None:
