@@ -22,6 +22,11 @@ becomes the intent named there (`out_of_scope`) when that intent leads DIET's ra
 retriever has nothing to offer (decision "abstain"): asking such a customer to rephrase ("Who won the
 Champions League?") helps nobody.
 
+And the third way (`escalated`): a message DIET took for small talk or out of scope ("fine, I'll post
+the whole story on Weibo", "Please make an exception and let me return it") that sets off one of the
+app's triggers a human must take (desk/triggers.py: safety, a legal or media threat, an exception to
+policy) becomes that trigger's escalation intent: such a customer is never declined nor greeted.
+
 Without evidence (a button, Rasa's own tests, the app's index not loaded) DIET's intent stands.
 """
 
@@ -81,17 +86,30 @@ def declined(intent: str | None, ranking: list[dict[str, Any]], evidence: Any, d
     return float(leader.get("confidence") or 0.0)
 
 
+def escalated(
+    intent: str | None, evidence: Any, escalations: dict[str, str], escalatable: frozenset[str]
+) -> str | None:
+    """The escalation intent for a message DIET took for one of `escalatable` (small talk, out of
+    scope) whose words set off a trigger of `escalations` (trigger → intent). Else None."""
+    if intent not in escalatable or not isinstance(evidence, dict):
+        return None
+    trigger = evidence.get("trigger")
+    return escalations.get(trigger) if isinstance(trigger, str) else None
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EvidenceRouter(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # DIET's intent → when the evidence overrules it (config.yml sets the real table).
-        return {"overrulable": {}, "declined": None}
+        return {"overrulable": {}, "declined": None, "escalated": {}, "escalatable": []}
 
     def __init__(self, config: dict[str, Any]) -> None:
         table = config.get("overrulable") or {}
         self._overrulable = {str(intent): Overrule(**(rule or {})) for intent, rule in table.items()}
         self._decline_as = config.get("declined") or None
+        self._escalations = {str(k): str(v) for k, v in (config.get("escalated") or {}).items()}
+        self._escalatable = frozenset(str(intent) for intent in config.get("escalatable") or ())
 
     @classmethod
     def create(
@@ -115,6 +133,9 @@ class EvidenceRouter(GraphComponent):
             if confidence is None:
                 confidence = declined(predicted.get("name"), ranking, evidence, self._decline_as)
                 name = str(self._decline_as)
+            escalation = escalated(predicted.get("name"), evidence, self._escalations, self._escalatable)
+            if escalation is not None:
+                confidence, name = diet, escalation
             if confidence is None:
                 continue
             routed = {"name": name, "confidence": confidence}

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_routing.evidence_router import EvidenceRouter, Overrule, declined, overruled
+from rasa_routing.evidence_router import EvidenceRouter, Overrule, declined, escalated, overruled
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = {"greet": Overrule(), "check_order": Overrule(0.8, 0.9), "out_of_scope": Overrule(0.95)}
@@ -118,3 +118,40 @@ class DeclinedTest(unittest.TestCase):
         out = EvidenceRouter({"overrulable": CONFIG, "declined": "out_of_scope"}).process([message])[0]
         self.assertEqual(out.get("intent"), {"name": "out_of_scope", "confidence": 0.42})
         self.assertEqual([item["name"] for item in out.get("intent_ranking")], ["out_of_scope", "nlu_fallback"])
+
+
+ESCALATIONS = {"safety": "report_safety_incident", "legal_or_media": "complain", "compensation": "demand_compensation"}
+ESCALATABLE = frozenset({"out_of_scope", "greet"})
+
+
+class EscalatedTest(unittest.TestCase):
+    def test_a_trigger_in_a_message_diet_declined_escalates(self) -> None:
+        for trigger, intent in ESCALATIONS.items():
+            found = evidence("abstain", 0.1, trigger=trigger)
+            self.assertEqual(escalated("out_of_scope", found, ESCALATIONS, ESCALATABLE), intent)
+
+    def test_not_for_other_intents_nor_a_complaint_asked_about(self) -> None:
+        found = evidence("abstain", 0.1, trigger="safety")
+        self.assertIsNone(escalated("ask_faq", found, ESCALATIONS, ESCALATABLE))
+        self.assertIsNone(escalated("inform", found, ESCALATIONS, ESCALATABLE))  # a form's reply: the form hands over
+        complaint = evidence("answer", 0.9, trigger="complaint")  # "投诉流程是什么" is a question
+        self.assertIsNone(escalated("out_of_scope", complaint, ESCALATIONS, ESCALATABLE))
+        self.assertIsNone(escalated("out_of_scope", evidence("abstain", 0.1), ESCALATIONS, ESCALATABLE))
+
+    def test_the_component_sets_the_escalation(self) -> None:
+        message = Message(
+            data={
+                "text": "I'll post it on Weibo",
+                "metadata": {"evidence": evidence("abstain", 0.1, trigger="legal_or_media")},
+            }
+        )
+        message.set("intent", {"name": "out_of_scope", "confidence": 0.8}, add_to_output=True)
+        message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.8}], add_to_output=True)
+        router = EvidenceRouter({"overrulable": CONFIG, "escalated": ESCALATIONS, "escalatable": sorted(ESCALATABLE)})
+        out = router.process([message])[0]
+        self.assertEqual(out.get("intent"), {"name": "complain", "confidence": 0.8})
+
+    def test_config_escalates_only_what_a_human_must_take(self) -> None:
+        router = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"][-1]
+        self.assertNotIn("complaint", router["escalated"])  # a complaint asked about is a question
+        self.assertNotIn("inform", router["escalatable"])
