@@ -17,6 +17,9 @@ from knowledge.text import customer_words
         ("净水器漏水了", "净水器漏水了"),  # simplified text unchanged
         ("I'm 😡 about the delay", "I'm 😡 about the delay"),  # emoji kept: they say something
         ("3.5元", "3.5元"),  # one mark is no run
+        ("還在保秀期嗎", "还在保修期吗"),  # simplified first, then a typo read by its sound
+        ("保修和报修", "保修和报修"),  # two domain words that sound alike both stay
+        ("my iPhone, order LM202611260001", "my iPhone, order LM202611260001"),
     ],
 )
 def test_customer_words(written: str, read: str) -> None:
