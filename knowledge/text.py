@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from knowledge.language import Language, detect_language
 from knowledge.pinyin_typos import corrected as pinyin_typos_corrected
+from knowledge.spelling import corrected as spelling_corrected
 from knowledge.synonyms import canonicalise
 
 if TYPE_CHECKING:
@@ -156,10 +157,12 @@ def customer_words(text: str) -> str:
     """A customer's words as every reader takes them (Rasa's NLU, the retriever, the case reading),
     each step measured on the end-to-end dev set (docs/routing.md): traditional Chinese characters
     as simplified; Chinese typos that sound like a word of the knowledge base as that word
-    (`knowledge.pinyin_typos`: "保秀期" → 保修期, "退huo" → 退货); a run of the same punctuation mark
-    as one. The transcript keeps the text as written."""
+    (`knowledge.pinyin_typos`: "保秀期" → 保修期, "退huo" → 退货); English spelling slips as the
+    knowledge base's words (`knowledge.spelling`: "warrenty" → warranty, identifiers untouched); a run
+    of the same punctuation mark as one. The transcript keeps the text as written."""
     if _CJK_RUN.search(text):
         text = pinyin_typos_corrected(str(_to_simplified().convert(text)))
+    text = spelling_corrected(text)
     return _REPEATED_MARK.sub(r"\1", text)
 
 

@@ -19,6 +19,7 @@ from knowledge.text import customer_words
         ("3.5元", "3.5元"),  # one mark is no run
         ("還在保秀期嗎", "还在保修期吗"),  # simplified first, then a typo read by its sound
         ("保修和报修", "保修和报修"),  # two domain words that sound alike both stay
+        ("whats the warrenty??", "whats the warranty?"),  # an English slip
         ("my iPhone, order LM202611260001", "my iPhone, order LM202611260001"),
     ],
 )
