@@ -178,7 +178,7 @@ def customer_words(text: str) -> str:
 
 def warm_up_customer_words() -> None:
     """Build what `customer_words` reads with (OpenCC, the pinyin vocabulary, the English word list,
-    about three seconds) now rather than in a customer's first turn."""
+    a second or two) now rather than in a customer's first turn."""
     customer_words("還在保修期嗎 warranty")
 
 
