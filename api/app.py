@@ -54,6 +54,7 @@ from engine.request_desk import RequestDesk
 from engine.retries import AnswerRetries
 from engine.turns import TurnService
 from knowledge.live import LiveRetriever, shared_retriever
+from knowledge.text import warm_up_customer_words
 
 log = structlog.get_logger(__name__)
 
@@ -127,6 +128,7 @@ def create_app(
             await run_in_threadpool(live.warm_up)
             # The case reader's learned part too: fitted here, not in a customer's first case turn.
             await run_in_threadpool(clause_reader)
+            await run_in_threadpool(warm_up_customer_words)
         client = httpx.AsyncClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout)
         await run_in_threadpool(ensure_admin, services, settings)
         gateway = rasa or HttpRasaGateway(client, settings.rasa_token.get_secret_value())

@@ -134,6 +134,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = get_settings()
     retriever = _fresh_retriever(args.faq_dir, embedder=args.embedder)
     questions = _dev_questions(args, retriever)
+    if args.customer_words:
+        from knowledge.text import customer_words
+
+        # As the app sends them to the retriever (engine/turns.py), not as written.
+        questions = [q.model_copy(update={"text": customer_words(q.text)}) for q in questions]
     _progress(f"scoring {len(questions)} development questions")
     items = featurise(retriever, questions)
     in_sample = rank(retriever, items, retriever.fusion, retriever.calibration)
@@ -304,6 +309,11 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--json", type=Path, help="also write the results as JSON")
             command.add_argument("--show-errors", action="store_true")
             command.add_argument("--no-cv", action="store_true", help="skip the cross-validated estimate")
+            command.add_argument(
+                "--customer-words",
+                action="store_true",
+                help="read each question as the app does first (knowledge.text.customer_words)",
+            )
         command.set_defaults(run=run)
 
     intents = sub.add_parser(
