@@ -10,7 +10,9 @@ from knowledge.language import Language
 
 # How a follow-up opens, or its first clause ends: "那…", "…呢", "滤网呢，…", "还有…", "如果…", "and …",
 # "what about …", "so …".
-_ZH_LEAN = re.compile(r"^(?:那|那么|那要是|那如果|还有|另外|而且|如果|要是|万一|假如|其他|别的)|^[^，,。？?]{0,10}呢(?:[，,？?。!！~～]|$)")
+_ZH_LEAN = re.compile(
+    r"^(?:那|那么|那要是|那如果|还有|另外|而且|如果|要是|万一|假如|其他|别的)|^[^，,。？?]{0,10}呢(?:[，,？?。!！~～]|$)"
+)
 _EN_LEAN = re.compile(
     r"^(?:and|so|ok(?:ay)?|also|then|but|what about|how about|what if|and if|same for|even)\b|"
     r"\b(?:it|its|it's|that|those|them|they|then|there|this one|the rest)\b",
