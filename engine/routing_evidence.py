@@ -20,6 +20,7 @@ from knowledge.index import IndexUnavailable
 from knowledge.language import Language
 from knowledge.retriever import Retriever, SearchResult
 
+
 def routing_evidence(
     retriever: Retriever, text: str, language: Language, previous: str | None = None
 ) -> dict[str, Any] | None:

@@ -108,7 +108,7 @@ def answered(faq_id: str) -> Callable[[str, str, dict[str, Any]], list[dict[str,
 
 
 def test_a_follow_up_is_searched_after_the_question_it_follows(tmp_path: Path) -> None:
-    """"那微信呢？" says nothing of refunds on its own; after "退款多久到账" it asks WeChat's. "那发票呢？" names
+    """ "那微信呢？" says nothing of refunds on its own; after "退款多久到账" it asks WeChat's. "那发票呢？" names
     a topic of its own: the earlier question must not pull it back to refunds."""
     rasa = FakeRasa(answered("refund-time"))
     with TestClient(build_app(tmp_path, rasa=rasa, channels=[])) as client:
