@@ -148,9 +148,7 @@ async def test_what_the_knowledge_base_cannot_answer_outright_is_read_as_the_rep
 async def test_a_question_while_the_order_number_is_asked_is_answered_and_it_is_asked_again(
     executor: ActionExecutor, services: DeskServices
 ) -> None:
-    first = "我要退货，净化器前天收到的，有异味"
-    chat(services, first)
-    slots = await play(executor, first, "check_eligibility", {"language": "zh"})
+    slots = await request_started(executor, services, "我要退货，净化器前天收到的，有异味")
     assert slots["requested_slot"] == "request_order"
     result = await run(executor, form_call("退款多久到账", "ask_faq", slots=slots))
     assert turn(result)["outcome"] == "answered"
@@ -188,6 +186,12 @@ def chat(services: DeskServices, text: str, *, attachments: tuple[str, ...] = ()
     """The customer's message as the turn service stores it (a request needs its conversation)."""
     stored = "\n".join((text, *attachments))
     services.conversations.record_inbound("conv-1", text=stored, payload=None, language="zh", channel="api")
+
+
+async def request_started(executor: ActionExecutor, services: DeskServices, first: str) -> dict[str, Any]:
+    """A request's first message, stored as the turn service stores it, read by the form."""
+    chat(services, first)
+    return await play(executor, first, "check_eligibility", {"language": "zh"})
 
 
 async def test_a_request_asked_for_and_allowed_is_opened_after_its_order_number(
@@ -245,9 +249,7 @@ async def test_a_typed_yes_opens_the_offered_request_and_only_an_offered_one(
 async def test_a_repair_asks_for_the_serial_number_and_gets_an_rma_number(
     executor: ActionExecutor, services: DeskServices
 ) -> None:
-    first = "帮我报修，扫地机买了5个月，不开机了"
-    chat(services, first)
-    slots = await play(executor, first, "check_eligibility", {"language": "zh"})
+    slots = await request_started(executor, services, "帮我报修，扫地机买了5个月，不开机了")
     slots = await play(executor, "LM202612060302", "inform", slots)
     assert slots["requested_slot"] == "request_serial"
     slots = await play(executor, "sn是rv2406123456", "inform", slots)
