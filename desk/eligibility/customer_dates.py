@@ -79,6 +79,11 @@ def _numeral(match: re.Match[str]) -> str:
     return match.group() if value is None else str(value)
 
 
+# Said of today ("签收第9天了", "今天是收到后的第5天"), not of when something happened ("到货第三天就坏了").
+_ZH_DAY_AFTER_DELIVERY = re.compile(
+    r"(?:(?<=今天是)|(?<=现在是)|(?<=已经是)|(?<=已经)|(?<=都))(签收|收到|收货|到货|到手)(?:后|以后)?的?第(\d+)天|"
+    r"(签收|收到|收货|到货|到手)(?:后|以后)?的?第(\d+)天(?=了)"
+)
 _ZH_ABOUT = re.compile(r"(?<=[买用有到]了)(?:大概|大约|约)(?=\d)")
 
 
@@ -94,6 +99,8 @@ def normalise(text: str, language: str) -> str:
         text = _ZH_NUMERAL.sub(_numeral, text)
         text = _ZH_ABOUT.sub("", text)  # "买了大概5个月": about is as good as said
         text = re.sub(r"(?<=\d)月份", "月", text)  # "7月份" as "7月"
+        # "签收第9天了": day N counted from delivery (day 0), so delivered N days ago
+        text = _ZH_DAY_AFTER_DELIVERY.sub(lambda m: f"收到了{m.group(2) or m.group(4)}天前", text)
         text = text.replace("半个月", "15天").replace("半年", "6个月")
         text = _ZH_YEARS_HALF.sub(lambda m: f"{12 * int(m.group(1)) + 6}个月", text)
         return _ZH_YEARS_MONTHS.sub(lambda m: f"{12 * int(m.group(1)) + int(m.group(2))}个月", text)

@@ -121,6 +121,10 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("12月初买的", "zh", date(2026, 3, 9), (date(2025, 12, 1), date(2025, 12, 10))),
     ("三月份买的", "zh", date(2026, 2, 1), (date(2025, 3, 1), date(2025, 3, 31))),
     ("上个月底收到的", "zh", SUNDAY, (date(2026, 11, 21), date(2026, 11, 30))),
+    # day N after delivery (day 0), said of today; not of the day something happened
+    ("签收第9天了", "zh", SUNDAY, date(2026, 11, 27)),
+    ("今天是收到后的第5天", "zh", SUNDAY, date(2026, 12, 1)),
+    ("到货第三天就坏了", "zh", SUNDAY, None),
     ("本月买的", "zh", SUNDAY, (date(2026, 12, 1), date(2026, 12, 6))),  # never after today
     ("It was delivered yesterday", "en", SUNDAY, date(2026, 12, 5)),
     ("I bought it last Friday", "en", SUNDAY, date(2026, 12, 4)),
