@@ -1,13 +1,16 @@
 """DIET's pipeline choices (transformer layers, epochs, featurizers) cross-validated on the bot's own NLU data.
 
-`python -m bench.nlu_pipelines [--folds 5] [--variants current,epochs_40,…] [--repeats 1]`
+`python -m bench.nlu_pipelines [--folds 5] [--variants current,epochs_40,…] [--repeats 1] [--time-only]`
 
 Each variant is the project's `config.yml` with one override (below, as data) and without the routing
 step (`rasa_routing.EvidenceRouter` only acts on the app's evidence metadata, which NLU data has none
 of). Per variant:
 
 - one `rasa train nlu` on all of `bot/nlu` (`--repeats` of them, median reported), timed by the wall
-  clock with a cold cache: the budget is 3 minutes (issue 14), and a variant over it is marked so;
+  clock with a cold cache: the budget is 3 minutes (issue 14), and a variant over it is marked so.
+  The cores are shared, so the load average before each training and the CPU seconds Rasa used
+  (less sensitive to other work than the wall clock) are recorded beside it; `--time-only` repeats
+  just these trainings at a quieter moment;
 - stratified k-fold cross-validation on the same folds for every variant (`bench.rasa_folds` splits
   with a seed; Rasa's own `--cross-validation` does not): `rasa train nlu` per fold, the held-out
   examples parsed by the fold's model.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -153,17 +157,19 @@ class Bench:
             stdin=subprocess.DEVNULL,
         )
 
-    def train(self, directory: Path, config: Path, nlu: Path) -> tuple[Path, float]:
-        """`rasa train nlu` in `directory`; the model and the wall-clock seconds it took."""
+    def train(self, directory: Path, config: Path, nlu: Path) -> tuple[Path, float, float]:
+        """`rasa train nlu` in `directory`; the model, the wall-clock seconds and the CPU seconds it took."""
         directory.mkdir(parents=True, exist_ok=True)
+        cpu_before = _children_cpu()
         started = time.perf_counter()
         command = ["train", "nlu", "--config", str(config), "--nlu", str(nlu), "--domain", str(self.domain)]
         self.rasa([*command, "--out", str(directory / "models"), "--fixed-model-name", "nlu", "--quiet"], directory)
         seconds = time.perf_counter() - started
+        cpu = _children_cpu() - cpu_before
         model = directory / "models" / "nlu.tar.gz"
         if not model.is_file():
             raise RuntimeError(f"rasa train nlu wrote no model at {model}")
-        return model, seconds
+        return model, seconds, cpu
 
     def split(self, folds: int, seed: int, out: Path) -> list[Path]:
         self.python(["bench.rasa_folds", "split", str(self.nlu), str(folds), str(seed), str(out)], out.parent)
@@ -176,14 +182,25 @@ class Bench:
         timings: list[dict[str, float]] = []
         for repeat in range(repeats):
             load = os.getloadavg()[0]  # the cores are shared: a busy machine shows here, not in the figure
-            _, seconds = self.train(project / f"full-{repeat}", config_file, self.nlu)
-            timings.append({"seconds": round(seconds, 1), "load_before": round(load, 2)})
-            _progress(f"  full training {repeat + 1}/{repeats}: {seconds:.1f} s (load average before {load:.2f})")
+            _, seconds, cpu = self.train(project / f"full-{repeat}", config_file, self.nlu)
+            timings.append({"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "load_before": round(load, 2)})
+            _progress(
+                f"  full training {repeat + 1}/{repeats}: {seconds:.1f} s, {cpu:.1f} CPU s (load average before {load:.2f})"
+            )
             shutil.rmtree(project / f"full-{repeat}", ignore_errors=True)
+        train_seconds = statistics.median(t["seconds"] for t in timings)
+        timing = {
+            "train_seconds": round(train_seconds, 1),
+            "train_cpu_seconds": round(statistics.median(t["cpu_seconds"] for t in timings), 1),
+            "train_runs": timings,
+            "over_budget": train_seconds > BUDGET_SECONDS,
+        }
+        if not folds:
+            return timing
         jobs: list[str] = []
         fold_seconds: list[float] = []
         for number, fold in enumerate(folds):
-            model, seconds = self.train(project / fold.name, config_file, fold / "train.yml")
+            model, seconds, _ = self.train(project / fold.name, config_file, fold / "train.yml")
             fold_seconds.append(round(seconds, 1))
             _progress(f"  fold {number + 1}/{len(folds)} trained in {seconds:.1f} s")
             jobs += [str(model), str(fold / "test.jsonl"), str(project / fold.name / "parsed.jsonl")]
@@ -194,11 +211,8 @@ class Bench:
             for fold in folds
             for line in (project / fold.name / "parsed.jsonl").read_text(encoding="utf-8").splitlines()
         ]
-        train_seconds = statistics.median(t["seconds"] for t in timings)
         return {
-            "train_seconds": round(train_seconds, 1),
-            "train_runs": timings,
-            "over_budget": train_seconds > BUDGET_SECONDS,
+            **timing,
             "fold_train_seconds": fold_seconds,
             **scores(rows),
             "errors": [
@@ -217,14 +231,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of: {', '.join(VARIANTS)}")
     parser.add_argument("--repeats", type=int, default=1, help="full trainings per variant (the median is reported)")
     parser.add_argument("--seed", type=int, default=13, help="the folds' shuffle")
+    parser.add_argument("--time-only", action="store_true", help="only the full trainings, no cross-validation")
     parser.add_argument("--config", type=Path, default=REPO / "config.yml")
     parser.add_argument("--nlu", type=Path, default=REPO / "bot" / "nlu")
     parser.add_argument("--domain", type=Path, default=REPO / "domain.yml")
     parser.add_argument("--rasa-venv", type=Path, default=Path(os.environ.get("RASA_VENV", DEFAULT_RASA_VENV)))
     parser.add_argument("--workdir", type=Path, help="where the temporary Rasa projects go (default: system temp)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
-    parser.add_argument("--results", default="nlu_pipelines", help="bench/results/NAME.json")
+    parser.add_argument(
+        "--results", help="bench/results/NAME.json (default: nlu_pipelines, nlu_pipelines_timing with --time-only)"
+    )
     args = parser.parse_args(argv)
+    # A timing-only run must not overwrite the cross-validated figures.
+    results_name = args.results or ("nlu_pipelines_timing" if args.time_only else "nlu_pipelines")
     names = [name.strip() for name in args.variants.split(",") if name.strip()]
     unknown = [name for name in names if name not in VARIANTS]
     if unknown or not names:
@@ -243,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     results: dict[str, Any] = {}
     try:
-        folds = bench.split(args.folds, args.seed, work / "folds")
+        folds = [] if args.time_only else bench.split(args.folds, args.seed, work / "folds")
         _progress(f"{len(folds)} stratified folds of {args.nlu} (seed {args.seed}) in {work}")
         for number, name in enumerate(names):
             _progress(f"variant {number + 1}/{len(names)}: {name} {[_described(o) for o in VARIANTS[name]]}")
@@ -251,13 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             results[name] = {"overrides": [_described(o) for o in VARIANTS[name]], **result}
             _progress(
                 f"  {name}: train {result['train_seconds']} s{' (over budget)' if result['over_budget'] else ''}, "
-                f"accuracy {result['accuracy']}, macro-F1 {result['macro_f1']}, "
-                f"weighted-F1 {result['weighted_f1']}, routing {result['routing_intents']}"
+                f"accuracy {result.get('accuracy')}, macro-F1 {result.get('macro_f1')}, "
+                f"weighted-F1 {result.get('weighted_f1')}, routing {result.get('routing_intents')}"
             )
             write(
-                args.results,
+                results_name,
                 {
-                    "folds": args.folds,
+                    "folds": 0 if args.time_only else args.folds,
                     "seed": args.seed,
                     "repeats": args.repeats,
                     "budget_seconds": BUDGET_SECONDS,
@@ -276,6 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished children only: Rasa is waited for
+    return usage.ru_utime + usage.ru_stime
+
+
 def _shown(path: Path) -> str:
     return os.path.relpath(path.resolve(), REPO) if path.resolve().is_relative_to(REPO) else str(path)
 
@@ -288,7 +312,7 @@ def _described(override: Override) -> dict[str, object]:
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"  # an intent the data does not have
+    return "–" if value is None else f"{value:.2f}"  # an intent the data does not have, or not scored
 
 
 def table(results: Mapping[str, Mapping[str, Any]]) -> str:
@@ -301,11 +325,11 @@ def table(results: Mapping[str, Mapping[str, Any]]) -> str:
     ]
     for name, r in results.items():
         seconds = f"{r['train_seconds']:.0f}" + (" (over budget)" if r["over_budget"] else "")
-        routing = " | ".join(_share(r["routing_intents"][label]) for label in ROUTING_INTENTS)
-        lines.append(
-            f"| `{name}` | {seconds} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | {r['weighted_f1']:.3f} | "
-            f"{r['fallback_rate']:.1%} | {routing} |"
-        )
+        scored = [r.get(key) for key in ("accuracy", "macro_f1", "weighted_f1")]  # none with --time-only
+        figures = " | ".join("–" if value is None else f"{value:.3f}" for value in scored)
+        fallback = "–" if r.get("fallback_rate") is None else f"{r['fallback_rate']:.1%}"
+        routing = " | ".join(_share((r.get("routing_intents") or {}).get(label)) for label in ROUTING_INTENTS)
+        lines.append(f"| `{name}` | {seconds} | {figures} | {fallback} | {routing} |")
     return "\n".join(lines)
 
 

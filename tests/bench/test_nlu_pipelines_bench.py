@@ -92,3 +92,8 @@ def test_scores_on_diets_top_intent_with_the_fallback_beside_it() -> None:
     line = table({"current": {**result, "train_seconds": 200.0, "over_budget": True}}).splitlines()[2]
     assert line.startswith("| `current` | 200 (over budget) | 0.750 |")
     assert "| – |" in line
+
+
+def test_a_timing_only_row_leaves_the_scores_blank() -> None:
+    line = table({"epochs_40": {"train_seconds": 61.4, "over_budget": False}}).splitlines()[2]
+    assert line == "| `epochs_40` | 61 | – | – | – | – | – | – | – | – | – | – | – |"
