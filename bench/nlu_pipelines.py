@@ -15,11 +15,12 @@ of). Per variant:
   with a seed; Rasa's own `--cross-validation` does not): `rasa train nlu` per fold, the held-out
   examples parsed by the fold's model.
 
-Scored on DIET's own top intent (the ranking without `nlu_fallback`): accuracy, macro- and weighted-F1
-over the gold intents, and the share of each routing intent's examples classified as that intent. The
-FallbackClassifier's share of `nlu_fallback` decisions and the pipeline's final-intent accuracy (a
-fallback counted wrong) are reported beside them. Results go to `bench/results/nlu_pipelines.json`,
-rewritten after every variant.
+The classifier is scored on DIET's own top intent (the ranking without `nlu_fallback`): accuracy, macro-
+and weighted-F1 over the gold intents. The routing is scored on what the pipeline hands the policies:
+its final intent, with the FallbackClassifier's `nlu_fallback` read as `ask_faq` (the rules send both to
+`action_answer_faq`): the share of all examples routed right, and of each routing intent's examples.
+Results, with every held-out prediction, go to `bench/results/nlu_pipelines.json`, rewritten after every
+variant.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from typing import Any
 
 import yaml
 
-from bench.nlu import DEFAULT_RASA_VENV, REPO, RasaRun, _stderr_fd
+from bench.nlu import DEFAULT_RASA_VENV, FALLBACK_INTENT, REPO, RasaRun, _stderr_fd
 
 BUDGET_SECONDS = 180.0
 ROUTING_STEP = "rasa_routing.EvidenceRouter"
@@ -104,27 +105,39 @@ def _progress(message: str) -> None:
 # ---------------------------------------------------------------- scores (no Rasa needed)
 
 
+def routed(intent: str) -> str:
+    """Where the pipeline's final intent goes: the rules answer `nlu_fallback` as they answer `ask_faq`."""
+    return "ask_faq" if intent == FALLBACK_INTENT else intent
+
+
+def _shares(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    """Per gold intent, the share of its examples predicted as it."""
+    return {
+        label: round(sum(p == label for g, p in zip(gold, predicted, strict=True) if g == label) / gold.count(label), 4)
+        for label in sorted(set(gold))
+    }
+
+
 def scores(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Held-out predictions (`gold`, DIET's `top`, the pipeline's final `intent`) -> the table's figures."""
     from sklearn.metrics import f1_score
 
     gold = [str(r["gold"]) for r in rows]
     top = [str(r["top"]) for r in rows]
+    route = [routed(str(r["intent"])) for r in rows]
     labels = sorted(set(gold))
-    per_intent = {
-        label: round(sum(t == g for g, t in zip(gold, top, strict=True) if g == label) / gold.count(label), 4)
-        for label in labels
-    }
+    per_intent_routed = _shares(gold, route)
     return {
         "n": len(rows),
         "accuracy": round(sum(g == t for g, t in zip(gold, top, strict=True)) / len(rows), 4),
         # Over the gold intents only: a prediction outside them (none for DIET's top) would add a zero.
         "macro_f1": round(float(f1_score(gold, top, labels=labels, average="macro", zero_division=0)), 4),
         "weighted_f1": round(float(f1_score(gold, top, labels=labels, average="weighted", zero_division=0)), 4),
-        "fallback_rate": round(sum(r["intent"] == "nlu_fallback" for r in rows) / len(rows), 4),
-        "pipeline_accuracy": round(sum(r["intent"] == r["gold"] for r in rows) / len(rows), 4),
-        "routing_intents": {label: per_intent.get(label) for label in ROUTING_INTENTS},
-        "per_intent": per_intent,
+        "fallback_rate": round(sum(r["intent"] == FALLBACK_INTENT for r in rows) / len(rows), 4),
+        "routed_accuracy": round(sum(g == r for g, r in zip(gold, route, strict=True)) / len(rows), 4),
+        "routing_intents": {label: per_intent_routed.get(label) for label in ROUTING_INTENTS},
+        "per_intent": _shares(gold, top),
+        "per_intent_routed": per_intent_routed,
     }
 
 
@@ -215,11 +228,7 @@ class Bench:
             **timing,
             "fold_train_seconds": fold_seconds,
             **scores(rows),
-            "errors": [
-                {"text": r["text"], "gold": r["gold"], "top": r["top"], "confidence": round(r["confidence"], 3)}
-                for r in rows
-                if r["top"] != r["gold"]
-            ],
+            "predictions": [{**r, "confidence": round(r["confidence"], 4)} for r in rows],
         }
 
 
@@ -320,16 +329,19 @@ def table(results: Mapping[str, Mapping[str, Any]]) -> str:
     short = {"report_safety_incident": "safety", "demand_compensation": "compensation", "request_human": "human"}
     heads = [short.get(label, label) for label in ROUTING_INTENTS]
     lines = [
-        "| variant | `rasa train nlu` s | accuracy | macro-F1 | weighted-F1 | fallback | " + " | ".join(heads) + " |",
-        "|---" * (6 + len(heads)) + "|",
+        "| variant | `rasa train nlu` s | accuracy | macro-F1 | weighted-F1 | fallback | routed | "
+        + " | ".join(heads)
+        + " |",
+        "|---" * (7 + len(heads)) + "|",
     ]
     for name, r in results.items():
         seconds = f"{r['train_seconds']:.0f}" + (" (over budget)" if r["over_budget"] else "")
         scored = [r.get(key) for key in ("accuracy", "macro_f1", "weighted_f1")]  # none with --time-only
         figures = " | ".join("–" if value is None else f"{value:.3f}" for value in scored)
         fallback = "–" if r.get("fallback_rate") is None else f"{r['fallback_rate']:.1%}"
+        figures += f" | {fallback} | " + ("–" if r.get("routed_accuracy") is None else f"{r['routed_accuracy']:.3f}")
         routing = " | ".join(_share((r.get("routing_intents") or {}).get(label)) for label in ROUTING_INTENTS)
-        lines.append(f"| `{name}` | {seconds} | {figures} | {fallback} | {routing} |")
+        lines.append(f"| `{name}` | {seconds} | {figures} | {routing} |")
     return "\n".join(lines)
 
 
