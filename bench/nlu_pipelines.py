@@ -19,7 +19,8 @@ The classifier is scored on DIET's own top intent (the ranking without `nlu_fall
 and weighted-F1 over the gold intents. The routing is scored on what the pipeline hands the policies:
 its final intent, with the FallbackClassifier's `nlu_fallback` read as `ask_faq` (the rules send both to
 `action_answer_faq`): the share of all examples routed right, and of each routing intent's examples, and
-how many examples of other intents were routed to an escalation (a needless handoff).
+how many examples of non-escalation intents were routed to an escalation (a needless handoff; one
+escalation read as another still reaches a person).
 Results, with every held-out prediction, go to `bench/results/nlu_pipelines.json`, rewritten after every
 variant.
 """
@@ -56,7 +57,7 @@ ROUTING_INTENTS = (
     "out_of_scope",
     "greet",
 )
-# Never overruled by the routing step (docs/routing.md): a message wrongly routed to one is handed to a human.
+# Never overruled by the routing step (docs/routing.md): any other message routed to one is handed to a human.
 ESCALATIONS = frozenset({"request_human", "complain", "report_safety_incident", "demand_compensation"})
 
 
@@ -140,7 +141,7 @@ def scores(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "weighted_f1": round(float(f1_score(gold, top, labels=labels, average="weighted", zero_division=0)), 4),
         "fallback_rate": round(sum(r["intent"] == FALLBACK_INTENT for r in rows) / len(rows), 4),
         "routed_accuracy": round(sum(g == r for g, r in zip(gold, route, strict=True)) / len(rows), 4),
-        "wrongly_escalated": sum(r in ESCALATIONS and r != g for g, r in zip(gold, route, strict=True)),
+        "needless_handoffs": sum(r in ESCALATIONS and g not in ESCALATIONS for g, r in zip(gold, route, strict=True)),
         "routing_intents": {label: per_intent_routed.get(label) for label in ROUTING_INTENTS},
         "per_intent": _shares(gold, top),
         "per_intent_routed": per_intent_routed,
@@ -335,7 +336,7 @@ def table(results: Mapping[str, Mapping[str, Any]]) -> str:
     short = {"report_safety_incident": "safety", "demand_compensation": "compensation", "request_human": "human"}
     heads = [short.get(label, label) for label in ROUTING_INTENTS]
     lines = [
-        "| variant | `rasa train nlu` s | accuracy | macro-F1 | weighted-F1 | fallback | routed | wrongly escalated | "
+        "| variant | `rasa train nlu` s | accuracy | macro-F1 | weighted-F1 | fallback | routed | needless handoffs | "
         + " | ".join(heads)
         + " |",
         "|---" * (8 + len(heads)) + "|",
@@ -346,7 +347,7 @@ def table(results: Mapping[str, Mapping[str, Any]]) -> str:
         figures = " | ".join("–" if value is None else f"{value:.3f}" for value in scored)
         fallback = "–" if r.get("fallback_rate") is None else f"{r['fallback_rate']:.1%}"
         figures += f" | {fallback} | " + ("–" if r.get("routed_accuracy") is None else f"{r['routed_accuracy']:.3f}")
-        figures += f" | {r.get('wrongly_escalated', '–')}"
+        figures += f" | {r.get('needless_handoffs', '–')}"
         routing = " | ".join(_share((r.get("routing_intents") or {}).get(label)) for label in ROUTING_INTENTS)
         lines.append(f"| `{name}` | {seconds} | {figures} | {routing} |")
     return "\n".join(lines)
