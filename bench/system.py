@@ -26,6 +26,9 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 INDEX_DIR = ROOT / "var" / "index"
 
 
+PORT_ATTEMPTS = 3
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -163,9 +166,19 @@ class System:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def start(self) -> None:
-        self.rasa.start()
-        self.app.start()
-        self.wait_healthy()
+        """Both processes up and healthy. A port taken between choosing and binding it (an outgoing
+        connection's ephemeral port, say) is chosen again."""
+        for attempt in range(PORT_ATTEMPTS):
+            self.rasa.start()
+            self.app.start()
+            try:
+                self.wait_healthy()
+                return
+            except RuntimeError as error:
+                self.stop()  # closes the logs too
+                if attempt + 1 == PORT_ATTEMPTS or "address already in use" not in str(error):
+                    raise
+                self.__post_init__()  # other free ports
 
     def wait_healthy(self, timeout: float = 240.0) -> None:
         deadline = time.monotonic() + timeout
