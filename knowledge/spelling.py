@@ -1,5 +1,5 @@
 """English spelling slips read as the knowledge base's words: "warrenty" → warranty, "refnd" → refund,
-"adress" → address (the only module that imports pyspellchecker).
+"adress" → address (the only module that imports pyspellchecker and rapidfuzz).
 
 A word is left alone when a general English dictionary (pyspellchecker's word-frequency list, shipped
 in the package) or the knowledge base knows it, when it is short (slang such as "pls", "ur"), or when it
@@ -42,26 +42,6 @@ LONG_WORD = 8  # from this length, two edits
 CLEARLY_MORE = 3
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (insertions, deletions, substitutions, swaps of neighbours),
-    or `limit + 1` as soon as it must exceed `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 @dataclass(frozen=True)
 class Speller:
     """The knowledge base's English words with their counts, and the general dictionary."""
@@ -88,6 +68,8 @@ class Speller:
         return self._seen[word]
 
     def _closest(self, word: str) -> str | None:
+        from rapidfuzz.distance import OSA  # optimal string alignment: a swap of neighbours is one edit
+
         limit = 2 if len(word) >= LONG_WORD else 1
         near = sorted(
             (
@@ -96,7 +78,7 @@ class Speller:
                 if count >= MIN_COUNT
                 and known[0] == word[0]
                 and known in self.dictionary
-                and edit_distance(word, known, limit) <= limit
+                and OSA.distance(word, known, score_cutoff=limit) <= limit
             ),
             key=lambda pair: -pair[1],
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.spelling import corrected, edit_distance
+from knowledge.spelling import corrected
 
 
 @pytest.mark.parametrize(
@@ -43,17 +43,3 @@ def test_slips_are_read_as_the_knowledge_bases_words(written: str, read: str) ->
 )
 def test_words_that_are_right_or_unknowable_stay(text: str) -> None:
     assert corrected(text) == text
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "limit", "distance"),
-    [
-        ("refnd", "refund", 1, 1),
-        ("recieve", "receive", 1, 1),  # a swap
-        ("warrenty", "warranty", 2, 1),
-        ("unshipped", "shipped", 2, 2),
-        ("adress", "warranty", 1, 2),  # past the limit: limit + 1
-    ],
-)
-def test_edit_distance(a: str, b: str, limit: int, distance: int) -> None:
-    assert edit_distance(a, b, limit) == distance
