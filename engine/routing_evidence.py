@@ -14,7 +14,7 @@ from desk.replies import SEARCH_K, clarify_options
 from desk.triggers import detect_trigger
 from desk.turns import FOLLOW_UP
 from knowledge.abstention import Decision
-from knowledge.follow_ups import leans_on_previous, read_after
+from knowledge.follow_ups import read_after
 from knowledge.identifiers import ORDER_NUMBER, REPAIR_NUMBER, find_identifiers
 from knowledge.index import IndexUnavailable
 from knowledge.language import Language
@@ -26,13 +26,13 @@ def routing_evidence(
 ) -> dict[str, Any] | None:
     """The retriever's decision on `text` (answer / clarify / abstain), its confidence and entry,
     whether the text names an order or repair number (a lookup then stays a lookup) and which safety
-    or complaint trigger it sets off (then DIET's path handles it). A follow-up of a question the
-    knowledge base took (`previous`) is read after it when that says more (`FOLLOW_UP`). None when no
-    index is loaded: Rasa routes on DIET alone."""
+    or complaint trigger it sets off (then DIET's path handles it). A follow-up is read after the
+    question it leans on (`previous`, which the turn service finds) when that says more (`FOLLOW_UP`).
+    None when no index is loaded: Rasa routes on DIET alone."""
     try:
         result = retriever.search(text, language, k=SEARCH_K)
         searched = text
-        if previous and result.decision != Decision.ANSWER and leans_on_previous(text, language):
+        if previous and result.decision != Decision.ANSWER:
             joined = read_after(previous, text)
             contextual = retriever.search(joined, language, k=SEARCH_K)
             if _reads_better(contextual, result):

@@ -39,6 +39,7 @@ from engine.metrics import Metrics
 from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable, turn_deadline
 from engine.resumption import resume_before_turn
 from engine.routing_evidence import routing_evidence
+from knowledge.follow_ups import leans_on_previous
 from knowledge.language import Language, language_signal, parse_language
 from knowledge.retriever import Retriever
 from knowledge.text import customer_words
@@ -308,12 +309,17 @@ class TurnService:
         }
         message = rasa_message(inbound)
         if inbound.payload is None and self._retriever is not None:
-            previous = await run_blocking(self._store.previous_question, conversation.id, claimed.message_id)
-            topic = customer_words(previous.text) if previous and previous.outcome in FOLLOWED_UP else None
+            topic = await self._followed_topic(claimed, message) if leans_on_previous(message, language) else None
             evidence = await run_blocking(routing_evidence, self._retriever, message, language, topic)
             if evidence is not None:
                 metadata[EVIDENCE] = evidence
         return earlier + await self._rasa.send(conversation.id, message, metadata)
+
+    async def _followed_topic(self, claimed: _Claimed, message: str) -> str | None:
+        """The question a follow-up leans on: the customer's previous one, when its turn went to the
+        knowledge base (an answer or a "did you mean"), read as Rasa read it."""
+        previous = await run_blocking(self._store.previous_question, claimed.conversation.id, claimed.message_id)
+        return customer_words(previous.text) if previous and previous.outcome in FOLLOWED_UP else None
 
     async def _answer_earlier(self, claimed: _Claimed) -> list[TurnResult]:
         """The conversation's messages still waiting for an answer (their turn failed) are answered
