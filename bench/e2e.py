@@ -36,11 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from bench.results import write
 from bench.system import running_system
 from desk.replies import offered_entries
+from knowledge.conversation_sets import Conversation, Turn, load
 
 EVAL = Path(__file__).resolve().parent.parent / "knowledge" / "eval"
 SETS = {
@@ -57,23 +57,6 @@ PATHS = {
 }
 
 
-@dataclass(frozen=True)
-class Turn:
-    text: str
-    expect: str  # answer | case | lookup | handoff | decline | smalltalk
-    entries: tuple[str, ...] = ()  # for answer: the entries that answer it (none: no entry does)
-    flow: str | None = None
-    priority: str | None = None
-
-
-@dataclass(frozen=True)
-class Conversation:
-    id: str
-    language: str
-    tags: tuple[str, ...]
-    turns: tuple[Turn, ...]
-
-
 @dataclass
 class Scored:
     """One turn played: what was expected, what the assistant did and the verdict."""
@@ -87,38 +70,6 @@ class Scored:
     @property
     def turn(self) -> Turn:
         return self.conversation.turns[self.index]
-
-
-def _turn(raw: dict[str, Any]) -> Turn:
-    expect = str(raw["expect"])
-    entry = raw.get("entry")
-    entries = tuple(entry) if isinstance(entry, list) else ((str(entry),) if entry else ())
-    return Turn(str(raw["text"]), expect, entries, raw.get("flow"), raw.get("priority"))
-
-
-def load(path: Path) -> list[Conversation]:
-    """A set's conversations: the e2e format (`conversations:`), or the retriever's dev format
-    (`questions:` with `expected`: one question a conversation)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if "conversations" in data:
-        return [
-            Conversation(
-                str(raw["id"]),
-                str(raw["language"]),
-                tuple(raw.get("tags") or ()),
-                tuple(_turn(turn) for turn in raw["turns"]),
-            )
-            for raw in data["conversations"]
-        ]
-    conversations = []
-    for number, question in enumerate(data["questions"], start=1):
-        expected = question.get("expected")
-        turn = (
-            Turn(str(question["text"]), "answer", (str(expected),)) if expected else Turn(question["text"], "decline")
-        )
-        tags = ("out_of_scope",) if not expected else ("plain",)
-        conversations.append(Conversation(f"{path.stem}-{number:03d}", str(question["language"]), tags, (turn,)))
-    return conversations
 
 
 def score(turn: Turn, record: dict[str, Any], options: list[str]) -> str:

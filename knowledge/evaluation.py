@@ -12,7 +12,6 @@ import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from knowledge.abstention import CLARIFY_OPTIONS, Decision, Thresholds, offered
 from knowledge.calibration import Calibration
+from knowledge.conversation_sets import Conversation, conversations_of
 from knowledge.fusion import SIGNALS, FusionWeights, Samples, expand, fit_fusion
 from knowledge.language import LANGUAGES, Language, detect_language
 from knowledge.retriever import HybridRetriever
@@ -65,25 +65,24 @@ def load_dev_set(path: Path) -> list[DevQuestion]:
     """The questions of a dev-format file (`questions:`), or of an end-to-end set (`conversations:`)."""
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if "conversations" in document:
-        return conversation_questions(document["conversations"])
+        return conversation_questions(conversations_of(document))
     return [DevQuestion.model_validate(q) for q in document.get("questions", [])]
 
 
-def conversation_questions(conversations: Sequence[dict[str, Any]]) -> list[DevQuestion]:
+def conversation_questions(conversations: Sequence[Conversation]) -> list[DevQuestion]:
     """An end-to-end set's questions for the retriever: each conversation's first message when it is a
     knowledge-base question (with the entries that answer it) or out of scope (a later message leans
     on the earlier ones; a case, a lookup or a handoff is not the retriever's to answer)."""
     questions = []
     for conversation in conversations:
-        first = conversation["turns"][0]
-        text = str(first["text"])
-        language = detect_language(text)
-        entries = first.get("entry")
-        named = tuple(entries) if isinstance(entries, list) else (entries,) if entries else ()
-        if first["expect"] == "answer" and named:
-            questions.append(DevQuestion(text=text, language=language, expected=named[0], also=named[1:]))
-        elif first["expect"] == "decline":
-            questions.append(DevQuestion(text=text, language=language, expected=None))
+        first = conversation.turns[0]
+        language = detect_language(first.text)
+        if first.expect == "answer" and first.entries:
+            questions.append(
+                DevQuestion(text=first.text, language=language, expected=first.entries[0], also=first.entries[1:])
+            )
+        elif first.expect == "decline":
+            questions.append(DevQuestion(text=first.text, language=language, expected=None))
     return questions
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.e2e import PATHS, SETS, Conversation, Scored, Turn, load, score, summary
+from bench.e2e import PATHS, SETS, Scored, score, summary
+from knowledge.conversation_sets import Conversation, Turn, load
 from knowledge.entries import load_entries
 
 FAQ = Path(__file__).resolve().parents[2] / "knowledge" / "faq"
