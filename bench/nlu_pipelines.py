@@ -3,7 +3,7 @@
 `python -m bench.nlu_pipelines [--folds 5] [--variants current,epochs_40,…] [--repeats 1] [--time-only]`
 
 Each variant is the project's `config.yml` with one override (below, as data) and without the routing
-step (`rasa_routing.EvidenceRouter` only acts on the app's evidence metadata, which NLU data has none
+step (`rasa_routing.evidence_router.EvidenceRouter` only acts on the app's evidence metadata, which NLU data has none
 of). Per variant:
 
 - one `rasa train nlu` on all of `bot/nlu` (`--repeats` of them, median reported), timed by the wall
@@ -47,7 +47,7 @@ import yaml
 from bench.nlu import DEFAULT_RASA_VENV, FALLBACK_INTENT, REPO, RasaRun, _stderr_fd
 
 BUDGET_SECONDS = 180.0
-ROUTING_STEP = "rasa_routing.EvidenceRouter"
+ROUTING_STEP = "rasa_routing.evidence_router.EvidenceRouter"
 ROUTING_INTENTS = (
     "ask_faq",
     "request_human",

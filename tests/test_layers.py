@@ -19,7 +19,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "engine": frozenset({"knowledge", "desk"}),
     "channels": frozenset({"knowledge", "desk", "engine"}),
     "api": frozenset({"knowledge", "desk", "engine", "channels", "actions"}),
-    "bench": frozenset({"knowledge", "desk", "engine", "api"}),
+    # rasa_routing.decision is plain Python: the routed calibration replays the routing step with it.
+    "bench": frozenset({"knowledge", "desk", "engine", "api", "rasa_routing"}),
     # Runs in Rasa's environment (Python 3.10, pydantic 1): none of the app's packages, and none of them it.
     "rasa_launcher": frozenset(),
     "rasa_routing": frozenset(),
@@ -79,3 +80,18 @@ def test_only_the_action_endpoint_imports_the_actions() -> None:
 def test_the_benchmarks_stand_on_the_product_not_on_the_tests() -> None:
     wrong = {str(p.relative_to(ROOT)) for p in sources("bench") if any(m.startswith("tests") for m in imports_of(p))}
     assert not wrong, sorted(wrong)
+
+
+def test_the_routing_step_is_replayed_without_rasa() -> None:
+    """The app's environment has no Rasa: what it imports of rasa_routing must import none either."""
+    imported = {
+        module
+        for package in PACKAGES
+        if package != "rasa_routing"
+        for path in sources(package)
+        for module in imports_of(path)
+        if module.split(".")[0] == "rasa_routing"
+    }
+    assert imported <= {"rasa_routing.decision"}
+    for path in (ROOT / "rasa_routing" / "__init__.py", ROOT / "rasa_routing" / "decision.py"):
+        assert not any(module.split(".")[0] == "rasa" for module in imports_of(path)), path

@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_routing.evidence_router import EvidenceRouter, Overrule, declined, escalated, overruled
+from rasa_routing.decision import Overrule, Router, declined, escalated, overruled
+from rasa_routing.evidence_router import EvidenceRouter
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = {"greet": Overrule(), "check_order": Overrule(0.8, 0.9), "out_of_scope": Overrule(0.95)}
@@ -81,15 +82,11 @@ class ConfigTest(unittest.TestCase):
     def test_config_routes_after_the_fallback_and_never_overrules_escalations(self) -> None:
         pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
         names = [step["name"] for step in pipeline]
-        self.assertEqual(names[-1], "rasa_routing.EvidenceRouter")
-        self.assertLess(names.index("FallbackClassifier"), names.index("rasa_routing.EvidenceRouter"))
+        self.assertEqual(names[-1], "rasa_routing.evidence_router.EvidenceRouter")
+        self.assertLess(names.index("FallbackClassifier"), names.index("rasa_routing.evidence_router.EvidenceRouter"))
         table = pipeline[-1]["overrulable"]
         for intent in ("request_human", "complain", "report_safety_incident", "demand_compensation", "inform"):
             self.assertNotIn(intent, table)
-
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 UNSURE = ({"name": "nlu_fallback", "confidence": 0.5}, {"name": "out_of_scope", "confidence": 0.42})
@@ -155,3 +152,25 @@ class EscalatedTest(unittest.TestCase):
         router = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"][-1]
         self.assertNotIn("complaint", router["escalated"])  # a complaint asked about is a question
         self.assertNotIn("inform", router["escalatable"])
+
+
+class RouterTest(unittest.TestCase):
+    """The table as config.yml sets it, read the way the routed calibration reads it."""
+
+    def test_the_pipelines_router_is_the_one_in_config(self) -> None:
+        router = Router.from_pipeline(yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8")))
+        self.assertIn("greet", router.overrulable)
+        self.assertEqual(router.decline_as, "out_of_scope")
+        self.assertEqual(router.route("greet", 0.9, [], evidence(confidence=0.9)), ("ask_faq", 0.9))
+        self.assertIsNone(router.route("request_human", 0.9, [], evidence(confidence=0.99)))
+        self.assertEqual(router.route("greet", 0.9, [], evidence(trigger="safety")), ("report_safety_incident", 0.9))
+        self.assertEqual(router.route("nlu_fallback", 0.5, list(UNSURE), evidence("abstain")), ("out_of_scope", 0.42))
+
+    def test_a_pipeline_without_the_step_routes_nothing(self) -> None:
+        self.assertIsNone(
+            Router.from_pipeline({"pipeline": [{"name": "DIETClassifier"}]}).route("greet", 0.9, [], evidence())
+        )
+
+
+if __name__ == "__main__":
+    unittest.main()
