@@ -8,8 +8,8 @@ would be scored on different folds; a seed here gives them all the same ones.
 
 `python -m bench.rasa_folds parse MODEL TEST OUT [MODEL TEST OUT …]` parses each test file with its
 model in one process (TensorFlow is imported once) and writes one JSON line per text: the pipeline's
-final intent (`nlu_fallback` when the FallbackClassifier decided) and DIET's own top intent and
-confidence (the ranking without `nlu_fallback`).
+final intent and its confidence (`nlu_fallback` when the FallbackClassifier decided), its ranking, and
+DIET's own top intent and confidence (the ranking without `nlu_fallback`).
 """
 
 from __future__ import annotations
@@ -60,10 +60,17 @@ async def parse(jobs: list[tuple[Path, Path, Path]]) -> None:
         for line in test.read_text(encoding="utf-8").splitlines():
             row: dict[str, Any] = json.loads(line)
             parsed = await agent.parse_message(row["text"])
-            ranking = [i for i in parsed.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"]
+            full = [
+                {"name": i.get("name"), "confidence": float(i.get("confidence") or 0.0)}
+                for i in parsed.get("intent_ranking") or []
+            ]
+            ranking = [i for i in full if i["name"] != "nlu_fallback"]
             top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+            intent = parsed.get("intent") or {}
             row |= {
-                "intent": (parsed.get("intent") or {}).get("name"),
+                "intent": intent.get("name"),
+                "intent_confidence": float(intent.get("confidence") or 0.0),
+                "ranking": full,
                 "top": top.get("name"),
                 "confidence": float(top.get("confidence") or 0.0),
             }

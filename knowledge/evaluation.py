@@ -9,7 +9,7 @@ scored by weights and thresholds fitted without it (k folds).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,9 @@ COSTS = {
     ("out", Decision.ANSWER, False): 4.0,
 }
 MAX_OUT_OF_SCOPE_ANSWERED = 0.05
+# A question the running system keeps from the knowledge base (a greeting, a lookup, a decline): in scope,
+# the customer got no answer, as when asked to rephrase; out of scope, nothing was answered.
+ROUTED_AWAY = {"in": 1.0, "out": 0.0}
 FOLDS = 5
 SEED = 7
 
@@ -59,6 +62,12 @@ class DevQuestion(BaseModel):
     @property
     def accepted(self) -> frozenset[str]:
         return frozenset((self.expected, *self.also)) if self.expected is not None else frozenset()
+
+
+# Whether the running system hands a question to the knowledge base when the retriever decides so with
+# that confidence: Rasa's routing step weighs it against DIET's intent (bench.routed_calibration replays
+# it). Without one, every question reaches the knowledge base: the retriever measured alone.
+Routing = Callable[[DevQuestion, Decision, float], bool]
 
 
 def load_dev_set(path: Path) -> list[DevQuestion]:
@@ -198,51 +207,81 @@ def fit_fusion_on(items: Sequence[Featurised], start: FusionWeights) -> FusionWe
     return fit_fusion(samples, start)
 
 
-def choose_thresholds(scored: Sequence[Scored]) -> dict[Language, Thresholds]:
-    """Per language, the thresholds of least cost (`COSTS`) that answer at most 5 % of out-of-scope questions."""
+def choose_thresholds(scored: Sequence[Scored], routing: Routing | None = None) -> dict[Language, Thresholds]:
+    """Per language, the thresholds of least cost (`COSTS`, `ROUTED_AWAY`) that answer at most 5 % of
+    out-of-scope questions, on what reaches the knowledge base through `routing`."""
     grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
     margins = np.round(np.arange(0.0, 0.51, 0.05), 2)
     chosen: dict[Language, Thresholds] = {}
     for lang in LANGUAGES:
         mine = [s for s in scored if s.question.language == lang]
-        outside = [s for s in mine if s.question.expected is None]
+        reaching = _reaching(mine, routing)
+        outside = [i for i, s in enumerate(mine) if s.question.expected is None]
         best: tuple[float, Thresholds] | None = None
         for answer, margin, clarify in itertools.product(grid, margins, grid):
             if clarify > answer:
                 continue
             candidate = Thresholds(float(answer), float(margin), float(clarify))
+            outcomes = [s.outcome(candidate) for s in mine]
             if outside:
-                answered_out = sum(1 for s in outside if s.outcome(candidate)[1] == Decision.ANSWER)
+                answered_out = sum(
+                    1 for i in outside if outcomes[i][1] == Decision.ANSWER and reaching[i, Decision.ANSWER]
+                )
                 if answered_out / len(outside) > MAX_OUT_OF_SCOPE_ANSWERED:
                     continue
-            cost = sum(COSTS[s.outcome(candidate)] for s in mine)
+            cost = sum(
+                COSTS[outcome] if reaching[i, outcome[1]] else ROUTED_AWAY[outcome[0]]
+                for i, outcome in enumerate(outcomes)
+            )
             if best is None or cost < best[0]:
                 best = (cost, candidate)
         chosen[lang] = best[1] if best else Thresholds()
     return chosen
 
 
-def calibrate(retriever: HybridRetriever, items: Sequence[Featurised]) -> Calibration:
-    """Fusion weights, then thresholds on the scores that fusion gives."""
+def total_cost(scored: Sequence[Scored], routing: Routing | None = None) -> dict[Language, float]:
+    """Per language, what the decisions of each question's own thresholds cost in all (`COSTS`, `ROUTED_AWAY`)."""
+    totals: dict[Language, float] = dict.fromkeys(LANGUAGES, 0.0)
+    for s in scored:
+        scope, decision, right = _routed_outcome(s, routing)
+        totals[s.question.language] += ROUTED_AWAY[scope] if decision is None else COSTS[scope, decision, right]
+    return totals
+
+
+def _reaching(scored: Sequence[Scored], routing: Routing | None) -> dict[tuple[int, Decision], bool]:
+    """Whether each question (by position) reaches the knowledge base under each decision the thresholds
+    may give it: its confidence is fixed, so three calls a question serve the whole grid."""
+    return {
+        (i, decision): routing is None or routing(s.question, decision, s.confidence)
+        for i, s in enumerate(scored)
+        for decision in Decision
+    }
+
+
+def calibrate(retriever: HybridRetriever, items: Sequence[Featurised], routing: Routing | None = None) -> Calibration:
+    """Fusion weights, then thresholds on the scores that fusion gives (through `routing` when given)."""
     fusion = fit_fusion_on(items, retriever.learned_fusion)
     scored = rank(retriever, items, fusion, Calibration())
-    return Calibration(choose_thresholds(scored), fusion)
+    return Calibration(choose_thresholds(scored, routing), fusion)
 
 
-def cross_validate(retriever: HybridRetriever, items: Sequence[Featurised], folds: int = FOLDS) -> list[Scored]:
+def cross_validate(
+    retriever: HybridRetriever, items: Sequence[Featurised], folds: int = FOLDS, routing: Routing | None = None
+) -> list[Scored]:
     """Every question scored by a calibration fitted on the other folds."""
     order = np.random.default_rng(SEED).permutation(len(items))
     out: list[Scored] = []
     for fold in np.array_split(order, folds):
         held = set(fold.tolist())
-        calibration = calibrate(retriever, [items[i] for i in range(len(items)) if i not in held])
+        calibration = calibrate(retriever, [items[i] for i in range(len(items)) if i not in held], routing)
         assert calibration.fusion is not None
         out += rank(retriever, [items[i] for i in sorted(held)], calibration.fusion, calibration)
     return out
 
 
-def report(scored: Sequence[Scored]) -> dict[str, dict[str, float]]:
-    """Per language: ranking accuracy (fused and per signal), what the decisions did, out-of-scope."""
+def report(scored: Sequence[Scored], routing: Routing | None = None) -> dict[str, dict[str, float]]:
+    """Per language: ranking accuracy (fused and per signal), what the decisions did, out-of-scope.
+    Through `routing`, a question the running system keeps from the knowledge base counts as `routed_away`."""
     out: dict[str, dict[str, float]] = {}
     for lang in LANGUAGES:
         mine = [s for s in scored if s.question.language == lang]
@@ -254,18 +293,30 @@ def report(scored: Sequence[Scored]) -> dict[str, dict[str, float]]:
             row["top3"] = _rate(bool(s.question.accepted & set(s.ranked_ids[:3])) for s in inside)
             for name in SIGNALS:
                 row[f"top1_{name}_only"] = _rate(s.signal_top[name] in s.question.accepted for s in inside)
-            outcomes = [s.outcome() for s in inside]
+            outcomes = [_routed_outcome(s, routing) for s in inside]
             row["answered_correct"] = _rate(d == Decision.ANSWER and ok for _, d, ok in outcomes)
             row["answered_wrong"] = _rate(d == Decision.ANSWER and not ok for _, d, ok in outcomes)
             row["clarified"] = _rate(d == Decision.CLARIFY for _, d, _ in outcomes)
             row["clarified_with_right_option"] = _rate(d == Decision.CLARIFY and ok for _, d, ok in outcomes)
             row["abstained"] = _rate(d == Decision.ABSTAIN for _, d, _ in outcomes)
+            if routing is not None:
+                row["routed_away"] = _rate(d is None for _, d, _ in outcomes)
         if outside:
-            decisions = [s.outcome()[1] for s in outside]
+            decisions = [_routed_outcome(s, routing)[1] for s in outside]
             row["out_of_scope_answered"] = _rate(d == Decision.ANSWER for d in decisions)
             row["out_of_scope_clarified"] = _rate(d == Decision.CLARIFY for d in decisions)
+            if routing is not None:
+                row["out_of_scope_routed_away"] = _rate(d is None for d in decisions)
         out[lang] = row
     return out
+
+
+def _routed_outcome(scored: Scored, routing: Routing | None) -> tuple[str, Decision | None, bool]:
+    """The outcome with the thresholds in use; its decision None when `routing` keeps it from the knowledge base."""
+    scope, decision, right = scored.outcome()
+    if routing is not None and not routing(scored.question, decision, scored.confidence):
+        return scope, None, False
+    return scope, decision, right
 
 
 def _rate(values: object) -> float:

@@ -1,0 +1,193 @@
+"""Abstention calibrated on what the running system does with a question (issue 14, point 3):
+`python -m bench.routed_calibration [--write] [--no-cv] [--extra-dev PATH …]`.
+
+The retriever's thresholds decide twice in the running system: in Rasa's routing step, whether the
+evidence takes a message to the knowledge base over DIET's intent (decision "answer", config.yml), and
+in the FAQ action, whether it is answered, offered as a "did you mean" or met with a request to rephrase.
+`python -m knowledge calibrate` scores the retriever alone, as if every question reached it, so an
+out-of-scope question DIET declines anyway weighs on the thresholds as one they would answer
+(docs/routing.md, *Abstention's costs*). Here every dev question (knowledge/eval/dev.yml and the
+end-to-end dev sets' first messages), read as the app reads it (`engine.turns.rasa_message`), is
+first parsed by the Rasa model in use (DIET and the FallbackClassifier, `bench.rasa_folds parse` in
+.venv-rasa); the calibration then replays the routing step (`rasa_routing.decision`, with config.yml's
+table) for each decision the thresholds could give it. A question reaches the knowledge base when the
+pipeline sends it there (`ask_faq`, or `nlu_fallback`, which the rules send to the FAQ action) or the
+evidence overrules DIET; one kept away costs `knowledge.evaluation.ROUTED_AWAY`.
+
+Prints, per language, the routed cost and outcomes of the calibration in use, of the one chosen here,
+and 5-fold cross-validated (each question scored through the routing by thresholds fitted without it)
+of calibrating on the retriever alone against calibrating through the routing; writes them to
+bench/results/routed_calibration.json, and with `--write` saves the chosen calibration to
+knowledge/calibration.yml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.nlu import DEFAULT_RASA_VENV, REPO, _stderr_fd
+from bench.results import write
+from bench.system import rasa_model
+from desk.message_text import as_words
+from desk.triggers import detect_trigger
+from knowledge.abstention import Decision
+from knowledge.calibration import Calibration, load_calibration, save_calibration
+from knowledge.embedder import SentenceTransformerEmbedder
+from knowledge.entries import load_entries
+from knowledge.evaluation import (
+    DevQuestion,
+    Routing,
+    Scored,
+    calibrate,
+    cross_validate,
+    featurise,
+    known_questions,
+    load_dev_sets,
+    rank,
+    report,
+    total_cost,
+)
+from knowledge.identifiers import ORDER_NUMBER, REPAIR_NUMBER, find_identifiers
+from knowledge.index import build_retriever
+from knowledge.settings import get_settings
+from knowledge.text import customer_words
+from rasa_routing.decision import FALLBACK, QUESTION, Router
+
+E2E_DEV = (REPO / "knowledge" / "eval" / "e2e_dev_zh.yml", REPO / "knowledge" / "eval" / "e2e_dev_en.yml")
+# The intents whose rules run the FAQ action (bot/data/rules.yml).
+TO_KNOWLEDGE_BASE = frozenset({QUESTION, FALLBACK})
+
+
+def _progress(message: str) -> None:
+    print(f"[routed-calibration] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the Rasa pipeline made of a text without the app's evidence."""
+
+    intent: str | None
+    confidence: float
+    ranking: list[dict[str, Any]]
+
+
+def diet_readings(texts: Sequence[str], model: Path, rasa_venv: Path = DEFAULT_RASA_VENV) -> dict[str, Reading]:
+    """Each text parsed by `model` in the Rasa environment (one process)."""
+    with tempfile.TemporaryDirectory(prefix="routed-calibration-") as directory:
+        given, parsed = Path(directory) / "texts.jsonl", Path(directory) / "parsed.jsonl"
+        given.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
+        subprocess.run(
+            [str(rasa_venv / "bin" / "python"), "-m", "bench.rasa_folds", "parse", str(model), str(given), str(parsed)],
+            cwd=REPO,
+            check=True,
+            stdout=_stderr_fd(),
+            stdin=subprocess.DEVNULL,
+        )
+        rows = [json.loads(line) for line in parsed.read_text(encoding="utf-8").splitlines()]
+    return {row["text"]: Reading(row["intent"], row["intent_confidence"], row["ranking"]) for row in rows}
+
+
+def routing_of(readings: Mapping[str, Reading], router: Router) -> Routing:
+    """Whether a question reaches the knowledge base: the routing step replayed on its reading, with the
+    evidence the app would send for the retriever's decision (engine/routing_evidence.py)."""
+
+    def reaches(question: DevQuestion, decision: Decision, confidence: float) -> bool:
+        reading = readings[question.text]
+        labels = {identifier.label for identifier in find_identifiers(question.text)}
+        trigger = detect_trigger(question.text)
+        evidence = {
+            "decision": decision.value,
+            "confidence": round(confidence, 4),
+            "names_order": bool(labels & {ORDER_NUMBER, REPAIR_NUMBER}),
+            "trigger": trigger.value if trigger is not None else None,
+        }
+        routed = router.route(reading.intent, reading.confidence, reading.ranking, evidence)
+        return (routed[0] if routed else reading.intent) in TO_KNOWLEDGE_BASE
+
+    return reaches
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m bench.routed_calibration", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dev-set", type=Path, default=settings.dev_set)
+    parser.add_argument(
+        "--extra-dev", type=Path, action="append", metavar="PATH", help=f"default: {', '.join(p.name for p in E2E_DEV)}"
+    )
+    parser.add_argument(
+        "--write", action="store_true", help=f"save the chosen calibration to {settings.calibration_file}"
+    )
+    parser.add_argument("--no-cv", action="store_true", help="skip the cross-validated estimate")
+    args = parser.parse_args(argv)
+    extra = args.extra_dev if args.extra_dev is not None else list(E2E_DEV)
+
+    embedder = SentenceTransformerEmbedder(settings.model_in_use())
+    in_use = load_calibration(settings.calibration_file)
+    retriever = build_retriever(load_entries(settings.faq_dir), embedder, in_use, _progress, settings.dense_languages)
+    questions, unknown = known_questions(load_dev_sets(args.dev_set, extra), {e.id for e in retriever.entries})
+    if unknown:
+        _progress(f"{len(unknown)} questions left out: their entries are not in {settings.faq_dir}")
+    # As the app sends them to Rasa and to the retriever (engine.turns.rasa_message).
+    questions = [q.model_copy(update={"text": as_words(customer_words(q.text))}) for q in questions]
+    model = rasa_model()
+    _progress(f"parsing {len(questions)} questions with {model.name}")
+    readings = diet_readings(sorted({q.text for q in questions}), model)
+    router = Router.from_pipeline(yaml.safe_load((REPO / "config.yml").read_text(encoding="utf-8")))
+    routing = routing_of(readings, router)
+
+    _progress("scoring the calibration in use and fitting thresholds through the routing")
+    items = featurise(retriever, questions)
+    current = rank(retriever, items, retriever.fusion, in_use)  # the calibrated fusion when the file has one
+    chosen = calibrate(retriever, items, routing)
+    figures: dict[str, Any] = {
+        "questions": len(questions),
+        "model": model.name,
+        "in_use": _summary(in_use, current, routing),
+        "chosen_in_sample": _summary(
+            chosen, rank(retriever, items, chosen.fusion or retriever.fusion, chosen), routing
+        ),
+    }
+    if not args.no_cv:
+        _progress("cross-validating: fusion and thresholds refitted without each fold")
+        # Side by side on the same folds: thresholds fitted on the retriever alone (`knowledge calibrate`'s
+        # way) and through the routing, each question scored through the routing by a fit without it.
+        for name, fitted_through in (("retriever_alone", None), ("routed", routing)):
+            held_out = cross_validate(retriever, items, routing=fitted_through)
+            figures[f"cross_validated_{name}"] = {
+                "cost": total_cost(held_out, routing),
+                "outcomes": report(held_out, routing),
+            }
+    print(json.dumps(figures, indent=1, ensure_ascii=False))
+    print(f"written to {write('routed_calibration', figures)}")
+    if args.write:
+        names = " + ".join(p.name for p in [args.dev_set, *extra])
+        note = (
+            f"Fitted by `python -m bench.routed_calibration --write` on {names} ({len(questions)} questions) "
+            f"with {embedder.name}, through the routing step with {model.name}'s DIET readings; "
+            "`python -m knowledge eval` reports the retriever's own cross-validated figures."
+        )
+        save_calibration(settings.calibration_file, chosen, note)
+        print(f"calibration written to {settings.calibration_file}")
+    return 0
+
+
+def _summary(calibration: Calibration, scored: Sequence[Scored], routing: Routing) -> dict[str, Any]:
+    return {
+        "thresholds": {lang: vars(t) for lang, t in calibration.thresholds.items()},
+        "cost": total_cost(scored, routing),
+        "outcomes": report(scored, routing),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
