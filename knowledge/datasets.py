@@ -95,9 +95,11 @@ def read_dataset(path: Path, role: Role = "train") -> Dataset:
     else:
         first_line = stripped.splitlines()[0]
         header = tuple(c.strip().lower() for c in next(csv.reader([first_line])))
-        if header[:2] in CSV_FORMATS and len(header) == 2:
+        # Columns without a name after the two (HINT3 v2's Powerplay11: "sentence,label," with annotators'
+        # notes under the blank one) are read past.
+        if header[:2] in CSV_FORMATS and not any(header[2:]):
             name, oos = CSV_FORMATS[(header[0], header[1])]
-            utterances = _csv(path, text, oos)
+            utterances = _csv(path, text, oos, len(header))
             name += " CSV"
         elif path.suffix.lower() in (".yml", ".yaml") or first_line.startswith("entries:"):
             utterances, name = _from_entries(_kb_file(path, text)), "knowledge-base YAML"
@@ -111,15 +113,16 @@ def read_dataset(path: Path, role: Role = "train") -> Dataset:
     return Dataset(path, name, role, utterances)
 
 
-def _csv(path: Path, text: str, oos_label: str | None) -> list[Utterance]:
+def _csv(path: Path, text: str, oos_label: str | None, columns: int = 2) -> list[Utterance]:
     reader = csv.reader(io.StringIO(text.lstrip()))
     next(reader)  # the header, already checked
     out: list[Utterance] = []
     for line, row in enumerate(reader, start=2):
         if not row or not any(cell.strip() for cell in row):
             continue
-        if len(row) != 2:
-            raise DatasetError(f"{path}, line {line}: expected 2 columns, found {len(row)}")
+        if not 2 <= len(row) <= columns:
+            expected = "2 columns" if columns == 2 else f"2 to {columns} columns"
+            raise DatasetError(f"{path}, line {line}: expected {expected}, found {len(row)}")
         sentence, label = row[0].strip(), row[1].strip()
         if not label:
             raise DatasetError(f"{path}, line {line}: empty label")

@@ -29,6 +29,24 @@ def test_hint3_csv_normalises_the_oos_label(tmp_path: Path) -> None:
     assert data.n_oos == 1 and data.labels == ["EMI"]
 
 
+def test_hint3_csv_with_notes_under_a_blank_header_column(tmp_path: Path) -> None:
+    # HINT3 v2's Powerplay11: "sentence,label," and annotators' notes in the unnamed third column.
+    path = write(
+        tmp_path / "powerplay.csv",
+        "sentence,label,\nWhen are winnings paid?,WINNINGS,Earlier was WITHDRAWAL_TIME\nOffers please,OFFERS,\n",
+    )
+    data = read_dataset(path)
+    assert data.format == "HINT3 CSV"
+    assert data.utterances == [Utterance("When are winnings paid?", "WINNINGS"), Utterance("Offers please", "OFFERS")]
+    with pytest.raises(DatasetError, match="line 2: expected 2 to 3 columns, found 4"):
+        read_dataset(write(tmp_path / "more.csv", "sentence,label,\na,B,note,more\n"))
+
+
+def test_a_named_third_column_is_not_read_past(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="unrecognised format"):
+        read_dataset(write(tmp_path / "named.csv", "sentence,label,source\na,B,web\n"))
+
+
 def test_banking77_csv_whatever_the_file_name(tmp_path: Path) -> None:
     path = write(tmp_path / "data.txt", "text,category\nI am still waiting on my card?,card_arrival\n")
     data = read_dataset(path, "test")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.cli import main
+from knowledge.datasets import Role, read_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = Path(os.environ.get("EVAL_DATA_DIR", ROOT.parent / "shared" / "eval"))
@@ -55,3 +56,22 @@ def test_eval_intents_on_a_hint3_slice(tmp_path: Path, adapt: bool) -> None:
             assert 0.0 <= row[key] <= 1.0
     # In-sample (test = train): every sentence is one of its label's own phrasings.
     assert result["sweep"][0]["inscope_accuracy"] >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("relative", "roles"),
+    [
+        *(
+            (f"hint3/{v}/{name}", ("train",))
+            for v in ("v1", "v2")
+            for name in ("sofmattress_train.csv", "curekart_train.csv", "powerplay11_train.csv")
+        ),
+        ("banking77/train.csv", ("train",)),
+        ("clinc150/train_val.json", ("train", "val")),
+    ],
+)
+def test_every_public_training_file_is_read_as_published(relative: str, roles: tuple[Role, ...]) -> None:
+    """As their authors published them, quirks and all (HINT3 v2's Powerplay11 has a blank third column)."""
+    for role in roles:
+        data = read_dataset(EVAL_DIR / relative, role)
+        assert len(data.utterances) > 300 and len(data.labels) > 10
