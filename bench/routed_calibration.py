@@ -41,7 +41,8 @@ from bench.system import rasa_model
 from desk.message_text import as_words
 from desk.triggers import detect_trigger
 from knowledge.abstention import Decision
-from knowledge.calibration import Calibration, load_calibration, save_calibration
+from knowledge.calibration import Calibration, calibration_note, for_languages, load_calibration, save_calibration
+from knowledge.conversation_sets import load
 from knowledge.embedder import SentenceTransformerEmbedder
 from knowledge.entries import load_entries
 from knowledge.evaluation import (
@@ -49,6 +50,7 @@ from knowledge.evaluation import (
     Routing,
     Scored,
     calibrate,
+    conversation_turns,
     cross_validate,
     featurise,
     known_questions,
@@ -59,6 +61,7 @@ from knowledge.evaluation import (
 )
 from knowledge.identifiers import ORDER_NUMBER, REPAIR_NUMBER, find_identifiers
 from knowledge.index import build_retriever
+from knowledge.language import LANGUAGES
 from knowledge.settings import get_settings
 from knowledge.text import customer_words
 from rasa_routing.decision import FALLBACK, QUESTION, Router
@@ -122,23 +125,43 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.routed_calibration", description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev-set", type=Path, default=settings.dev_set)
     parser.add_argument(
-        "--extra-dev", type=Path, action="append", metavar="PATH", help=f"default: {', '.join(p.name for p in E2E_DEV)}"
+        "--extra-dev", type=Path, action="append", default=[], metavar="PATH", help="in dev.yml's format"
     )
+    parser.add_argument(
+        "--conversations",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help=f"end-to-end sets whose every turn joins (default: {', '.join(p.name for p in E2E_DEV)})",
+    )
+    parser.add_argument("--dev-set-only", action="store_true", help="no conversations")
     parser.add_argument(
         "--write", action="store_true", help=f"save the chosen calibration to {settings.calibration_file}"
     )
+    parser.add_argument(
+        "--languages",
+        nargs="+",
+        choices=LANGUAGES,
+        default=list(LANGUAGES),
+        help="the languages --write refits (the others keep the calibration in use)",
+    )
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validated estimate")
     args = parser.parse_args(argv)
-    extra = args.extra_dev if args.extra_dev is not None else list(E2E_DEV)
+    sets = [] if args.dev_set_only else args.conversations or list(E2E_DEV)
 
     embedder = SentenceTransformerEmbedder(settings.model_in_use())
     in_use = load_calibration(settings.calibration_file)
     retriever = build_retriever(load_entries(settings.faq_dir), embedder, in_use, _progress, settings.dense_languages)
-    questions, unknown = known_questions(load_dev_sets(args.dev_set, extra), {e.id for e in retriever.entries})
+    questions, unknown = known_questions(
+        [*load_dev_sets(args.dev_set, args.extra_dev), *conversation_turns([c for path in sets for c in load(path)])],
+        {e.id for e in retriever.entries},
+    )
     if unknown:
         _progress(f"{len(unknown)} questions left out: their entries are not in {settings.faq_dir}")
     # As the app sends them to Rasa and to the retriever (engine.turns.rasa_message).
-    questions = [q.model_copy(update={"text": as_words(customer_words(q.text))}) for q in questions]
+    questions = [
+        q.model_copy(update={"text": _words(q.text), "previous": q.previous and _words(q.previous)}) for q in questions
+    ]
     model = rasa_model()
     _progress(f"parsing {len(questions)} questions with {model.name}")
     readings = diet_readings(sorted({q.text for q in questions}), model)
@@ -170,15 +193,24 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(figures, indent=1, ensure_ascii=False))
     print(f"written to {write('routed_calibration', figures)}")
     if args.write:
-        names = " + ".join(p.name for p in [args.dev_set, *extra])
+        names = " + ".join(p.name for p in [args.dev_set, *args.extra_dev, *sets])
+        refitted = ", ".join(args.languages)
         note = (
-            f"Fitted by `python -m bench.routed_calibration --write` on {names} ({len(questions)} questions) "
-            f"with {embedder.name}, through the routing step with {model.name}'s DIET readings; "
-            "`python -m knowledge eval` reports the retriever's own cross-validated figures."
+            f"{refitted}: fitted by `python -m bench.routed_calibration --write --languages {' '.join(args.languages)}` "
+            f"on {names} ({len(questions)} questions: every knowledge-base and out-of-scope turn, follow-ups read "
+            f"after the question they lean on) with {embedder.name}, through the routing step with {model.name}'s "
+            "DIET readings."
         )
-        save_calibration(settings.calibration_file, chosen, note)
+        if set(args.languages) != set(LANGUAGES):
+            note += f" The others as before: {calibration_note(settings.calibration_file)}"
+        written = for_languages(chosen, in_use, retriever.fusion, args.languages)
+        save_calibration(settings.calibration_file, written, note)
         print(f"calibration written to {settings.calibration_file}")
     return 0
+
+
+def _words(text: str) -> str:
+    return as_words(customer_words(text))
 
 
 def _summary(calibration: Calibration, scored: Sequence[Scored], routing: Routing) -> dict[str, Any]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk.replies import SEARCH_K, clarify_options
+from desk.replies import SEARCH_K
 from desk.triggers import detect_trigger
 from desk.turns import FOLLOW_UP
 from knowledge.abstention import Decision
-from knowledge.follow_ups import read_after
+from knowledge.follow_ups import Ranked, read_after, reads_better
 from knowledge.identifiers import ORDER_NUMBER, REPAIR_NUMBER, find_identifiers
 from knowledge.index import IndexUnavailable
 from knowledge.language import Language
@@ -35,7 +35,7 @@ def routing_evidence(
         if previous and result.decision != Decision.ANSWER:
             joined = read_after(previous, text)
             contextual = retriever.search(joined, language, k=SEARCH_K)
-            if _reads_better(contextual, result):
+            if reads_better(_ranked(contextual), _ranked(result)):
                 result, searched = contextual, joined
     except IndexUnavailable:
         return None
@@ -51,13 +51,5 @@ def routing_evidence(
     return evidence | ({FOLLOW_UP: searched} if searched != text else {})
 
 
-def _reads_better(together: SearchResult, alone: SearchResult) -> bool:
-    """Whether a follow-up is better read after the question before it than alone: alone the knowledge
-    base has nothing to offer and together it has more, or together it answers outright with one of the
-    entries the follow-up alone would offer. The earlier words must not pull the answer back to their own
-    topic when the follow-up names another ("那发票呢？" after a shipping answer). Measured on the
-    end-to-end dev set (docs/routing.md, *Follow-ups*)."""
-    if alone.decision == Decision.ABSTAIN:
-        return together.decision != Decision.ABSTAIN or together.confidence > alone.confidence
-    offered = {hit.entry.id for hit in clarify_options(alone)} if alone.decision == Decision.CLARIFY else set()
-    return together.decision == Decision.ANSWER and together.top is not None and together.top.entry.id in offered
+def _ranked(result: SearchResult) -> Ranked:
+    return Ranked(result.decision, [hit.entry.id for hit in result.hits], [hit.score for hit in result.hits])

@@ -7,6 +7,7 @@ from the knowledge base's own phrasings and default thresholds are used.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,21 @@ class Calibration:
     thresholds: dict[Language, Thresholds] = field(default_factory=lambda: {lang: Thresholds() for lang in LANGUAGES})
     # None: the fusion learned at build time from held-out phrasings.
     fusion: FusionWeights | None = None
+
+
+def for_languages(
+    fitted: Calibration, kept: Calibration, kept_fusion: FusionWeights, languages: Collection[Language]
+) -> Calibration:
+    """`fitted`'s thresholds and fusion for `languages`, `kept`'s (its fusion `kept_fusion`) for the others:
+    each language's part of a calibration is fitted, and judged, on its own."""
+    fusion = fitted.fusion or kept_fusion
+    return Calibration(
+        {lang: (fitted if lang in languages else kept).thresholds[lang] for lang in LANGUAGES},
+        FusionWeights(
+            weights={lang: (fusion if lang in languages else kept_fusion).weights[lang] for lang in LANGUAGES},
+            bias={lang: (fusion if lang in languages else kept_fusion).bias[lang] for lang in LANGUAGES},
+        ),
+    )
 
 
 def load_calibration(path: Path) -> Calibration:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from knowledge.abstention import CLARIFY_OPTIONS, Decision, Thresholds, offered
 from knowledge.calibration import Calibration
 from knowledge.conversation_sets import Conversation, conversations_of
+from knowledge.follow_ups import Ranked, leans_on_previous, read_after, reads_better
 from knowledge.fusion import SIGNALS, FusionWeights, Samples, expand, fit_fusion
 from knowledge.language import LANGUAGES, Language, detect_language
 from knowledge.retriever import HybridRetriever
@@ -58,6 +59,8 @@ class DevQuestion(BaseModel):
     expected: str | None
     # Other entries that answer it as well (the end-to-end sets name every entry that does).
     also: tuple[str, ...] = ()
+    # The question a follow-up leans on: the app searches it read after that one as well (follow_ups.py).
+    previous: str | None = None
 
     @property
     def accepted(self) -> frozenset[str]:
@@ -92,6 +95,30 @@ def conversation_questions(conversations: Sequence[Conversation]) -> list[DevQue
             )
         elif first.expect == "decline":
             questions.append(DevQuestion(text=first.text, language=language, expected=None))
+    return questions
+
+
+def conversation_turns(conversations: Sequence[Conversation]) -> list[DevQuestion]:
+    """Every knowledge-base question (with the entries that answer it) and out-of-scope message of an
+    end-to-end set, as the app meets them: a follow-up that leans on a knowledge-base question just
+    before it carries that question (`previous`), which the app reads it after."""
+    questions = []
+    for conversation in conversations:
+        for index, turn in enumerate(conversation.turns):
+            language = detect_language(turn.text)
+            before = conversation.turns[index - 1] if index else None
+            previous = (
+                before.text
+                if before is not None and before.expect == "answer" and leans_on_previous(turn.text, language)
+                else None
+            )
+            if turn.expect == "answer" and turn.entries:
+                expected, also = turn.entries[0], turn.entries[1:]
+                questions.append(
+                    DevQuestion(text=turn.text, language=language, expected=expected, also=also, previous=previous)
+                )
+            elif turn.expect == "decline":
+                questions.append(DevQuestion(text=turn.text, language=language, expected=None, previous=previous))
     return questions
 
 
@@ -132,6 +159,7 @@ class Featurised:
     question: DevQuestion
     features: npt.NDArray[np.float32]  # (entries, signals)
     accepted: frozenset[int]  # rows of the entries that answer it (none: out of scope)
+    joined: npt.NDArray[np.float32] | None = None  # a follow-up's signals read after the previous question
 
 
 @dataclass(frozen=True)
@@ -143,6 +171,7 @@ class Scored:
     scores: list[float]
     signal_top: dict[str, str]  # signal name -> the entry that signal alone ranks first
     thresholds: Thresholds
+    joined: Scored | None = None  # a follow-up ranked read after the previous question
 
     @property
     def confidence(self) -> float:
@@ -152,8 +181,26 @@ class Scored:
     def runner_up(self) -> float:
         return self.scores[1] if len(self.scores) > 1 else 0.0
 
+    def decision(self, thresholds: Thresholds | None = None) -> Decision:
+        return (thresholds or self.thresholds).decide(self.confidence, self.runner_up)
+
+    def reading(self, thresholds: Thresholds | None = None) -> Scored:
+        """The ranking the app goes on: a follow-up's joined one when it reads better (engine/routing_evidence.py)."""
+        alone = self.decision(thresholds)
+        if self.joined is None or alone == Decision.ANSWER:
+            return self
+        together = self.joined.decision(thresholds)
+        chosen = reads_better(
+            Ranked(together, self.joined.ranked_ids, self.joined.scores), Ranked(alone, self.ranked_ids, self.scores)
+        )
+        return self.joined if chosen else self
+
     def outcome(self, thresholds: Thresholds | None = None) -> tuple[str, Decision, bool]:
-        decision = (thresholds or self.thresholds).decide(self.confidence, self.runner_up)
+        if self.joined is not None:
+            reading = self.reading(thresholds)
+            if reading is not self:
+                return reading.outcome(thresholds)
+        decision = self.decision(thresholds)
         accepted = self.question.accepted
         if not accepted:
             return "out", decision, False
@@ -164,11 +211,16 @@ class Scored:
 
 def featurise(retriever: HybridRetriever, questions: Sequence[DevQuestion]) -> list[Featurised]:
     rows = {entry.id: row for row, entry in enumerate(retriever.entries)}
+
+    def features(text: str, language: Language) -> npt.NDArray[np.float32]:
+        return retriever.signals.features(text, retriever.query_vector(text, language), language)
+
     return [
         Featurised(
             q,
-            retriever.signals.features(q.text, retriever.query_vector(q.text, q.language), q.language),
+            features(q.text, q.language),
             frozenset(rows[entry] for entry in q.accepted if entry in rows),
+            features(read_after(q.previous, q.text), q.language) if q.previous else None,
         )
         for q in questions
     ]
@@ -178,22 +230,23 @@ def rank(
     retriever: HybridRetriever, items: Sequence[Featurised], fusion: FusionWeights, calibration: Calibration
 ) -> list[Scored]:
     ids = [e.id for e in retriever.entries]
-    scored = []
-    for item in items:
-        lang = item.question.language
-        scores = fusion.score(item.features, lang)
+
+    def ranked(question: DevQuestion, features: npt.NDArray[np.float32], joined: Scored | None = None) -> Scored:
+        scores = fusion.score(features, question.language)
         order = np.argsort(-scores, kind="stable")[: CLARIFY_OPTIONS + 2]
-        signal_top = {name: ids[int(np.argmax(item.features[:, j]))] for j, name in enumerate(SIGNALS)}
-        scored.append(
-            Scored(
-                item.question,
-                [ids[i] for i in order],
-                [float(scores[i]) for i in order],
-                signal_top,
-                calibration.thresholds[lang],
-            )
+        return Scored(
+            question,
+            [ids[i] for i in order],
+            [float(scores[i]) for i in order],
+            {name: ids[int(np.argmax(features[:, j]))] for j, name in enumerate(SIGNALS)},
+            calibration.thresholds[question.language],
+            joined,
         )
-    return scored
+
+    return [
+        ranked(item.question, item.features, None if item.joined is None else ranked(item.question, item.joined))
+        for item in items
+    ]
 
 
 def fit_fusion_on(items: Sequence[Featurised], start: FusionWeights) -> FusionWeights:
@@ -222,17 +275,14 @@ def choose_thresholds(scored: Sequence[Scored], routing: Routing | None = None) 
             if clarify > answer:
                 continue
             candidate = Thresholds(float(answer), float(margin), float(clarify))
-            outcomes = [s.outcome(candidate) for s in mine]
+            readings = [s.reading(candidate) for s in mine]
+            outcomes = [r.outcome(candidate) for r in readings]
+            reached = [reaching[i, r is not mine[i], outcomes[i][1]] for i, r in enumerate(readings)]
             if outside:
-                answered_out = sum(
-                    1 for i in outside if outcomes[i][1] == Decision.ANSWER and reaching[i, Decision.ANSWER]
-                )
+                answered_out = sum(1 for i in outside if outcomes[i][1] == Decision.ANSWER and reached[i])
                 if answered_out / len(outside) > MAX_OUT_OF_SCOPE_ANSWERED:
                     continue
-            cost = sum(
-                COSTS[outcome] if reaching[i, outcome[1]] else ROUTED_AWAY[outcome[0]]
-                for i, outcome in enumerate(outcomes)
-            )
+            cost = sum(COSTS[outcome] if reached[i] else ROUTED_AWAY[outcome[0]] for i, outcome in enumerate(outcomes))
             if best is None or cost < best[0]:
                 best = (cost, candidate)
         chosen[lang] = best[1] if best else Thresholds()
@@ -248,12 +298,15 @@ def total_cost(scored: Sequence[Scored], routing: Routing | None = None) -> dict
     return totals
 
 
-def _reaching(scored: Sequence[Scored], routing: Routing | None) -> dict[tuple[int, Decision], bool]:
+def _reaching(scored: Sequence[Scored], routing: Routing | None) -> dict[tuple[int, bool, Decision], bool]:
     """Whether each question (by position) reaches the knowledge base under each decision the thresholds
-    may give it: its confidence is fixed, so three calls a question serve the whole grid."""
+    may give it, read alone or (a follow-up) joined: each reading's confidence is fixed, so a few calls a
+    question serve the whole grid."""
     return {
-        (i, decision): routing is None or routing(s.question, decision, s.confidence)
+        (i, joined, decision): routing is None or routing(s.question, decision, reading.confidence)
         for i, s in enumerate(scored)
+        for joined, reading in ((False, s), (True, s.joined))
+        if reading is not None
         for decision in Decision
     }
 
@@ -314,7 +367,7 @@ def report(scored: Sequence[Scored], routing: Routing | None = None) -> dict[str
 def _routed_outcome(scored: Scored, routing: Routing | None) -> tuple[str, Decision | None, bool]:
     """The outcome with the thresholds in use; its decision None when `routing` keeps it from the knowledge base."""
     scope, decision, right = scored.outcome()
-    if routing is not None and not routing(scored.question, decision, scored.confidence):
+    if routing is not None and not routing(scored.question, decision, scored.reading().confidence):
         return scope, None, False
     return scope, decision, right
 

@@ -4,7 +4,8 @@ from the knowledge base weighs on them only by what it costs there."""
 from __future__ import annotations
 
 from knowledge.abstention import Decision, Thresholds
-from knowledge.evaluation import DevQuestion, Scored, choose_thresholds, report, total_cost
+from knowledge.conversation_sets import Conversation, Turn
+from knowledge.evaluation import DevQuestion, Scored, choose_thresholds, conversation_turns, report, total_cost
 
 
 def scored(text: str, expected: str | None, confidence: float, top: str = "p02-courier") -> Scored:
@@ -41,3 +42,34 @@ def test_a_question_kept_from_the_knowledge_base_is_counted_as_routed_away() -> 
     assert row["out_of_scope_routed_away"] == 1.0 and row["out_of_scope_answered"] == 0.0
     assert total_cost(QUESTIONS, nothing_reaches)["en"] == 1.0  # the in-scope question's miss only
     assert "routed_away" not in report(QUESTIONS)["en"]
+
+
+def test_conversation_turns_carry_the_question_a_follow_up_leans_on() -> None:
+    conversation = Conversation(
+        "c1",
+        "zh",
+        (),
+        (
+            Turn("扫地机保修多久", "answer", ("p08-warranty-whole-unit",)),
+            Turn("那电池呢？", "answer", ("p08-warranty-battery",)),
+            Turn("谢谢", "smalltalk"),
+            Turn("你们发什么快递", "answer", ("p02-courier",)),
+        ),
+    )
+    questions = conversation_turns([conversation])
+    assert [(q.text, q.previous) for q in questions] == [
+        ("扫地机保修多久", None),
+        ("那电池呢？", "扫地机保修多久"),
+        ("你们发什么快递", None),
+    ]
+
+
+def test_a_follow_up_is_scored_on_the_reading_the_app_goes_on() -> None:
+    question = DevQuestion(text="and the dock?", language="en", expected="p08-dock", previous="warranty?")
+    signal_top = dict.fromkeys(("dense", "lexical", "supervised"), "p08-dock")
+    joined = Scored(question, ["p08-dock", "p08-unit"], [0.9, 0.05], signal_top, Thresholds())
+    alone = Scored(question, ["p02-courier", "p08-dock"], [0.2, 0.1], signal_top, Thresholds(), joined)
+    assert alone.reading() is joined and alone.outcome() == ("in", Decision.ANSWER, True)
+    # Alone answered outright: the app does not read it after the question before.
+    confident = Scored(question, ["p02-courier", "p08-dock"], [0.9, 0.05], signal_top, Thresholds(), joined)
+    assert confident.reading() is confident and confident.outcome() == ("in", Decision.ANSWER, False)
