@@ -41,7 +41,14 @@ from bench.system import rasa_model
 from desk.message_text import as_words
 from desk.triggers import detect_trigger
 from knowledge.abstention import Decision
-from knowledge.calibration import Calibration, calibration_note, for_languages, load_calibration, save_calibration
+from knowledge.calibration import (
+    Calibration,
+    calibration_note,
+    for_languages,
+    language_notes,
+    load_calibration,
+    save_calibration,
+)
 from knowledge.conversation_sets import load
 from knowledge.embedder import SentenceTransformerEmbedder
 from knowledge.entries import load_entries
@@ -194,15 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"written to {write('routed_calibration', figures)}")
     if args.write:
         names = " + ".join(p.name for p in [args.dev_set, *args.extra_dev, *sets])
-        refitted = ", ".join(args.languages)
-        note = (
-            f"{refitted}: fitted by `python -m bench.routed_calibration --write --languages {' '.join(args.languages)}` "
-            f"on {names} ({len(questions)} questions: every knowledge-base and out-of-scope turn, follow-ups read "
-            f"after the question they lean on) with {embedder.name}, through the routing step with {model.name}'s "
-            "DIET readings."
-        )
-        if set(args.languages) != set(LANGUAGES):
-            note += f" The others as before: {calibration_note(settings.calibration_file)}"
+        notes = language_notes(calibration_note(settings.calibration_file))
+        for lang in args.languages:
+            notes[lang] = (
+                f"fitted by `python -m bench.routed_calibration --write --languages {' '.join(args.languages)}` on "
+                f"{names} ({len(questions)} questions: every knowledge-base and out-of-scope turn, follow-ups read "
+                f"after the question they lean on) with {embedder.name}, through the routing step with {model.name}'s "
+                "DIET readings."
+            )
+        note = "\n".join(f"{lang}: {notes[lang]}" for lang in LANGUAGES if notes.get(lang))
         written = for_languages(chosen, in_use, retriever.fusion, args.languages)
         save_calibration(settings.calibration_file, written, note)
         print(f"calibration written to {settings.calibration_file}")

@@ -62,6 +62,18 @@ def calibration_note(path: Path) -> str:
     return str(document.get("note") or "")
 
 
+def language_notes(note: str) -> dict[Language, str]:
+    """A note's lines per language ("zh: …", one a language, as a partial refit writes them); a note
+    without them says how every language was fitted."""
+    lines = {
+        lang: line.removeprefix(f"{lang}: ")
+        for line in note.splitlines()
+        for lang in LANGUAGES
+        if line.startswith(f"{lang}: ")
+    }
+    return lines if lines else dict.fromkeys(LANGUAGES, note)
+
+
 def save_calibration(path: Path, calibration: Calibration, note: str) -> None:
     document: dict[str, object] = {
         "note": note,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge.abstention import Decision, Thresholds, offered
-from knowledge.calibration import Calibration, load_calibration, save_calibration
+from knowledge.calibration import Calibration, language_notes, load_calibration, save_calibration
 from knowledge.fusion import FusionWeights
 
 
@@ -36,3 +36,13 @@ def test_calibration_round_trips_through_yaml(tmp_path: Path) -> None:
 
 def test_missing_calibration_falls_back_to_defaults(tmp_path: Path) -> None:
     assert load_calibration(tmp_path / "absent.yml") == Calibration()
+
+
+def test_a_partial_refit_keeps_the_other_languages_notes() -> None:
+    assert language_notes("zh: by calibrate\nen: through the routing") == {
+        "zh": "by calibrate",
+        "en": "through the routing",
+    }
+    assert language_notes("Fitted by calibrate on dev.yml") == dict.fromkeys(
+        ("zh", "en"), "Fitted by calibrate on dev.yml"
+    )
