@@ -329,3 +329,16 @@ def test_the_order_page_is_no_payment() -> None:
     assert said.anchor is Anchor.INVOICE and said.earliest == date(2026, 12, 3)
     (said,) = read_words("I ordered it on 3 December", TODAY, "en").dates
     assert said.anchor is Anchor.PAYMENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # read in pieces, one of which cuts the date short ("Nov", "November 1"): the whole date is kept
+        "The invoice on my account page for the air purifier is dated November 18",
+        "The invoice I downloaded from the app for the water purifier is dated November 18",
+    ],
+)
+def test_a_long_clause_keeps_its_whole_date(text: str) -> None:
+    (said,) = read_words(text, TODAY, "en").dates
+    assert said.anchor is Anchor.INVOICE and (said.earliest, said.latest) == (date(2026, 11, 18), date(2026, 11, 18))
