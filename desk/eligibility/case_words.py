@@ -345,6 +345,15 @@ def _date_in(text: str, today: date, language: Language) -> CustomerDate | None:
     return replace(said, latest=min(said.latest, today))
 
 
+def _fuller(kept: DateSaid | None, clause: str, said: CustomerDate, clauses_of: dict[Anchor, str]) -> bool:
+    """Whether a date replaces the one kept for its anchor: none kept yet, or the same clause's date
+    cut short by the piece it was read in ("dated November 18" read as "Nov" or "November 1")."""
+    if kept is None:
+        return True
+    longer = len(said.words) > len(kept.words) and said.words.lower().startswith(kept.words.lower())
+    return clauses_of.get(kept.anchor) == clause and longer
+
+
 def _dates(text: str, today: date, language: Language, asked: Fact | None) -> tuple[DateSaid, ...]:
     """Each clause's date, with what it is the date of: the verb of its clause ("3号到的", "bought it
     last week"). A date with no verb beside it counts only when it is a duration ("用了14个月", "had it
@@ -354,6 +363,7 @@ def _dates(text: str, today: date, language: Language, asked: Fact | None) -> tu
     phrases ("the purifier we got last week shows error E1 …")."""
     verb_anywhere = _first(words.ANCHOR_WORDS, text)
     with_verb: dict[Anchor, DateSaid] = {}
+    clauses_of: dict[Anchor, str] = {}  # the clause each of with_verb's dates is from
     without: list[tuple[CustomerDate, bool]] = []
     for clause, piece in _pieces(_CLAUSE[language].split(text)):
         read = [(clause, _date_in(piece, today, language))]
@@ -369,7 +379,9 @@ def _dates(text: str, today: date, language: Language, asked: Fact | None) -> tu
                 continue  # "is the compressor covered for 2 years?": a warranty's length
             anchor = _nearest_verb(clause_words, clause_words.find(said.words))
             if anchor is not None:
-                with_verb.setdefault(anchor, DateSaid(anchor, said.earliest, said.latest, said.words))
+                if _fuller(with_verb.get(anchor), clause_words, said, clauses_of):
+                    with_verb[anchor] = DateSaid(anchor, said.earliest, said.latest, said.words)
+                    clauses_of[anchor] = clause_words
             else:
                 without.append((said, said.ago is not None))
     found = dict(with_verb)

@@ -257,3 +257,88 @@ def test_a_long_run_of_time_words_is_read_in_a_bounded_number_of_pieces(monkeypa
 def test_a_case_supposed_is_a_question_for_the_knowledge_base(text: str, is_case: bool) -> None:
     words = read_words(text, TODAY, "en" if text.isascii() else "zh")
     assert (words.flow is not None and words.is_case) is is_case
+
+
+@pytest.mark.parametrize(
+    ("text", "opened"),
+    [
+        ("上周到的滤网，拆了包装装上才发现型号不对，能退吗", True),  # unpacked and fitted: opened
+        ("边刷拆开袋子装好了，结果不是这款的", True),
+        ("滤芯还没装，能退吗", None),
+    ],
+)
+def test_a_consumable_unpacked_and_fitted_is_opened(text: str, opened: bool | None) -> None:
+    assert read_words(text, TODAY, "zh").opened_consumable is opened
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "quality"),
+    [
+        # the customer's own reason: no quality problem
+        ("Opened the filter pack and it turns out it's made for the older model. Can I return it?", "en", False),
+        ("These ear tips only fit the previous generation, can I send them back?", "en", False),
+        ("The robot is much larger than we thought, it doesn't go under the sofa. Return?", "en", False),
+        ("Haven't even taken it out of the box yet, can I still return it?", "en", False),
+        ("净化器体积比想象的大太多了，放不进角落，能退吗", "zh", False),
+        ("滤芯买回来发现是老款的，能退吗", "zh", False),
+        # an intermittent fault, a caller who cannot hear: a quality problem
+        ("耳机左耳时不时就断了，能换吗", "zh", True),
+        ("音箱通话的时候对方听不清，能修吗", "zh", True),
+        ("people on calls can't hear me through the earbuds, can I exchange them?", "en", True),
+        ("声音比想象的大，吵得睡不着，能退吗", "zh", True),  # loud: a fault, not a size
+    ],
+)
+def test_own_reasons_and_intermittent_faults(text: str, language: str, quality: bool | None) -> None:
+    assert read_words(text, TODAY, language).quality_problem is quality  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "causes"),
+    [
+        ("My son pushed a coin into the headphone jack and now it crackles", "en", {DamageCause.USER_DAMAGE}),
+        ("Someone jammed a pencil in the vent of the purifier, it rattles now", "en", {DamageCause.USER_DAMAGE}),
+        ("孩子把硬币塞进了充电口，现在充不进电", "zh", {DamageCause.USER_DAMAGE}),
+        ("插到插座里就没反应了", "zh", None),  # plugged in: no object forced in
+        ("The price dropped another ¥80 since I bought it", "en", None),  # a price, not the device
+        ("the speaker dropped by 50 yuan, can I get the difference?", "en", None),
+        ("I dropped the speaker and now it buzzes", "en", {DamageCause.DROP}),
+    ],
+)
+def test_objects_forced_in_are_damage_and_prices_that_drop_are_not(
+    text: str, language: str, causes: set[DamageCause] | None
+) -> None:
+    assert read_words(text, TODAY, language).damage_causes == causes  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "flow"),
+    [
+        ("Could you send someone round to install the purifier?", "en", Flow.INSTALLATION),
+        ("can you send an engineer out to mount it on the wall", "en", Flow.INSTALLATION),
+        ("Can you send a technician to look at it? It won't turn on.", "en", Flow.REPAIR),
+        ("Already had one price-difference refund, the earbuds dropped ¥30 more. Again?", "en", Flow.PRICE_PROTECTION),
+        ("the vacuum went down another $20 after I paid, can I claim?", "en", Flow.PRICE_PROTECTION),
+    ],
+)
+def test_installers_sent_over_and_prices_that_drop(text: str, language: str, flow: Flow) -> None:
+    assert read_words(text, TODAY, language).flow is flow  # type: ignore[arg-type]
+
+
+def test_the_order_page_is_no_payment() -> None:
+    (said,) = read_words("the invoice on the order page says 3 December", TODAY, "en").dates
+    assert said.anchor is Anchor.INVOICE and said.earliest == date(2026, 12, 3)
+    (said,) = read_words("I ordered it on 3 December", TODAY, "en").dates
+    assert said.anchor is Anchor.PAYMENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # read in pieces, one of which cuts the date short ("Nov", "November 1"): the whole date is kept
+        "The invoice on my account page for the air purifier is dated November 18",
+        "The invoice I downloaded from the app for the water purifier is dated November 18",
+    ],
+)
+def test_a_long_clause_keeps_its_whole_date(text: str) -> None:
+    (said,) = read_words(text, TODAY, "en").dates
+    assert said.anchor is Anchor.INVOICE and (said.earliest, said.latest) == (date(2026, 11, 18), date(2026, 11, 18))
