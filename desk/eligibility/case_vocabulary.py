@@ -42,7 +42,7 @@ PRICE_PROTECTION = any_of(
 PRICE_DROP = any_of(
     r"降价|便宜了|降了|打折了",
     r"price[- ]?(?:drop|difference)|cheaper|for less|on sale|price (?:has |already )?(?:dropped|gone down|went down|fell)|"
-    r"(?:lower|less) than (?:what )?(?:i|we) paid|(?:dropped|fell|went down|gone down) (?:another |a further |further |again |by )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))",
+    r"(?:lower|less) than (?:what )?(?:i|we) paid|(?:dropped|fell|went down|gone down) (?:another |a further |further |again |by )?(?:[¥￥$€£]\s?\d+(?:[,.]\d+)*|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))(?![\d,.])(?! on\b)",
 )
 INSTALLATION = any_of(
     r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|装到|装在|帮[^，。]{0,3}装|装吗|免费装|能装|约[^，。]{0,6}装|"
@@ -152,7 +152,7 @@ WHOLE_UNIT = any_of(
 )
 FAULT = any_of(
     r"异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
-    r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|[断卡]一下|听不[清见到]|不对劲|松了|合不上|"
+    r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机|不转|热风|一直显示|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
@@ -176,18 +176,18 @@ NOT_FAULTY = any_of(
 )
 CHANGE_OF_MIND = any_of(
     r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
-    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,]{0,6}(?:想象|预想|预期|以为|想的)[^，。,]{0,4}(?:大|小)|(?:是|适用于|适配)(?:老|旧|新|别的|其他)(?:款|型号)",
+    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
     r"changed? (?:my|our) minds?|never use|won (?:one|a \w+)|(?:exact )?same one|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|"
-    r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:for|fits?|made for) (?:the|an?|my) (?:older|newer|old|new|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t) (?:sit|fit) (?:well|right|properly)|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
+    r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t) (?:sit|fit) (?:well|right|properly)|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
 )
 
 # --- P6's conditions ------------------------------------------------------------------------------
 
 UNOPENED = any_of(
     r"没拆封|未拆封|没开封|未开封|全新未拆|没拆过|原封|没拆|没打开|没动过|没撕",
-    r"unopened|still sealed|never opened|not opened|still (?:in (?:the|its) box|shrink[- ]?wrapped|in (?:the )?(?:plastic|wrapping))|sitting in (?:the|its) box|(?:even|never|not) open(?:e)?d|haven'?t (?:even )?open(?:e)?d|(?:has|have)n'?t been opened|brand new in (?:the )?box|unused|(?:haven'?t|have not|never|didn'?t|did not|not) (?:even )?(?:taken|took|take|gotten|got) (?:it|them) out of (?:the|its|their) (?:box|packaging)",
+    r"unopened|still sealed|never opened|not opened|still (?:in (?:the|its) box|shrink[- ]?wrapped|in (?:the )?(?:plastic|wrapping))|sitting in (?:the|its) box|(?:even|never|not) open(?:e)?d|haven'?t (?:even )?open(?:e)?d|(?:has|have)n'?t been opened|brand new in (?:the )?box|unused|(?:haven'?t|have not|never|didn'?t|did not) (?:even )?(?:taken|took|take|gotten|got) (?:it|them) out of (?:the|its|their) (?:box|packaging)",
 )
 _CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套)"
 # A consumable said to be replaced already is not the part at fault ("滤芯都换了新的还是这样").
@@ -229,9 +229,9 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger|adapter|phone (?:cable|charger)|(?:lost|without) the original charger")),
     (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)")),
-    (DamageCause.DROP, any_of(r"摔|掉地|推下|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)地|到地上", r"tumbled|fell (?:down|off|over)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?[¥￥$€£]?\s?\d))|\bfell\b(?! in love)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
+    (DamageCause.DROP, any_of(r"摔|掉地|推下|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)地|到地上", r"tumbled|fell (?:down|off|over)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
     (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|disassembl|self[- ]repair|with a screwdriver")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]|咬|(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:口|孔|缝|槽|网)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed)[^.,;]{0,25}\b(?:in|into|down) (?:the |its |a )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|踩坏|压坏|砸坏|人为|玩坏|坐坏|坐[在到]|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕",
@@ -285,7 +285,7 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
-    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order(?! (?:page|details?|history|list|screen|status|number|no\b|id\b))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
+    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order(?! (?:page|details?|history|list|screen|status))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
     (Anchor.DELIVERY, any_of(r"收到|签收|收的货|收货|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine|these|those|em|'em)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from desk.eligibility.case_vocabulary import UNOPENED
 from desk.eligibility.case_words import CaseWords, DateSaid, Flow, InvoiceChange, read_words
 from desk.eligibility.facts import DamageCause, Fact, Part
 from desk.eligibility.rules import Anchor
@@ -342,3 +343,47 @@ def test_the_order_page_is_no_payment() -> None:
 def test_a_long_clause_keeps_its_whole_date(text: str) -> None:
     (said,) = read_words(text, TODAY, "en").dates
     assert said.anchor is Anchor.INVOICE and (said.earliest, said.latest) == (date(2026, 11, 18), date(2026, 11, 18))
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("收到的不是新款，是翻新机，能退吗", "zh"),  # the shop's doing, not the customer's own reason
+        ("你们发错了，发来的是老款", "zh"),
+        ("You sent me a filter for the older model, not the one I ordered", "en"),
+    ],
+)
+def test_a_wrong_item_sent_is_no_change_of_mind(text: str, language: str) -> None:
+    # The vocabulary's reading (the learned one still takes the English one for the customer's own reason).
+    assert read_words(text, TODAY, language, learned=False).quality_problem is not False  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["帮我判断一下能不能退", "能帮我诊断一下吗", "客服电话打过去一直听不到人说话，能退吗"],
+)
+def test_words_of_the_conversation_are_no_fault(text: str) -> None:
+    assert read_words(text, TODAY, "zh").quality_problem is not True
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "causes"),
+    [
+        ("It dropped 3 feet off the table and now the screen is cracked", "en", {DamageCause.DROP}),
+        ("I inserted the charger into the port and nothing happens", "en", None),
+        ("there's dust stuck in the vent and it overheats", "en", None),
+        ("快递员把箱子塞到我家门口就走了，能退吗", "zh", None),
+        ("耳塞到手第二天充电口就接触不良", "zh", None),
+    ],
+)
+def test_ordinary_use_is_no_damage(text: str, language: str, causes: set[DamageCause] | None) -> None:
+    assert read_words(text, TODAY, language).damage_causes == causes  # type: ignore[arg-type]
+
+
+def test_money_spent_is_no_price_drop_and_an_unboxing_that_failed_is_not_unopened() -> None:
+    assert (
+        read_words("I dropped $300 on this and it's not what I wanted", TODAY, "en").flow is not Flow.PRICE_PROTECTION
+    )
+    assert UNOPENED.search("I could not take it out of the box, it's stuck") is None
+    (said,) = read_words("order no LM202605030001 placed on 3 May", TODAY, "en").dates
+    assert said.anchor is Anchor.PAYMENT
