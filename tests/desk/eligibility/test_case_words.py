@@ -387,3 +387,17 @@ def test_money_spent_is_no_price_drop_and_an_unboxing_that_failed_is_not_unopene
     assert UNOPENED.search("I could not take it out of the box, it's stuck") is None
     (said,) = read_words("order no LM202605030001 placed on 3 May", TODAY, "en").dates
     assert said.anchor is Anchor.PAYMENT
+
+
+def test_round_9_readings() -> None:
+    """The tenth held-out set's misses, said in other words."""
+    box = read_words("I don't want it anymore but I tossed the box already, can I return it?", TODAY, "en")
+    assert box.incomplete is True
+    juice = read_words("my son poured water into the vents of the purifier and now it won't start", TODAY, "en")
+    assert juice.damage_causes == {DamageCause.LIQUID_DAMAGE}
+    assert read_words("扫地机从台阶上滚下去了，不转了", TODAY, "zh").damage_causes == {DamageCause.DROP}
+    assert read_words("We won't need the purifier after all, can it go back?", TODAY, "en").quality_problem is False
+    assert (
+        read_words("the left earbud is much quieter than the other, can I swap it?", TODAY, "en").quality_problem
+        is True
+    )
