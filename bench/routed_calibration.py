@@ -1,13 +1,15 @@
 """Abstention calibrated on what the running system does with a question (issue 14, point 3):
-`python -m bench.routed_calibration [--write] [--no-cv] [--extra-dev PATH …]`.
+`python -m bench.routed_calibration [--write [--languages zh en]] [--no-cv] [--extra-dev PATH …]
+[--conversations PATH … | --dev-set-only]`.
 
 The retriever's thresholds decide twice in the running system: in Rasa's routing step, whether the
 evidence takes a message to the knowledge base over DIET's intent (decision "answer", config.yml), and
 in the FAQ action, whether it is answered, offered as a "did you mean" or met with a request to rephrase.
 `python -m knowledge calibrate` scores the retriever alone, as if every question reached it, so an
 out-of-scope question DIET declines anyway weighs on the thresholds as one they would answer
-(docs/routing.md, *Abstention's costs*). Here every dev question (knowledge/eval/dev.yml and the
-end-to-end dev sets' first messages), read as the app reads it (`engine.turns.rasa_message`), is
+(docs/routing.md, *Abstention's costs*). Here every dev question (knowledge/eval/dev.yml and every
+knowledge-base or out-of-scope turn of the end-to-end dev sets, a follow-up with the question it leans
+on: `knowledge.evaluation.conversation_turns`), read as the app reads it (`engine.turns.rasa_message`), is
 first parsed by the Rasa model in use (DIET and the FallbackClassifier, `bench.rasa_folds parse` in
 .venv-rasa); the calibration then replays the routing step (`rasa_routing.decision`, with config.yml's
 table) for each decision the thresholds could give it. A question reaches the knowledge base when the
@@ -18,7 +20,8 @@ Prints, per language, the routed cost and outcomes of the calibration in use, of
 and 5-fold cross-validated (each question scored through the routing by thresholds fitted without it)
 of calibrating on the retriever alone against calibrating through the routing; writes them to
 bench/results/routed_calibration.json, and with `--write` saves the chosen calibration to
-knowledge/calibration.yml.
+knowledge/calibration.yml: every language is fitted, `--languages` names those written (the others keep
+the calibration in use, each language's note kept with it).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ from knowledge.text import customer_words
 from rasa_routing.decision import FALLBACK, QUESTION, Router
 
 E2E_DEV = (REPO / "knowledge" / "eval" / "e2e_dev_zh.yml", REPO / "knowledge" / "eval" / "e2e_dev_en.yml")
-# The intents whose rules run the FAQ action (bot/data/rules.yml).
+# The intents whose rules run the FAQ action (bot/rules/faq.yml).
 TO_KNOWLEDGE_BASE = frozenset({QUESTION, FALLBACK})
 
 
@@ -83,7 +86,7 @@ def _progress(message: str) -> None:
 
 
 @dataclass(frozen=True)
-class Reading:
+class DietParse:
     """What the Rasa pipeline made of a text without the app's evidence."""
 
     intent: str | None
@@ -91,7 +94,7 @@ class Reading:
     ranking: list[dict[str, Any]]
 
 
-def diet_readings(texts: Sequence[str], model: Path, rasa_venv: Path = DEFAULT_RASA_VENV) -> dict[str, Reading]:
+def diet_parses(texts: Sequence[str], model: Path, rasa_venv: Path = DEFAULT_RASA_VENV) -> dict[str, DietParse]:
     """Each text parsed by `model` in the Rasa environment (one process)."""
     with tempfile.TemporaryDirectory(prefix="routed-calibration-") as directory:
         given, parsed = Path(directory) / "texts.jsonl", Path(directory) / "parsed.jsonl"
@@ -104,15 +107,15 @@ def diet_readings(texts: Sequence[str], model: Path, rasa_venv: Path = DEFAULT_R
             stdin=subprocess.DEVNULL,
         )
         rows = [json.loads(line) for line in parsed.read_text(encoding="utf-8").splitlines()]
-    return {row["text"]: Reading(row["intent"], row["intent_confidence"], row["ranking"]) for row in rows}
+    return {row["text"]: DietParse(row["intent"], row["intent_confidence"], row["ranking"]) for row in rows}
 
 
-def routing_of(readings: Mapping[str, Reading], router: Router) -> Routing:
-    """Whether a question reaches the knowledge base: the routing step replayed on its reading, with the
+def routing_of(parses: Mapping[str, DietParse], router: Router) -> Routing:
+    """Whether a question reaches the knowledge base: the routing step replayed on DIET's parse of it, with the
     evidence the app would send for the retriever's decision (engine/routing_evidence.py)."""
 
     def reaches(question: DevQuestion, decision: Decision, confidence: float) -> bool:
-        reading = readings[question.text]
+        parse = parses[question.text]
         labels = {identifier.label for identifier in find_identifiers(question.text)}
         trigger = detect_trigger(question.text)
         evidence = {
@@ -121,8 +124,8 @@ def routing_of(readings: Mapping[str, Reading], router: Router) -> Routing:
             "names_order": bool(labels & {ORDER_NUMBER, REPAIR_NUMBER}),
             "trigger": trigger.value if trigger is not None else None,
         }
-        routed = router.route(reading.intent, reading.confidence, reading.ranking, evidence)
-        return (routed[0] if routed else reading.intent) in TO_KNOWLEDGE_BASE
+        routed = router.route(parse.intent, parse.confidence, parse.ranking, evidence)
+        return (routed[0] if routed else parse.intent) in TO_KNOWLEDGE_BASE
 
     return reaches
 
@@ -171,9 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     model = rasa_model()
     _progress(f"parsing {len(questions)} questions with {model.name}")
-    readings = diet_readings(sorted({q.text for q in questions}), model)
+    parses = diet_parses(sorted({q.text for q in questions}), model)
     router = Router.from_pipeline(yaml.safe_load((REPO / "config.yml").read_text(encoding="utf-8")))
-    routing = routing_of(readings, router)
+    routing = routing_of(parses, router)
 
     _progress("scoring the calibration in use and fitting thresholds through the routing")
     items = featurise(retriever, questions)

@@ -100,8 +100,9 @@ def conversation_questions(conversations: Sequence[Conversation]) -> list[DevQue
 
 def conversation_turns(conversations: Sequence[Conversation]) -> list[DevQuestion]:
     """Every knowledge-base question (with the entries that answer it) and out-of-scope message of an
-    end-to-end set, as the app meets them: a follow-up that leans on a knowledge-base question just
-    before it carries that question (`previous`), which the app reads it after."""
+    end-to-end set: a follow-up that leans on a knowledge-base question just before it carries that
+    question (`previous`). The app reads a follow-up after the previous question only when that one was
+    answered or clarified; here whenever it was labelled a knowledge-base question (docs/routing.md)."""
     questions = []
     for conversation in conversations:
         for index, turn in enumerate(conversation.turns):

@@ -35,7 +35,7 @@ Without evidence (a button, Rasa's own tests, the app's index not loaded) DIET's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 COMPONENT = "EvidenceRouter"
@@ -54,7 +54,7 @@ class Overrule:
     diet_below: float = 1.01
 
 
-def overruled(intent: str | None, diet: float, evidence: Any, overrulable: dict[str, Overrule]) -> float | None:
+def overruled(intent: str | None, diet: float, evidence: Any, overrulable: Mapping[str, Overrule]) -> float | None:
     """The confidence of `ask_faq` when the evidence overrules DIET's `intent` (predicted with
     confidence `diet`), else None."""
     if intent is None or intent == QUESTION or intent not in overrulable or not isinstance(evidence, dict):
@@ -88,7 +88,7 @@ def declined(
 
 
 def escalated(
-    intent: str | None, evidence: Any, escalations: dict[str, str], escalatable: frozenset[str]
+    intent: str | None, evidence: Any, escalations: Mapping[str, str], escalatable: frozenset[str]
 ) -> str | None:
     """The escalation intent for a message DIET took for one of `escalatable` (small talk, out of
     scope) whose words set off a trigger of `escalations` (trigger → intent). Else None."""
@@ -104,7 +104,7 @@ class Router:
 
     overrulable: Mapping[str, Overrule]
     decline_as: str | None = None
-    escalations: Mapping[str, str] | None = None
+    escalations: Mapping[str, str] = field(default_factory=dict)
     escalatable: frozenset[str] = frozenset()
 
     @classmethod
@@ -130,13 +130,13 @@ class Router:
     ) -> tuple[str, float] | None:
         """The intent and confidence a message goes to instead of the pipeline's `intent` (predicted with
         confidence `diet`, `ranking` DIET's with `nlu_fallback`), or None: that intent stands."""
-        escalation = escalated(intent, evidence, dict(self.escalations or {}), self.escalatable)
+        escalation = escalated(intent, evidence, self.escalations, self.escalatable)
         if escalation is not None:
             return escalation, diet
-        confidence = overruled(intent, diet, evidence, dict(self.overrulable))
+        confidence = overruled(intent, diet, evidence, self.overrulable)
         if confidence is not None:
             return QUESTION, confidence
         confidence = declined(intent, ranking, evidence, self.decline_as)
-        if confidence is not None and self.decline_as:
+        if confidence is not None and self.decline_as:  # declined() checked it; this tells mypy
             return self.decline_as, confidence
         return None

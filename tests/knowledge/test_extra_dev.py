@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.calibration import calibration_note
+from knowledge.abstention import Thresholds
+from knowledge.calibration import Calibration, calibration_note, language_notes, load_calibration, save_calibration
 from knowledge.cli import main
 from knowledge.entries import dump_entries
 from knowledge.evaluation import DevQuestion, known_questions, load_dev_sets
+from knowledge.fusion import FusionWeights
 from knowledge.settings import get_settings
 from tests.knowledge.fakes import HashingEmbedder
 from tests.knowledge.test_retriever_contract import ENTRIES
@@ -72,6 +74,21 @@ def test_calibrate_and_eval_read_the_extra_dev_files(folder: Path, capsys: pytes
     scored = json.loads((folder / "eval.json").read_text(encoding="utf-8"))["in_sample"]
     assert (scored["en"]["questions"], scored["en"]["out_of_scope_questions"]) == (3, 0)
     assert (scored["zh"]["questions"], scored["zh"]["out_of_scope_questions"]) == (2, 1)
+
+
+def test_calibrating_one_language_keeps_the_others_part_of_the_file(folder: Path) -> None:
+    dev = write_dev(folder / "dev.yml", DEV)
+    kept = Thresholds(answer=0.91, margin=0.01, clarify=0.11)
+    weights = FusionWeights(weights={"zh": [1.0] * 6, "en": [2.0] * 6}, bias={"zh": -1.0, "en": -2.0})
+    save_calibration(folder / "calibration.yml", Calibration({"zh": kept, "en": Thresholds()}, weights), "zh: by hand")
+    common = ["--faq-dir", str(folder / "faq"), "--dev-set", str(dev)]
+    assert main(["calibrate", *common, "--languages", "en"], embedder=HashingEmbedder()) == 0
+    written = load_calibration(folder / "calibration.yml")
+    assert written.thresholds["zh"] == kept
+    assert (
+        written.fusion is not None and written.fusion.weights["zh"] == [1.0] * 6 and written.fusion.bias["zh"] == -1.0
+    )
+    assert language_notes(calibration_note(folder / "calibration.yml"))["zh"] == "by hand"
 
 
 def test_an_end_to_end_set_gives_its_first_questions_with_every_entry_that_answers(tmp_path: Path) -> None:
