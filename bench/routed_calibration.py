@@ -44,14 +44,8 @@ from bench.system import rasa_model
 from desk.message_text import as_words
 from desk.triggers import detect_trigger
 from knowledge.abstention import Decision
-from knowledge.calibration import (
-    Calibration,
-    calibration_note,
-    for_languages,
-    language_notes,
-    load_calibration,
-    save_calibration,
-)
+from knowledge.calibration import Calibration, load_calibration, save_languages
+from knowledge.cli import add_languages_option
 from knowledge.conversation_sets import load
 from knowledge.embedder import SentenceTransformerEmbedder
 from knowledge.entries import load_entries
@@ -71,7 +65,6 @@ from knowledge.evaluation import (
 )
 from knowledge.identifiers import ORDER_NUMBER, REPAIR_NUMBER, find_identifiers
 from knowledge.index import build_retriever
-from knowledge.language import LANGUAGES
 from knowledge.settings import get_settings
 from knowledge.text import customer_words
 from rasa_routing.decision import FALLBACK, QUESTION, Router
@@ -148,13 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write", action="store_true", help=f"save the chosen calibration to {settings.calibration_file}"
     )
-    parser.add_argument(
-        "--languages",
-        nargs="+",
-        choices=LANGUAGES,
-        default=list(LANGUAGES),
-        help="the languages --write refits (the others keep the calibration in use)",
-    )
+    add_languages_option(parser)
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validated estimate")
     args = parser.parse_args(argv)
     sets = [] if args.dev_set_only else args.conversations or list(E2E_DEV)
@@ -204,17 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"written to {write('routed_calibration', figures)}")
     if args.write:
         names = " + ".join(p.name for p in [args.dev_set, *args.extra_dev, *sets])
-        notes = language_notes(calibration_note(settings.calibration_file))
-        for lang in args.languages:
-            notes[lang] = (
-                f"fitted by `python -m bench.routed_calibration --write --languages {' '.join(args.languages)}` on "
-                f"{names} ({len(questions)} questions: every knowledge-base and out-of-scope turn, follow-ups read "
-                f"after the question they lean on) with {embedder.name}, through the routing step with {model.name}'s "
-                "DIET readings."
-            )
-        note = "\n".join(f"{lang}: {notes[lang]}" for lang in LANGUAGES if notes.get(lang))
-        written = for_languages(chosen, in_use, retriever.fusion, args.languages)
-        save_calibration(settings.calibration_file, written, note)
+        note = (
+            f"fitted by `python -m bench.routed_calibration --write --languages {' '.join(args.languages)}` on "
+            f"{names} ({len(questions)} questions: every knowledge-base and out-of-scope turn, follow-ups read "
+            f"after the question they lean on) with {embedder.name}, through the routing step with {model.name}'s "
+            "DIET readings."
+        )
+        save_languages(settings.calibration_file, chosen, retriever.fusion, args.languages, note)
         print(f"calibration written to {settings.calibration_file}")
     return 0
 

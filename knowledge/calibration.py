@@ -74,6 +74,22 @@ def language_notes(note: str) -> dict[Language, str]:
     return lines if lines else dict.fromkeys(LANGUAGES, note)
 
 
+def save_languages(
+    path: Path,
+    fitted: Calibration,
+    kept_fusion: FusionWeights,
+    languages: Collection[Language],
+    note: str,
+) -> Calibration:
+    """Write `fitted`'s part for `languages` with `note` as theirs; the other languages keep the file's
+    part (`kept_fusion`: the fusion in use) and its note. Returns what was written."""
+    notes = language_notes(calibration_note(path))
+    notes.update(dict.fromkeys(languages, note))
+    written = for_languages(fitted, load_calibration(path), kept_fusion, languages)
+    save_calibration(path, written, "\n".join(f"{lang}: {notes[lang]}" for lang in LANGUAGES if notes.get(lang)))
+    return written
+
+
 def save_calibration(path: Path, calibration: Calibration, note: str) -> None:
     document: dict[str, object] = {
         "note": note,

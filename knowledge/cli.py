@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.adaptation import AdaptationConfig, adapt_entries
-from knowledge.calibration import calibration_note, for_languages, language_notes, load_calibration, save_calibration
+from knowledge.calibration import calibration_note, load_calibration, save_languages
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.entries import KnowledgeBaseError, load_entries
 from knowledge.index import IndexUnavailable, build_retriever, load_retriever, save_index
@@ -184,16 +184,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     questions = _dev_questions(args, retriever)
     chosen = calibrate(retriever, featurise(retriever, questions))
     names = " + ".join(p.name for p in [args.dev_set, *(args.extra_dev or [])])
-    # Languages not named keep their part of the file in use (bench.routed_calibration may have fitted it).
-    notes = language_notes(calibration_note(settings.calibration_file))
-    for lang in args.languages:
-        notes[lang] = (
-            f"fitted by `python -m knowledge calibrate` on {names} ({len(questions)} questions) with "
-            f"{retriever.embedder.name}, the retriever alone; `python -m knowledge eval` reports the cross-validated figures."
-        )
-    note = "\n".join(f"{lang}: {notes[lang]}" for lang in LANGUAGES if notes.get(lang))
-    chosen = for_languages(chosen, retriever.calibration, retriever.fusion, args.languages)
-    save_calibration(settings.calibration_file, chosen, note)
+    note = (
+        f"fitted by `python -m knowledge calibrate` on {names} ({len(questions)} questions) with "
+        f"{retriever.embedder.name}, the retriever alone; `python -m knowledge eval` reports the cross-validated figures."
+    )
+    chosen = save_languages(settings.calibration_file, chosen, retriever.fusion, args.languages, note)
     for lang, thresholds in chosen.thresholds.items():
         print(f"{lang}: {thresholds}")
     print(f"written to {settings.calibration_file}")
@@ -269,6 +264,17 @@ def _adaptation_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--seed", type=int, default=defaults.seed, help="fixes pairs, batches, folds and weights")
 
 
+def add_languages_option(command: argparse.ArgumentParser) -> None:
+    """`--languages`: the languages a calibration writes (the others keep the file's part)."""
+    command.add_argument(
+        "--languages",
+        nargs="+",
+        choices=LANGUAGES,
+        default=list(LANGUAGES),
+        help="the languages written (the others keep the calibration in use)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     settings = get_settings()
     top = argparse.ArgumentParser(prog="python -m knowledge", description="The FAQ knowledge base and retriever.")
@@ -311,13 +317,7 @@ def parser() -> argparse.ArgumentParser:
             help="more questions in the dev set's format, e.g. `python -m desk export-labels --format dev` (repeatable)",
         )
         if name == "calibrate":
-            command.add_argument(
-                "--languages",
-                nargs="+",
-                choices=LANGUAGES,
-                default=list(LANGUAGES),
-                help="the languages written (the others keep the calibration in use)",
-            )
+            add_languages_option(command)
         if name == "eval":
             command.add_argument("--json", type=Path, help="also write the results as JSON")
             command.add_argument("--show-errors", action="store_true")
