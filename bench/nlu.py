@@ -8,7 +8,7 @@ knowledge-base YAML). A temporary Rasa project gets the project's `config.yml` (
 `--epochs` overrides DIETClassifier's epochs, and the output says so), a minimal `domain.yml` and an
 `nlu.yml` of the in-scope training utterances (out-of-scope rows are dropped from training, as in
 HINT3). `rasa train nlu` runs in the Rasa virtualenv; the test sentences are then parsed by the
-trained model (`Agent.load` + `parse_message`, in one `.venv-rasa` Python process).
+trained model (`bench.rasa_folds parse`: `Agent.load` + `parse_message`, in one `.venv-rasa` Python process).
 
 A prediction is the top intent of DIET's ranking and its confidence (the pipeline's `nlu_fallback`
 is skipped in the ranking, so that the 0.1–0.9 sweep of `knowledge.intent_metrics` sees DIET's own
@@ -48,31 +48,6 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RASA_VENV = REPO / ".venv-rasa"
 FALLBACK_INTENT = "nlu_fallback"
 RESERVED_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope", "restart", "back", "session_start"})
-
-# Runs in the Rasa virtualenv: argv = model, input (JSON lines of texts), output (JSON lines).
-PARSE_SNIPPET = r"""
-import asyncio, json, logging, sys
-logging.disable(logging.WARNING)
-import structlog
-from rasa.core.agent import Agent
-
-async def main() -> None:
-    agent = Agent.load(sys.argv[1])
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    with open(sys.argv[2], encoding="utf-8") as src, open(sys.argv[3], "w", encoding="utf-8") as out:
-        for line in src:
-            text = json.loads(line)
-            parsed = await agent.parse_message(text)
-            ranking = [i for i in parsed.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"]
-            top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
-            out.write(json.dumps({
-                "intent": (parsed.get("intent") or {}).get("name"),
-                "top": top.get("name"),
-                "confidence": float(top.get("confidence") or 0.0),
-            }) + "\n")
-
-asyncio.run(main())
-"""
 
 
 def _progress(message: str) -> None:
@@ -186,6 +161,12 @@ class RasaRun:
         )
         return env
 
+    def python(self, args: Sequence[str], cwd: Path) -> None:
+        """`python -m ARGS` in the Rasa environment (e.g. `bench.rasa_folds parse`), its output to stderr."""
+        command = [str(self.rasa_venv / "bin" / "python"), "-m", *args]
+        env = self.environment(cwd)
+        subprocess.run(command, cwd=cwd, env=env, check=True, stdout=_stderr_fd(), stdin=subprocess.DEVNULL)
+
 
 @dataclass(frozen=True)
 class Parsed:
@@ -218,18 +199,11 @@ def train_and_parse(
         if not model.is_file():
             raise RuntimeError(f"rasa train nlu wrote no model at {model}")
         texts = [t for queries in query_sets for t in queries]
-        (project / "queries.jsonl").write_text("".join(json.dumps(t) + "\n" for t in texts), encoding="utf-8")
-        (project / "parse.py").write_text(PARSE_SNIPPET, encoding="utf-8")
+        queries_file = project / "queries.jsonl"
+        queries_file.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
         _progress(f"parsing {len(texts)} sentences with the trained model")
         started = time.perf_counter()
-        subprocess.run(
-            [str(run.rasa_venv / "bin" / "python"), "parse.py", str(model), "queries.jsonl", "parsed.jsonl"],
-            cwd=project,
-            env=env,
-            check=True,
-            stdout=_stderr_fd(),
-            stdin=subprocess.DEVNULL,
-        )
+        run.python(["bench.rasa_folds", "parse", str(model), str(queries_file), str(project / "parsed.jsonl")], project)
         run.parse_seconds += time.perf_counter() - started
         rows = [json.loads(line) for line in (project / "parsed.jsonl").read_text(encoding="utf-8").splitlines()]
         if len(rows) != len(texts):

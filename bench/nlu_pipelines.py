@@ -167,16 +167,6 @@ class Bench:
             stdin=subprocess.DEVNULL,
         )
 
-    def python(self, args: Sequence[str], cwd: Path) -> None:
-        subprocess.run(
-            [str(self.run.rasa_venv / "bin" / "python"), "-m", *args],
-            cwd=cwd,
-            env=self.run.environment(cwd),
-            check=True,
-            stdout=_stderr_fd(),
-            stdin=subprocess.DEVNULL,
-        )
-
     def train(self, directory: Path, config: Path, nlu: Path) -> tuple[Path, float, float]:
         """`rasa train nlu` in `directory`; the model, the wall-clock seconds and the CPU seconds it took."""
         directory.mkdir(parents=True, exist_ok=True)
@@ -192,7 +182,7 @@ class Bench:
         return model, seconds, cpu
 
     def split(self, folds: int, seed: int, out: Path) -> list[Path]:
-        self.python(["bench.rasa_folds", "split", str(self.nlu), str(folds), str(seed), str(out)], out.parent)
+        self.run.python(["bench.rasa_folds", "split", str(self.nlu), str(folds), str(seed), str(out)], out.parent)
         return sorted(out.glob("fold-*"))
 
     def variant(self, config: dict[str, Any], folds: Sequence[Path], repeats: int, project: Path) -> dict[str, Any]:
@@ -225,7 +215,7 @@ class Bench:
             _progress(f"  fold {number + 1}/{len(folds)} trained in {seconds:.1f} s")
             jobs += [str(model), str(fold / "test.jsonl"), str(project / fold.name / "parsed.jsonl")]
         _progress(f"  parsing the held-out examples of {len(folds)} folds")
-        self.python(["bench.rasa_folds", "parse", *jobs], project)
+        self.run.python(["bench.rasa_folds", "parse", *jobs], project)
         rows = [
             json.loads(line)
             for fold in folds

@@ -1,4 +1,5 @@
-"""The Rasa side of `bench.nlu_pipelines`: runs in `.venv-rasa`, never imported by the app's environment.
+"""The Rasa side of the NLU benchmarks (`bench.nlu`, `bench.nlu_pipelines`, `bench.routed_calibration`): runs
+in `.venv-rasa` (`bench.nlu.RasaRun.python`), never imported by the app's environment.
 
 `python -m bench.rasa_folds split NLU_DIR FOLDS SEED OUT` reads the NLU data with Rasa's own loader and
 writes `OUT/fold-<i>/train.yml` (Rasa YAML, with the regexes, lookup tables and synonyms, as Rasa's

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -38,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from bench.nlu import DEFAULT_RASA_VENV, REPO, _stderr_fd
+from bench.nlu import DEFAULT_RASA_VENV, REPO, RasaRun
 from bench.results import write
 from bench.system import rasa_model
 from desk.message_text import as_words
@@ -92,13 +91,7 @@ def diet_parses(texts: Sequence[str], model: Path, rasa_venv: Path = DEFAULT_RAS
     with tempfile.TemporaryDirectory(prefix="routed-calibration-") as directory:
         given, parsed = Path(directory) / "texts.jsonl", Path(directory) / "parsed.jsonl"
         given.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
-        subprocess.run(
-            [str(rasa_venv / "bin" / "python"), "-m", "bench.rasa_folds", "parse", str(model), str(given), str(parsed)],
-            cwd=REPO,
-            check=True,
-            stdout=_stderr_fd(),
-            stdin=subprocess.DEVNULL,
-        )
+        RasaRun(rasa_venv=rasa_venv).python(["bench.rasa_folds", "parse", str(model), str(given), str(parsed)], REPO)
         rows = [json.loads(line) for line in parsed.read_text(encoding="utf-8").splitlines()]
     return {row["text"]: DietParse(row["intent"], row["intent_confidence"], row["ranking"]) for row in rows}
 
