@@ -41,7 +41,7 @@ from bench.nlu import DEFAULT_RASA_VENV, REPO, RasaRun
 from bench.results import write
 from bench.system import rasa_model
 from desk.message_text import as_words
-from desk.triggers import detect_trigger
+from engine.routing_evidence import evidence_for
 from knowledge.abstention import Decision
 from knowledge.calibration import Calibration, load_calibration, save_languages
 from knowledge.cli import add_languages_option
@@ -62,7 +62,6 @@ from knowledge.evaluation import (
     report,
     total_cost,
 )
-from knowledge.identifiers import ORDER_NUMBER, REPAIR_NUMBER, find_identifiers
 from knowledge.index import build_retriever
 from knowledge.settings import get_settings
 from knowledge.text import customer_words
@@ -102,14 +101,7 @@ def routing_of(parses: Mapping[str, DietParse], router: Router) -> Routing:
 
     def reaches(question: DevQuestion, decision: Decision, confidence: float) -> bool:
         parse = parses[question.text]
-        labels = {identifier.label for identifier in find_identifiers(question.text)}
-        trigger = detect_trigger(question.text)
-        evidence = {
-            "decision": decision.value,
-            "confidence": round(confidence, 4),
-            "names_order": bool(labels & {ORDER_NUMBER, REPAIR_NUMBER}),
-            "trigger": trigger.value if trigger is not None else None,
-        }
+        evidence = evidence_for(question.text, decision, confidence, None)
         routed = router.route(parse.intent, parse.confidence, parse.ranking, evidence)
         return (routed[0] if routed else parse.intent) in TO_KNOWLEDGE_BASE
 

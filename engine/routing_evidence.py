@@ -39,16 +39,24 @@ def routing_evidence(
                 result, searched = contextual, joined
     except IndexUnavailable:
         return None
+    evidence = evidence_for(
+        text, result.decision, result.confidence, result.top.entry.id if result.top is not None else None
+    )
+    return evidence | ({FOLLOW_UP: searched} if searched != text else {})
+
+
+def evidence_for(text: str, decision: Decision, confidence: float, entry: str | None) -> dict[str, Any]:
+    """The evidence for a retriever's decision on `text`, with what the words themselves say: an order
+    or repair number named, a trigger set off (bench.routed_calibration replays the routing with it)."""
     labels = {identifier.label for identifier in find_identifiers(text)}
     trigger = detect_trigger(text)
-    evidence = {
-        "decision": result.decision.value,
-        "confidence": round(result.confidence, 4),
-        "entry": result.top.entry.id if result.top is not None else None,
+    return {
+        "decision": decision.value,
+        "confidence": round(confidence, 4),
+        "entry": entry,
         "names_order": bool(labels & {ORDER_NUMBER, REPAIR_NUMBER}),
         "trigger": trigger.value if trigger is not None else None,
     }
-    return evidence | ({FOLLOW_UP: searched} if searched != text else {})
 
 
 def _ranked(result: SearchResult) -> Ranked:

@@ -25,7 +25,7 @@ class Calibration:
     fusion: FusionWeights | None = None
 
 
-def for_languages(
+def _for_languages(
     fitted: Calibration, kept: Calibration, kept_fusion: FusionWeights, languages: Collection[Language]
 ) -> Calibration:
     """`fitted`'s thresholds and fusion for `languages`, `kept`'s (its fusion `kept_fusion`) for the others:
@@ -85,7 +85,7 @@ def save_languages(
     part (`kept_fusion`: the fusion in use) and its note. Returns what was written."""
     notes = language_notes(calibration_note(path))
     notes.update(dict.fromkeys(languages, note))
-    written = for_languages(fitted, load_calibration(path), kept_fusion, languages)
+    written = _for_languages(fitted, load_calibration(path), kept_fusion, languages)
     save_calibration(path, written, "\n".join(f"{lang}: {notes[lang]}" for lang in LANGUAGES if notes.get(lang)))
     return written
 

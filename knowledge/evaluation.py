@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from knowledge.abstention import CLARIFY_OPTIONS, Decision, Thresholds, offered
 from knowledge.calibration import Calibration
-from knowledge.conversation_sets import Conversation, conversations_of
+from knowledge.conversation_sets import Conversation, Turn, conversations_of
 from knowledge.follow_ups import Ranked, leans_on_previous, read_after, reads_better
 from knowledge.fusion import SIGNALS, FusionWeights, Samples, expand, fit_fusion
 from knowledge.language import LANGUAGES, Language, detect_language
@@ -85,17 +85,7 @@ def conversation_questions(conversations: Sequence[Conversation]) -> list[DevQue
     """An end-to-end set's questions for the retriever: each conversation's first message when it is a
     knowledge-base question (with the entries that answer it) or out of scope (a later message leans
     on the earlier ones; a case, a lookup or a handoff is not the retriever's to answer)."""
-    questions = []
-    for conversation in conversations:
-        first = conversation.turns[0]
-        language = detect_language(first.text)
-        if first.expect == "answer" and first.entries:
-            questions.append(
-                DevQuestion(text=first.text, language=language, expected=first.entries[0], also=first.entries[1:])
-            )
-        elif first.expect == "decline":
-            questions.append(DevQuestion(text=first.text, language=language, expected=None))
-    return questions
+    return [q for conversation in conversations if (q := _question(conversation.turns[0])) is not None]
 
 
 def conversation_turns(conversations: Sequence[Conversation]) -> list[DevQuestion]:
@@ -105,22 +95,24 @@ def conversation_turns(conversations: Sequence[Conversation]) -> list[DevQuestio
     answered or clarified; here whenever it was labelled a knowledge-base question (docs/routing.md)."""
     questions = []
     for conversation in conversations:
-        for index, turn in enumerate(conversation.turns):
-            language = detect_language(turn.text)
-            before = conversation.turns[index - 1] if index else None
-            previous = (
-                before.text
-                if before is not None and before.expect == "answer" and leans_on_previous(turn.text, language)
-                else None
-            )
-            if turn.expect == "answer" and turn.entries:
-                expected, also = turn.entries[0], turn.entries[1:]
-                questions.append(
-                    DevQuestion(text=turn.text, language=language, expected=expected, also=also, previous=previous)
-                )
-            elif turn.expect == "decline":
-                questions.append(DevQuestion(text=turn.text, language=language, expected=None, previous=previous))
+        for before, turn in zip((None, *conversation.turns), conversation.turns, strict=False):
+            follows = before is not None and before.expect == "answer"
+            leaning = follows and leans_on_previous(turn.text, detect_language(turn.text))
+            previous = before.text if leaning and before is not None else None
+            if (question := _question(turn, previous)) is not None:
+                questions.append(question)
     return questions
+
+
+def _question(turn: Turn, previous: str | None = None) -> DevQuestion | None:
+    """A turn as a question for the retriever: a knowledge-base question or out of scope, else None."""
+    language = detect_language(turn.text)
+    if turn.expect == "answer" and turn.entries:
+        expected, also = turn.entries[0], turn.entries[1:]
+        return DevQuestion(text=turn.text, language=language, expected=expected, also=also, previous=previous)
+    if turn.expect == "decline":
+        return DevQuestion(text=turn.text, language=language, expected=None, previous=previous)
+    return None
 
 
 def load_dev_sets(path: Path, extra: Sequence[Path] = ()) -> list[DevQuestion]:
@@ -197,10 +189,9 @@ class Scored:
         return self.joined if chosen else self
 
     def outcome(self, thresholds: Thresholds | None = None) -> tuple[str, Decision, bool]:
-        if self.joined is not None:
-            reading = self.reading(thresholds)
-            if reading is not self:
-                return reading.outcome(thresholds)
+        reading = self.reading(thresholds)
+        if reading is not self:
+            return reading.outcome(thresholds)
         decision = self.decision(thresholds)
         accepted = self.question.accepted
         if not accepted:
