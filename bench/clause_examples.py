@@ -7,10 +7,12 @@ which `desk.eligibility.clause_meaning` is fitted on. The dev sets are read righ
 (docs/eligibility-cases.md), so its reading of their clauses is the label. Run it again after the
 vocabulary or the dev sets change.
 
-`--cross-validate` writes nothing: each set's clauses are read by a reader fitted on the other sets',
-and per meaning, regularisation and threshold it prints the precision and recall against the
-vocabulary's reading and the clauses given a meaning the vocabulary does not read in them (`--show`
-lists those: some are meanings the vocabulary has no word for).
+`--cross-validate` writes nothing: each set's clauses are read by a reader fitted on the other sets'
+and the hand-written examples (desk/eligibility/clause_examples_written.yml, always in training), and
+each fifth of the written examples by a reader fitted on the rest and the dev clauses; per meaning,
+regularisation and threshold it prints the precision and recall of both and the clauses given a
+meaning they are not labelled with (`--show` lists those at the shipped thresholds, and the written
+clauses missed: some are meanings the vocabulary has no word for).
 """
 
 from __future__ import annotations
