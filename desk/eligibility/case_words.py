@@ -260,6 +260,25 @@ def _symptom(text: str, learned: frozenset[Meaning]) -> bool | None:
     return True if Meaning.FAULT in learned and not _faulty(text) else None
 
 
+def _condition(said: object, unopened: bool, meaning: Meaning, learned: frozenset[Meaning]) -> bool | None:
+    """A P6 condition: the vocabulary's word for it, else its denial (an item never opened has none),
+    else the learned reading's (`learned`: read only in clauses where the vocabulary found nothing)."""
+    if said:
+        return True
+    if unopened:
+        return False
+    return True if meaning in learned else None
+
+
+def _condition_used(text: str, learned: frozenset[Meaning]) -> bool | None:
+    """Used beyond inspection: said ("用了三天") or denied ("没用过"), else as the learned reading says
+    ("每天晚上都开着", "running every night since it came")."""
+    said = _said(words.USED, words.NOT_USED, text)
+    if said is None and Meaning.USED_BEYOND_INSPECTION in learned:
+        return True
+    return said
+
+
 def _faulty(text: str) -> bool:
     return bool(words.FAULT.search(text) or words.WHOLE_UNIT.search(text) or words.BATTERY_FAULT.search(text))
 
@@ -274,14 +293,19 @@ def vocabulary_meanings(clause: str) -> frozenset[Meaning]:
         found.add(Meaning.CHANGE_OF_MIND)
     undenied = words.NO_CAUSE.sub(" ", clause)
     found |= {Meaning(cause.value) for cause, pattern in words.CAUSES if pattern.search(undenied)}
+    unopened = words.UNOPENED.search(clause)
+    if words.OPENED_CONSUMABLE.search(clause) and not unopened:
+        found.add(Meaning.OPENED_CONSUMABLE)
+    if words.USED.search(clause) and not (unopened or words.NOT_USED.search(clause)):
+        found.add(Meaning.USED_BEYOND_INSPECTION)
+    if words.INCOMPLETE.search(clause):
+        found.add(Meaning.INCOMPLETE)
     return frozenset(found)
 
 
 # What the vocabulary reads of a clause that leaves the learned reading nothing to add: a denial of a
-# fault or cause ("没摔过", "works fine"), or the product's condition ("activated it and set it up").
-_READ_ELSEWHERE = (
-    words.NO_CAUSE, words.NOT_FAULTY, words.UNOPENED, words.USED, words.NOT_USED, words.OPENED_CONSUMABLE, words.INCOMPLETE,
-)  # fmt: skip
+# fault, a cause or a condition ("没摔过", "works fine", "还没拆封", "never used").
+_READ_ELSEWHERE = (words.NO_CAUSE, words.NOT_FAULTY, words.UNOPENED, words.NOT_USED)
 
 
 def _learned(text: str) -> frozenset[Meaning]:
@@ -458,9 +482,9 @@ def read_words(
         part=part,
         quality_problem=_quality(text, refused, unopened, meant),
         symptom=_symptom(text, meant),
-        opened_consumable=True if words.OPENED_CONSUMABLE.search(text) else (False if unopened else None),
-        used_beyond_inspection=False if unopened else _said(words.USED, words.NOT_USED, text),
-        incomplete=True if words.INCOMPLETE.search(text) else (False if unopened else None),
+        opened_consumable=_condition(words.OPENED_CONSUMABLE.search(text), unopened, Meaning.OPENED_CONSUMABLE, meant),
+        used_beyond_inspection=False if unopened else _condition_used(text, meant),
+        incomplete=_condition(words.INCOMPLETE.search(text), unopened, Meaning.INCOMPLETE, meant),
         customised=_said(words.CUSTOMISED, None, text),
         gift_card=_said(words.GIFT_CARD, None, text),
         damage_causes=causes or (frozenset() if words.NO_CAUSE.search(text) else None),
