@@ -171,7 +171,9 @@ def _duration(text: str, today: date, language: str) -> CustomerDate | None:
     return None
 
 
-_ZH_DAY = re.compile(r"(?:(\d{4})年|([去前今])年)?(?:(\d{1,2})月)?(\d{1,2})[号日](?!\d)")
+_ZH_DAY = re.compile(r"(?:(\d{4})年|([去前今])年)?(?:(\d{1,2})月|(上上|上|本|这)个?月的?)?(\d{1,2})[号日](?!\d)")
+# How many months back a month word puts a day ("上个月15号").
+_MONTHS_BACK = {"上上": 2, "上": 1, "本": 0, "这": 0}
 # How many years back a year word puts a day ("去年8月31号", "去年双十一", "Christmas last year").
 _YEARS_BACK = {
     "去年": 1,
@@ -201,10 +203,14 @@ def latest_day_of_month(day: int, today: date) -> date | None:
 def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
     if language == "zh":
         for zh in _ZH_DAY.finditer(text):
-            year, month, day = zh.group(1), zh.group(3), int(zh.group(4))
+            year, month, day = zh.group(1), zh.group(3), int(zh.group(5))
             if zh.group(2) is not None:
                 year = str(today.year - _YEARS_BACK[f"{zh.group(2)}年"])
-            if month is None:
+            if zh.group(4) is not None and year is None:  # "上个月15号": that month's day, if it has one
+                back = today.month - 1 - _MONTHS_BACK[zh.group(4)]
+                found = valid_date(today.year + back // 12, back % 12 + 1, day)
+                found = None if found is not None and found > today else found
+            elif month is None:
                 found = latest_day_of_month(day, today)
             elif year is not None:
                 found = valid_date(int(year), int(month), day)

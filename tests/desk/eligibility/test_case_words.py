@@ -401,3 +401,21 @@ def test_round_9_readings() -> None:
         read_words("the left earbud is much quieter than the other, can I swap it?", TODAY, "en").quality_problem
         is True
     )
+
+
+def test_round_10_readings() -> None:
+    """The eleventh held-out set's misses, said in other words."""
+    assert read_words("机器本身没啥毛病，就是不喜欢，能退吗", TODAY, "zh").quality_problem is False
+    assert read_words("小孩用积木把音箱的面板砸裂了，还能换吗", TODAY, "zh").damage_causes == {DamageCause.USER_DAMAGE}
+    assert (
+        read_words("I'd rather keep my old kettle filter, can I return the purifier?", TODAY, "en").quality_problem
+        is False
+    )
+    speaker = read_words("I set the speaker up and linked it to my account yesterday, can I return it?", TODAY, "en")
+    assert speaker.used_beyond_inspection is True
+    filters = read_words(
+        "Bought spare brush heads. Wrong size, and I'd torn one out of its wrapper already.", TODAY, "en"
+    )
+    assert filters.opened_consumable is True
+    # "主要是电池" is no "要是": a reply naming the part, not a case supposed
+    assert read_words("主要是电池，充不进电", TODAY, "zh", asked=Fact.PART).hypothetical is None

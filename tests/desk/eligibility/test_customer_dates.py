@@ -106,6 +106,11 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("31号到的货", "zh", SUNDAY, date(2026, 10, 31)),
     ("29号买的", "zh", date(2028, 3, 1), date(2028, 2, 29)),
     ("12月10号买的净水器", "zh", SUNDAY, date(2025, 12, 10)),  # no year, after today: last year's
+    ("上个月15号到的", "zh", SUNDAY, date(2026, 11, 15)),  # the day of the month said
+    ("上上个月的3号买的", "zh", SUNDAY, date(2026, 10, 3)),
+    ("上个月31号收到的", "zh", SUNDAY, None),  # November has no 31st
+    ("这个月3号到的", "zh", SUNDAY, date(2026, 12, 3)),
+    ("上个月15号到的", "zh", date(2027, 1, 10), date(2026, 12, 15)),  # across the year's end
     ("It arrived on the 3rd", "en", SUNDAY, date(2026, 12, 3)),
     ("It arrived on the 3rd", "en", date(2026, 12, 2), date(2026, 11, 3)),
     ("It was delivered on the 30th", "en", date(2026, 3, 2), date(2026, 1, 30)),
