@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from desk.eligibility import case_vocabulary as words
-from desk.eligibility.clause_meaning import Meaning, clause_reader
+from desk.eligibility.clause_meaning import THRESHOLDS, Meaning, clause_reader
 from desk.eligibility.customer_dates import when
 from desk.eligibility.date_ranges import CustomerDate, Language
 from desk.eligibility.facts import DamageCause, Fact, Part
@@ -309,16 +309,29 @@ _READ_ELSEWHERE = (words.NO_CAUSE, words.NOT_FAULTY, words.UNOPENED, words.NOT_U
 
 
 def _learned(text: str) -> frozenset[Meaning]:
-    """What the clauses mean in which the vocabulary reads nothing of a fault, a change of mind, a cause
-    or a condition: the learned reading (`clause_meaning`)."""
-    unread = [
-        clause.strip()
-        for clause in words.CLAUSE.split(text)
-        if clause.strip()
-        and not vocabulary_meanings(clause)
-        and not any(pattern.search(clause) for pattern in _READ_ELSEWHERE)
-    ]
-    return clause_reader().read(unread) if unread else frozenset()
+    """What the clauses mean where the vocabulary has no word for it: the learned reading
+    (`clause_meaning`). A clause in which the vocabulary reads nothing is asked about every meaning;
+    one in which it reads only a fault or a change of mind, about what would refuse a remedy (a cause
+    or a condition: "我儿子拿玩具车把面板砸裂了" names a fault and, in words the vocabulary lacks, its
+    cause). A denial leaves it nothing to add."""
+    asked: list[tuple[str, bool]] = []  # each clause, and whether only the refusing meanings are asked
+    for clause in (clause.strip() for clause in words.CLAUSE.split(text)):
+        if not clause or any(pattern.search(clause) for pattern in _READ_ELSEWHERE):
+            continue
+        read = vocabulary_meanings(clause)
+        if not read:
+            asked.append((clause, False))
+        elif not any(meaning.refuses for meaning in read):
+            asked.append((clause, True))
+    if not asked:
+        return frozenset()
+    found = clause_reader().probabilities([clause for clause, _ in asked])
+    return frozenset(
+        meaning
+        for (_, refusing_only), probabilities in zip(asked, found, strict=True)
+        for meaning, p in probabilities.items()
+        if p >= THRESHOLDS[meaning] and (meaning.refuses or not refusing_only)
+    )
 
 
 def _pieces(clauses: list[str]) -> Iterator[tuple[str, str]]:

@@ -47,6 +47,11 @@ class Meaning(StrEnum):
     INCOMPLETE = Condition.INCOMPLETE.value
 
     @property
+    def refuses(self) -> bool:
+        """A damage cause or a P6 condition: what refuses a remedy, not a fault or a change of mind."""
+        return self.cause is not None or self.condition is not None
+
+    @property
     def cause(self) -> DamageCause | None:
         return next((cause for cause in DamageCause if cause.value == self.value), None)
 

@@ -419,3 +419,14 @@ def test_round_10_readings() -> None:
     assert filters.opened_consumable is True
     # "主要是电池" is no "要是": a reply naming the part, not a case supposed
     assert read_words("主要是电池，充不进电", TODAY, "zh", asked=Fact.PART).hypothetical is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("孩子拿玩具锤把屏幕敲裂了", "zh"), ("my toddler whacked the screen with a toy hammer and cracked it", "en")],
+)
+def test_a_fault_told_with_its_cause_in_new_words(text: str, language: str) -> None:
+    """The vocabulary reads the fault but has no word for its cause: the learned reading is asked
+    about what would refuse a remedy in that clause too."""
+    assert read_words(text, TODAY, language, learned=False).damage_causes is None  # type: ignore[arg-type]
+    assert read_words(text, TODAY, language).damage_causes == {DamageCause.USER_DAMAGE}  # type: ignore[arg-type]
