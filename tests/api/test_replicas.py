@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bench.system import INDEX_DIR, ONE_MACHINE_FOR_ALL_CUSTOMERS, PYTHON, Process, free_port
-from desk.database import normalise_url, upgrade_schema
+from desk.database import normalise_url, session_factory, upgrade_schema
 from desk.handoff import HandoffReason
 from desk.models import Role, TokenRole
 from desk.services import DeskServices
@@ -124,6 +124,8 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
         # Rasa is not needed: the customers here are in a human's hands.
         "APP_RASA_URL": f"http://127.0.0.1:{free_port()}",
         "APP_WARM_UP_RETRIEVER": "false",
+        # Nothing here goes to Rasa: no routing evidence, so no index is loaded for the first message.
+        "APP_ROUTING_EVIDENCE": "false",
         "APP_SECRET_KEY": secrets.token_urlsafe(48),
         "APP_REDIS_URL": REDIS_URL,
         # Channels of this run only: other runs on the machine's Redis do not cross it.
@@ -152,6 +154,8 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
     finally:
         for process in processes:
             process.stop()
+        # The test's own pooled connections (DeskServices' cached engine) end before the schema does.
+        session_factory(database_url).kw["bind"].dispose()
         databases.close()
 
 
