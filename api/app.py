@@ -1,4 +1,8 @@
-"""The app factory: one process hosts the conversation API, Rasa's action endpoint and the retriever."""
+"""The app factory: one process hosts the conversation API, Rasa's action endpoint and the retriever.
+
+Several such processes (replicas behind a load balancer, sharing the database) share their live
+events, socket.io's sessions and knowledge-base publications through Redis when `APP_REDIS_URL` is
+set (`event_bus`); unset, everything stays in this process."""
 
 from __future__ import annotations
 
@@ -50,6 +54,7 @@ from engine.knowledge_publisher import KnowledgePublisher
 from engine.metrics import Metrics
 from engine.port import Assistant
 from engine.rasa_gateway import HttpRasaGateway, RasaGateway
+from engine.redis_events import RedisEventBus
 from engine.request_desk import RequestDesk
 from engine.retries import AnswerRetries
 from engine.turns import TurnService
@@ -101,6 +106,13 @@ async def keep_delivering(
                 await helper
 
 
+def event_bus(settings: AppSettings) -> EventBus:
+    """This process's bus, or the one the replicas share through Redis (`APP_REDIS_URL`)."""
+    if settings.redis_url is None:
+        return EventBus()
+    return RedisEventBus(settings.redis_url, prefix=settings.redis_prefix)
+
+
 def create_app(
     settings: AppSettings | None = None,
     *,
@@ -116,7 +128,11 @@ def create_app(
     live = retriever or shared_retriever()
     publisher = KnowledgePublisher(services.knowledge, live)
     production = settings.environment == "production"
-    adapters = list(configured_channels(production=production) if channels is None else channels)
+    adapters = list(
+        configured_channels(production=production, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix)
+        if channels is None
+        else channels
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -133,7 +149,10 @@ def create_app(
         await run_in_threadpool(ensure_admin, services, settings)
         gateway = rasa or HttpRasaGateway(client, settings.rasa_token.get_secret_value())
         metrics = Metrics()
-        bus = EventBus()
+        bus = event_bus(settings)
+        await bus.start()
+        # This process's publications announced, the other replicas' loaded.
+        following = asyncio.create_task(publisher.follow(bus))
         # The conversation API's own channel; each configured adapter serves its platform's channel.
         delivery = DeliveryWorker(
             services.outbox, {"api": LiveChannel(bus), **{adapter.name: adapter for adapter in adapters}}, bus
@@ -203,6 +222,10 @@ def create_app(
             await client.aclose()
             await limits.close()
             await publisher.wait()
+            following.cancel()
+            with suppress(asyncio.CancelledError):
+                await following
+            await bus.close()
 
     app = FastAPI(
         title="Lumio after-sales assistant",

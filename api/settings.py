@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, IPvAnyNetwork, SecretStr, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from desk.answer_backlog import RetrySchedule
-from engine.rate_limiter import check_storage_uri, parse_limits
+from engine.rate_limiter import check_redis_url, check_storage_uri, parse_limits
 
 # The secrets, and their variables. One left unset is a random value for this process, never a
 # well-known placeholder: a deployment that forgets APP_ENVIRONMENT=production must not leave
@@ -76,7 +76,15 @@ class AppSettings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For names the client: addresses or networks, comma-separated.
     # None by default: the peer is the client, and X-Forwarded-For is ignored.
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    # Several app replicas: the Redis they share (redis://host:6379/0). Set, the live events (console,
+    # event streams, web chat), socket.io's sessions and knowledge-base publications reach every
+    # replica through its pub/sub, and the rate-limit counters default to it. Unset (the default):
+    # one process, everything in memory. The replicas of one deployment share `redis_prefix` too
+    # (it names their pub/sub channels; another deployment on the same Redis takes another).
+    redis_url: Annotated[str, AfterValidator(check_redis_url)] | None = None
+    redis_prefix: str = Field(default="lumio", pattern=r"^[A-Za-z0-9_.:-]+$")
     # Where rate-limit counters live: this process, or a Redis every replica shares (redis://host:6379/0).
+    # Unset: `redis_url` when that is set, else memory://.
     rate_limit_storage: Annotated[str, AfterValidator(check_storage_uri)] = "memory://"
     rate_limit_conversation_starts: RateLimitText = "20/minute"  # per client
     rate_limit_messages: RateLimitText = "30/minute"  # per conversation
@@ -113,6 +121,12 @@ class AppSettings(BaseSettings):
     def generated_secrets(self) -> list[str]:
         """The variables of the secrets that were not set (random for this process)."""
         return [variable for name, variable in SECRETS.items() if name not in self.model_fields_set]
+
+    @model_validator(mode="after")
+    def _rate_limits_shared_with_replicas(self) -> AppSettings:
+        if self.redis_url is not None and "rate_limit_storage" not in self.model_fields_set:
+            self.rate_limit_storage = self.redis_url
+        return self
 
     @model_validator(mode="after")
     def _real_secrets_in_production(self) -> AppSettings:

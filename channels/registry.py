@@ -13,8 +13,11 @@ from channels.wecom.adapter import WeComAdapter
 from channels.wecom.settings import WeComSettings
 
 
-def configured_channels(*, production: bool = False) -> list[ChannelAdapter]:
-    """`production`: the app runs with `APP_ENVIRONMENT=production` (a channel may refuse a risky mode)."""
+def configured_channels(
+    *, production: bool = False, redis_url: str | None = None, redis_prefix: str = "lumio"
+) -> list[ChannelAdapter]:
+    """`production`: the app runs with `APP_ENVIRONMENT=production` (a channel may refuse a risky mode);
+    `redis_url`, `redis_prefix`: the Redis the app's replicas share (`APP_REDIS_URL`), if any."""
     adapters: list[ChannelAdapter] = []
     # Each channel module adds its adapter here when its settings are present, e.g.
     # `if (wechat := WeChatSettings()).enabled: adapters.append(WeChatAdapter(wechat))`.
@@ -25,5 +28,5 @@ def configured_channels(*, production: bool = False) -> list[ChannelAdapter]:
     if (wecom := WeComSettings()).enabled:
         adapters.append(WeComAdapter(wecom))
     if (webchat := WebChatSettings()).enabled:  # on by default: it needs no secrets
-        adapters.append(WebChatAdapter(webchat, production=production))
+        adapters.append(WebChatAdapter(webchat, production=production, redis_url=redis_url, redis_prefix=redis_prefix))
     return adapters

@@ -1,10 +1,14 @@
-"""Live updates inside one app process: the console's queue and conversation views and the
-customer's conversation stream subscribe to topics; the router and the agent desk publish.
+"""Live updates: the console's queue and conversation views and the customer's conversation stream
+subscribe to topics; the router and the agent desk publish.
 
-Topics: `queue` (escalations changed), `conversation:<id>` (what the customer sees) and
-`staff:<id>` (notes, delivery states: staff only). Subscribers only learn *that* something changed
-and fetch the new state themselves, so a dropped event costs a refresh, never data. Several app
-replicas would put Redis pub/sub behind this same interface.
+Topics: `queue` (escalations changed), `status` (a conversation's status), `conversation:<id>`
+(what the customer sees), `staff:<id>` (notes, delivery states: staff only) and `knowledge` (a
+publication swapped the index). Subscribers only learn *that* something changed and fetch the new
+state themselves, so a dropped event costs a refresh, never data.
+
+`EventBus` is the interface and the in-process bus (one app process, the default). Several app
+replicas share their events through Redis pub/sub behind this same interface
+(`engine/redis_events.py`, on when `APP_REDIS_URL` is set).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 QUEUE = "queue"
 # Every change of a conversation's status, for channels that mirror it (WeCom's service_state).
 STATUS = "status"
+# A knowledge-base publication swapped the index (every replica reloads it: KnowledgePublisher).
+KNOWLEDGE = "knowledge"
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -54,14 +60,26 @@ class Subscription:
 
 
 class EventBus:
+    """The events of this process, delivered to this process's subscribers. Publish from the event
+    loop's thread (the subscriptions' queues are asyncio queues)."""
+
     def __init__(self, queue_size: int = 100) -> None:
         self._subscriptions: set[Subscription] = set()
         self._size = queue_size
 
+    async def start(self) -> None:
+        """Nothing to connect in one process (a shared bus connects here)."""
+
+    async def close(self) -> None:
+        """Nothing to let go of in one process."""
+
     def publish(self, topic: str, kind: str, **data: Any) -> None:
-        event = Event(topic, kind, data)
+        self.deliver(Event(topic, kind, data))
+
+    def deliver(self, event: Event) -> None:
+        """Hand `event` to this process's subscribers of its topic."""
         for subscription in list(self._subscriptions):
-            if topic in subscription.topics:
+            if event.topic in subscription.topics:
                 subscription.offer(event)
 
     @asynccontextmanager

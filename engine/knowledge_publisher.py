@@ -4,6 +4,13 @@ A publication records the entry versions it takes, builds a retriever from them 
 (conversations go on meanwhile), saves it beside the live index and swaps it in with a rename, then
 hands it to the process's `LiveRetriever`: the next customer question already uses it, no restart.
 One publication at a time; a failed build is recorded and the old index keeps answering.
+
+With several app replicas (`APP_REDIS_URL`) a publication is announced on the event bus (topic
+`knowledge`) and every other replica loads the new index from the index directory at once
+(`follow`), off any customer's request. The replicas must therefore read one index directory: on one
+machine they do (`KNOWLEDGE_INDEX_DIR`); on several it must be shared storage (a network file
+system), since a replica that finds another index there than the one announced only says so
+(`knowledge_index_not_shared`) and keeps answering from the index it has.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import structlog
 
 from desk.knowledge_base import KnowledgeBase, PublicationView, Snapshot, enabled_only
 from engine.blocking import run_blocking
+from engine.events import KNOWLEDGE, EventBus
 from engine.knowledge_preview import Preview, preview
 from knowledge.embedder import Embedder, Vectors
 from knowledge.entries import FaqEntry, entries_checksum, load_entries
@@ -77,6 +85,7 @@ class KnowledgePublisher:
         self._draft_lock = threading.Lock()
         self._draft: tuple[str, HybridRetriever] | None = None
         self._vectors = PhrasingVectors(live.embedder)
+        self._bus: EventBus | None = None
 
     @property
     def building(self) -> bool:
@@ -152,23 +161,64 @@ class KnowledgePublisher:
 
     async def _build(self, publication_id: int, snapshot: Snapshot) -> None:
         try:
-            await run_blocking(self._build_and_record, publication_id, snapshot)
+            manifest = await run_blocking(self._build_and_record, publication_id, snapshot)
         except Exception:
             # Recording the outcome failed (the database?): the next start marks it failed.
             log.exception("knowledge_publication_not_recorded", publication=publication_id)
+        else:
+            if manifest is not None and self._bus is not None:
+                self._bus.publish(KNOWLEDGE, "published", publication=publication_id, checksum=manifest.checksum)
         finally:
             self._publishing.release()
 
-    def _build_and_record(self, publication_id: int, snapshot: Snapshot) -> None:
+    def _build_and_record(self, publication_id: int, snapshot: Snapshot) -> Manifest | None:
         try:
             manifest = self.rebuild(snapshot.entries)
         except Exception as error:
             # Nothing was swapped (save_index renames only a complete index): the old one answers on.
             log.exception("knowledge_publication_failed", publication=publication_id)
             self._knowledge.fail_publication(publication_id, f"{type(error).__name__}: {error}")
-            return
+            return None
         self._knowledge.finish_publication(publication_id, manifest.checksum)
         log.info("knowledge_published", publication=publication_id, entries=manifest.entries)
+        return manifest
+
+    # Other replicas -------------------------------------------------------------------------------
+
+    async def follow(self, bus: EventBus) -> None:
+        """Until cancelled: announce this process's publications on `bus`, and load the index of
+        every publication announced there (another replica's) as soon as it is announced."""
+        self._bus = bus
+        try:
+            async with bus.subscribe([KNOWLEDGE]) as subscription:
+                while True:
+                    event = await subscription.next(timeout=60.0)
+                    if event is not None and event.kind == "published":
+                        await self.load_published(str(event.data.get("checksum", "")))
+        finally:
+            self._bus = None
+
+    async def load_published(self, checksum: str) -> bool:
+        """Load the index directory's index now if it changed (a no-op in the publishing process);
+        whether it is the publication announced with `checksum`."""
+        live = self._live
+        try:
+            await run_blocking(live.reload)
+        except Exception:
+            log.exception("knowledge_index_reload_failed", published=checksum[:12])
+            return False
+        loaded = live.manifest.checksum if live.manifest is not None else None
+        if loaded != checksum:
+            log.warning(
+                "knowledge_index_not_shared",
+                published=checksum[:12],
+                loaded=loaded[:12] if loaded else None,
+                index_dir=str(live.index_dir),
+                hint="every replica must read the same KNOWLEDGE_INDEX_DIR (shared storage across machines)",
+            )
+            return False
+        log.info("knowledge_index_followed", checksum=checksum[:12])
+        return True
 
     async def wait(self) -> None:
         """Until the publication building now (if any) has finished."""

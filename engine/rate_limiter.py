@@ -38,6 +38,13 @@ def parse_limits(text: str) -> Limits:
     return parsed
 
 
+def check_redis_url(url: str) -> str:
+    """A Redis URL both redis-py and the rate limits' storage read."""
+    if not url.startswith(("redis://", "rediss://")):
+        raise ValueError(f"a Redis URL is redis://host:6379/0 (or rediss://…), not {url!r}")
+    return url
+
+
 def check_storage_uri(uri: str) -> str:
     if not uri.startswith(STORAGE_SCHEMES):
         raise ValueError(f"the rate-limit storage is memory:// or a Redis URL (redis://host:6379/0), not {uri!r}")

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from channels.webchat import protocol as frames
 from channels.webchat.origins import OriginPolicy
-from channels.webchat.rasa_socketio import RasaSocketIO
+from channels.webchat.rasa_socketio import RasaSocketIO, replica_manager
 from channels.webchat.session import CHANNEL
 from channels.webchat.settings import WebChatSettings
 from channels.webchat.socket import INTERNAL_ERROR, POLICY_VIOLATION, WebChatConnection
@@ -50,8 +50,17 @@ ORIGIN_CHECK_HEADERS = {
 class WebChatAdapter:
     name = CHANNEL
 
-    def __init__(self, settings: WebChatSettings | None = None, *, production: bool = False) -> None:
-        """`production`: the app runs with `APP_ENVIRONMENT=production` (no localhost pages by default)."""
+    def __init__(
+        self,
+        settings: WebChatSettings | None = None,
+        *,
+        production: bool = False,
+        redis_url: str | None = None,
+        redis_prefix: str = "lumio",
+    ) -> None:
+        """`production`: the app runs with `APP_ENVIRONMENT=production` (no localhost pages by default);
+        `redis_url`, `redis_prefix`: the Redis several app replicas share (`APP_REDIS_URL`), for
+        socket.io's sessions (rasa_socketio.replica_manager)."""
         self.settings = settings or WebChatSettings()
         allow_localhost = self.settings.allow_localhost
         self.origins = OriginPolicy(
@@ -67,6 +76,7 @@ class WebChatAdapter:
                 self.settings.max_message_length,
                 sockets=self.sockets,
                 events_per_second=self.settings.max_frames_per_second,
+                client_manager=replica_manager(redis_url, redis_prefix),
             )
             if self.settings.socketio
             else None

@@ -17,6 +17,13 @@ arrive as `chat_error` {code, message}, which Rasa's clients ignore. A client th
 acknowledgement of `user_uttered` gets `{message_id, resend: false}` once the message is stored, and
 `{message_id, resend: true, code, retry_after}` when nothing was kept and it must be sent again (a
 `bot_uttered` says so as well: it is all Rasa's own clients show).
+
+Several app replicas (`APP_REDIS_URL`, given as `redis_url`): a socket's session lives in the replica
+it connected to (the load balancer keeps a client on one replica, sticky by cookie, as Engine.IO's
+long-polling needs), and that replica pushes the agents' replies, which reach it as events of the
+shared bus (engine/redis_events.py) whichever replica stored them. socket.io's own pub/sub manager
+(`AsyncRedisManager`, channel `<prefix>:socketio`) shares the rest: an emit to a room or a
+disconnect of a socket reaches the replica that holds it.
 """
 
 from __future__ import annotations
@@ -55,6 +62,25 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 ORIGIN_DECIDED = "lumio.webchat.origin_allowed"
 
 
+# A Redis that does not answer within this long counts as gone (socket.io's manager logs it and retries).
+REDIS_TIMEOUT_SECONDS = 5.0
+
+
+def replica_manager(redis_url: str | None, prefix: str) -> socketio.AsyncRedisManager | None:
+    """socket.io's client manager shared by the replicas through Redis, or None for one process.
+
+    It receives (not `write_only`): its listener starts with the server's first connection, and
+    its emits are handled in this process first, then published for the others."""
+    if redis_url is None:
+        return None
+    options = {
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_keepalive": True,
+    }
+    return socketio.AsyncRedisManager(redis_url, channel=f"{prefix}:socketio", redis_options=options)
+
+
 def rasa_messages(message: StoredMessage) -> list[dict[str, Any]]:
     """One stored message as Rasa's SocketIOOutput would emit it."""
     parts = [part for part in message.text.strip().split("\n\n") if part] or [message.text]
@@ -83,8 +109,10 @@ class RasaSocketIO:
         *,
         sockets: ConnectionCaps | None = None,
         events_per_second: int = 10,
+        client_manager: socketio.AsyncManager | None = None,
     ) -> None:
-        """`sockets`: the web chat's caps, shared with its WebSocket (default: this server's own)."""
+        """`sockets`: the web chat's caps, shared with its WebSocket (default: this server's own);
+        `client_manager`: socket.io's, shared by the replicas (`replica_manager`; default: this process's)."""
         self._origins = origins
         self._port = port
         self._max_length = max_length
@@ -96,6 +124,7 @@ class RasaSocketIO:
         self._sessions: dict[str, _Session] = {}
         self._opening: dict[str, asyncio.Event] = {}
         self.server = socketio.AsyncServer(
+            client_manager=client_manager,
             async_mode="asgi",
             cors_allowed_origins=self._origin_allowed,
             logger=False,
@@ -115,6 +144,16 @@ class RasaSocketIO:
     async def stop(self) -> None:
         for sid in list(self._sessions):
             await self._end(sid)
+        manager = self.server.manager
+        if isinstance(manager, socketio.AsyncRedisManager):
+            # Its listener (started with the first connection) and its connection end with the app.
+            listener = getattr(manager, "thread", None)
+            if isinstance(listener, asyncio.Task):
+                listener.cancel()
+                with suppress(asyncio.CancelledError):
+                    await listener
+            if manager.redis is not None:
+                await manager.redis.aclose()
 
     def _origin_allowed(self, origin: str | None, environ: dict[str, Any]) -> bool:
         # Engine.IO asks twice per request (to check it, then for its CORS headers): decided, and a

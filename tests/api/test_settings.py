@@ -66,3 +66,24 @@ def test_production_refuses_missing_or_placeholder_secrets(field: str, value: Se
         values[field] = value
     with pytest.raises(ValidationError, match=message):
         AppSettings(**values)  # type: ignore[arg-type]
+
+
+def test_one_process_keeps_everything_in_memory_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("APP_REDIS_URL", "APP_RATE_LIMIT_STORAGE"):
+        monkeypatch.delenv(variable, raising=False)
+    settings = AppSettings()
+    assert settings.redis_url is None and settings.rate_limit_storage == "memory://"
+
+
+def test_the_replicas_redis_holds_the_rate_limits_unless_they_are_set_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_RATE_LIMIT_STORAGE", raising=False)
+    monkeypatch.setenv("APP_REDIS_URL", "redis://redis.internal:6379/0")
+    assert AppSettings().rate_limit_storage == "redis://redis.internal:6379/0"
+    monkeypatch.setenv("APP_RATE_LIMIT_STORAGE", "redis://limits.internal:6379/1")
+    assert AppSettings().rate_limit_storage == "redis://limits.internal:6379/1"
+
+
+@pytest.mark.parametrize("url", ["memory://", "localhost:6379", "http://redis:6379"])
+def test_the_redis_url_must_be_one(url: str) -> None:
+    with pytest.raises(ValidationError, match="Redis URL"):
+        AppSettings(redis_url=url)
