@@ -1,4 +1,5 @@
-"""`/healthz` (app, Rasa, database, index) and `/metrics` (Prometheus)."""
+"""`/healthz` (app, Rasa, database, index), `/readyz` (this replica can take customers' messages) and
+`/metrics` (Prometheus)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,28 @@ async def healthz(runtime: RuntimeDep) -> JSONResponse:
     if manifest is not None:
         body["index"] = {"entries": manifest.entries, "model": manifest.model, "checksum": manifest.checksum}
     return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+@router.get(
+    "/readyz",
+    responses={
+        200: {"description": "This replica can take customers' messages."},
+        503: {"description": "The database or the index is not there: `checks` says which."},
+    },
+)
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """What a load balancer asks before sending this replica traffic: the database answers and the
+    index is loaded. Rasa is not asked: without it a message is stored and answered once Rasa is back
+    (the customer gets a retryable 503 meanwhile), so a Rasa outage must not take every replica out of
+    the balancer, where a customer would get the balancer's 503 and nothing stored."""
+    checks = {
+        "database": await run_in_threadpool(_database, runtime.database_url),
+        "index": await run_in_threadpool(_index, runtime),
+    }
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @router.get(

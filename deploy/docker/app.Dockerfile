@@ -62,7 +62,8 @@ COPY knowledge/ knowledge/
 COPY --from=builder /app/var/index /app/var/index
 USER 10001:10001
 EXPOSE 8000
-# /healthz answers 200 when the app, Rasa, the database and the index are all up (503 says which is not).
+# /readyz answers 200 when this replica can take messages: the database and the index are up (Rasa
+# need not be: messages wait for it); /healthz says every dependency's state.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]
 CMD ["python", "-m", "api"]

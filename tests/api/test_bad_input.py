@@ -114,6 +114,21 @@ def test_health_reports_each_dependency(client: TestClient) -> None:
     assert checks["rasa"] == "unavailable"
 
 
+def test_a_replica_without_rasa_is_still_ready_for_messages(client: TestClient, chat: Started) -> None:
+    """The balancer's question: Rasa down, the message is stored and answered later; the database
+    down, nothing can be stored."""
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "index": "ok"}
+    assert client.post(f"{chat.url}/messages", json={"text": "hello"}).status_code == 503  # stored, retry later
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    kept, runtime.database_url = runtime.database_url, "postgresql+psycopg://nobody@127.0.0.1:9/none"
+    try:
+        down = client.get("/readyz")
+    finally:
+        runtime.database_url = kept
+    assert down.status_code == 503 and down.json()["checks"]["database"].startswith("unavailable")
+
+
 def test_metrics_are_prometheus_text(client: TestClient, chat: Started) -> None:
     client.post(f"{chat.url}/messages", json={"text": "hello"})
     body = client.get("/metrics").text

@@ -73,7 +73,7 @@ def test_serves_its_port_and_checks_its_health(dockerfile: Path) -> None:
     port = PORTS[dockerfile.name]
     assert ("EXPOSE", str(port)) in runtime
     [check] = [rest for word, rest in runtime if word == "HEALTHCHECK"]
-    path = "/healthz" if port == 8000 else "/"
+    path = "/readyz" if port == 8000 else "/"
     assert f"http://127.0.0.1:{port}{path}'" in check
 
 

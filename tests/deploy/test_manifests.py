@@ -24,7 +24,7 @@ from tests.deploy.tools import K8S, KUBERNETES_VERSION, OVERLAYS, documents, of_
 PLACEHOLDER = "CHANGE_ME"
 # What each component's probes ask, and on which port (the app: api/routes/health.py; Rasa has no
 # /healthz, its `/` answers once the model is loaded).
-HEALTH = {"app": ("/healthz", "/metrics", 8000), "rasa": ("/", "/", 5005)}
+HEALTH = {"app": ("/readyz", "/metrics", 8000), "rasa": ("/", "/", 5005)}
 
 
 @cache
