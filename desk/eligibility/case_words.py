@@ -477,7 +477,11 @@ def read_words(
     text, refused = _prepared(text)
     meant = _learned(text) if learned else frozenset()
     flow, invoice_change = _flow(text)
-    part = None if words.PART_UNSURE.search(text) else _first(words.PARTS, words.REPLACED_CONSUMABLE.sub(" ", text))
+    part = (
+        None
+        if words.PART_UNSURE.search(text)
+        else _first(words.PARTS, words.PART_AS_MEANS.sub(" ", words.REPLACED_CONSUMABLE.sub(" ", text)))
+    )
     if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and words.WHOLE_UNIT.search(text):
         part = Part.WHOLE_UNIT
     unopened = bool(words.UNOPENED.search(text))
@@ -506,7 +510,7 @@ def read_words(
         trade_in=_said(words.TRADE_IN, None, text),
         price_protection_used=_said(words.PROTECTION_USED, None, text),
         is_company=_said(words.COMPANY, words.PERSON, text),
-        invoice_title_changed=_said(words.TITLE_CHANGED, None, text),
+        invoice_title_changed=_said(words.TITLE_CHANGED, words.NOT_TITLE_CHANGED, text),
         dates=_dates(text, today, language, asked),
     )
     if asked is Fact.CATEGORY and found.category is None:

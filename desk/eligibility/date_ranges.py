@@ -73,8 +73,8 @@ def whole_month(first: date, today: date, words: str, reader: str) -> CustomerDa
     return CustomerDate(first, min(last, today), None, words, reader)
 
 
-_BEGINNING = re.compile(r"月初|上旬|\bbeginning of\b|\bstart of\b", re.IGNORECASE)
-_END = re.compile(r"月底|月末|下旬|\bend of\b", re.IGNORECASE)
+_BEGINNING = re.compile(r"月初|上旬|\bbeginning of\b|\bstart of\b|\bearly\b", re.IGNORECASE)
+_END = re.compile(r"月底|月末|下旬|\bend of\b|\blate\b", re.IGNORECASE)
 
 
 def part_of_month(found: CustomerDate, text: str, today: date) -> CustomerDate:

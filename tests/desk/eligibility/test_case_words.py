@@ -430,3 +430,27 @@ def test_a_fault_told_with_its_cause_in_new_words(text: str, language: str) -> N
     about what would refuse a remedy in that clause too."""
     assert read_words(text, TODAY, language, learned=False).damage_causes is None  # type: ignore[arg-type]
     assert read_words(text, TODAY, language).damage_causes == {DamageCause.USER_DAMAGE}  # type: ignore[arg-type]
+
+
+def test_round_11_readings() -> None:
+    """The twelfth held-out set's misses, said in other words."""
+    zh = "zh"
+    tips = read_words("配的滤网，我把密封袋剪开了，感觉没必要买，想退", TODAY, zh)
+    assert tips.opened_consumable is True and tips.quality_problem is False
+    assert read_words("切菜的时候把音箱扫到了地上，有杂音了", TODAY, zh).damage_causes == {DamageCause.DROP}
+    assert read_words("女儿把遥控器往墙上砸，现在按键失灵", TODAY, zh).damage_causes == {DamageCause.USER_DAMAGE}
+    assert read_words("从来没摔过，也没自己修过，突然不转了", TODAY, zh).damage_causes == frozenset()
+    assert read_words("用旧空调折了300换的新机，降价了能补差价吗", TODAY, zh).trade_in is True
+    assert read_words("扫地机想约个师傅上门看看怎么装", TODAY, zh).requesting is True
+    assert read_words("Bought it in the flash deal, now cheaper", TODAY, "en").flash_sale is True
+    assert read_words("Bought it in the flash deal, now cheaper", TODAY, "en").quality_problem is None
+    assert read_words("the earbuds hiss even when paused, exchange please", TODAY, "en").quality_problem is True
+    charger = read_words("lost the charger so I use a universal one now, battery dies fast", TODAY, "en")
+    assert charger.damage_causes == {DamageCause.NON_ORIGINAL_CHARGER}
+    stall = read_words("a repair stall at the mall replaced the battery, is it covered?", TODAY, "en")
+    assert stall.damage_causes == {DamageCause.UNAUTHORISED_REPAIR}
+    dock = read_words("It's only charged on the dock it came with, but the battery won't charge", TODAY, "en")
+    assert dock.part is Part.BATTERY and dock.damage_causes is None
+    assert read_words("it's never been dropped but it died", TODAY, "en").damage_causes == frozenset()
+    title = read_words("typo in the company name on the invoice, I haven't changed it before", TODAY, "en")
+    assert title.invoice_title_changed is False

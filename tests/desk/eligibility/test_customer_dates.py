@@ -107,6 +107,8 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("29号买的", "zh", date(2028, 3, 1), date(2028, 2, 29)),
     ("12月10号买的净水器", "zh", SUNDAY, date(2025, 12, 10)),  # no year, after today: last year's
     ("上个月15号到的", "zh", SUNDAY, date(2026, 11, 15)),  # the day of the month said
+    ("it arrived in early October", "en", SUNDAY, (date(2026, 10, 1), date(2026, 10, 10))),
+    ("it came in late September", "en", SUNDAY, (date(2026, 9, 21), date(2026, 9, 30))),
     ("上上个月的3号买的", "zh", SUNDAY, date(2026, 10, 3)),
     ("上个月31号收到的", "zh", SUNDAY, None),  # November has no 31st
     ("这个月3号到的", "zh", SUNDAY, date(2026, 12, 3)),
