@@ -207,8 +207,10 @@ global
 defaults
     mode http
     log global
-    option httplog
     option dontlognull
+    # HAProxy's httplog with the path only: query strings (Rasa's action token, event-stream tickets)
+    # never reach the log.
+    log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %{+Q}HM %{+Q}HP"
     # A request whose replica is down (or stopped while the request waited) goes to another one.
     option redispatch
     retries 2
@@ -243,7 +245,7 @@ EOF
     done
     cat <<EOF
 
-frontend rasa
+frontend rasa_loopback
     bind 127.0.0.1:$rasa_balancer_port
     default_backend rasa
 
@@ -422,7 +424,7 @@ balancer_all_up() {
   local table
   table="$(curl -fsS --max-time 2 "http://127.0.0.1:$stats_port/;csv" 2>/dev/null)" || return 1
   local down
-  down="$(awk -F, '($1 == "app" || $1 == "rasa") && $2 != "BACKEND" && $18 != "UP" {print $2}' <<<"$table")"
+  down="$(awk -F, '($1 == "app" || $1 == "rasa") && $2 != "BACKEND" && $2 != "FRONTEND" && $18 != "UP" {print $2}' <<<"$table")"
   [ -z "$down" ] && grep -q '^app,app1,' <<<"$table"
 }
 
@@ -486,6 +488,7 @@ up() {
   fi
 
   .venv/bin/supervisord -c "$supervisor_conf"
+  for _ in $(seq 1 50); do [ -s "$supervisor_pid" ] && break; sleep 0.1; done
   echo "started supervisord (pid $(cat "$supervisor_pid" 2>/dev/null || echo '?')): $apps app and $rasas Rasa replicas behind HAProxy; waiting ..."
   local deadline=$((started + wait_seconds)) others=()
   for i in $(seq 2 "$apps"); do others+=("app$i"); done
@@ -555,7 +558,7 @@ status() {
   local table
   if table="$(curl -fsS --max-time 2 "http://127.0.0.1:$stats_port/;csv" 2>/dev/null)"; then
     echo "balancer (http://127.0.0.1:$stats_port/):"
-    awk -F, '($1 == "app" || $1 == "rasa") && $2 != "BACKEND" {printf "  %-8s %s\n", $2, $18}' <<<"$table"
+    awk -F, '($1 == "app" || $1 == "rasa") && $2 != "BACKEND" && $2 != "FRONTEND" {printf "  %-8s %s\n", $2, $18}' <<<"$table"
   fi
 }
 
