@@ -50,7 +50,15 @@ rasa_port() { echo $((port + 200 + $1)); }
 supervisor_conf="$dir/supervisord.conf"
 supervisor_pid="$dir/supervisord.pid"
 ctl() { "$root/.venv/bin/supervisorctl" -c "$supervisor_conf" "$@"; }
-supervisor_running() { [ -f "$supervisor_pid" ] && kill -0 "$(cat "$supervisor_pid")" 2>/dev/null; }
+# A process that runs (a zombie whose parent does not reap it does not).
+alive() {
+  if [ -d /proc/self ]; then
+    [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]
+  else
+    kill -0 "$1" 2>/dev/null
+  fi
+}
+supervisor_running() { [ -s "$supervisor_pid" ] && alive "$(cat "$supervisor_pid")"; }
 
 # Connection pools (docs/cluster.md has the arithmetic against PostgreSQL's max_connections): per app
 # replica DESK_DATABASE_POOL_SIZE + DESK_DATABASE_MAX_OVERFLOW, per Rasa replica SQL_POOL_SIZE +
@@ -535,10 +543,10 @@ down() {
     ctl shutdown >/dev/null || kill -TERM "$pid" 2>/dev/null || true
     # supervisord stops every process (TERM, then KILL after its stopwaitsecs) before it exits.
     for _ in $(seq 1 600); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       echo "supervisord (pid $pid) is still stopping its processes; see $dir/log/supervisord.log" >&2
       exit 1
     fi
