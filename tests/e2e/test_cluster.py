@@ -9,7 +9,9 @@ HAProxy, PostgreSQL at 127.0.0.1:5432 or Redis at 127.0.0.1:6379."""
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import random
 import shutil
 import signal
@@ -19,11 +21,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 import redis
+import socketio
+import websocket
 
 from bench.system import missing_prerequisites, rasa_model
 from tests.conversation_api import Started, start_conversation
@@ -185,6 +190,38 @@ def test_customers_are_answered_through_the_balancer_and_stay_on_their_replica(
     env = (cluster.directory / "env").read_text()
     token = next(line.split("=", 1)[1] for line in env.splitlines() if line.startswith("APP_ACTION_TOKEN="))
     assert token not in log
+
+
+def test_socketio_long_polling_stays_on_its_replica_and_the_widgets_websocket_passes(cluster: Cluster) -> None:
+    # Without the cookie, round robin would send the session's next poll to the replica that does
+    # not know it (engine.io answers 400) and no reply would come.
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    for name in ("session_confirm", "bot_uttered", "chat_error"):
+        client.on(name, lambda data=None, name=name: events.put((name, data)))
+    client.connect(cluster.url, socketio_path="/socket.io/", transports=["polling"], wait_timeout=10)
+    try:
+        client.emit("session_request", {"session_id": None})
+        name, session = events.get(timeout=30)
+        assert name == "session_confirm"
+        for text in ("How long is the battery warranty?", "hello", "Can I return an opened item?"):
+            client.emit("user_uttered", {"message": text, "session_id": session})
+            name, data = events.get(timeout=60)
+            assert name == "bot_uttered" and data["text"], (name, data)
+    finally:
+        client.disconnect()
+    widget = websocket.create_connection(cluster.url.replace("http", "ws") + "/chat/ws", timeout=60)
+    try:
+        widget.send(json.dumps({"type": "hello", "language": "en"}))
+        widget.send(
+            json.dumps({"type": "message", "text": "How long is the battery warranty?", "client_message_id": "m1"})
+        )
+        frames = []
+        while not frames or frames[-1]["type"] != "ack":
+            frames.append(json.loads(widget.recv()))
+        assert any(frame["type"] == "message" and frame["text"] for frame in frames), frames
+    finally:
+        widget.close()
 
 
 def test_a_killed_replica_is_restarted_its_pid_file_rewritten_its_customers_served_meanwhile(
