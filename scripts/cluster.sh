@@ -505,7 +505,7 @@ up() {
       [ "$(date +%s)" -lt "$deadline" ] || not_healthy "app1 did not answer"
       sleep 1
     done
-    ctl start "${others[@]}" >/dev/null
+    ctl start "${others[@]}" || not_healthy "could not start ${others[*]}"
   fi
   until balancer_all_up && all_apps_healthy; do
     [ "$(date +%s)" -lt "$deadline" ] || not_healthy "not every replica is healthy"
