@@ -9,7 +9,8 @@
 # CLUSTER_APPS app replicas and CLUSTER_RASAS Rasa replicas, supervised by supervisord (restarted when
 # they stop, a log each), behind HAProxy on 127.0.0.1:CLUSTER_PORT, against the PostgreSQL of
 # CLUSTER_DATABASE_URL (desk database, and Rasa's tracker store in <database>_rasa) and the Redis of
-# CLUSTER_REDIS_URL (rate limits and live events; Rasa's lock store in the next database index).
+# CLUSTER_REDIS_URL (live events, socket.io, knowledge publications and rate limits, on channels named
+# after the database; Rasa's lock store in the next database index).
 # Everything it writes is in CLUSTER_DIR (var/cluster): configs, `env` (the deployment's settings, for
 # the project's CLIs: `set -a; . var/cluster/env`), `<name>.pid` of every process, `log/`.
 set -euo pipefail
@@ -128,6 +129,9 @@ write_configs() {
     esac
   done <<<"$described"
   tracker_database="${pg_database}_rasa"
+  # The replicas' channels on Redis (live events, socket.io) are the deployment's, named after its
+  # database: two deployments on one Redis never hear each other (pub/sub ignores database indexes).
+  local redis_prefix="${pg_database//[^A-Za-z0-9_.:-]/-}"
   lock_db="${CLUSTER_RASA_LOCK_DB:-$(((redis_db + 1) % 16))}"
   mkdir -p "$dir/log"
 
@@ -157,8 +161,8 @@ write_configs() {
       DEMO_AGENT_PASSWORD "$DEMO_AGENT_PASSWORD" \
       APP_MIGRATE_ON_START false \
       APP_TRUSTED_PROXIES 127.0.0.1/32 \
-      APP_RATE_LIMIT_STORAGE "$redis_url" \
       APP_REDIS_URL "$redis_url" \
+      APP_REDIS_PREFIX "${APP_REDIS_PREFIX:-$redis_prefix}" \
       KNOWLEDGE_INDEX_DIR "$dir/index" \
       ACTION_ENDPOINT_URL "http://127.0.0.1:$port/webhook" \
       RASA_TRACKER_DB "$tracker_url" \
@@ -242,10 +246,11 @@ frontend public
 backend app
     balance roundrobin
     cookie SERVERID insert indirect nocache httponly
-    # 503 is a replica that works and says a shared dependency (Rasa, the database) is down: it still
-    # stores messages and answers them later, so it stays in. No answer at all takes it out.
-    option httpchk GET /healthz
-    http-check expect rstatus ^(200|503)\$
+    # /readyz: the replica's database and index. Not Rasa: without it a message is stored and answered
+    # once Rasa is back, so a Rasa outage must not take every replica out (customers would get the
+    # balancer's 503 and nothing stored). No answer at all takes a replica out.
+    option httpchk GET /readyz
+    http-check expect status 200
     http-response set-header X-Served-By %[srv_name]
 EOF
     for i in $(seq 1 "$apps"); do

@@ -59,7 +59,8 @@ def test_the_settings_file_holds_the_deployments_settings_for_its_owner_only(tmp
     assert env["DATABASE_URL"] == "postgresql+psycopg://postgres@127.0.0.1:5432/lumio_cluster"
     assert env["APP_RASA_URL"] == "http://127.0.0.1:9301"  # the balancer's Rasa listener
     assert env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:9300/webhook"
-    assert env["APP_REDIS_URL"] == env["APP_RATE_LIMIT_STORAGE"] == "redis://127.0.0.1:6379/0"
+    assert env["APP_REDIS_URL"] == "redis://127.0.0.1:6379/0" and "APP_RATE_LIMIT_STORAGE" not in env  # follows it
+    assert env["APP_REDIS_PREFIX"] == "lumio_cluster"  # the deployment's channels
     assert env["RASA_TRACKER_DB"] == "postgresql://postgres@127.0.0.1:5432/lumio_cluster_rasa"
     assert env["APP_TRUSTED_PROXIES"] == "127.0.0.1/32" and env["APP_MIGRATE_ON_START"] == "false"
     assert env["KNOWLEDGE_INDEX_DIR"] == str(directory / "index")
@@ -135,7 +136,7 @@ def test_the_balancer_keeps_browsers_on_their_replica_and_rasa_off_the_public_po
     config = (configs(tmp_path, CLUSTER_PORT="9800", CLUSTER_APPS="2", CLUSTER_RASAS="3") / "haproxy.cfg").read_text()
     public, rest = config.split("frontend public", 1)[1].split("frontend rasa_loopback", 1)
     assert "bind 127.0.0.1:9800" in public and "cookie SERVERID insert indirect nocache" in public
-    assert "option httpchk GET /healthz" in public and "timeout tunnel" in config
+    assert "option httpchk GET /readyz" in public and "timeout tunnel" in config
     assert "server app2 127.0.0.1:9902 check cookie app2" in public and "rasa" not in public.split("backend app")[1]
     assert "bind 127.0.0.1:9801" in rest and "server rasa3 127.0.0.1:10003 check" in rest
     assert "%{+Q}HP" in config and "%{+Q}r" not in config  # paths only: no query string (tokens) in the log

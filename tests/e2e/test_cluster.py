@@ -233,7 +233,10 @@ def test_a_killed_replica_is_restarted_its_pid_file_rewritten_its_customers_serv
     old = cluster.pid(replica)
     assert "-m api" in Path(f"/proc/{old}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     os.kill(old, signal.SIGKILL)
-    while alive(old):  # a request that reaches it while it dies gets a 502 (the client sends it again)
+    # A request that reaches it while it dies (its memory is freed before its socket is closed) gets a
+    # 502, which a client sends again: wait until its port refuses connections.
+    port = cluster.port + 100 + int(replica.removeprefix("app"))
+    while alive(old) or not free(port):
         time.sleep(0.05)
     # Its customer is answered by the other replica meanwhile (the balancer redispatches), still
     # holding the cookie of the replica it had.
