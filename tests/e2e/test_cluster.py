@@ -259,6 +259,25 @@ def test_a_killed_replica_is_restarted_its_pid_file_rewritten_its_customers_serv
     assert any(line.split()[:2] == [replica, "RUNNING"] and str(new) in line for line in status.splitlines()), status
 
 
+def test_without_rasa_the_replicas_stay_in_the_balancer_and_keep_the_message(
+    cluster: Cluster, browsers: list[Browser]
+) -> None:
+    supervisorctl = [str(ROOT / ".venv" / "bin" / "supervisorctl"), "-c", str(cluster.directory / "supervisord.conf")]
+    stopped = subprocess.run([*supervisorctl, "stop", "rasa1", "rasa2"], capture_output=True, text=True, timeout=60)
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    time.sleep(8)  # the balancer's checks (every 2 s, 3 failures) have seen Rasa gone
+    stats = httpx.get(f"http://127.0.0.1:{cluster.port + 2}/;csv", timeout=5).text
+    states = {row[1]: row[17] for row in (line.split(",") for line in stats.splitlines()) if row[0] in {"app", "rasa"}}
+    assert states["app1"] == states["app2"] == "UP" and states["rasa1"] == states["rasa2"] == "DOWN", states
+    browser = browsers[0]
+    answer = browser.client.post(
+        f"{browser.started.url}/messages", json={"text": "hello"}, headers=browser.started.headers
+    )
+    # The replica's own answer (stored, answered once Rasa is back), not the balancer's.
+    assert answer.status_code == 503 and answer.headers["retry-after"], answer.text
+    assert answer.json()["error"]["code"] == "assistant_unavailable" and served_by(answer) in {"app1", "app2"}
+
+
 def test_the_projects_clis_reach_the_clusters_database_through_its_env_file(cluster: Cluster) -> None:
     listed = subprocess.run(
         [
