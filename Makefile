@@ -9,10 +9,21 @@ RASA_VENV := .venv-rasa
 FAQ := $(wildcard knowledge/faq/*.yml)
 KNOWLEDGE_SRC := $(wildcard knowledge/*.py)
 
-.PHONY: run test install model index lint clean bench-nlu bench bench-fuzz
+.PHONY: run test install model index lint clean bench-nlu bench bench-fuzz cluster cluster-down cluster-status
 
 run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
+
+# Several replicas on one machine behind HAProxy, supervised, on PostgreSQL and Redis (docs/cluster.md):
+# make cluster [CLUSTER_APPS=2 CLUSTER_RASAS=2 CLUSTER_PORT=8080 CLUSTER_DATABASE_URL=… CLUSTER_REDIS_URL=…]
+cluster: install index
+	@scripts/cluster.sh up "$$(scripts/rasa-model.sh)"
+
+cluster-down:
+	@scripts/cluster.sh down
+
+cluster-status:
+	@scripts/cluster.sh status
 
 test: install index lint
 	@mkdir -p var/log && scripts/ensure-chromium.sh

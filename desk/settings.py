@@ -19,6 +19,11 @@ class DeskSettings(BaseSettings):
     database_url: str = Field(
         default="sqlite:///var/desk.db", validation_alias=AliasChoices("DATABASE_URL", "DESK_DATABASE_URL")
     )
+    # Connections each process keeps open to a server database (PostgreSQL), and how many more it may
+    # open at a busy moment (SQLAlchemy's own defaults, 5 + 10). Every replica has its own pool: the
+    # replicas' sum, Rasa's and the CLIs' must stay under the server's max_connections (docs/cluster.md).
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+    database_max_overflow: int = Field(default=10, ge=0, le=100)
     # Handbook P1: human agents work 09:00–21:00 Beijing time, every day.
     timezone: str = "Asia/Shanghai"
     service_opens: time = time(9, 0)
