@@ -3,7 +3,7 @@ machine's PostgreSQL and Redis. Customers are answered through the balancer and 
 replica; Rasa's turns and its action calls go round the replicas through the balancer; a replica
 killed with SIGKILL is restarted by the supervisor, which rewrites its pid file; `down` stops it all.
 
-1.5–2.5 minutes on two cores (two Rasa servers load their models at once), so it is outside `make test`:
+1.5–2.5 minutes on two cores (two Rasa servers load their models at once); in `make test`, or alone:
 `.venv/bin/python -m pytest -m cluster tests/e2e/test_cluster.py`. Skipped, saying why, without
 HAProxy, PostgreSQL at 127.0.0.1:5432 or Redis at 127.0.0.1:6379."""
 
