@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 FAQ := $(wildcard knowledge/faq/*.yml)
 KNOWLEDGE_SRC := $(wildcard knowledge/*.py)
 
-.PHONY: run test install model index lint clean bench-nlu bench bench-fuzz cluster cluster-down cluster-status
+.PHONY: run test install model index lint clean bench-nlu bench bench-fuzz cluster cluster-down cluster-status cluster-rollout
 
 run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
@@ -24,6 +24,10 @@ cluster-down:
 
 cluster-status:
 	@scripts/cluster.sh status
+
+# The model trained from the current bot/ (scripts/rasa-model.sh) to every Rasa replica, one at a time.
+cluster-rollout: install
+	@scripts/cluster.sh rollout "$$(scripts/rasa-model.sh)"
 
 test: install index lint
 	@mkdir -p var/log && scripts/ensure-chromium.sh

@@ -5,6 +5,7 @@
 #   scripts/cluster.sh down        stop everything (safe to run twice)
 #   scripts/cluster.sh status      what supervisord and the balancer say
 #   scripts/cluster.sh config MODEL  only write the configs (tests check them)
+#   scripts/cluster.sh rollout MODEL another Rasa model to every Rasa replica, one at a time (drained first)
 #
 # CLUSTER_APPS app replicas and CLUSTER_RASAS Rasa replicas, supervised by supervisord (restarted when
 # they stop, a log each), behind HAProxy on 127.0.0.1:CLUSTER_PORT, against the PostgreSQL of
@@ -20,7 +21,7 @@ root="$PWD"
 umask 077
 
 usage() {
-  echo "usage: scripts/cluster.sh up MODEL | down | status | config MODEL" >&2
+  echo "usage: scripts/cluster.sh up MODEL | down | status | config MODEL | rollout MODEL" >&2
   exit 2
 }
 action="${1:-}"
@@ -134,6 +135,8 @@ write_configs() {
   local redis_prefix="${pg_database//[^A-Za-z0-9_.:-]/-}"
   lock_db="${CLUSTER_RASA_LOCK_DB:-$(((redis_db + 1) % 16))}"
   mkdir -p "$dir/log"
+  # The Rasa replicas load the model this link names when they start: `rollout` points it at another.
+  ln -sfn "$model" "$dir/model.tar.gz"
 
   # The secrets: the environment's first, else the deployment's own file (made once, kept).
   local secrets_file
@@ -215,6 +218,8 @@ write_configs() {
 global
     log stdout format raw local0 info
     maxconn 4096
+    # The runtime API, the owner's only: the rollout drains a Rasa replica before restarting it.
+    stats socket $dir/haproxy.sock mode 600 level admin
 
 defaults
     mode http
@@ -330,7 +335,7 @@ EOF
     program balancer true 10 "$(command -v haproxy || echo /usr/sbin/haproxy)" -W -db -f "$dir/haproxy.cfg"
     for i in $(seq 1 "$rasas"); do
       program "rasa$i" true 20 "$root/.venv-rasa/bin/python" -m rasa_launcher -i 127.0.0.1 -p "$(rasa_port "$i")" \
-        --model "$model" --endpoints "$dir/endpoints.yml" --credentials "$root/credentials.yml"
+        --model "$dir/model.tar.gz" --endpoints "$dir/endpoints.yml" --credentials "$root/credentials.yml"
     done
     # The first app replica alone at first: it seeds an empty knowledge base; `up` starts the others
     # once it answers.
@@ -528,6 +533,60 @@ up() {
   echo "make cluster-down stops it."
 }
 
+# A command to the balancer's runtime API (its unix socket), its answer on stdout.
+balancer_command() {
+  "$root/.venv/bin/python" -c '
+import socket, sys
+with socket.socket(socket.AF_UNIX) as connection:
+    connection.settimeout(5)
+    connection.connect(sys.argv[1])
+    connection.sendall(sys.argv[2].encode() + b"\n")
+    answer = b""
+    while chunk := connection.recv(65536):
+        answer += chunk
+print(answer.decode(), end="")
+' "$dir/haproxy.sock" "$1"
+}
+
+# The balancer's view of one Rasa replica: its state (UP, DOWN, DRAIN, MAINT …) and its open requests.
+rasa_server_state() { balancer_command "show stat" | awk -F, -v name="$1" '$1 == "rasa" && $2 == name {print $18, $5}'; }
+
+# Another model for every Rasa replica, one at a time, so the others answer meanwhile: the balancer
+# stops sending it new turns (drain) and waits for those it has (up to a turn's deadline), the
+# supervisor restarts it on the new model, and it takes turns again once it answers. Conversations
+# live in the shared tracker store, so whichever replica takes a conversation's next turn has it; a
+# turn the balancer could not place is stored by the app and retried (a 503 with Retry-After).
+rollout() {
+  local model="${1:-}"
+  [ -n "$model" ] || usage
+  case "$model" in /*) ;; *) model="$root/$model" ;; esac
+  supervisor_running || { echo "the cluster of $dir is not running (make cluster starts it)" >&2; exit 1; }
+  [ -f "$model" ] || { echo "no model at $model" >&2; exit 2; }
+  ln -sfn "$model" "$dir/model.tar.gz.new" && mv -Tf "$dir/model.tar.gz.new" "$dir/model.tar.gz"
+  local i name state open deadline started
+  for i in $(seq 1 "$rasas"); do
+    name="rasa$i"
+    started=$(date +%s)
+    balancer_command "set server rasa/$name state drain" >/dev/null
+    deadline=$((started + 45))
+    while read -r state open < <(rasa_server_state "$name") && [ "${open:-0}" != 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do
+      sleep 0.5
+    done
+    ctl restart "$name" >/dev/null
+    deadline=$((started + wait_seconds))
+    until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$(rasa_port "$i")/"; do
+      [ "$(date +%s)" -lt "$deadline" ] || { echo "$name did not come back on $model; see $dir/log/$name.log" >&2; exit 1; }
+      sleep 1
+    done
+    balancer_command "set server rasa/$name state ready" >/dev/null
+    until read -r state open < <(rasa_server_state "$name") && [ "$state" = UP ]; do
+      [ "$(date +%s)" -lt "$deadline" ] || { echo "the balancer does not see $name up" >&2; exit 1; }
+      sleep 0.5
+    done
+    echo "$name on $(basename "$model") (pid $(cat "$dir/$name.pid"), $(($(date +%s) - started))s)"
+  done
+}
+
 all_apps_healthy() {
   for i in $(seq 1 "$apps"); do healthy_through_balancer "$i" || return 1; done
 }
@@ -579,6 +638,7 @@ case "$action" in
   up) up "$@" ;;
   down) down ;;
   status) status ;;
+  rollout) rollout "$@" ;;
   config)
     model="${1:-}"
     [ -n "$model" ] || usage

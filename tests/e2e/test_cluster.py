@@ -259,6 +259,46 @@ def test_a_killed_replica_is_restarted_its_pid_file_rewritten_its_customers_serv
     assert any(line.split()[:2] == [replica, "RUNNING"] and str(new) in line for line in status.splitlines()), status
 
 
+def test_a_new_model_is_rolled_out_replica_by_replica_while_customers_talk(
+    cluster: Cluster, browsers: list[Browser], tmp_path: Path
+) -> None:
+    """`rollout` drains, restarts and readmits each Rasa replica in turn: customers talking meanwhile
+    are answered (or told to retry, with Retry-After: never the balancer's bare error)."""
+    model = tmp_path / "bot-next.tar.gz"
+    shutil.copy(rasa_model(), model)  # "another" model: the same bot under a new name
+    before = {name: cluster.pid(name) for name in ("rasa1", "rasa2")}
+    seen: list[tuple[int, str | None]] = []
+    answered = 0
+    rolling = subprocess.Popen(
+        [str(ROOT / "scripts" / "cluster.sh"), "rollout", str(model)],
+        cwd=ROOT,
+        env=cluster.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    browser = browsers[0]
+    while rolling.poll() is None:
+        response = browser.client.post(
+            f"{browser.started.url}/messages",
+            json={"text": "How long is the battery warranty?"},
+            headers=browser.started.headers,
+        )
+        seen.append((response.status_code, response.headers.get("retry-after")))
+        answered += response.status_code == 200 and bool(response.json()["messages"])
+        time.sleep(2)  # within the conversation's rate limit
+    output = rolling.communicate()[0]  # and its pipe closed
+    assert rolling.returncode == 0, output
+    refused = [(status, retry) for status, retry in seen if status != 200]
+    assert all(status in (429, 503) and retry for status, retry in refused), (refused, output)
+    assert answered >= len(seen) // 2, seen  # one replica at a time: most turns go on
+    after = {name: cluster.pid(name) for name in ("rasa1", "rasa2")}
+    assert all(after[name] != before[name] for name in after), output
+    assert (cluster.directory / "model.tar.gz").resolve() == model.resolve()
+    assert "rasa1 on bot-next.tar.gz" in output and "rasa2 on bot-next.tar.gz" in output
+    assert browser.say("thanks").json()["messages"]
+
+
 def test_without_rasa_the_replicas_stay_in_the_balancer_and_keep_the_message(
     cluster: Cluster, browsers: list[Browser]
 ) -> None:
