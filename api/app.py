@@ -48,6 +48,7 @@ from desk.services import DeskServices
 from desk.settings import DeskSettings
 from desk.settings import get_settings as get_desk_settings
 from engine.agent_desk import AgentDesk
+from engine.conversation_locks import conversation_locks
 from engine.delivery import DeliveryWorker, LiveChannel
 from engine.events import EventBus
 from engine.knowledge_publisher import KnowledgePublisher
@@ -159,6 +160,8 @@ def create_app(
         )
         agent_desk = AgentDesk(services.casework, services.conversations, services.outbox, gateway, bus, delivery)
         limits = PublicLimits.for_settings(settings)
+        # One turn of a conversation at a time: in this process, or in every replica (APP_REDIS_URL).
+        locks = conversation_locks(settings.redis_url, settings.redis_prefix)
         turns = TurnService(
             services.conversations,
             services.backlog,
@@ -169,6 +172,7 @@ def create_app(
             budget=limits.escalations,
             schedule=settings.answer_retries,
             retriever=live if settings.routing_evidence else None,
+            locks=locks,
         )
         retries = AnswerRetries(
             services.backlog, services.conversations, turns, delivery, bus, metrics, settings.answer_retries
@@ -221,6 +225,7 @@ def create_app(
                 log.warning("background_loops_failed", error=repr(background.exception()))
             await client.aclose()
             await limits.close()
+            await locks.close()
             await publisher.wait()
             following.cancel()
             with suppress(asyncio.CancelledError):
