@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 import httpx
 import structlog
@@ -52,10 +53,11 @@ from engine.conversation_locks import conversation_locks
 from engine.delivery import DeliveryWorker, LiveChannel
 from engine.events import EventBus
 from engine.knowledge_publisher import KnowledgePublisher
+from engine.leases import Leases
 from engine.metrics import Metrics
 from engine.port import Assistant
 from engine.rasa_gateway import HttpRasaGateway, RasaGateway
-from engine.redis_events import RedisEventBus
+from engine.redis_events import RedisEventBus, replica_id
 from engine.request_desk import RequestDesk
 from engine.retries import AnswerRetries
 from engine.turns import TurnService
@@ -202,6 +204,7 @@ def create_app(
             services.escalations,
             services.channel_state,
             console_url=f"http://{settings.host}:{settings.port}",
+            leases=Leases(services.leases, replica_id(), timedelta(seconds=settings.lease_seconds)),
         )
         for adapter in adapters:
             await adapter.start(assistant)
