@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 import httpx
 import structlog
@@ -48,13 +49,15 @@ from desk.services import DeskServices
 from desk.settings import DeskSettings
 from desk.settings import get_settings as get_desk_settings
 from engine.agent_desk import AgentDesk
+from engine.conversation_locks import conversation_locks
 from engine.delivery import DeliveryWorker, LiveChannel
 from engine.events import EventBus
 from engine.knowledge_publisher import KnowledgePublisher
+from engine.leases import Leases
 from engine.metrics import Metrics
 from engine.port import Assistant
 from engine.rasa_gateway import HttpRasaGateway, RasaGateway
-from engine.redis_events import RedisEventBus
+from engine.redis_events import RedisEventBus, replica_id
 from engine.request_desk import RequestDesk
 from engine.retries import AnswerRetries
 from engine.turns import TurnService
@@ -159,6 +162,8 @@ def create_app(
         )
         agent_desk = AgentDesk(services.casework, services.conversations, services.outbox, gateway, bus, delivery)
         limits = PublicLimits.for_settings(settings)
+        # One turn of a conversation at a time: in this process, or in every replica (APP_REDIS_URL).
+        locks = conversation_locks(settings.redis_url, settings.redis_prefix)
         turns = TurnService(
             services.conversations,
             services.backlog,
@@ -169,6 +174,7 @@ def create_app(
             budget=limits.escalations,
             schedule=settings.answer_retries,
             retriever=live if settings.routing_evidence else None,
+            locks=locks,
         )
         retries = AnswerRetries(
             services.backlog, services.conversations, turns, delivery, bus, metrics, settings.answer_retries
@@ -198,6 +204,7 @@ def create_app(
             services.escalations,
             services.channel_state,
             console_url=f"http://{settings.host}:{settings.port}",
+            leases=Leases(services.leases, replica_id(), timedelta(seconds=settings.lease_seconds)),
         )
         for adapter in adapters:
             await adapter.start(assistant)
@@ -221,6 +228,7 @@ def create_app(
                 log.warning("background_loops_failed", error=repr(background.exception()))
             await client.aclose()
             await limits.close()
+            await locks.close()
             await publisher.wait()
             following.cancel()
             with suppress(asyncio.CancelledError):

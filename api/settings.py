@@ -83,6 +83,10 @@ class AppSettings(BaseSettings):
     # (it names their pub/sub channels; another deployment on the same Redis takes another).
     redis_url: Annotated[str, AfterValidator(check_redis_url)] | None = None
     redis_prefix: str = Field(default="lumio", pattern=r"^[A-Za-z0-9_.:-]+$")
+    # Work one replica does at a time (a WeCom account's message sync) holds a lease in the desk
+    # database this long, renewed every third of it (engine/leases.py): a replica that dies holding
+    # one is taken over this long after its last renewal.
+    lease_seconds: float = Field(default=30.0, ge=3)
     # Where rate-limit counters live: this process, or a Redis every replica shares (redis://host:6379/0).
     # Unset: `redis_url` when that is set, else memory://.
     rate_limit_storage: Annotated[str, AfterValidator(check_storage_uri)] = "memory://"

@@ -39,6 +39,17 @@ class RetrySchedule:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """What stands before a customer message in its conversation (`AnswerBacklog.earlier`)."""
+
+    # Waiting for an answer (their turn failed, or was abandoned), oldest first: answered before it.
+    waiting: list[StoredMessage]
+    # Being answered right now by another request, replica or the retry loop (claimed, the claim not
+    # lapsed), or stored and about to be (`receive`, then `handle`): its turn must go to Rasa first.
+    in_flight: bool
+
+
+@dataclass(frozen=True)
 class GivenUp:
     message_id: int
     conversation_id: str
@@ -103,6 +114,26 @@ class AnswerBacklog:
                 .order_by(Message.id)
             ).all()
             return [StoredMessage.of(row) for row in rows]
+
+    def earlier(self, conversation_id: str, message_id: int) -> Earlier:
+        """The conversation's customer messages older than `message_id` that have no answer yet: those
+        waiting (as `before`) and whether one is in flight elsewhere. One query: it runs on every turn."""
+        now = self._clock()
+        in_flight = and_(Message.state.in_((MessageState.PROCESSING, MessageState.RECEIVED)), ~self._waiting(now))
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Message, in_flight)
+                .where(
+                    Message.conversation_id == conversation_id,
+                    Message.id < message_id,
+                    Message.sender == Sender.CUSTOMER,
+                    or_(self._waiting(now), in_flight),
+                )
+                .order_by(Message.id)
+            ).all()
+            return Earlier(
+                [StoredMessage.of(row) for row, busy in rows if not busy], any(bool(busy) for _, busy in rows)
+            )
 
     def give_up(self, schedule: RetrySchedule) -> list[GivenUp]:
         """Waiting messages written longer ago than the schedule's bound are not answered any more:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from desk.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# The PostgreSQL advisory lock app replicas take around a schema upgrade ("lumiomig"; any constant).
+MIGRATION_LOCK_KEY = 0x6C756D696F6D6967
 
 
 def normalise_url(url: str) -> str:
@@ -42,14 +49,51 @@ def make_engine(url: str) -> Engine:
 
 
 def upgrade_schema(url: str) -> None:
-    """Bring the database to the newest migration."""
+    """Bring the database to the newest migration, one process at a time (`migration_lock`): app
+    replicas started at once on an empty database would otherwise race to create the same tables."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
-    command.upgrade(config, "head")
+    with migration_lock(url):
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Held while a process upgrades the schema. PostgreSQL: a session advisory lock
+    (`pg_advisory_lock`, database-wide) on a connection of its own, which PostgreSQL lets go if the
+    process dies. A SQLite file: an exclusive `flock` on `<file>.migrate-lock` beside it (processes
+    of one machine, the only ones that share a SQLite file). Anything else (SQLite in memory): none."""
+    normal = normalise_url(url)
+    if normal.startswith("postgresql"):
+        engine = create_engine(normal, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                connection.commit()
+                try:
+                    yield
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                    connection.commit()
+        finally:
+            engine.dispose()
+        return
+    database = normal.removeprefix("sqlite:///").split("?", 1)[0] if normal.startswith("sqlite:///") else ""
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(f"{database}.migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @lru_cache(maxsize=4)

@@ -440,6 +440,18 @@ class ChannelState(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Lease(Base):
+    """Work one app replica does at a time (desk/leases.py): who holds it, until when."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(160), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(160))
+    expires_at: Mapped[datetime] = mapped_column()
+    # Since when this holder has it (renewals keep it): the console and the logs can say.
+    acquired_at: Mapped[datetime] = mapped_column()
+
+
 class StoredOrder(Base):
     """An order as the built-in order store keeps it (`desk.orders.store`): a copy of what the
     merchant's order system sent, with the customer's name, phone and address (personal data, see

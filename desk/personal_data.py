@@ -92,6 +92,7 @@ NO_CUSTOMER_DATA: dict[str, str] = {
     "knowledge_publications": "FAQ index builds",
     "channel_state": "adapters' cursors, tokens and replay marks (minutes), no customer",
     "rma_counters": "the last repair ticket number handed out per year",
+    "leases": "which replica does which run-once work (a WeCom account's sync) until when, no customer",
 }
 
 

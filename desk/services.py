@@ -18,6 +18,7 @@ from desk.erasure import Erasure
 from desk.escalations import EscalationDesk
 from desk.feedback import FeedbackBook
 from desk.knowledge_base import KnowledgeBase
+from desk.leases import LeaseStore
 from desk.orders.connection import order_system
 from desk.orders.lookup import Lookups
 from desk.orders.phone_check import PhoneCheck
@@ -49,6 +50,8 @@ class DeskServices:
     labels: QuestionLabels
     # The channel adapters' small durable state (tokens, sync cursors).
     channel_state: ChannelStateStore
+    # Work one app replica does at a time (a WeCom account's sync): who holds it, until when.
+    leases: LeaseStore
     # Links between identities of one customer; keeping and deleting customers' data.
     customers: CustomerLinks
     retention: Retention
@@ -82,6 +85,7 @@ class DeskServices:
             analytics=Analytics(sessions, settings),
             labels=QuestionLabels(sessions, audit),
             channel_state=ChannelStateStore(sessions),
+            leases=LeaseStore(sessions),
             customers=CustomerLinks(sessions, audit),
             retention=Retention(sessions, audit, settings.retention_days),
             erasure=Erasure(sessions, audit),

@@ -29,6 +29,7 @@ from desk.escalations import EscalationDesk, EscalationView
 from engine.blocking import run_blocking
 from engine.delivery import DeliveryWorker
 from engine.events import EventBus, Subscription, staff_topic
+from engine.leases import Leases
 from engine.turns import (
     Inbound,
     MessageInProgress,
@@ -106,6 +107,11 @@ class AssistantPort(Protocol):
     @property
     def channel_state(self) -> ChannelState: ...
 
+    def lease(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Hold the named lease inside the block: work one app replica does at a time (engine/leases.py).
+        Waits while another replica holds it; raises `LeaseLost` inside the block if it is taken over."""
+        ...
+
     async def answer(self, inbound: Inbound, *, deliver: bool = True) -> Reply:
         """One turn. `deliver`: its stored replies go to the customer through the outbox (with its
         retries); False when the adapter gives them itself (in the HTTP response, on its socket)."""
@@ -169,6 +175,7 @@ class Assistant:
         escalations: EscalationDesk,
         channel_state: ChannelState,
         console_url: str,
+        leases: Leases,
     ) -> None:
         self._turns = turns
         self._delivery = delivery
@@ -177,6 +184,7 @@ class Assistant:
         self._escalations = escalations
         self._channel_state = channel_state
         self._console_url = console_url
+        self._leases = leases
 
     @property
     def console_url(self) -> str:
@@ -185,6 +193,9 @@ class Assistant:
     @property
     def channel_state(self) -> ChannelState:
         return self._channel_state
+
+    def lease(self, name: str) -> AbstractAsyncContextManager[None]:
+        return self._leases.holding(name)
 
     async def answer(self, inbound: Inbound, *, deliver: bool = True) -> Reply:
         try:

@@ -6,7 +6,8 @@ Slack and the web chat's socket are never asked to send it again) is not left wi
 Each round gives up the messages waiting longer than the schedule's bound (shown "unanswered" in
 the console's transcript), then takes each conversation whose oldest waiting message is due and
 answers its waiting messages in order, each claimed first (a conditional update: one replica, or
-the customer's new turn, answers it). Every message is answered, not only the latest: a customer
+the customer's new turn, answers it), holding the conversation's lock (`TurnService.exclusive`): a
+conversation whose lock is taken, or with an earlier message in flight, is left to whoever has it. Every message is answered, not only the latest: a customer
 who wrote twice during an outage may have said two different things (an order number, then the
 question), and Rasa's dialogue state needs both in the order written. The first attempt that fails
 waits for its next turn in the schedule, and the conversation's later messages wait behind it.
@@ -26,7 +27,7 @@ from engine.delivery import DeliveryWorker
 from engine.events import EventBus, staff_topic
 from engine.metrics import Metrics
 from engine.rasa_gateway import RasaUnavailable
-from engine.turns import TurnResult, TurnService
+from engine.turns import ConversationBusy, TurnResult, TurnService
 
 log = structlog.get_logger(__name__)
 
@@ -73,21 +74,32 @@ class AnswerRetries:
 
     async def _answer_in_order(self, waiting: list[StoredMessage]) -> int:
         answered = 0
-        for message in waiting:
-            if not await run_blocking(self._conversations.claim, message.id):
-                return answered  # another replica, or the customer's new turn, answers them now
-            try:
-                result = await self._turns.answer_claimed(message)
-            except RasaUnavailable as error:
-                attempts = await run_blocking(self._backlog.failed, message.id, str(error), self._schedule)
-                self._metrics.retries.labels("failed").inc()
-                log.info("retry_failed", conversation=message.conversation_id, message=message.id, attempts=attempts)
-                return answered
-            self._metrics.retries.labels(_result(result)).inc()
-            log.info("retry_answered", conversation=message.conversation_id, message=message.id, result=_result(result))
-            await self._delivery.push([reply.id for reply in result.messages])
-            answered += 1
+        try:
+            async with self._turns.exclusive(waiting[0].conversation_id, waiting[0].id):
+                for message in waiting:
+                    if not await self._answer_one(message):
+                        return answered
+                    answered += 1
+        except ConversationBusy:
+            pass  # another request or replica answers the conversation now (and its waiting messages first)
         return answered
+
+    async def _answer_one(self, message: StoredMessage) -> bool:
+        """Answer one claimed message; False when it could not be (claimed elsewhere, or Rasa failed):
+        the conversation's later messages wait behind it."""
+        if not await run_blocking(self._conversations.claim, message.id):
+            return False  # another replica, or the customer's new turn, answers them now
+        try:
+            result = await self._turns.answer_claimed(message)
+        except RasaUnavailable as error:
+            attempts = await run_blocking(self._backlog.failed, message.id, str(error), self._schedule)
+            self._metrics.retries.labels("failed").inc()
+            log.info("retry_failed", conversation=message.conversation_id, message=message.id, attempts=attempts)
+            return False
+        self._metrics.retries.labels(_result(result)).inc()
+        log.info("retry_answered", conversation=message.conversation_id, message=message.id, result=_result(result))
+        await self._delivery.push([reply.id for reply in result.messages])
+        return True
 
 
 def _result(result: TurnResult) -> str:

@@ -11,20 +11,30 @@ A message whose turn failed (Rasa down or too slow) waits in the desk's backlog
 same turn as a live one, and the customer's next message answers the waiting ones before itself.
 
 A turn holds its message's claim (desk.conversations.STALE_PROCESSING) until its reply is stored or
-it failed; its Rasa requests end by `TURN_DEADLINE`, so a live turn never outlasts the claim."""
+it failed; its Rasa requests end by `TURN_DEADLINE`, so a live turn never outlasts the claim.
+
+One conversation's turns reach Rasa in the order their messages were stored, however many requests
+and replicas take them at once (`_in_order`): a turn holds the conversation's lock
+(engine/conversation_locks.py, shared through Redis by the replicas) from its check of the earlier
+messages until its reply is stored, and while an earlier message is being answered elsewhere it lets
+the lock go and waits for it, within its deadline. A turn whose wait runs out fails as a Rasa
+timeout does (`ConversationBusy`): the message waits for the retry loop, the client gets 503 with
+Retry-After."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
-from desk.answer_backlog import AnswerBacklog, RetrySchedule
+from desk.answer_backlog import AnswerBacklog, Earlier, RetrySchedule
 from desk.conversations import HUMAN_OWNED, STALE_PROCESSING, ConversationStore, ConversationView, StoredMessage
 from desk.conversations import Inbound as StoredInbound
 from desk.copy import say
@@ -34,9 +44,10 @@ from desk.message_text import as_words
 from desk.models import ConversationStatus, MessageState
 from desk.turns import EVIDENCE, MESSAGE_ID, BotMessage, Outcome, TurnRecord, read_replies
 from engine.blocking import run_blocking
+from engine.conversation_locks import ConversationLocks, LocalLocks, LockTimeout
 from engine.events import QUEUE, EventBus, announce_status, staff_topic
 from engine.metrics import Metrics
-from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable, turn_deadline
+from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable, time_left, turn_deadline
 from engine.resumption import resume_before_turn
 from engine.routing_evidence import routing_evidence
 from knowledge.follow_ups import leans_on_previous
@@ -48,6 +59,8 @@ if TYPE_CHECKING:
     from engine.escalation_budget import EscalationBudget
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 # What Rasa speaks while its `language` slot is unset: every response's unconditioned variation is
 # English (tests/engine/test_turns_language.py checks domain.yml), and the actions read the language
@@ -67,6 +80,12 @@ CLAIM_MARGIN = timedelta(seconds=15)
 TURN_DEADLINE = STALE_PROCESSING - CLAIM_MARGIN  # 45 s: three requests at the default Rasa timeout
 
 
+# A turn whose conversation has an earlier message in flight elsewhere asks again after this long,
+# twice as long each time up to the longest (a Rasa turn takes tens of milliseconds).
+FIRST_ORDER_PAUSE = 0.01
+LONGEST_ORDER_PAUSE = 0.2
+
+
 # The turns whose question an elliptical next message may lean on ("那电池呢？" after a warranty answer).
 FOLLOWED_UP = frozenset({Outcome.ANSWERED, Outcome.CLARIFIED})
 
@@ -77,6 +96,15 @@ class UnknownPayload(ValueError):
 
 class MessageInProgress(RuntimeError):
     """The same client message id is being answered by another request right now."""
+
+
+class ConversationBusy(RasaUnavailable):
+    """The turn's time ran out while an earlier message of its conversation was still being answered
+    (or its lock held) elsewhere: handled as a Rasa timeout, the message waits for the retry loop."""
+
+
+class _EarlierTaken(RuntimeError):
+    """An earlier waiting message was claimed by another request after this turn looked: wait for it."""
 
 
 class NotStored(RuntimeError):
@@ -166,6 +194,7 @@ class TurnService:
         schedule: RetrySchedule | None = None,
         deadline: timedelta = TURN_DEADLINE,
         retriever: Retriever | None = None,
+        locks: ConversationLocks | None = None,
     ) -> None:
         self._store = store
         self._backlog = backlog
@@ -181,6 +210,8 @@ class TurnService:
         self._retriever = retriever
         # The most a turn waits for Rasa (`TURN_DEADLINE`; shorter in tests).
         self._deadline = deadline.total_seconds()
+        # One turn of a conversation at a time (this process's, or the replicas' through Redis).
+        self._locks = locks if locks is not None else LocalLocks()
 
     async def handle(self, inbound: Inbound) -> TurnResult:
         with turn_deadline(self._deadline):  # the message's claim starts now: the earlier ones' turns count
@@ -195,8 +226,23 @@ class TurnService:
         taken = await self._take(inbound)
         if isinstance(taken, TurnResult):
             return taken
+        # The earlier messages this turn answers before its own (kept across waits for the lock).
+        earlier: list[TurnResult] = []
         try:
-            earlier = await self._answer_earlier(taken)
+            return await self._in_order(taken, lambda waiting: self._answer_taken(taken, waiting, earlier, started))
+        except ConversationBusy as error:
+            unavailable = await self._unavailable(taken, error)
+            if not earlier:
+                raise unavailable from error
+            return _joined(earlier)
+
+    async def _answer_taken(
+        self, taken: _Claimed, waiting: list[StoredMessage], earlier: list[TurnResult], started: float
+    ) -> TurnResult:
+        """The turn of a claimed message, under its conversation's lock: the messages still waiting
+        before it first, then its own."""
+        try:
+            await self._answer_earlier(waiting, earlier)
         except RasaUnavailable as error:
             raise await self._unavailable(taken, error) from error
         if earlier:
@@ -204,7 +250,9 @@ class TurnService:
             taken = replace(taken, conversation=await self._current(taken.conversation.id))
         try:
             if taken.conversation.status in HUMAN_OWNED:  # an earlier message was handed to a human
-                result = await self._to_agents(taken.conversation, taken.message_id, taken.language, inbound.channel)
+                result = await self._to_agents(
+                    taken.conversation, taken.message_id, taken.language, taken.inbound.channel
+                )
             else:
                 result = await self._answer(taken, started)
         except RasaUnavailable as error:
@@ -215,12 +263,52 @@ class TurnService:
             return _joined(earlier)
         return _joined([*earlier, result])
 
+    async def _in_order(self, claimed: _Claimed, work: Callable[[list[StoredMessage]], Awaitable[T]]) -> T:
+        """Run `work` with the conversation's lock held and no earlier message of the conversation in
+        flight elsewhere; it gets the earlier messages still waiting, to answer first. While one is in
+        flight the lock is let go (its turn needs it) and taken again a little later, until the turn's
+        time is up: `ConversationBusy`."""
+        conversation_id, message_id = claimed.conversation.id, claimed.message_id
+        pause = FIRST_ORDER_PAUSE
+        while True:
+            try:
+                async with self._locks.hold(conversation_id, wait=time_left()):
+                    before = await run_blocking(self._backlog.earlier, conversation_id, message_id)
+                    if not before.in_flight:
+                        try:
+                            return await work(before.waiting)
+                        except _EarlierTaken:
+                            pass
+            except LockTimeout as error:
+                raise ConversationBusy(str(error)) from error
+            left = time_left()
+            if left <= 0:
+                raise ConversationBusy("an earlier message of this conversation is still being answered")
+            log.info("turn_waits_for_earlier", conversation=conversation_id, message=message_id)
+            await asyncio.sleep(min(pause, left))  # the last look is at the deadline
+            pause = min(pause * 2, LONGEST_ORDER_PAUSE)
+
+    @asynccontextmanager
+    async def exclusive(self, conversation_id: str, first_message_id: int) -> AsyncIterator[None]:
+        """The retry loop's hold on a conversation whose waiting messages start at `first_message_id`:
+        its lock, taken only if free and no earlier message is in flight; else `ConversationBusy` at
+        once (whoever has it answers the waiting messages before its own)."""
+        try:
+            async with self._locks.hold(conversation_id, wait=0.0):
+                before: Earlier = await run_blocking(self._backlog.earlier, conversation_id, first_message_id)
+                if before.in_flight:
+                    raise ConversationBusy("an earlier message of this conversation is being answered")
+                yield
+        except LockTimeout as error:
+            raise ConversationBusy(str(error)) from error
+
     async def answer_claimed(self, message: StoredMessage) -> TurnResult:
         """Answer a stored customer message whose turn failed, which the caller has claimed
         (`ConversationStore.claim`): the retry loop's turn, and the live turn's for the messages that
         still wait before the customer's new one. It may have reached Rasa already: Rasa's tracker is
         read first. A human owns the conversation by now: the message goes to the agent inbox.
-        Raises `RasaUnavailable`; the caller decides when to try again."""
+        Raises `RasaUnavailable`; the caller decides when to try again. The caller holds the
+        conversation's lock (`exclusive`, or the live turn's `_in_order`)."""
         with turn_deadline(self._deadline):  # inside a live turn, that turn's deadline ends sooner
             return await self._answer_claimed(message)
 
@@ -321,26 +409,28 @@ class TurnService:
         previous = await run_blocking(self._store.previous_question, claimed.conversation.id, claimed.message_id)
         return customer_words(previous.text) if previous and previous.outcome in FOLLOWED_UP else None
 
-    async def _answer_earlier(self, claimed: _Claimed) -> list[TurnResult]:
+    async def _answer_earlier(self, waiting: list[StoredMessage], answered: list[TurnResult]) -> None:
         """The conversation's messages still waiting for an answer (their turn failed) are answered
-        before this one, oldest first: Rasa reads the customer's words in the order written."""
-        answered: list[TurnResult] = []
-        for message in await run_blocking(self._backlog.before, claimed.conversation.id, claimed.message_id):
+        before this one, oldest first: Rasa reads the customer's words in the order written. One that
+        another request claimed since they were read is waited for (`_EarlierTaken`)."""
+        for message in waiting:
             if not await run_blocking(self._store.claim, message.id):
-                continue  # the retry loop is answering it
+                raise _EarlierTaken(message.id)
             try:
                 answered.append(await self.answer_claimed(message))
             except RasaUnavailable as error:
                 await run_blocking(self._backlog.failed, message.id, str(error), self._schedule)
                 raise
             self._metrics.retries.labels("caught_up").inc()
-        return answered
 
     async def _unavailable(self, claimed: _Claimed, error: RasaUnavailable) -> ServiceUnavailable:
         """Rasa failed this turn: the message waits for the retry loop (or the client's retry)."""
         await run_blocking(self._backlog.failed, claimed.message_id, str(error), self._schedule)
-        self._metrics.rasa_errors.inc()
-        log.warning("rasa_unavailable", conversation=claimed.conversation.id, error=str(error))
+        if isinstance(error, ConversationBusy):
+            log.warning("turn_waited_out", conversation=claimed.conversation.id, error=str(error))
+        else:
+            self._metrics.rasa_errors.inc()
+            log.warning("rasa_unavailable", conversation=claimed.conversation.id, error=str(error))
         return ServiceUnavailable(claimed.language, retry_after=math.ceil(self._schedule.first.total_seconds()))
 
     async def _current(self, conversation_id: str) -> ConversationView:

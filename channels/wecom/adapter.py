@@ -10,7 +10,10 @@ adapter then reads the account's messages with `kf/sync_msg` from the stored cur
 and saves the cursor after a page's messages are stored — never before, so nothing is lost across a
 restart. A crash between storing and saving reads that page again, which is harmless: each message's
 WeCom `msgid` is its client message id, and the router stores it once and answers it once. Syncs of
-one account run one at a time; every known account is caught up at start.
+one account run one at a time, in all app replicas together: a sync holds the account's lease
+(`wecom-sync:<open_kfid>`, engine/leases.py) and another replica's sync waits for it, then reads on
+from the cursor the holder saved; a replica that dies mid-sync is taken over once its lease expires
+(`APP_LEASE_SECONDS`). Every known account is caught up at start.
 
 - Customer messages (origin 3) become turns of the router; the stored replies are pushed through the
   outbox, whose `deliver` sends them with `kf/send_msg` (buttons as a `msgmenu` of click items, or
@@ -76,6 +79,8 @@ from engine.turns import Inbound
 log = structlog.get_logger(__name__)
 
 PATH = "/channels/wecom"
+# The lease a replica holds while it syncs an account (engine/leases.py), then the account's open_kfid.
+SYNC_LEASE = "wecom-sync:"
 # The callback's Token lets sync_msg skip its strict rate limit for 10 minutes.
 TOKEN_SECONDS = 9 * 60
 # Before the session leaves the API's hands ("wecom" mode), replies on their way get this long to go out.
@@ -239,7 +244,10 @@ class WeComAdapter:
         while open_kfid in self._wanted:
             self._wanted.discard(open_kfid)
             try:
-                await self._sync_pages(open_kfid)
+                # One replica syncs an account at a time (two would read the same page from one cursor):
+                # the others wait for the lease, then read from where the holder saved the cursor.
+                async with self._started().lease(f"{SYNC_LEASE}{open_kfid}"):
+                    await self._sync_pages(open_kfid)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the cursor stayed where the stored messages end: retried later

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,10 @@ def shared_database(tmp_path: Path) -> Iterator[str]:
 
 
 def start(process: Process, url: str) -> None:
-    """Until the replica answers (503 without Rasa: still serving) and its bus listens to Redis."""
-    process.start()
+    """Until the replica answers (503 without Rasa: still serving) and its bus listens to Redis
+    (started here unless it runs already)."""
+    if not process.alive():
+        process.start()
     deadline = time.monotonic() + START_SECONDS
     while True:
         assert process.alive(), process.tail()
@@ -102,21 +105,17 @@ def start(process: Process, url: str) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
-    if reason := redis_reason():
-        pytest.skip(reason)
-    if not (INDEX_DIR / "manifest.json").exists():
-        pytest.skip("the knowledge index is not built; run `make test` (or `python -m knowledge build`)")
-    workdir = tmp_path_factory.mktemp("replicas")
-    # Their own copy of the index directory, which both read (as replicas on one machine do).
-    index_dir = workdir / "index"
-    shutil.copytree(INDEX_DIR, index_dir)
-    databases = shared_database(workdir)
-    database_url = next(databases)
+@dataclass
+class Replica:
+    process: Process
+    url: str
+
+
+def replica_env(index_dir: Path, database_url: str) -> dict[str, str]:
+    """What every replica of a test run is started with."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DESK_", "KNOWLEDGE_", "WEBCHAT_"))}
     base.pop("DATABASE_URL", None)
-    shared = {
+    return {
         **base,
         **ONE_MACHINE_FOR_ALL_CUSTOMERS,
         "HF_HUB_OFFLINE": "1",
@@ -135,10 +134,28 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
         "DATABASE_URL": database_url,
         "KNOWLEDGE_INDEX_DIR": str(index_dir),
     }
-    processes: list[Process] = []
-    urls: list[str] = []
+
+
+def skip_without_redis_or_index() -> None:
+    if reason := redis_reason():
+        pytest.skip(reason)
+    if not (INDEX_DIR / "manifest.json").exists():
+        pytest.skip("the knowledge index is not built; run `make test` (or `python -m knowledge build`)")
+
+
+@contextmanager
+def launched(
+    workdir: Path, database_url: str, extra: dict[str, str] | None = None, *, together: bool = False
+) -> Iterator[list[Replica]]:
+    """Replicas a and b (`python -m api`), up; stopped afterwards. `together`: both started at the
+    same moment (else one after the other: the first seeds the knowledge base, the second finds it)."""
+    # Their own copy of the index directory, which both read (as replicas on one machine do).
+    index_dir = workdir / "index"
+    if not index_dir.exists():
+        shutil.copytree(INDEX_DIR, index_dir)
+    shared = {**replica_env(index_dir, database_url), **(extra or {})}
+    replicas: list[Replica] = []
     try:
-        # One after the other: the first seeds the knowledge base, the second finds it seeded.
         for name in ("a", "b"):
             port = free_port()
             process = Process(
@@ -147,15 +164,32 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
                 {**shared, "APP_PORT": str(port)},
                 workdir / f"{name}.log",
             )
-            processes.append(process)
-            urls.append(f"http://127.0.0.1:{port}")
-            start(process, urls[-1])
-        yield Replicas(urls[0], urls[1], database_url)
+            replicas.append(Replica(process, f"http://127.0.0.1:{port}"))
+            if not together:
+                start(process, replicas[-1].url)
+        if together:
+            for replica in replicas:
+                replica.process.start()
+            for replica in replicas:
+                start(replica.process, replica.url)
+        yield replicas
     finally:
-        for process in processes:
-            process.stop()
+        for replica in replicas:
+            replica.process.stop()
         # The test's own pooled connections (DeskServices' cached engine) end before the schema does.
         session_factory(database_url).kw["bind"].dispose()
+
+
+@pytest.fixture(scope="module")
+def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
+    skip_without_redis_or_index()
+    workdir = tmp_path_factory.mktemp("replicas")
+    databases = shared_database(workdir)
+    database_url = next(databases)
+    try:
+        with launched(workdir, database_url) as (a, b):
+            yield Replicas(a.url, b.url, database_url)
+    finally:
         databases.close()
 
 

@@ -15,7 +15,7 @@ from desk.casework import Casework
 from desk.conversations import ConversationStore
 from desk.escalations import EscalationDesk
 from desk.handoff import HandoffReason
-from desk.models import Role
+from desk.models import MessageState, Role
 from desk.outbox import Outbox
 from desk.settings import DeskSettings
 from desk.turns import Outcome, TurnRecord, turn_payload
@@ -61,7 +61,8 @@ def desk(sessions: sessionmaker[Session]) -> Desk:
     bus = EventBus()
     agents = AgentDesk(casework, store, outbox, rasa, bus, DeliveryWorker(outbox, {}, bus))
     turns = TurnService(store, AnswerBacklog(sessions), escalations, rasa, Metrics(), bus)
-    store.record_inbound("c-1", text="I want a human", payload=None, language="en", channel="api")
+    asked = store.record_inbound("c-1", text="I want a human", payload=None, language="en", channel="api")
+    store.mark(asked.message.id, MessageState.HELD)  # its turn handed the conversation to a human
     escalation = escalations.open("c-1", HandoffReason.CUSTOMER_REQUEST, channel="api", language="en").escalation
     alice = Staff.of(UserDirectory(sessions).create("alice", "correct horse battery", Role.AGENT))
     casework.claim(escalation.id, alice)
