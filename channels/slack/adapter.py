@@ -49,6 +49,8 @@ log = structlog.get_logger(__name__)
 ACK_SECONDS = 2.5
 # How long an event id is remembered: Slack retries an event within minutes (at once, after 1 and 5).
 EVENT_KEEP_SECONDS = 3600.0
+# Every replica hears an escalation on the shared bus; the first to record it announces it.
+ANNOUNCED_KEEP_SECONDS = 7 * 24 * 3600.0
 
 
 class SlackAdapter:
@@ -341,6 +343,10 @@ class SlackAdapter:
         if escalation is None or conversation is None:
             log.info("slack_announcement_skipped", conversation=conversation_id)
             return
+        if not await run_blocking(
+            port.channel_state.remember_once, CHANNEL, f"announced:{escalation.id}", ANNOUNCED_KEEP_SECONDS
+        ):
+            return  # announced already, by another replica or an earlier event
         transcript = await port.transcript(conversation_id)
         last = next((m.text for m in reversed(transcript) if m.sender == "customer"), "")
         base = self._settings.console_base_url or port.console_url

@@ -847,6 +847,21 @@ def test_a_new_escalation_is_announced_in_the_leads_channel(slack: Slack) -> Non
     assert replies and "human agent" in replies[0].arguments["text"]
 
 
+def test_an_escalation_heard_by_every_replica_is_announced_once(slack: Slack) -> None:
+    """With several replicas every announcer hears the event (the shared bus): the desk's record
+    lets one of them post it."""
+    slack.rasa.down = False
+    slack.event(dm("I want a human now", event_id="Ev0350"))
+    to_leads = lambda: [c for c in slack.fake.calls_to("chat.postMessage") if c.arguments["channel"] == LEADS]  # noqa: E731
+    assert wait_until(to_leads)
+    conversation = slack.services.escalations.open_for("slack:T1:D1:1700000000.000100")
+    assert conversation is not None
+    assert slack.client.portal is not None
+    slack.client.portal.call(slack.adapter.announce, conversation.conversation_id)  # a second replica's announcer
+    time.sleep(0.5)
+    assert len(to_leads()) == 1
+
+
 def test_a_failed_announcement_is_logged_and_the_next_one_still_goes_out(slack: Slack) -> None:
     slack.rasa.down = False
     slack.fake.fail_next(error="not_in_channel", channel=LEADS)
