@@ -129,7 +129,9 @@ def create_app(
     desk_settings = desk_settings or get_desk_settings()
     services = DeskServices.for_settings(desk_settings)
     live = retriever or shared_retriever()
-    publisher = KnowledgePublisher(services.knowledge, live)
+    # Work one replica does at a time (a WeCom account's sync, a knowledge-base publication).
+    leases = Leases(services.leases, replica_id(), timedelta(seconds=settings.lease_seconds))
+    publisher = KnowledgePublisher(services.knowledge, live, leases)
     production = settings.environment == "production"
     adapters = list(
         configured_channels(production=production, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix)
@@ -204,7 +206,7 @@ def create_app(
             services.escalations,
             services.channel_state,
             console_url=f"http://{settings.host}:{settings.port}",
-            leases=Leases(services.leases, replica_id(), timedelta(seconds=settings.lease_seconds)),
+            leases=leases,
         )
         for adapter in adapters:
             await adapter.start(assistant)

@@ -71,6 +71,11 @@ class LeaseStore:
             session.commit()
             return bool(getattr(released, "rowcount", 0) == 1)
 
+    def held(self, name: str) -> bool:
+        """Whether some holder has the lease `name` now (taken and not expired)."""
+        lease = self.get(name)
+        return lease is not None and lease.expires_at > self._clock()
+
     def get(self, name: str) -> LeaseView | None:
         with self._sessions() as session:
             row = session.get(Lease, name)

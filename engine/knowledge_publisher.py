@@ -10,7 +10,9 @@ With several app replicas (`APP_REDIS_URL`) a publication is announced on the ev
 (`follow`), off any customer's request. The replicas must therefore read one index directory: on one
 machine they do (`KNOWLEDGE_INDEX_DIR`); on several it must be shared storage (a network file
 system), since a replica that finds another index there than the one announced only says so
-(`knowledge_index_not_shared`) and keeps answering from the index it has.
+(`knowledge_index_not_shared`) and keeps answering from the index it has. One publication builds at a
+time across the replicas too: it holds the lease `knowledge-publish` (engine/leases.py) while it
+builds, and a replica that starts fails only the publications nobody is building any more.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
-from contextlib import suppress
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,7 @@ from desk.knowledge_base import KnowledgeBase, PublicationView, Snapshot, enable
 from engine.blocking import run_blocking
 from engine.events import KNOWLEDGE, EventBus
 from engine.knowledge_preview import Preview, preview
+from engine.leases import LeaseBusy, Leases
 from knowledge.embedder import Embedder, Vectors
 from knowledge.entries import FaqEntry, entries_checksum, load_entries
 from knowledge.index import IndexUnavailable, Manifest, build_retriever, read_manifest, save_index
@@ -39,6 +42,8 @@ from knowledge.retriever import HybridRetriever, Phrasings, SignalModel
 log = structlog.get_logger(__name__)
 
 INTERRUPTED = "the app stopped before this publication finished; publish again"
+PUBLISH_LEASE = "knowledge-publish"
+IN_PROGRESS = "a publication is already building; wait for it to finish, then publish again"
 
 
 class PublishInProgress(RuntimeError):
@@ -77,9 +82,12 @@ class PhrasingVectors:
 
 
 class KnowledgePublisher:
-    def __init__(self, knowledge: KnowledgeBase, live: LiveRetriever) -> None:
+    def __init__(self, knowledge: KnowledgeBase, live: LiveRetriever, leases: Leases | None = None) -> None:
+        """`leases`: the replicas' (one publication builds at a time among them); None: this process's
+        lock alone."""
         self._knowledge = knowledge
         self._live = live
+        self._leases = leases
         self._publishing = threading.Lock()
         self._task: asyncio.Task[None] | None = None
         self._draft_lock = threading.Lock()
@@ -97,7 +105,9 @@ class KnowledgePublisher:
         """At start: seed an empty knowledge base from the YAML files, and rebuild the index when it
         does not hold what was last published (e.g. `make` rebuilt it from the YAML files)."""
         knowledge = self._knowledge
-        abandoned = knowledge.fail_unfinished(INTERRUPTED)
+        # A publication another replica is building (it holds the lease) is not this start's to fail.
+        building_elsewhere = self._leases is not None and self._leases.store.held(PUBLISH_LEASE)
+        abandoned = [] if building_elsewhere else knowledge.fail_unfinished(INTERRUPTED)
         if abandoned:
             log.warning("knowledge_publications_interrupted", publications=abandoned)
         if knowledge.is_empty():
@@ -150,14 +160,33 @@ class KnowledgePublisher:
     async def publish(self, actor: str) -> PublicationView:
         """Start a publication of the current entries; it builds in the background."""
         if not self._publishing.acquire(blocking=False):
-            raise PublishInProgress("a publication is already building; wait for it to finish, then publish again")
+            raise PublishInProgress(IN_PROGRESS)
+        started: asyncio.Future[PublicationView] = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._publish(actor, started))
+        return await started
+
+    async def _publish(self, actor: str, started: asyncio.Future[PublicationView]) -> None:
+        """Start the publication (in the replicas' lease, when there are replicas) and build it; what
+        the start gave, a publication or an error, goes to `started`."""
         try:
-            publication, snapshot = await run_blocking(self._knowledge.start_publication, actor)
-        except BaseException:
+            async with self._lease():
+                publication, snapshot = await run_blocking(self._knowledge.start_publication, actor)
+                started.set_result(publication)
+                await self._build(publication.id, snapshot)
+        except LeaseBusy:
+            started.set_exception(PublishInProgress(IN_PROGRESS))
+        except BaseException as error:
+            if not started.done():
+                started.set_exception(error)
+            else:  # the lease lost while building (another replica took it over)
+                log.warning("knowledge_publication_stopped", error=repr(error))
+            if not isinstance(error, Exception):
+                raise
+        finally:
             self._publishing.release()
-            raise
-        self._task = asyncio.create_task(self._build(publication.id, snapshot))
-        return publication
+
+    def _lease(self) -> AbstractAsyncContextManager[None]:
+        return self._leases.holding(PUBLISH_LEASE, wait=0) if self._leases is not None else nullcontext()
 
     async def _build(self, publication_id: int, snapshot: Snapshot) -> None:
         try:
@@ -168,8 +197,6 @@ class KnowledgePublisher:
         else:
             if manifest is not None and self._bus is not None:
                 self._bus.publish(KNOWLEDGE, "published", publication=publication_id, checksum=manifest.checksum)
-        finally:
-            self._publishing.release()
 
     def _build_and_record(self, publication_id: int, snapshot: Snapshot) -> Manifest | None:
         try:

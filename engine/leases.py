@@ -40,7 +40,7 @@ class LeaseLost(RuntimeError):
 
 class Leases:
     def __init__(self, store: LeaseStore, holder: str, duration: timedelta = LEASE_DURATION) -> None:
-        self._store = store
+        self.store = store
         self.holder = holder
         self._duration = duration
         self._seconds = duration.total_seconds()
@@ -88,7 +88,7 @@ class Leases:
         waited = False
         while True:
             try:
-                if await run_blocking(self._store.acquire, name, self.holder, self._duration):
+                if await run_blocking(self.store.acquire, name, self.holder, self._duration):
                     log.info("lease_acquired", lease=name, holder=self.holder, waited=waited)
                     return
             except Exception as error:  # the database is away: ask again later
@@ -108,7 +108,7 @@ class Leases:
         while True:
             await asyncio.sleep(self._every)
             try:
-                renewed = await run_blocking(self._store.acquire, name, self.holder, self._duration)
+                renewed = await run_blocking(self.store.acquire, name, self.holder, self._duration)
             except Exception as error:
                 log.warning("lease_not_renewed", lease=name, error=str(error))
                 # Still ours until it expires; past the last safe renewal, another replica may take it.
@@ -124,7 +124,7 @@ class Leases:
 
     async def _release(self, name: str) -> None:
         try:
-            await run_blocking(self._store.release, name, self.holder)
+            await run_blocking(self.store.release, name, self.holder)
         except Exception as error:  # it expires by itself
             log.warning("lease_not_released", lease=name, error=str(error))
         else:

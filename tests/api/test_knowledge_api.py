@@ -368,6 +368,36 @@ def test_start_rebuilds_an_index_that_lacks_the_published_edits(
     assert read_manifest(tmp_path / "index").built_at == built_at
 
 
+def test_one_publication_at_a_time_across_replicas(
+    client: TestClient, lead: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another replica (a second app over the same database) neither publishes while this one builds
+    (the `knowledge-publish` lease) nor, starting meanwhile, fails the publication being built."""
+    release = threading.Event()
+    real_build = publisher_module.build_retriever
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(60)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(publisher_module, "build_retriever", slow)
+    edit_answer(client, lead, "battery", NEW_ANSWER)
+    first = client.post(f"{BASE}/publish", headers=lead)
+    assert first.status_code == 202
+    try:
+        with make_app(tmp_path, HashingEmbedder()) as other:
+            assert wait_for_status(other, lead, first.json()["id"]) == "building"  # not failed by its start
+            second = other.post(f"{BASE}/publish", headers=lead)
+            assert second.status_code == 409 and error_code(second) == "publish_in_progress", second.text
+    finally:
+        release.set()
+    assert wait_for(client, lead, first.json()["id"])["status"] == "live"
+
+
+def wait_for_status(client: TestClient, headers: dict[str, str], publication_id: int) -> str:
+    return str(client.get(f"{BASE}/publications/{publication_id}", headers=headers).json()["status"])
+
+
 def test_reload_picks_up_a_new_index_at_once(client: TestClient, tmp_path: Path) -> None:
     retriever = runtime_retriever(client)
     assert bot_answer(client) == OLD_ANSWER
