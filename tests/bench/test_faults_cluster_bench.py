@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bench.faults.cluster.desk_rows import AgentRow, DeskRows, ReplyRow, StoredRow, all_settled
 from bench.faults.cluster.records import AgentReply, Attempt, Fault, Received, SentMessage
@@ -162,3 +164,24 @@ def test_the_table_has_a_row_per_phase_with_its_recovery() -> None:
     ]
     text = markdown(table)
     assert "| app1_killed | 1 | 1 | 0 | 0 | 0 (0, 0) | 21.5 | none |" in text
+
+
+def test_the_event_bus_is_back_when_every_side_lost_since_the_fault_is_connected_again(tmp_path: Path) -> None:
+    from bench.faults.cluster.deployment import event_bus_back
+
+    def line(event: str, side: str, second: int) -> str:
+        return json.dumps({"side": side, "event": event, "timestamp": f"2026-12-07T09:00:{second:02d}.000000Z"})
+
+    log = tmp_path / "app1.log"
+    since = T0.timestamp() + 10
+    log.write_text("\n".join([line("event_bus_redis_connected", "subscribe", 1), "Loading faiss."]) + "\n")
+    assert event_bus_back(log, since) is None  # nothing noticed since the fault
+    with log.open("a") as out:
+        out.write(
+            "\n".join([line("event_bus_redis_lost", "subscribe", 11), line("event_bus_redis_lost", "publish", 12)])
+        )
+        out.write("\n" + line("event_bus_redis_connected", "subscribe", 18) + "\n")
+    assert event_bus_back(log, since) is None  # the publishing side is still away
+    with log.open("a") as out:
+        out.write(line("event_bus_redis_connected", "publish", 27) + "\n")
+    assert event_bus_back(log, since) == T0.timestamp() + 27

@@ -147,9 +147,9 @@ class Cluster:
 
     def restart_redis(self, down_s: float = 5.0) -> Fault:
         """SHUTDOWN NOSAVE of the private Redis, started again `down_s` later; recovered when it answers
-        PING and every app replica has logged `event_bus_redis_connected` again (both sides)."""
+        PING and, in every app replica, each side of the event bus (publish, subscribe) that logged
+        `event_bus_redis_lost` has logged `event_bus_redis_connected` since."""
         apps = ("app1", "app2")
-        before = {name: self.log_count(name, "event_bus_redis_connected") for name in apps}
         fault = Fault("redis_restarted", time.time())
         self.redis.shutdown()
         progress(f"redis on {self.redis.port} shut down; starting it again in {down_s:.0f} s")
@@ -160,15 +160,44 @@ class Cluster:
         deadline = time.monotonic() + RECOVERY_LIMIT_S
         while time.monotonic() < deadline and any(v is None for v in reconnected.values()):
             for name in apps:
-                # Publisher and subscriber each log it once they are back.
-                if reconnected[name] is None and self.log_count(name, "event_bus_redis_connected") >= before[name] + 2:
-                    reconnected[name] = time.time() - fault.started_at
-            time.sleep(0.25)
-        fault.recovery = {"ping_s": _round(ping), **{f"{n}_events_s": _round(v) for n, v in reconnected.items()}}
+                if reconnected[name] is None:
+                    reconnected[name] = event_bus_back(self.directory / "log" / f"{name}.log", fault.started_at)
+            time.sleep(0.5)
+        fault.recovery = {
+            "ping_s": _round(ping),
+            **{f"{n}_events_s": _round(None if v is None else v - fault.started_at) for n, v in reconnected.items()},
+        }
         done = [v for v in reconnected.values() if v is not None]
-        fault.recovered_at = fault.started_at + max(done) if len(done) == len(apps) else None
+        fault.recovered_at = max(done) if len(done) == len(apps) else None
         progress(f"redis: PING after {ping:.1f} s, event bus back {fault.recovery}")
         return fault
+
+
+def event_bus_back(log: Path, since: float) -> float | None:
+    """When every side of the replica's event bus lost since `since` was connected again (the log's
+    time), or None while one is still away (or none has noticed yet)."""
+    import json
+    from datetime import datetime
+
+    sides: dict[str, tuple[str, float]] = {}
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if "event_bus_redis_" not in line:
+            continue
+        try:
+            entry = json.loads(line)
+            moment = datetime.fromisoformat(str(entry["timestamp"]).replace("Z", "+00:00")).timestamp()
+        except (ValueError, KeyError, TypeError):
+            continue
+        if moment >= since and entry.get("event") in ("event_bus_redis_lost", "event_bus_redis_connected"):
+            sides[str(entry.get("side"))] = (str(entry["event"]), moment)
+    lost = [s for s in sides.values() if s[0] == "event_bus_redis_lost"]
+    if not sides or lost:
+        return None
+    return max(moment for _, moment in sides.values())
 
 
 def _answers(url: str) -> bool:
