@@ -185,3 +185,11 @@ def test_the_event_bus_is_back_when_every_side_lost_since_the_fault_is_connected
     with log.open("a") as out:
         out.write(line("event_bus_redis_connected", "publish", 27) + "\n")
     assert event_bus_back(log, since) == T0.timestamp() + 27
+
+
+def test_a_message_sent_just_before_a_fault_and_settled_during_it_belongs_to_the_fault() -> None:
+    spans = phases([Fault("app1_killed", 10.0)], 0)
+    late = sent(1, 9.5, Attempt(10.5, "ack", True, False, False))
+    unsent = SentMessage(0, "webchat", "zh", "c1", "cf-run-c00-v01-m02", 2, "q", 3.0)
+    fates = message_fates([late, unsent], DeskRows([], [], []), [], spans)
+    assert [f.phase for f in fates] == ["app1_killed", BASELINE]

@@ -14,7 +14,8 @@ Redis (`SHUTDOWN NOSAVE`) and starts it again 5 s later; supervisord brings the 
 
 A client that gets a retryable answer (a 5xx or 409 with `Retry-After`, a dropped socket) sends the
 message again with the same id, as a real client does. Afterwards it reads the desk database and
-counts, per phase (baseline, then each fault until the next): messages sent and accepted; lost
+counts, per phase (baseline, then each fault until the next; a message belongs to the phase its
+last send ended in): messages sent and accepted; lost
 (accepted but not stored, or stored and neither answered nor held for the agent by the deadline);
 duplicated (stored twice, answered twice, or one bot message delivered twice on a socket); out of
 order (a message whose first answer comes before the answer of an earlier message of its

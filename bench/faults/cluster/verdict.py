@@ -69,6 +69,12 @@ def phase_of(moment: float, spans: Sequence[tuple[str, float]]) -> str:
     return name
 
 
+def settled_at(message: SentMessage) -> float:
+    """When the message's fate was decided: the end of its last send (a message sent just before a
+    fault and answered, or not, while it struck belongs to the fault)."""
+    return message.attempts[-1].at if message.attempts else message.first_sent_at
+
+
 def message_fates(
     messages: Sequence[SentMessage], rows: DeskRows, received: Sequence[Received], spans: Sequence[tuple[str, float]]
 ) -> list[MessageFate]:
@@ -109,7 +115,7 @@ def message_fates(
         mine = replies[stored[0].id] if stored else []
         fates.append(
             MessageFate(
-                phase=phase_of(message.first_sent_at, spans),
+                phase=phase_of(settled_at(message), spans),
                 accepted=message.accepted,
                 stored=len(stored),
                 answered=bool(mine),
