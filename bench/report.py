@@ -441,7 +441,7 @@ Findings of the run above:
 - **Redis restarted: 35 of 304 messages silently unanswered (app-side, not fixed here).** While Redis
   was away, Rasa's lock store (`RedisLockStore`) could not take the conversation's lock (`LockError`;
   Rasa logs `rest.message.received.failure`), and Rasa's REST channel answers such a failure with 200
-  and an empty list. The app takes that as a turn: `engine/rasa_gateway.py` (`send`, lines 73–79)
+  and an empty list (rasa/core/channels/rest.py, lines 175–180 in Rasa 3.6.21). The app takes that as a turn: `engine/rasa_gateway.py` (`send`, lines 73–79)
   returns the list as it is, `engine/turns.py` (`_answer`, lines 257–263) hands it to
   `desk/turns.read_replies`, which makes a turn without a record `Outcome.FALLBACK` (lines 128–129): the
   message is stored `answered`, with a fallback turn and no bot message, and the customer gets a 2xx
