@@ -246,6 +246,9 @@ frontend public
     bind 127.0.0.1:$port
     # The replicas believe it from the balancer only (APP_TRUSTED_PROXIES=127.0.0.1/32).
     option forwardfor
+    # The balancer's own 502 (a replica died with the request inside), 503 (no replica up) and 504 say
+    # when to send again, as the app's retryable errors do; the app's own Retry-After is kept.
+    http-after-response set-header Retry-After 2 if { status 502:504 } !{ res.hdr(retry-after) -m found }
     default_backend app
 
 backend app

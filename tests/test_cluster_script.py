@@ -140,6 +140,8 @@ def test_the_balancer_keeps_browsers_on_their_replica_and_rasa_off_the_public_po
     assert "server app2 127.0.0.1:9902 check cookie app2" in public and "rasa" not in public.split("backend app")[1]
     assert "bind 127.0.0.1:9801" in rest and "server rasa3 127.0.0.1:10003 check" in rest
     assert "%{+Q}HP" in config and "%{+Q}r" not in config  # paths only: no query string (tokens) in the log
+    # The balancer's own 502, 503 and 504 say when to send again (the app's Retry-After kept).
+    assert "http-after-response set-header Retry-After 2 if { status 502:504 } !{ res.hdr(retry-after)" in public
 
 
 @pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed (apt-get install haproxy)")

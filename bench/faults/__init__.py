@@ -29,6 +29,9 @@ id, standing for the client's or the platform's retry. Target: 0 lost, 0 answere
 
 The table goes to stdout (Markdown) and bench/results/faults.json; progress to stderr.
 
+The same questions on a cluster (replicas killed, Redis restarted, under load): `python -m
+bench.faults.cluster` (bench/faults/cluster/).
+
 Modules: `plan` (channels, faults, timings), `scoring` (a message's fate, the table), `customers`
 (one module per channel's customer), `stack` (the running system and its faults), `play` (sending
 through a fault, reading the fates), `run` (a fault's rows, the command line).

@@ -79,9 +79,11 @@ def test_retrieval_p50_is_found_by_size_and_prefers_the_whole_query() -> None:
 
 
 def test_render_with_nothing_run_says_so() -> None:
-    page = render({"turns": None, "startup": None, "retrieval": None}, "2026-11-27 03:00 UTC", "abc1234")
+    page = render(
+        {"turns": None, "startup": None, "retrieval": None, "faults_cluster": None}, "2026-11-27 03:00 UTC", "abc1234"
+    )
     assert page.startswith("# Benchmarks")
-    assert page.count("Not run (`python -m bench.") == 3
+    assert page.count("Not run (`python -m bench.") == 4
     assert "| not run |" in page
 
 
@@ -130,3 +132,18 @@ def test_errors_are_said_beside_the_latency_ratio() -> None:
     record["levels"][1]["product"]["errors"] = 7
     target = turn_targets(record)[0]
     assert target.status == "met (with errors)" and "product errors: 7 at 16" in target.figure
+
+
+def test_the_cluster_fault_section_shows_the_runs_table_and_recoveries() -> None:
+    record = {
+        "benchmark": "faults_cluster", "measured_at": "2026-12-07T09:30:00Z", "commit": "abc1234", "machine": MACHINE,
+        "settings": {"customers": 12, "quiet_s": 20.0},
+        "table": "| fault | messages sent |\n|---|---|\n| app1_killed | 500 |",
+        "faults": [{"name": "app1_killed", "recovery": {"new_pid_s": 0.3, "ready_s": 84.3}}],
+        "server_errors_without_retry_after": 0,
+    }  # fmt: skip
+    page = render({"turns": None, "startup": None, "retrieval": None, "faults_cluster": record}, "now", "abc1234")
+    assert "## Faults on a cluster" in page and "`python -m bench.faults.cluster --customers 12`" in page
+    assert "| app1_killed | 500 |" in page
+    assert "- app1_killed: new_pid_s 0.3, ready_s 84.3" in page
+    assert "5xx without `Retry-After` seen by customers: 0." in page
