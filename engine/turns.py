@@ -401,7 +401,13 @@ class TurnService:
             evidence = await run_blocking(routing_evidence, self._retriever, message, language, topic)
             if evidence is not None:
                 metadata[EVIDENCE] = evidence
-        return earlier + await self._rasa.send(conversation.id, message, metadata)
+        replies = await self._rasa.send(conversation.id, message, metadata)
+        if not replies and await self._rasa.replies_to(conversation.id, claimed.message_id) is None:
+            # Rasa's REST channel answers 200 and nothing when the turn failed inside Rasa (its lock
+            # store unreachable, an action call refused): the message is not in its tracker, so the
+            # turn never ran. It waits for the retry loop rather than being stored as answered.
+            raise RasaUnavailable("Rasa answered nothing and has not recorded the message: the turn failed in Rasa")
+        return earlier + replies
 
     async def _followed_topic(self, claimed: _Claimed, message: str) -> str | None:
         """The question a follow-up leans on: the customer's previous one, when its turn went to the
