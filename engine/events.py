@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 QUEUE = "queue"
+# The kind of event a replica gives its own subscribers when its share of the other replicas' events
+# comes back after an outage (engine/redis_events.py): anything may have changed meanwhile, refetch.
+RESYNC = "resync"
 # Every change of a conversation's status, for channels that mirror it (WeCom's service_state).
 STATUS = "status"
 # A knowledge-base publication swapped the index (every replica reloads it: KnowledgePublisher).
@@ -81,6 +84,12 @@ class EventBus:
         for subscription in list(self._subscriptions):
             if event.topic in subscription.topics:
                 subscription.offer(event)
+
+    def resync(self) -> None:
+        """Tell every subscriber of every topic that it may have missed events (`RESYNC`)."""
+        for subscription in list(self._subscriptions):
+            for topic in subscription.topics:
+                subscription.offer(Event(topic, RESYNC))
 
     @asynccontextmanager
     async def subscribe(self, topics: Iterable[str]) -> AsyncIterator[Subscription]:

@@ -9,9 +9,10 @@ origin replica's id, so a replica never delivers its own event twice.
 Redis going away never stops the app. Both tasks log it (`event_bus_redis_lost`), wait with a
 growing backoff (0.5 s, doubling, at most 30 s) and connect again (`event_bus_redis_connected`).
 Events published meanwhile wait in a bounded queue (the oldest are dropped when it is full) and go
-out once Redis is back; events other replicas published while this one was cut off are lost. As
-with any dropped event, that costs a refresh, never data: a console or a chat shows the change at
-its next event or reload.
+out once Redis is back; events other replicas published while this one was cut off are lost, so
+once it hears the others again it gives each of its subscribers a `resync` event: the web chat's
+sockets fetch what they missed (an agent's reply stored by another replica meanwhile) at once, and
+a console at its next event or reload. A dropped event costs a refresh, never data.
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ class RedisEventBus(EventBus):
         """Deliver the other replicas' events to this process's subscribers, subscribed again after
         every loss of the connection."""
         backoff = Backoff(*self._retry)
+        cut_off = False
         while True:
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
@@ -193,6 +195,9 @@ class RedisEventBus(EventBus):
                     self._listening.set()
                     backoff.reset()
                     log.info("event_bus_redis_connected", side="subscribe", channel=self.channel)
+                    if cut_off:  # the others' events of the gap are lost: subscribers refetch
+                        self.resync()
+                        cut_off = False
                     while True:
                         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=RECEIVE_POLL_SECONDS)
                         if message is not None and message.get("type") == "message":
@@ -201,6 +206,7 @@ class RedisEventBus(EventBus):
                 raise
             except Exception as error:  # never let a lost connection end the live updates
                 self._listening.clear()
+                cut_off = True
                 delay = backoff.next()
                 log.warning("event_bus_redis_lost", side="subscribe", error=repr(error), retry_in=delay)
                 await asyncio.sleep(delay)
