@@ -24,16 +24,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
 from bench.system import INDEX_DIR, ONE_MACHINE_FOR_ALL_CUSTOMERS, PYTHON, Process, free_port
-from desk.database import normalise_url, session_factory, upgrade_schema
+from desk.database import session_factory, upgrade_schema
 from desk.handoff import HandoffReason
 from desk.models import Role, TokenRole
 from desk.services import DeskServices
 from desk.settings import DeskSettings
 from tests.channels.webchat.test_socketio_protocol import RasaWidget
-from tests.conftest import POSTGRES_URL, _postgres_reason
+from tests.conftest import _postgres_reason, postgres_schema
 from tests.conversation_api import Started, start_conversation
 from tests.engine.test_redis_events import REDIS_URL, redis_reason
 
@@ -72,19 +71,9 @@ def shared_database(tmp_path: Path) -> Iterator[str]:
         upgrade_schema(url)
         yield url
         return
-    schema = f"replicas_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(normalise_url(POSTGRES_URL))
-    with engine.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema("replicas") as url:
         upgrade_schema(url)
         yield url
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
 
 
 def start(process: Process, url: str) -> None:

@@ -16,7 +16,6 @@ import asyncio
 import random
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from desk.database import normalise_url, session_factory
 from desk.leases import LeaseStore
 from desk.models import Sender
 from tests.api.test_replicas import Replica, launched, shared_database, skip_without_redis_or_index
-from tests.conftest import POSTGRES_URL, _postgres_reason
+from tests.conftest import _postgres_reason, postgres_schema
 from tests.conversation_api import start_conversation
 
 CONVERSATIONS = 24
@@ -146,17 +145,8 @@ def empty_schema() -> Iterator[str]:
     """A PostgreSQL schema of its own with no table in it (dropped afterwards)."""
     if reason := _postgres_reason():
         pytest.skip(reason)
-    schema = f"replicas_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(POSTGRES_URL))
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema("replicas") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

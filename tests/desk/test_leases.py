@@ -5,18 +5,16 @@ taken over once expired, given up by its holder only; replicas asking at once ge
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from desk.database import make_engine, normalise_url, upgrade_schema
+from desk.database import make_engine, upgrade_schema
 from desk.leases import LeaseStore
-from tests.conftest import POSTGRES_URL, _postgres_reason
+from tests.conftest import _postgres_reason, postgres_schema
 
 MINUTE = timedelta(minutes=1)
 
@@ -40,20 +38,10 @@ def fresh_database(kind: str, tmp_path: Path, *, migrated: bool = True) -> Itera
         return
     if reason := _postgres_reason():
         pytest.skip(reason)
-    schema = f"leases_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(POSTGRES_URL))
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema("leases") as url:
         if migrated:
             upgrade_schema(url)
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
