@@ -454,3 +454,16 @@ def test_round_11_readings() -> None:
     assert read_words("it's never been dropped but it died", TODAY, "en").damage_causes == frozenset()
     title = read_words("typo in the company name on the invoice, I haven't changed it before", TODAY, "en")
     assert title.invoice_title_changed is False
+
+
+def test_round_12_readings() -> None:
+    """The thirteenth held-out set's misses, said in other words."""
+    assert (
+        read_words("the purifier is too wide to fit beside the desk, can I return it?", TODAY, "en").quality_problem
+        is False
+    )
+    brushes = read_words("I tore open the pack of spare brush heads, but I want to return it", TODAY, "en")
+    assert brushes.opened_consumable is True
+    case = read_words("the case slid off the table onto the tiles and the lid is stuck", TODAY, "en")
+    assert case.damage_causes == {DamageCause.DROP}
+    assert read_words("the technician says the motor has failed, fix it please", TODAY, "en").quality_problem is True
