@@ -404,22 +404,25 @@ def markdown(record: Mapping[str, Any]) -> list[str]:
         "straight to the app), `bench.turns`' scripts, closed loop. Load averages (1, 5, 15 min) at the start: "
         f"`{record.get('uptime_start', '?')}`; at the end: `{record.get('uptime_end', '?')}`.",
         "",
-        "| app × Rasa | turns/s | p50 / p95 ms | turns | errors | load average (1 min) after each phase |",
-        "|---|---|---|---|---|---|",
+        "| app × Rasa | turns/s | p50 / p95 ms | turns | errors | turns/s in each phase | load average (1 min) "
+        "after each phase |",
+        "|---|---|---|---|---|---|---|",
     ]
+    phases: Sequence[Mapping[str, Any]] = record.get("phases") or []
     for config, figures in configs.items():
         loads = ", ".join(f"{load[0]:.1f}" for load in figures.get("load_average") or [])
+        rates = ", ".join(f"{p['turns_per_s']:.1f}" for p in phases if p.get("config") == config) or "–"
         lines.append(
             f"| {names.get(config, config)} | {figures['turns_per_s']:.1f} | {figures['p50_ms']} / {figures['p95_ms']} "
-            f"| {figures['turns']} | {figures['errors']} | {loads} |"
+            f"| {figures['turns']} | {figures['errors']} | {rates} | {loads} |"
         )
     lines += [
         "",
         "CPU ms per successful turn by process kind (cores busy in brackets); PostgreSQL and Redis are the "
         "machine's, shared with other work, so their figures include it (the single process uses neither):",
         "",
-        "| app × Rasa | " + " | ".join(KINDS) + " | total | without PostgreSQL and Redis |",
-        "|---|" + "---|" * (len(KINDS) + 2),
+        "| app × Rasa | " + " | ".join(KINDS) + " | total | without PostgreSQL and Redis | cores busy |",
+        "|---|" + "---|" * (len(KINDS) + 3),
     ]
     for config, figures in configs.items():
         per_turn = figures.get("cpu_ms_per_turn") or {}
@@ -428,7 +431,8 @@ def markdown(record: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"| {names.get(config, config)} | "
             + " | ".join(cells)
-            + f" | {figures.get('cpu_ms_per_turn_total')} | {figures.get('cpu_ms_per_turn_without_shared')} |"
+            + f" | {figures.get('cpu_ms_per_turn_total')} | {figures.get('cpu_ms_per_turn_without_shared')}"
+            + f" | {sum(busy.values()):.2f} |"
         )
     return lines
 

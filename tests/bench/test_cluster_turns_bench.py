@@ -80,7 +80,14 @@ def test_markdown_has_a_row_per_configuration() -> None:
         "cpu_utilisation": {"app": 0.24, "rasa": 0.6}, "cpu_ms_per_turn_total": 70.0,
         "cpu_ms_per_turn_without_shared": 70.0,
     }  # fmt: skip
-    record = {"settings": {"concurrency": 16, "order": [SINGLE, "2×2"]}, "configs": {SINGLE: figures, "2×2": figures}}
+    record = {
+        "settings": {"concurrency": 16, "order": [SINGLE, "2×2"]},
+        "configs": {SINGLE: figures, "2×2": figures},
+        "phases": [{"config": "2×2", "turns_per_s": 11.0}, {"config": "2×2", "turns_per_s": 13.0}],
+    }
     lines = markdown(record)
-    assert any(line.startswith("| single process (SQLite) | 12.0 | 900.0 / 2000.0 |") for line in lines)
-    assert any(line.startswith("| 2×2 | 20.0 (0.24) | 50.0 (0.60) | – |") for line in lines)
+    assert any(line.startswith("| single process (SQLite) | 12.0 | 900.0 / 2000.0 | 500 | 0 | – |") for line in lines)
+    assert any(line.startswith("| 2×2 | 12.0 | 900.0 / 2000.0 | 500 | 0 | 11.0, 13.0 | 2.5 |") for line in lines)
+    assert any(
+        line.startswith("| 2×2 | 20.0 (0.24) | 50.0 (0.60) | – |") and line.endswith("| 0.84 |") for line in lines
+    )
