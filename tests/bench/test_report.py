@@ -6,7 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.report import read_results, render, retrieval_p50, retrieval_p50s, retrieval_targets, turn_targets
+from bench.report import (
+    cluster_targets,
+    read_results,
+    render,
+    retrieval_p50,
+    retrieval_p50s,
+    retrieval_targets,
+    turn_targets,
+)
 
 MACHINE = {"cpus": 2, "python": "3.11.2", "platform": "Linux-test"}
 
@@ -79,9 +87,11 @@ def test_retrieval_p50_is_found_by_size_and_prefers_the_whole_query() -> None:
 
 
 def test_render_with_nothing_run_says_so() -> None:
-    page = render({"turns": None, "startup": None, "retrieval": None}, "2026-11-27 03:00 UTC", "abc1234")
+    page = render(
+        {"turns": None, "turns_cluster": None, "startup": None, "retrieval": None}, "2026-11-27 03:00 UTC", "abc1234"
+    )
     assert page.startswith("# Benchmarks")
-    assert page.count("Not run (`python -m bench.") == 3
+    assert page.count("Not run (`python -m bench.") == 4
     assert "| not run |" in page
 
 
@@ -130,3 +140,32 @@ def test_errors_are_said_beside_the_latency_ratio() -> None:
     record["levels"][1]["product"]["errors"] = 7
     target = turn_targets(record)[0]
     assert target.status == "met (with errors)" and "product errors: 7 at 16" in target.figure
+
+
+def cluster_record(rates: dict[str, float], concurrency: int = 16) -> dict[str, Any]:
+    configs = {name: figures(500.0, rate) for name, rate in rates.items()}
+    for config in configs.values():
+        config["load_average"] = [[2.0, 1.5, 1.0]]
+    return {
+        "benchmark": "turns_cluster", "measured_at": "2026-12-07T09:30:00Z", "commit": "abc1234", "machine": MACHINE,
+        "settings": {"concurrency": concurrency, "duration_s_per_phase": 45.0, "rounds": 2, "order": list(rates)},
+        "uptime_start": "load average: 1.0", "uptime_end": "load average: 2.0", "configs": configs,
+    }  # fmt: skip
+
+
+def test_cluster_targets() -> None:
+    met = cluster_targets(cluster_record({"single": 16.0, "1×1": 16.5, "2×1": 18.0, "2×2": 25.0}))
+    assert [t.status for t in met] == ["met", "met"]
+    assert met[0].figure == "single 16.0; 1×1 16.5, 2×1 18.0, 2×2 25.0 turns/s at 16 conversations"
+    missed = cluster_targets(cluster_record({"single": 16.0, "1×1": 15.0, "2×1": 18.0, "2×2": 20.0}))
+    assert [t.status for t in missed] == ["missed", "missed"] and "(1×1 slower)" in missed[0].figure
+    assert [t.status for t in cluster_targets(None)] == ["not run", "not run"]
+    other_load = cluster_targets(cluster_record({"single": 10.0, "2×2": 30.0}, concurrency=4))
+    assert [t.status for t in other_load] == ["met", "not run"]
+
+
+def test_render_with_a_cluster_run() -> None:
+    record = cluster_record({"single": 16.0, "1×1": 16.5, "2×1": 18.0, "2×2": 25.0})
+    page = render({"turns": None, "turns_cluster": record, "startup": None, "retrieval": None}, "now", "abc1234")
+    assert "## Turns through several replicas" in page
+    assert "| 2×2 | 25.0 | 500.0 / 1000.0 | 100 | 0 | – | 2.0 |" in page
