@@ -265,9 +265,39 @@ class Cluster:
             time.sleep(1)
 
 
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lumio_scale"
+
+
+def drop_databases(database_url: str) -> None:
+    """The benchmark's own databases (the default's, `lumio_scale` and `lumio_scale_rasa`) dropped
+    before a run, so that every run starts from the same empty tracker store. Another URL is kept."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    from desk.database import normalise_url
+
+    url = make_url(normalise_url(database_url))
+    if not url.database:
+        raise ValueError(f"{database_url} names no database")
+    with psycopg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        for name in (url.database, f"{url.database}_rasa"):
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @contextmanager
 def running_cluster(cluster: Cluster) -> Iterator[Cluster]:
     model = rasa_model()
+    if cluster.database_url == DEFAULT_DATABASE_URL:
+        progress("dropping the benchmark's databases of an earlier run (lumio_scale, lumio_scale_rasa)")
+        drop_databases(cluster.database_url)
     progress(f"starting the cluster ({label(cluster.most)}) on {cluster.url}, state in {cluster.directory}")
     try:
         cluster.up(model)
@@ -447,7 +477,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=28080, help="the cluster's balancer port (default 28080)")
     parser.add_argument("--cluster-dir", type=Path, default=ROOT / "var" / "scale-cluster")
     parser.add_argument(
-        "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/lumio_scale", help="the desk database"
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help="the desk database; the default one (and its _rasa) is dropped first, another is kept",
     )
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379/5", help="the app replicas' Redis (Rasa's locks: next index)"
