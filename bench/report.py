@@ -438,31 +438,35 @@ single process is `bench.system.System` (one app and one Rasa on SQLite, `make r
 in the same run; both stay up throughout, the idle one costing a little CPU. Each conversation keeps its own balancer cookie (`bench.turns.NoCookies`): with one cookie jar
 for all of them the first run of 2026-12-07 had every conversation on one app replica.
 
-Reading it (2026-12-07, two cores shared with two other helpers' test clusters and pytest runs; load
-average 3–10 during the run):
+Reading it (2026-12-07, two cores shared with two other helpers' test clusters and pytest runs; three
+runs, this one the quietest, load average 2.2–5.2):
 
-- **The machine, not the replica count, set the rate.** This benchmark's processes got 0.9–1.1 of the
+- **The machine, not the replica count, set the rate.** This benchmark's processes got 1.1–1.4 of the
   two cores (the *cores busy* column); the rest went to other work. Within one configuration the rate
-  moved between phases as much as between configurations (1×1: 9.5 to 19.6 turns/s), following the
-  load average. The earlier run of the same day (`--rounds 2 --duration 45`, load average 2.9–7.4)
-  gave single 13.9, 1×1 20.9, 2×1 19.7, 2×2 21.0 turns/s (best phases: 2×2 25.1 at load 6.8, 1×1 23.7,
-  single 17.4); this one single 13.5, 1×1 14.0, 2×1 13.1, 2×2 14.7. Neither run shows a configuration
-  slower than the single process beyond the phases' spread, and neither shows 2×2 ahead of 1×1
-  beyond it.
-- **Where a turn's CPU goes** (per turn, the same shape in every phase of both runs): Rasa 37–43 ms,
-  the app 18–24 ms, PostgreSQL 5–8 ms (of which 1–2 ms are other users': the single process, which
-  uses no PostgreSQL, saw that much), Redis ~1 ms, HAProxy ~1 ms, the load generator ~2 ms. A cluster
-  turn cost 76–78 ms in this run against the single process's 66.5 (the tracker and the desk's rows move
-  from SQLite inside the two processes to PostgreSQL backends, and Redis and the balancer add theirs),
-  but 63–67 ms against 67 in the earlier run: the overhead is somewhere between nothing and ~10 ms
-  per turn, which at the same CPU share would make a 1×1 cluster up to ~13 % slower than the single
-  process. The shared machine's share moved more than that between phases, so neither run can say.
+  moved between phases as much as between configurations (1×1: 13.3 to 22.2 turns/s), following the
+  load average. The two earlier runs of the day gave single 13.9, 1×1 20.9, 2×1 19.7, 2×2 21.0 turns/s
+  (`--rounds 2 --duration 45`, load 2.9–7.4) and single 13.5, 1×1 14.0, 2×1 13.1, 2×2 14.7 (as above,
+  load 3.3–10.2). In none is a configuration slower than the single process beyond the phases'
+  spread (the target's strict reading counts 1×1's 16.5 and 2×1's 16.4 against 17.1 as missed), and only in the
+  quietest minutes did 2×2 pull ahead: the first round here, at load 2.2–3.2, gave single 20.2,
+  1×1 22.2, 2×1 19.9 and 2×2 26.7 turns/s (p50 647 ms, p95 966 ms), the stretch target's rate for one
+  phase; the earlier runs' best phases were 2×2 25.1 and 1×1 23.7.
+- **Where a turn's CPU goes** (per turn, the same shape in every phase of the three runs): Rasa
+  37–43 ms, the app 18–24 ms, PostgreSQL 5–8 ms (of which 0.4–2 ms are other users': the single
+  process, which uses no PostgreSQL, saw that much), Redis ~1 ms, HAProxy ~1 ms, the load generator
+  ~2 ms. A cluster turn cost 72–76 ms here against the single process's 65 (76–78 against 66.5 in the
+  second run, 63–67 against 67 in the first): the tracker and the desk's rows move from SQLite inside
+  the two processes to PostgreSQL backends, Redis (Rasa's locks, live events) and the balancer add
+  theirs, and two Rasa replicas each pay their own per-turn overhead. At the same CPU share that makes
+  a 1×1 cluster ~10 % slower than the single process; the shared machine's share moved more than that
+  between phases, so the runs cannot show it.
 - **What limits 2×2 on two cores.** One Rasa runs its turns on one event loop, so one Rasa replica
-  caps the rate at about 1000 / 42 ≈ 24 turns/s even with a core to itself (in the earlier run's
-  fastest 1×1 phase Rasa used 0.85 of a core). Two Rasa replicas lift that cap to the machine's: two
-  cores over 66–78 ms per turn ≈ 26–30 turns/s if nothing else ran, which is all 2×2 can add here (2×1 adds
-  nothing: the app is not the bound). With other work on the machine the share left decides, and
-  25 turns/s at 16 conversations was reached in one 2×2 phase (25.1), not over a run.
+  caps the rate at about 1000 / 41 ≈ 24 turns/s even with a core to itself (in the fastest 1×1
+  phases Rasa used 0.85 of a core). Two Rasa replicas lift that
+  cap to the machine's: two cores over ~76 ms per turn ≈ 26 turns/s if nothing else ran, which is all
+  2×2 can add here; 2×1 adds nothing, the app is not the bound. With other work on the machine the
+  share left decides: 25 turns/s at 16 conversations was reached in single 2×2 phases (26.7, 25.1),
+  never over a whole run.
 """
 
 NOTES = """## How to read these figures
