@@ -9,7 +9,7 @@ RASA_VENV := .venv-rasa
 FAQ := $(wildcard knowledge/faq/*.yml)
 KNOWLEDGE_SRC := $(wildcard knowledge/*.py)
 
-.PHONY: run test install model index lint clean bench-nlu bench bench-fuzz cluster cluster-down cluster-status cluster-rollout
+.PHONY: run test install model index lint clean bench-nlu bench bench-cluster bench-fuzz cluster cluster-down cluster-status cluster-rollout
 
 run: install index
 	@scripts/run.sh "$$(scripts/rasa-model.sh)"
@@ -80,6 +80,13 @@ bench: install index
 	done; \
 	$(VENV)/bin/python -m bench.report || status=1; \
 	exit $$status
+
+# Turns through make cluster's replicas (1×1, 2×1, 2×2) beside the single process, same load, one run
+# (~15 minutes; needs HAProxy, PostgreSQL and Redis as make cluster does). It prints its section of
+# docs/benchmarks.md; `python -m bench.report` writes the page from every results file there is.
+bench-cluster: install index model
+	$(VENV)/bin/python -m bench.cluster_turns --rounds 4 --duration 30
+	$(VENV)/bin/python -m bench.cluster_turns --markdown
 
 # The JSON API fuzzed against its own OpenAPI schema for longer than `make test` does (15 examples
 # per operation there): make bench-fuzz [EXAMPLES=n]

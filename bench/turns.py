@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any, Literal
 
@@ -257,8 +258,19 @@ class Budget:
 @dataclass(frozen=True)
 class Conversation:
     id: str
-    # The product's conversation key (`Authorization: Bearer …`); none for plain Rasa.
+    # The product's conversation key (`Authorization: Bearer …`) and the cookies its start set (a
+    # balancer's SERVERID); none for plain Rasa.
     headers: dict[str, str]
+
+
+class NoCookies(CookieJar):
+    """The load's one HTTP client stands for many customers, so it keeps no cookie for all of them: each
+    conversation carries the cookies its own start set (`start`), as each customer's browser would.
+    A shared jar would pin every conversation to the replica that answered first (`make cluster`'s
+    balancer keeps a browser on its replica by a cookie)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
 
 
 async def start(client: httpx.AsyncClient, target: Target, url: str) -> Conversation:
@@ -268,7 +280,10 @@ async def start(client: httpx.AsyncClient, target: Target, url: str) -> Conversa
     response = await client.post(f"{url}/api/v1/conversations", json={})
     response.raise_for_status()
     started = response.json()
-    return Conversation(started["conversation_id"], {"Authorization": f"Bearer {started['access_key']}"})
+    headers = {"Authorization": f"Bearer {started['access_key']}"}
+    if response.cookies:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in response.cookies.items())
+    return Conversation(started["conversation_id"], headers)
 
 
 async def send(
@@ -324,7 +339,7 @@ async def run_phase(
     """`concurrency` conversations at a time; returns every turn and the phase's wall time."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     turns: list[TurnRecord] = []
-    async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as client:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits, cookies=NoCookies()) as client:
         budget = Budget(conversations, duration)
         started = time.perf_counter()
 
@@ -401,7 +416,7 @@ def check_scripts(url: str, target: Target) -> list[dict[str, Any]]:
 
     async def play() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        async with httpx.AsyncClient(timeout=httpx.Timeout(120.0)) as client:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), cookies=NoCookies()) as client:
             for script in SCRIPTS:
                 conversation = await start(client, target, url)
                 outcomes = [await send(client, target, url, conversation, text, script) for text in script.turns]

@@ -6,7 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.report import read_results, render, retrieval_p50, retrieval_p50s, retrieval_targets, turn_targets
+from bench.report import (
+    cluster_targets,
+    read_results,
+    render,
+    retrieval_p50,
+    retrieval_p50s,
+    retrieval_targets,
+    turn_targets,
+)
 
 MACHINE = {"cpus": 2, "python": "3.11.2", "platform": "Linux-test"}
 
@@ -80,10 +88,12 @@ def test_retrieval_p50_is_found_by_size_and_prefers_the_whole_query() -> None:
 
 def test_render_with_nothing_run_says_so() -> None:
     page = render(
-        {"turns": None, "startup": None, "retrieval": None, "faults_cluster": None}, "2026-11-27 03:00 UTC", "abc1234"
+        {"turns": None, "turns_cluster": None, "startup": None, "retrieval": None, "faults_cluster": None},
+        "2026-11-27 03:00 UTC",
+        "abc1234",
     )
     assert page.startswith("# Benchmarks")
-    assert page.count("Not run (`python -m bench.") == 4
+    assert page.count("Not run (`python -m bench.") == 5
     assert "| not run |" in page
 
 
@@ -142,8 +152,45 @@ def test_the_cluster_fault_section_shows_the_runs_table_and_recoveries() -> None
         "faults": [{"name": "app1_killed", "recovery": {"new_pid_s": 0.3, "ready_s": 84.3}}],
         "server_errors_without_retry_after": 0,
     }  # fmt: skip
-    page = render({"turns": None, "startup": None, "retrieval": None, "faults_cluster": record}, "now", "abc1234")
+    page = render(
+        {"turns": None, "turns_cluster": None, "startup": None, "retrieval": None, "faults_cluster": record},
+        "now",
+        "abc1234",
+    )
     assert "## Faults on a cluster" in page and "`python -m bench.faults.cluster --customers 12`" in page
     assert "| app1_killed | 500 |" in page
     assert "- app1_killed: new_pid_s 0.3, ready_s 84.3" in page
     assert "5xx without `Retry-After` seen by customers: 0." in page
+
+
+def cluster_record(rates: dict[str, float], concurrency: int = 16) -> dict[str, Any]:
+    configs = {name: figures(500.0, rate) for name, rate in rates.items()}
+    for config in configs.values():
+        config["load_average"] = [[2.0, 1.5, 1.0]]
+    return {
+        "benchmark": "turns_cluster", "measured_at": "2026-12-07T09:30:00Z", "commit": "abc1234", "machine": MACHINE,
+        "settings": {"concurrency": concurrency, "duration_s_per_phase": 45.0, "rounds": 2, "order": list(rates)},
+        "uptime_start": "load average: 1.0", "uptime_end": "load average: 2.0", "configs": configs,
+    }  # fmt: skip
+
+
+def test_cluster_targets() -> None:
+    met = cluster_targets(cluster_record({"single": 16.0, "1×1": 16.5, "2×1": 18.0, "2×2": 25.0}))
+    assert [t.status for t in met] == ["met", "met"]
+    assert met[0].figure == "single 16.0; 1×1 16.5, 2×1 18.0, 2×2 25.0 turns/s at 16 conversations"
+    missed = cluster_targets(cluster_record({"single": 16.0, "1×1": 15.0, "2×1": 18.0, "2×2": 20.0}))
+    assert [t.status for t in missed] == ["missed", "missed"] and "(1×1 slower)" in missed[0].figure
+    assert [t.status for t in cluster_targets(None)] == ["not run", "not run"]
+    other_load = cluster_targets(cluster_record({"single": 10.0, "2×2": 30.0}, concurrency=4))
+    assert [t.status for t in other_load] == ["met", "not run"]
+
+
+def test_render_with_a_cluster_run() -> None:
+    record = cluster_record({"single": 16.0, "1×1": 16.5, "2×1": 18.0, "2×2": 25.0})
+    page = render(
+        {"turns": None, "turns_cluster": record, "startup": None, "retrieval": None, "faults_cluster": None},
+        "now",
+        "abc1234",
+    )
+    assert "## Turns through several replicas" in page
+    assert "| 2×2 | 25.0 | 500.0 / 1000.0 | 100 | 0 | – | 2.0 |" in page

@@ -96,3 +96,35 @@ def test_scripts_cover_both_languages_and_never_ask_for_a_human() -> None:
     assert len({s.name for s in SCRIPTS}) == len(SCRIPTS)
     words = ("人工", "投诉", "human", "agent", "complain")
     assert not [t for s in SCRIPTS for t in s.turns if any(w in t.lower() for w in words)]
+
+
+def test_each_conversation_keeps_its_own_balancer_cookie() -> None:
+    """One client, many customers: a cookie set for one conversation never travels with another."""
+    import asyncio
+
+    import httpx
+
+    from bench.turns import NoCookies, start
+
+    served = iter(("app1", "app2"))
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        if request.url.path == "/api/v1/conversations":
+            replica = next(served)
+            body = {"conversation_id": replica, "access_key": "k"}
+            return httpx.Response(201, json=body, headers={"set-cookie": f"SERVERID={replica}; path=/"})
+        return httpx.Response(200, json={"turn": {"outcome": "answered"}})
+
+    async def play() -> list[dict[str, str]]:
+        transport = httpx.MockTransport(handler)
+        async with httpx.AsyncClient(transport=transport, cookies=NoCookies()) as client:
+            first = await start(client, "product", "http://balancer")
+            second = await start(client, "product", "http://balancer")
+            await client.post("http://balancer/api/v1/conversations/app1/messages", headers=first.headers)
+            return [first.headers, second.headers]
+
+    first, second = asyncio.run(play())
+    assert first["Cookie"] == "SERVERID=app1" and second["Cookie"] == "SERVERID=app2"
+    assert seen == [None, None, "SERVERID=app1"]
