@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -300,15 +301,23 @@ def test_a_failed_build_keeps_the_old_index(
     assert statuses == ["live", "failed"]
 
 
-def test_one_publication_at_a_time(client: TestClient, lead: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def held_build(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """A publication's build waits until the test sets the event (set at the end in any case)."""
     release = threading.Event()
     real_build = publisher_module.build_retriever
 
     def slow(*args: Any, **kwargs: Any) -> Any:
-        assert release.wait(30)
+        assert release.wait(60)
         return real_build(*args, **kwargs)
 
     monkeypatch.setattr(publisher_module, "build_retriever", slow)
+    yield release
+    release.set()
+
+
+def test_one_publication_at_a_time(client: TestClient, lead: dict[str, str], held_build: threading.Event) -> None:
+    release = held_build
     edit_answer(client, lead, "battery", NEW_ANSWER)
     first = client.post(f"{BASE}/publish", headers=lead)
     assert first.status_code == 202
@@ -369,18 +378,11 @@ def test_start_rebuilds_an_index_that_lacks_the_published_edits(
 
 
 def test_one_publication_at_a_time_across_replicas(
-    client: TestClient, lead: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    client: TestClient, lead: dict[str, str], held_build: threading.Event, tmp_path: Path
 ) -> None:
     """Another replica (a second app over the same database) neither publishes while this one builds
     (the `knowledge-publish` lease) nor, starting meanwhile, fails the publication being built."""
-    release = threading.Event()
-    real_build = publisher_module.build_retriever
-
-    def slow(*args: Any, **kwargs: Any) -> Any:
-        assert release.wait(60)
-        return real_build(*args, **kwargs)
-
-    monkeypatch.setattr(publisher_module, "build_retriever", slow)
+    release = held_build
     edit_answer(client, lead, "battery", NEW_ANSWER)
     first = client.post(f"{BASE}/publish", headers=lead)
     assert first.status_code == 202
