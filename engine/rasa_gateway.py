@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -22,6 +23,16 @@ JSON = dict[str, Any]
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer, or answered with an error: the message is kept, the client retries."""
+
+
+@dataclass(frozen=True)
+class TrackedTurn:
+    """A customer message as Rasa's tracker holds it."""
+
+    # The bot messages after its latest user event, in the REST channel's form.
+    replies: list[JSON]
+    # How many user events carry it: each time it was sent, a turn ran.
+    runs: int
 
 
 # When the current turn's Rasa requests must be over (time.monotonic()); None: no turn deadline.
@@ -55,11 +66,11 @@ class RasaGateway(Protocol):
 
     async def resume_with(self, sender: str, intent: str) -> list[JSON]: ...
 
-    async def replies_to(self, sender: str, message_id: int) -> list[JSON] | None:
-        """What Rasa answered the customer message `message_id` (sent with it as `MESSAGE_ID` in the
-        metadata), read from the conversation's tracker in the REST channel's form; None when the
-        message never reached Rasa. Before a message is sent again: a turn that timed out may have
-        run all the same, and must not run twice."""
+    async def turn_in_tracker(self, sender: str, message_id: int) -> TrackedTurn | None:
+        """The customer message `message_id` (sent with it as `MESSAGE_ID` in the metadata) and what
+        Rasa answered it, read from the conversation's tracker; None when the message never reached
+        Rasa. Read before a message is sent again: a turn that timed out may have run all the same,
+        and must not run twice."""
         ...
 
     async def healthy(self) -> bool: ...
@@ -107,12 +118,12 @@ class HttpRasaGateway:
         messages = response.json().get("messages")
         return messages if isinstance(messages, list) else []
 
-    async def replies_to(self, sender: str, message_id: int) -> list[JSON] | None:
+    async def turn_in_tracker(self, sender: str, message_id: int) -> TrackedTurn | None:
         response = await self._request(
             "GET", f"/conversations/{path_segment(sender)}/tracker", params={"token": self._token}
         )
         events = response.json().get("events")
-        return replies_in_tracker(events if isinstance(events, list) else [], message_id)
+        return tracked_turn(events if isinstance(events, list) else [], message_id)
 
     async def healthy(self) -> bool:
         try:
@@ -138,31 +149,28 @@ class HttpRasaGateway:
         return response
 
 
-def replies_in_tracker(events: Sequence[JSON], message_id: int) -> list[JSON] | None:
-    """The bot messages that followed the user event of `message_id` (until the next user event), as
-    the REST channel gives them: text, buttons and the custom payload (the turn record). None when
-    no user event carries that id."""
-    start = next(
-        (
-            index + 1
-            for index, event in enumerate(events)
-            if event.get("event") == "user"
-            and isinstance(event.get("metadata"), dict)
-            and event["metadata"].get(MESSAGE_ID) == message_id
-        ),
-        None,
-    )
-    if start is None:
+def tracked_turn(events: Sequence[JSON], message_id: int) -> TrackedTurn | None:
+    """The user events of `message_id` in a tracker's events, and the bot messages that followed the
+    latest of them (until the next user event) as the REST channel gives them: text, buttons and the
+    custom payload (the turn record). None when no user event carries that id."""
+    starts = [
+        index + 1
+        for index, event in enumerate(events)
+        if event.get("event") == "user"
+        and isinstance(event.get("metadata"), dict)
+        and event["metadata"].get(MESSAGE_ID) == message_id
+    ]
+    if not starts:
         return None
     replies: list[JSON] = []
-    for event in events[start:]:
+    for event in events[starts[-1] :]:
         if event.get("event") == "user":
             break
         if event.get("event") == "bot":
             data = event.get("data") or {}
             reply = {"text": event.get("text"), "buttons": data.get("buttons"), "custom": data.get("custom")}
             replies.append({key: value for key, value in reply.items() if value})
-    return replies
+    return TrackedTurn(replies, runs=len(starts))
 
 
 def path_segment(sender: str) -> str:

@@ -47,7 +47,7 @@ from engine.blocking import run_blocking
 from engine.conversation_locks import ConversationLocks, LocalLocks, LockTimeout
 from engine.events import QUEUE, EventBus, announce_status, staff_topic
 from engine.metrics import Metrics
-from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable, time_left, turn_deadline
+from engine.rasa_gateway import JSON, RasaGateway, RasaUnavailable, TrackedTurn, time_left, turn_deadline
 from engine.resumption import resume_before_turn
 from engine.routing_evidence import routing_evidence
 from knowledge.follow_ups import leans_on_previous
@@ -339,7 +339,8 @@ class TurnService:
             claimed.language,
             claimed.inbound,
         )
-        recovered = await self._rasa.replies_to(conversation.id, message_id) if claimed.resent else None
+        tracked = await self._rasa.turn_in_tracker(conversation.id, message_id) if claimed.resent else None
+        recovered = tracked.replies if tracked is not None and _finished(tracked) else None
         if recovered is not None:
             log.info("turn_recovered", conversation=conversation.id, message=message_id)
         replies = recovered if recovered is not None else await self._send(claimed)
@@ -401,13 +402,19 @@ class TurnService:
             evidence = await run_blocking(routing_evidence, self._retriever, message, language, topic)
             if evidence is not None:
                 metadata[EVIDENCE] = evidence
-        replies = await self._rasa.send(conversation.id, message, metadata)
-        if not replies and await self._rasa.replies_to(conversation.id, claimed.message_id) is None:
-            # Rasa's REST channel answers 200 and nothing when the turn failed inside Rasa (its lock
-            # store unreachable, an action call refused): the message is not in its tracker, so the
-            # turn never ran. It waits for the retry loop rather than being stored as answered.
-            raise RasaUnavailable("Rasa answered nothing and has not recorded the message: the turn failed in Rasa")
-        return earlier + replies
+        while True:
+            replies = await self._rasa.send(conversation.id, message, metadata)
+            if replies:
+                return earlier + replies
+            # Rasa's REST channel answers 200 and nothing when the turn failed inside Rasa.
+            tracked = await self._rasa.turn_in_tracker(conversation.id, claimed.message_id)
+            if tracked is None:
+                # Its lock store unreachable: the message is not in its tracker, the turn never ran.
+                # It waits for the retry loop rather than being stored as answered.
+                raise RasaUnavailable("Rasa answered nothing and has not recorded the message: the turn failed in Rasa")
+            if _finished(tracked):
+                return earlier + tracked.replies
+            log.warning("turn_answered_nothing", conversation=conversation.id, message=claimed.message_id)
 
     async def _followed_topic(self, claimed: _Claimed, message: str) -> str | None:
         """The question a follow-up leans on: the customer's previous one, when its turn went to the
@@ -584,6 +591,19 @@ class TurnService:
             first.faq_id if first else None,
             first.confidence if first else None,
         )
+
+
+# How many times a message is run through Rasa while its turn answers nothing. Every turn of the bot
+# says something (at least a turn record), so a turn without a bot event lost an action on the way:
+# Rasa goes on without the events of an action it could not call (an action server that died
+# mid-call), and the same message sent again runs the turn again. A turn that answers nothing every
+# time is taken as it is rather than sent forever.
+TURN_RUNS = 3
+
+
+def _finished(tracked: TrackedTurn) -> bool:
+    """Whether a turn in Rasa's tracker is over: it answered, or it has run as often as it may."""
+    return bool(tracked.replies) or tracked.runs >= TURN_RUNS
 
 
 def _joined(results: list[TurnResult]) -> TurnResult:

@@ -7,7 +7,7 @@ be async); both answer nothing by default. The fake records what reached it (`se
 Rasa does, and nothing refused is recorded; `delay` slows each answered `send` (after recording it).
 
 Like Rasa, it keeps a tracker per conversation (`tracker`: user and bot events in Rasa's format, the
-message metadata on the user event), which `replies_to` reads as the real gateway does (its reads
+message metadata on the user event), which `turn_in_tracker` reads as the real gateway does (its reads
 are in `lookups`, not in `calls`). `timeout` plays the app's timeout: a `send` whose `delay` is longer
 completes (its turn is in the tracker) but raises after `timeout` as a timed-out request does.
 """
@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple, TypeVar
 
-from engine.rasa_gateway import JSON, RasaUnavailable, replies_in_tracker
+from engine.rasa_gateway import JSON, RasaUnavailable, TrackedTurn, tracked_turn
 
 Replies = list[JSON]
 ReplyScript = Callable[[str, str, JSON], Replies | Awaitable[Replies]]
@@ -95,11 +95,11 @@ class FakeRasa:
         self._track(sender, f"/{intent}", {}, replies)
         return replies
 
-    async def replies_to(self, sender: str, message_id: int) -> Replies | None:
+    async def turn_in_tracker(self, sender: str, message_id: int) -> TrackedTurn | None:
         if self.down:
             raise RasaUnavailable("Rasa is unreachable: ConnectError")
         self.lookups.append((sender, message_id))
-        return replies_in_tracker(self.tracker.get(sender, []), message_id)
+        return tracked_turn(self.tracker.get(sender, []), message_id)
 
     async def healthy(self) -> bool:
         return not self.down

@@ -40,7 +40,8 @@ def quick(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 async def tracker_replies(system: System, conversation_id: str, message_id: int) -> list[dict[str, Any]] | None:
     async with httpx.AsyncClient(base_url=system.rasa_url, timeout=30) as client:
-        return await HttpRasaGateway(client, system.token).replies_to(conversation_id, message_id)
+        tracked = await HttpRasaGateway(client, system.token).turn_in_tracker(conversation_id, message_id)
+    return tracked.replies if tracked is not None else None
 
 
 def test_the_tracker_holds_what_rasa_answered_each_message(quick: System) -> None:

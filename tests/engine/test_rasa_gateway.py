@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from engine.rasa_gateway import HttpRasaGateway, path_segment
+from engine.rasa_gateway import HttpRasaGateway, TrackedTurn, path_segment
 
 TOKEN = "rasa-token"
 
@@ -103,6 +103,12 @@ TRACKER = {
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "thanks", "metadata": {"message_id": 8}},
         {"event": "bot", "text": "You're welcome!", "data": {}},
+        # Message 10 ran twice: its first turn lost an action (no bot event), the second answered.
+        {"event": "user", "text": "refund?", "metadata": {"message_id": 10}},
+        {"event": "action", "name": "action_answer_faq"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "refund?", "metadata": {"message_id": 10}},
+        {"event": "bot", "text": "Within 7 days.", "data": {}},
     ],
 }
 
@@ -114,11 +120,13 @@ async def test_what_rasa_answered_a_message_is_read_from_its_tracker(rasa: Recor
 
     async with httpx.AsyncClient(base_url="http://rasa.invalid", transport=httpx.MockTransport(tracker)) as client:
         gateway = HttpRasaGateway(client, TOKEN)
-        answered = await gateway.replies_to("wechat:x/y", 7)
-        assert await gateway.replies_to("wechat:x/y", 8) == [{"text": "You're welcome!"}]
-        assert await gateway.replies_to("wechat:x/y", 9) is None  # never reached Rasa
+        answered = await gateway.turn_in_tracker("wechat:x/y", 7)
+        assert await gateway.turn_in_tracker("wechat:x/y", 8) == TrackedTurn([{"text": "You're welcome!"}], runs=1)
+        assert await gateway.turn_in_tracker("wechat:x/y", 9) is None  # never reached Rasa
+        assert await gateway.turn_in_tracker("wechat:x/y", 10) == TrackedTurn([{"text": "Within 7 days."}], runs=2)
     # The REST channel's form: what `desk.turns.read_replies` reads of a live turn.
-    assert answered == [
+    assert answered is not None and answered.runs == 1
+    assert answered.replies == [
         {"text": "One year.", "buttons": [{"title": "👍", "payload": "/vote"}]},
         {"custom": {"turn": {"outcome": "answered"}}},
     ]

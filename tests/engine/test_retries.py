@@ -173,6 +173,26 @@ def test_a_clients_retry_of_a_turn_that_timed_out_but_ran_gets_its_answer(tmp_pa
         assert len(rasa.sent) == 1 and len(rasa.lookups) == 1
 
 
+def test_a_clients_retry_of_a_turn_that_ran_but_lost_its_action_runs_it_again(tmp_path: Path) -> None:
+    first: list[bool] = []
+
+    def loses_its_first_action(sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        if not first:
+            first.append(True)
+            return []  # in the tracker, with no bot event after it
+        return echo(sender, message, metadata)
+
+    rasa = FakeRasa(loses_its_first_action, delay=5.0, timeout=0.1)
+    with TestClient(build_app(tmp_path, rasa=rasa, channels=[], **IDLE)) as client:
+        chat = start_conversation(client, language="en")
+        assert post(client, chat, "refund status?", "m1").status_code == 503
+        rasa.delay = 0.0
+        again = post(client, chat, "refund status?", "m1")
+        assert again.status_code == 200, again.text
+        assert [m["text"] for m in again.json()["messages"]] == ["echo: refund status?"]
+        assert len(rasa.sent) == 2
+
+
 def test_a_message_waiting_past_the_bound_is_given_up_visibly_and_counted(tmp_path: Path) -> None:
     rasa = FakeRasa(echo, down=True)
     settings = {**FAST, "answer_retry_give_up_hours": 1 / 3600}  # one second
