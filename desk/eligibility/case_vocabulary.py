@@ -102,7 +102,7 @@ REQUESTING = any_of(
 # them?"): the knowledge base answers it, unless the customer asks for something.
 HYPOTHETICAL = any_of(
     r"如果|(?<!主)(?<!只)(?<!还)要是|万一|假如|假设|比如说|一般|通常",
-    r"(?<!check )(?<!see )(?<!know )(?<!wondering )(?<!me )(?<!ask )\bif\b|suppose|in case|in general|generally|usually|typically",
+    r"(?<!check )(?<!see )(?<!know )(?<!wondering )(?<!me )(?<!ask )\bif\b(?! (?:i|we) (?:have|need|must) to\b| (?:needed|necessary|required|need be)\b)|suppose|in case|in general|generally|usually|typically",
 )
 # The customer's own item, said ("我的净化器…", "my vacuum…"): a case even before a fact is read.
 # ("my" alone is not: "Can the refund go to my bank account?" asks how the policy works.)
@@ -133,7 +133,7 @@ BATTERY_FAULT = any_of(
 # Named parts first (a remote that fails is the accessory, not the whole unit).
 PARTS: tuple[tuple[Part, re.Pattern[str]], ...] = (
     (Part.ACCESSORY, any_of(r"充电座|回充座|充电底座|基站|遥控器|遥控|充电盒|充电仓", r"charging (?:dock|base|station|case)|\bdock\b|remote|(?:earbuds?|the) case\b")),
-    (Part.CONSUMABLE, any_of(r"滤芯|滤网|(?:边刷|滚刷)(?!电机|马达)|耳塞套|耳帽|尘袋|集尘袋", r"filter|brush(?! motor)|ear ?tips?|dust ?bags?")),
+    (Part.CONSUMABLE, any_of(r"滤芯|滤网|(?:边刷|滚刷)(?!电机|马达)|耳塞套|耳帽|尘袋|集尘袋", r"filter(?!ing\b|ed\b)|brush(?! motor)|ear ?tips?|dust ?bags?")),
     (Part.COMPRESSOR, any_of(r"压缩机", r"compressor")),
     (Part.MOTOR, any_of(r"电机|马达", r"motor")),
     (Part.BATTERY, any_of(r"电池|续航", r"battery", BATTERY_FAULT.pattern)),
@@ -172,12 +172,13 @@ GENERIC_FAULT = any_of(
 )
 NOT_FAULTY = any_of(
     r"没有?质量问题|不是质量问题|没(?:什么|啥)?毛病|没坏|功能正常|用着挺好|一切正常",
-    r"nothing wrong|not (?:a )?(?:quality|defect)|works? (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)",
+    r"nothing wrong|not (?:a )?(?:quality|defect)|works? (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)|"
+    r"(?:they'?re|they are|it'?s|it is) (?:working )?(?:perfectly )?fine\b(?! (?:until|till|but|except|for a|at first|in the))",
 )
 CHANGE_OF_MIND = any_of(
     r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
     r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
-    r"changed? (?:my|our) minds?|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
+    r"changed? (?:my|our) minds?|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|won'?t (?:really )?need|will not need|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|"
     r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t) (?:sit|fit) (?:well|right|properly)|too (?:tall|wide|big|large|long|bulky|deep|high) to (?:fit|go|slide)|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
@@ -254,15 +255,16 @@ COUPON = any_of(
     r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券|满\d+减\d+|[减抵]\d*的?券", r"coupon|voucher|promo code"
 )
 TRADE_IN = any_of(
-    r"以旧换新|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换", r"trade[- ]?in|traded in"
+    r"以旧换新|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换", r"trade[- ]?in|traded in|old[- ]for[- ]new|(?:hand(?:ing|ed)?|gave|giving) (?:over|in) (?:our|my|the) (?:old|ancient|previous|former)"
 )
 NO_FLAG = any_of(
     r"没用券|没有用券|没用优惠券|不是秒杀|原价|正常价",
     r"no coupon|didn'?t use (?:a|any) coupon|not (?:a|in a) flash|full price|regular price",
 )
 PROTECTION_USED = any_of(
-    r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|退过差价",
-    r"already (?:claimed|got|used|applied for|had) (?:the |a |my )?price|price protection (?:once )?already",
+    r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|(?:退|补|返|赔)(?:过|了)(?:一次|一回)?差价",
+    r"already (?:claimed|got|used|applied for|had) (?:the |a |my )?price|price protection (?:once )?already|"
+    r"already (?:been )?(?:refunded|paid|given|got|received|had)[^.?!]{0,20}(?:difference|price adjustment)",
 )
 COMPANY = any_of(r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id")
 PERSON = any_of(

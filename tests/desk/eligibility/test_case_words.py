@@ -467,3 +467,18 @@ def test_round_12_readings() -> None:
     case = read_words("the case slid off the table onto the tiles and the lid is stuck", TODAY, "en")
     assert case.damage_causes == {DamageCause.DROP}
     assert read_words("the technician says the motor has failed, fix it please", TODAY, "en").quality_problem is True
+
+
+def test_round_13_readings() -> None:
+    """The fourteenth held-out set's misses, said in other words."""
+    used = read_words("上个月已经补过一次差价了，现在又便宜了，还能申请吗", TODAY, "zh")
+    assert used.price_protection_used is True
+    assert read_words("I want the price difference refunded", TODAY, "en").price_protection_used is None
+    assert read_words("we did the old-for-new offer on the purifier, now it's cheaper", TODAY, "en").trade_in is True
+    rattles = read_words("my vacuum rattles, can you repair it? I'll pay if I need to", TODAY, "en")
+    assert rattles.hypothetical is None
+    assert read_words("what if I dropped it?", TODAY, "en").hypothetical is True
+    grinding = read_words("the water purifier grinds loudly while it's filtering, fix it please", TODAY, "en")
+    assert grinding.part is not Part.CONSUMABLE
+    mind = read_words("They're fine, I just prefer my old speaker. Can I send it back?", TODAY, "en")
+    assert mind.quality_problem is False
