@@ -6,10 +6,11 @@ reported as "not run"; a target whose figure is missing is "not run", never gues
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -473,10 +474,11 @@ when not stored or never on the customer's socket, twice when stored or shown tw
 answer but a 2xx or `ack`, by status, with or without `Retry-After`; `RemoteProtocolError` and `socket
 closed` are connections the killed replica dropped (no status: the client resends with the same id).
 
-The first run (09:29, commit `f6e7416`, before the two fixes below): app1 killed 496 sent, 0 lost (60.4 s
-to recover); rasa1 killed 363, 0 lost (33.8 s); Redis restarted 304 sent, **35 lost** (16.8 s); a run at
-`2affc26` (with the first fix only): Redis restarted 0 lost but one agent reply never reached its
-customer's socket; app1 killed 1 lost.
+Earlier runs on 2026-12-07: the first (09:29, commit `f6e7416`, before the fixes below): app1 killed 496
+sent, 0 lost (60.4 s to recover); rasa1 killed 363, 0 lost (33.8 s); Redis restarted 304 sent, **35
+lost** (16.8 s); a run at `2affc26` (with the first fix only): Redis restarted 0 lost but one agent reply
+never reached its customer's socket; app1 killed 1 lost; a run at `180383d` (the first two fixes): app1
+killed 380 sent, **1 lost**, rasa1 killed 341, Redis restarted 321, 0 lost.
 
 Findings, and what was done:
 
@@ -489,16 +491,18 @@ Findings, and what was done:
 - **An agent's reply stored by one replica while Redis was away did not reach a web-chat socket held
   by the other (fixed).** Its event was lost with Redis; the socket learned nothing until the next
   event. A replica that hears the others again now gives its subscribers a `resync` event
-  (`engine/redis_events.py`), and the web chat's sockets fetch what they missed. The last run: every
-  agent reply (68) reached its customer's socket exactly once.
-- **App replica killed: 1 message of 380 answered with nothing (not fixed).** The turn was on the
-  other replica, but Rasa's call of the FAQ action went through the balancer to app1 as it died (a
-  502, `SHNN` in the balancer's log, 0.25 s after the kill). Rasa logs the failed action and carries on:
-  its tracker has the customer's message and no bot message, and it answers `[]`. Since the message
-  reached Rasa, the app cannot tell it from a turn that said nothing and stores it answered. The next
-  step is to have the balancer retry an action call a dying replica dropped (`retry-on` for `/webhook`,
-  which needs the actions to be safe to run twice), or to run again a turn whose tracker holds no bot
-  message.
+  (`engine/redis_events.py`), and the web chat's sockets fetch what they missed. Since then every
+  agent reply has reached its customer's socket exactly once (64 in the run above).
+- **App replica killed: 1 message of 380 answered with nothing in the run at `180383d` (fixed).** The
+  turn was on the other replica, but Rasa's call of the FAQ action went through the balancer to app1 as
+  it died (a 502, `SHNN` in the balancer's log, 0.25 s after the kill). Rasa logs the failed action and
+  carries on: its tracker has the customer's message and no bot message, and it answers `[]`; the app
+  stored that as answered. Every turn of the bot says something (at least its turn record), so a turn
+  without a bot event lost an action: the app now sends the message again, at most 3 runs in all
+  (`engine/turns.py`, `TURN_RUNS`), and takes the latest run in the tracker as its answer.
+  `tests/e2e/test_answer_retries.py` plays it with a real Rasa whose action call gets a 502. The
+  balancer's `retry-on` was not used: it retries only a request that fits its buffer (`tune.bufsize`,
+  16 kB by default), and Rasa sends the whole tracker with each action call.
 - **App replica killed**: the requests inside it lose their connection; the client resends with the
   same id and, while the dead replica's claim holds (`STALE_PROCESSING`, a minute), gets 409
   `message_in_progress` with `Retry-After: 1` until the other replica takes the message over and
@@ -529,35 +533,30 @@ single process is `bench.system.System` (one app and one Rasa on SQLite, `make r
 in the same run; both stay up throughout, the idle one costing a little CPU. Each conversation keeps its own balancer cookie (`bench.turns.NoCookies`): with one cookie jar
 for all of them the first run of 2026-12-07 had every conversation on one app replica.
 
-Reading it (2026-12-07, two cores shared with two other helpers' test clusters and pytest runs; three
-runs, this one the quietest, load average 2.2–5.2):
+Reading it (2026-12-07 11:37–11:49 UTC, the machine otherwise idle: load average 0.9–3.9, all of it
+this run):
 
-- **The machine, not the replica count, set the rate.** This benchmark's processes got 1.1–1.4 of the
-  two cores (the *cores busy* column); the rest went to other work. Within one configuration the rate
-  moved between phases as much as between configurations (1×1: 13.3 to 22.2 turns/s), following the
-  load average. The two earlier runs of the day gave single 13.9, 1×1 20.9, 2×1 19.7, 2×2 21.0 turns/s
-  (`--rounds 2 --duration 45`, load 2.9–7.4) and single 13.5, 1×1 14.0, 2×1 13.1, 2×2 14.7 (as above,
-  load 3.3–10.2). In none is a configuration slower than the single process beyond the phases'
-  spread (the target's strict reading counts 1×1's 16.5 and 2×1's 16.4 against 17.1 as missed), and only in the
-  quietest minutes did 2×2 pull ahead: the first round here, at load 2.2–3.2, gave single 20.2,
-  1×1 22.2, 2×1 19.9 and 2×2 26.7 turns/s (p50 647 ms, p95 966 ms), the stretch target's rate for one
-  phase; the earlier runs' best phases were 2×2 25.1 and 1×1 23.7.
-- **Where a turn's CPU goes** (per turn, the same shape in every phase of the three runs): Rasa
-  37–43 ms, the app 18–24 ms, PostgreSQL 5–8 ms (of which 0.4–2 ms are other users': the single
-  process, which uses no PostgreSQL, saw that much), Redis ~1 ms, HAProxy ~1 ms, the load generator
-  ~2 ms. A cluster turn cost 72–76 ms here against the single process's 65 (76–78 against 66.5 in the
-  second run, 63–67 against 67 in the first): the tracker and the desk's rows move from SQLite inside
-  the two processes to PostgreSQL backends, Redis (Rasa's locks, live events) and the balancer add
-  theirs, and two Rasa replicas each pay their own per-turn overhead. At the same CPU share that makes
-  a 1×1 cluster ~10 % slower than the single process; the shared machine's share moved more than that
-  between phases, so the runs cannot show it.
-- **What limits 2×2 on two cores.** One Rasa runs its turns on one event loop, so one Rasa replica
-  caps the rate at about 1000 / 41 ≈ 24 turns/s even with a core to itself (in the fastest 1×1
-  phases Rasa used 0.85 of a core). Two Rasa replicas lift that
-  cap to the machine's: two cores over ~76 ms per turn ≈ 26 turns/s if nothing else ran, which is all
-  2×2 can add here; 2×1 adds nothing, the app is not the bound. With other work on the machine the
-  share left decides: 25 turns/s at 16 conversations was reached in single 2×2 phases (26.7, 25.1),
-  never over a whole run.
+- **2×2 meets the stretch target**: 26.0 turns/s over the run, 25.0–26.6 in every round, against the
+  single process's 25.2 in the same run. Two cores over ~73 ms of CPU per turn allow ~27 turns/s;
+  the run used 1.9 of the two cores.
+- **1×1 and 2×1 are ~12–15 % slower than the single process side by side** (22.2 and 21.5 against
+  25.2): one Rasa replica is the bound there, and a cluster's Rasa does fewer turns per second. Its
+  one event loop also waits for PostgreSQL and Redis, whose clients are synchronous in Rasa 3.6: the
+  `SQLTrackerStore` reads the session's events, counts them, then writes a turn's ~8 new events one
+  `INSERT … RETURNING` at a time, and the `RedisLockStore` takes and frees the conversation's ticket.
+  So Rasa was busy 0.85 of a core (0.92 in the single process) at 38.2 ms of CPU per turn (36.4).
+  2×1 adds nothing to 1×1: the app is not the bound. Against the figure the issue was written with
+  (16.4 turns/s for the single process on the shared machine), every configuration is faster.
+- **Where a turn's CPU goes**: Rasa 36–40 ms, the app 21–24 ms, PostgreSQL ~5–6 ms, Redis, HAProxy
+  ~1 ms each, the load generator ~2 ms; a cluster turn costs 68–73 ms against the single process's
+  61: the tracker and the desk's rows move from SQLite inside the two processes to PostgreSQL
+  backends, Redis and the balancer add theirs, and two Rasa replicas each pay their own per-turn
+  overhead.
+- **The next step for one Rasa replica**: write a turn's events in one statement (a tracker store
+  subclass), so that Rasa's loop waits once per turn rather than ~10 times.
+- **On a shared machine** (an earlier run the same day, load 2.2–5.2, two other helpers' clusters
+  running): single 17.1, 1×1 16.5, 2×1 16.4, 2×2 18.1 turns/s; the machine's share, not the replica
+  count, set the rate, and phases of one configuration differed as much as configurations did.
 """
 
 NOTES = """## How to read these figures
@@ -658,11 +657,49 @@ def render(records: Mapping[str, Record | None], generated_at: str, commit: str)
     return "\n".join(lines)
 
 
-def main() -> int:
+# Each benchmark's section and targets, for a refresh of its part of the page alone (`--only`).
+PARTS: dict[str, tuple[Callable[[Record | None], list[str]], Callable[[Record | None], list[Target]] | None]] = {
+    "turns": (turns_section, turn_targets),
+    "turns_cluster": (cluster_section, cluster_targets),
+    "startup": (startup_section, None),
+    "retrieval": (retrieval_section, retrieval_targets),
+    "faults_cluster": (faults_cluster_section, None),
+}
+
+
+def refresh(page: str, records: Mapping[str, Record | None], names: Sequence[str]) -> str:
+    """The page with the sections and target rows of `names` written anew and the rest kept: a run of
+    one benchmark on a machine that lacks the others' results files updates its own part only."""
+    lines = page.splitlines()
+    for name in names:
+        section, targets = PARTS[name]
+        fresh = section(records.get(name))
+        start = lines.index(fresh[0])  # the section's heading
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        while fresh and not fresh[-1]:
+            fresh = fresh[:-1]
+        lines[start:end] = [*fresh, ""]
+        for target in targets(records.get(name)) if targets else []:
+            row = f"| {target.what} |"
+            lines = [
+                f"{row} {_cell(target.figure)} | {target.status} |" if line.startswith(row) else line for line in lines
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only", nargs="+", choices=BENCHMARKS, help="refresh these benchmarks' sections and targets, keep the rest"
+    )
+    args = parser.parse_args(argv)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
     ).stdout.strip()
-    text = render(read_results(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit)
+    if args.only:
+        text = refresh(DOC.read_text(encoding="utf-8"), read_results(), args.only)
+    else:
+        text = render(read_results(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit)
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text, encoding="utf-8")
     print(f"wrote {DOC.relative_to(REPO)}")

@@ -9,6 +9,7 @@ from typing import Any
 from bench.report import (
     cluster_targets,
     read_results,
+    refresh,
     render,
     retrieval_p50,
     retrieval_p50s,
@@ -95,6 +96,19 @@ def test_render_with_nothing_run_says_so() -> None:
     assert page.startswith("# Benchmarks")
     assert page.count("Not run (`python -m bench.") == 5
     assert "| not run |" in page
+
+
+def test_a_refresh_writes_one_benchmarks_section_and_targets_and_keeps_the_rest() -> None:
+    before = render({"turns": turns_record(rate_at_16=20.0), "retrieval": None}, "then", "abc1234")
+    after = refresh(before, {"turns": turns_record(rate_at_16=30.0), "retrieval": None}, ["turns"])
+    assert "| ≥ 25 turns/s at 16 conversations (product) | 30.0 turns/s (plain Rasa: 35.0) | met |" in after
+    assert "20.0 turns/s" not in after
+    # the other sections stay as they were, "not run" included, and the page keeps its order
+    assert after.count("Not run (`python -m bench.retrieval`).") == 1
+    assert [line for line in after.splitlines() if line.startswith("## ")] == [
+        line for line in before.splitlines() if line.startswith("## ")
+    ]
+    assert refresh(after, {"turns": turns_record(rate_at_16=30.0)}, ["turns"]) == after
 
 
 def test_render_with_results() -> None:
