@@ -1,11 +1,11 @@
 """The learned reading's examples written from the dev case sets (`python -m bench.clause_examples`).
 
-Every clause of every message of the dev sets (knowledge/eval/cases_dev*.yml: never a test set), as
-the case reader prepares it, with what the vocabulary reads in it
-(`desk.eligibility.case_words.vocabulary_meanings`), goes to desk/eligibility/clause_examples.yml,
-which `desk.eligibility.clause_meaning` is fitted on. The dev sets are read right by the vocabulary
-(docs/eligibility-cases.md), so its reading of their clauses is the label. Run it again after the
-vocabulary or the dev sets change.
+Every clause of every message of the dev sets (knowledge/eval/cases_dev*.yml: never a test set; not
+those in NOT_LABELLED_BY_THE_VOCABULARY), as the case reader prepares it, with what the vocabulary
+reads in it (`desk.eligibility.case_words.vocabulary_meanings`), goes to
+desk/eligibility/clause_examples.yml, which `desk.eligibility.clause_meaning` is fitted on. These dev
+sets are read right by the vocabulary (docs/eligibility-cases.md), so its reading of their clauses is
+the label. Run it again after the vocabulary or the dev sets change.
 
 `--cross-validate` writes nothing: each set's clauses are read by a reader fitted on the other sets'
 and the hand-written examples (desk/eligibility/clause_examples_written.yml, always in training), and
@@ -103,16 +103,31 @@ def _show(meaning: Meaning, estimates: tuple[tuple[str, list[tuple[Example, dict
                 print(f"      {sign} {name} {meaning.value}@{threshold} {p[meaning]:.2f}: {example.clause}")
 
 
+# Dev sets whose clauses are not labelled by the vocabulary's reading: cases_dev_8.yml was written to
+# stress the reading of what refuses a remedy, and the learned reading reads some of its refusals that
+# the vocabulary has no word for; labelled by the vocabulary, those clauses would teach it to miss them.
+NOT_LABELLED_BY_THE_VOCABULARY = frozenset({"cases_dev_8.yml"})
+
+
+def default_sets() -> list[Path]:
+    return sorted(path for path in EVAL.glob("cases_dev*.yml") if path.name not in NOT_LABELLED_BY_THE_VOCABULARY)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", type=Path, nargs="*", help="the case sets (default: every cases_dev*.yml)")
+    parser.add_argument(
+        "--sets",
+        type=Path,
+        nargs="*",
+        help="the case sets (default: every cases_dev*.yml but those the vocabulary does not label)",
+    )
     parser.add_argument("--out", type=Path, default=EXAMPLES_FILE)
     parser.add_argument("--cross-validate", action="store_true", help="measure the learned reading; write nothing")
     parser.add_argument(
         "--show", action="store_true", help="with --cross-validate: list the clauses given an extra meaning"
     )
     args = parser.parse_args(argv)
-    paths = sorted(args.sets or EVAL.glob("cases_dev*.yml"))
+    paths = sorted(args.sets or default_sets())
     if args.cross_validate:
         cross_validate(paths, args.show)
         return 0

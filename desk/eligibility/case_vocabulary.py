@@ -62,7 +62,7 @@ REPAIR = any_of(
     r"repair(?! shop)|\bfix|get it fixed|send it in|look at it|take a look|come (?:and |to )?(?:take a )?look|send (?:a |an )?(?:technician|engineer|someone)(?! (?:over |round |around |out |here )?to (?:install|set|mount|fit|put))",
 )
 WARRANTY = any_of(
-    r"保修|质保|在保|过保|保固|保养期|还保|保吗|保不保|能保|保[一两二三几\d]年|保多久|保秀|包修",
+    r"保修|质保|在保|过保|保固|保养期|有没有?保养|还保|保吗|保不保|能保|保[一两二三几\d]年|保多久|保秀|包修",
     r"war+[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|cover (?:it|them|this)|(?:is|for|be) (?:\d+|one|two|three) (?:years?|yrs?)\b",
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
@@ -101,7 +101,7 @@ REQUESTING = any_of(
 # A case supposed, not the customer's own ("如果收货第十天才发现质量问题，还能退吗？", "what if I dropped
 # them?"): the knowledge base answers it, unless the customer asks for something.
 HYPOTHETICAL = any_of(
-    r"如果|(?<!主)(?<!只)(?<!还)要是|万一|假如|假设|比如说|一般|通常",
+    r"如果|(?<!主)(?<!只)(?<!还)要是|万一|假如|假设|比如说|一般(?=来说|情况|都|是|会|要|可以|能|多|怎么)|通常",
     r"(?<!check )(?<!see )(?<!know )(?<!wondering )(?<!me )(?<!ask )\bif\b(?! (?:i|we) (?:have|need|must) to\b| (?:needed|necessary|required|need be)\b)|suppose|in case|in general|generally|usually|typically",
 )
 # The customer's own item, said ("我的净化器…", "my vacuum…"): a case even before a fact is read.
@@ -133,7 +133,7 @@ BATTERY_FAULT = any_of(
 # Named parts first (a remote that fails is the accessory, not the whole unit).
 PARTS: tuple[tuple[Part, re.Pattern[str]], ...] = (
     (Part.ACCESSORY, any_of(r"充电座|回充座|充电底座|基站|遥控器|遥控|充电盒|充电仓", r"charging (?:dock|base|station|case)|\bdock\b|remote|(?:earbuds?|the) case\b")),
-    (Part.CONSUMABLE, any_of(r"滤芯|滤网|(?:边刷|滚刷)(?!电机|马达)|耳塞套|耳帽|尘袋|集尘袋", r"filter(?!ing\b|ed\b)|brush(?! motor)|ear ?tips?|dust ?bags?")),
+    (Part.CONSUMABLE, any_of(r"(?:滤芯|滤网)(?![^，。,]{0,2}(?:灯|提示|指示))|(?:边刷|滚刷)(?!电机|马达)|耳塞套|耳帽|尘袋|集尘袋", r"filter(?!ing\b|ed\b| (?:light|indicator|reminder|warning|alert|icon|led)\b)|brush(?! motor)|ear ?tips?|(?:silicone|foam|rubber) tips?|dust ?bags?")),
     (Part.COMPRESSOR, any_of(r"压缩机", r"compressor")),
     (Part.MOTOR, any_of(r"电机|马达", r"motor")),
     (Part.BATTERY, any_of(r"电池|续航", r"battery", BATTERY_FAULT.pattern)),
@@ -145,7 +145,7 @@ PART_UNSURE = any_of(
 WHOLE_UNIT = any_of(
     r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封])不动了?|"
     r"不走|罢工|自动关机",
-    r"whole (?:unit|device|machine)|(?:won'?t|will not|doesn'?t|does not)(?: even)? (?:turn|switch|power) on|stopped working|"
+    r"whole (?:unit|device|machine)|fell silent|(?:hasn'?t|won'?t|doesn'?t) made? a sound|(?:won'?t|will not|doesn'?t|does not)(?: even)? (?:turn|switch|power) on|stopped working|"
     r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens|"
     r"no water (?:comes|coming|came) out|water (?:won'?t|doesn'?t|does not) come out|stopped (?:producing|dispensing|giving) (?:any )?water|"
     r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?",
@@ -155,8 +155,8 @@ FAULT = any_of(
     r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
-    r"不够冷|拖拉机|不转|热风|一直显示|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
-    r"smell|stink|tast(?:es|ing|e) (?:a bit |kind of |slightly |really )?(?:metallic|funny|weird|odd|strange|bad|off)|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
+    r"不够冷|拖拉机|不转|热风|一直显示|声音都没了|一点声音都没|哑了|[响叫]个不停|[滴嘀]{2}(?:叫|响|声)|黑屏|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
+    r"smell|stink|went (?:blank|dark|black|dead|silent|quiet)|tast(?:es|ing|e) (?:a bit |kind of |slightly |really )?(?:metallic|funny|weird|odd|strange|bad|off)|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
     r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|restarts?|randomly|"
     r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinks?|blinking|flashing|noise like|no response|"
@@ -172,15 +172,15 @@ GENERIC_FAULT = any_of(
 )
 NOT_FAULTY = any_of(
     r"没有?质量问题|不是质量问题|没(?:什么|啥)?毛病|没坏|功能正常|用着挺好|一切正常",
-    r"nothing wrong|not (?:a )?(?:quality|defect)|works? (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)|"
+    r"nothing wrong|not (?:a )?(?:quality|defect)|(?<!charger )(?<!cable )(?<!phone )(?<!adapter )works? (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)|"
     r"(?:they'?re|they are|it'?s|it is) (?:working )?(?:perfectly )?fine\b(?! (?:until|till|but|except|for a|at first|in the))",
 )
 CHANGE_OF_MIND = any_of(
-    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
+    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)[^，。,]{0,6}(?:不夹|不配|不匹配|对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
     r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
-    r"changed? (?:my|our) minds?|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
+    r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|won'?t (?:really )?need|will not need|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
-    r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|"
+    r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|(?:isn'?t|is not|aren'?t|are not) (?:really )?for (?:me|us)|"
     r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t) (?:sit|fit) (?:well|right|properly)|too (?:tall|wide|big|large|long|bulky|deep|high) to (?:fit|go|slide)|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
 )
 
@@ -190,13 +190,14 @@ UNOPENED = any_of(
     r"没拆封|未拆封|没开封|未开封|全新未拆|没拆过|原封|没拆|没打开|没动过|没撕",
     r"unopened|still sealed|still boxed|never opened|not opened|still (?:in (?:the|its) box|shrink[- ]?wrapped|in (?:the )?(?:plastic|wrapping))|sitting in (?:the|its) box|(?:even|never|not) open(?:e)?d|haven'?t (?:even )?open(?:e)?d|(?:has|have)n'?t been opened|brand new in (?:the )?box|unused|(?:haven'?t|have not|never|didn'?t|did not) (?:even )?(?:taken|took|take|gotten|got) (?:it|them) out of (?:the|its|their) (?:box|packaging)",
 )
-_CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套)"
+_CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套|尘袋|集尘袋)"
 # A consumable said to be replaced already is not the part at fault ("滤芯都换了新的还是这样").
 # A part named as what the product is charged on or came with, not as the part at fault ("only ever
 # been charged on the dock it came with … the battery won't charge").
 PART_AS_MEANS = any_of(
-    r"(?:用|在)(?:原装的?|自带的?|原配的?)?(?:充电座|底座|基站)(?:上)?充",
-    r"(?:charged|charging|charges|charge) (?:it )?(?:on|with|from|in) (?:the|its|my|our) (?:original |own )?(?:charging )?(?:dock|base|station)(?: it came with)?",
+    r"(?:用|在)(?:原装的?|自带的?|原配的?)?(?:充电座|底座|基站)(?:上)?充|(?:滤芯|滤网|边刷|尘袋)[^，。,]{0,4}(?:也|都)?(?:一直)?用的?(?:是)?(?:原装|官方)",
+    r"(?:charged|charging|charges|charge) (?:it )?(?:on|with|from|in) (?:the|its|my|our) (?:original |own )?(?:charging )?(?:dock|base|station)(?: it came with)?|"
+    r"(?:only|always) (?:ever )?(?:used|use) (?:genuine|original|official) (?:filters?|brush\w*|ear ?tips?|dust ?bags?)",
 )
 REPLACED_CONSUMABLE = any_of(
     rf"{_CONSUMABLE}[^，。,]{{0,4}}(?:都|也|已经)?换(?:了|过)(?:新的?)?|换(?:了|过)(?:新的?)?{_CONSUMABLE}",
@@ -206,7 +207,10 @@ OPENED_CONSUMABLE = any_of(
     rf"(?:拆|打开|开封|用|撕)[了过]?(?:的)?{_CONSUMABLE}|{_CONSUMABLE}[^，。,]{{0,12}}(?:拆|开封|打开|撕开|撕了|用)[了过开]?",
     rf"{_CONSUMABLE}[^。？?]{{0,16}}(?:密封袋|包装袋?|塑封|封膜|袋子)[^，。,]{{0,4}}(?:撕|拆|打开|剪)",
     rf"{_CONSUMABLE}[^。？?]{{0,10}}拆(?:了|开)?(?:一[个片包支盒只])?(?:的|外)?(?:包装袋?|塑封|封膜|袋子|盒子)?[^，。,]{{0,2}}装(?:上|进|好|到)",
-    r"(?:filter|brush|ear ?tips?)[^.;]{0,40}(?:tore|ripped|opened|unsealed|unwrapped) (?:open |the |it|them)|"
+    rf"{_CONSUMABLE}[^。？?]{{0,16}}(?:拆|撕|剪|打开)(?:了|开)?(?:的)?(?:包装袋?|塑封|封膜|袋子|密封袋|盒子)|{_CONSUMABLE}[^。？?]{{0,16}}拆(?:了|开)[^，。,]{{0,6}}(?:抽|拿|取)出",
+    r"(?:filter|brush|ear ?tips?|dust ?bags?)[^.;]{0,40}(?:tore|ripped|opened|unsealed|unwrapped) (?:open |the |it|them)|"
+    r"(?:filter|brush|ear ?tips?|dust ?bags?)[^?!]{0,120}\b(?:tore|torn|ripped|peeled|pulled|took) (?:the )?(?:shrink[- ]?wrap|plastic|wrap\w*|seal\w*|film|packaging) off|"
+    r"(?:filter|brush|ear ?tips?|dust ?bags?)[^?!]{0,120}\b(?:ripped|tore|torn|cut|slit) (?:the |a )?(?:packet|pack|pouch|bag|box|wrap\w*|seal\w*|plastic) open|"
     r"(?:filter|brush|ear ?tips?)[^?!]{0,80}\b(?:opened|unwrapped|unsealed) one\b|"
     r"(?:tear|tore|torn|rip|ripped|cut|slit) open (?:the |a |that )?(?:bag|pack|packet|pouch|wrap\w*|seal\w*)[^.,;]{0,30}(?:filter|brush|ear ?tips?)|"
     r"(?:filter|brush|ear ?tips?)[^?!]{0,160}\b(?:ripped|tore|torn|took|taken|pulled|got(?:ten)?) (?:one|it|them) out of (?:its|their|the) (?:plastic|wrap\w*|seal\w*|bag|pouch|film)|"
@@ -220,32 +224,35 @@ NOT_USED = any_of(
 )
 USED = any_of(
     r"用了|用过|使用了|激活|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
-    r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|run it|wore them|worn|set (?:it|them|the \w+) up|set up the \w+|linked (?:it|them) to (?:my|our|the) (?:account|phone|app)",
+    r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|run it|wore them|worn|set (?:it|them|the \w+) up|set up the \w+|linked (?:it|them) to (?:my|our|the) (?:account|phone|app)|"
+    r"(?:ran|run|running|used|using|wore|worn|wearing) (?:it|them|the \w+) (?:every|each) (?:day|night)|for (?:like |about )?\d+ days (?:straight|strait|in a row)",
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
 INCOMPLETE = any_of(
     rf"{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
-    r"(?:threw|thrown|tossed|binned|chucked) (?:away |out )?(?:the |its |their )?(?:original )?(?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|"
+    r"(?:threw|thrown|tossed|binned|chucked) (?:away |out )?(?:the |its |their )?(?:original )?(?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|(?:box|packaging)[^.]{0,40}(?:garbage|rubbish|trash|chute|dumpster|landfill)|"
+    r"(?:dock|remote|cable|charger|manual|accessor\w*|gift)[^.]{0,50}(?:can'?t|cannot|couldn'?t) find (?:it|them)|(?:hidden|hid|misplaced) (?:the |its |my )?(?:charging )?(?:dock|remote|cable|charger|manual)|"
+    r"(?:free|bonus) (?:gift|\w+(?: bag)?)\b[^.]{0,40}(?:went to|gave|given (?:away|to)|handed (?:over|to))|(?:gave|given) (?:away )?the (?:free |bonus )?gift|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
     r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
     r"(?:lost|misplaced|can'?t find) (?:the |my |its )?[\w ]{0,20}(?:cable|charger|remote|manual|box|packaging|accessor\w*|gift|parts?)\b",
 )
-CUSTOMISED = any_of(r"定制|刻字", r"custom|engrav|personali[sz]ed")
+CUSTOMISED = any_of(r"定制|刻字|刻了", r"custom|engrav|personali[sz]ed|etch(?:ed|ing)|monogram")
 GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 
 # --- P8's causes ----------------------------------------------------------------------------------
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
-    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap)[^.,;]{0,15}charger|adapter|phone (?:cable|charger)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
+    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal|travel)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,25}phone (?:cable|charger)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
     (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
-     r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)")),
-    (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|狗|猫)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|压坏|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
+     r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
+    (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?:got|was|were) knocked (?:off|over|down)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver|solder|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board|filter)")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|狗|猫)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|压坏|压裂|压碎|压扁|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插)|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
-    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|没(?:有)?(?:自己)?(?:拆|修)过",
-    r"never (?:been )?dropped|not (?:been )?dropped|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
+    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
+    r"never (?:been )?dropped|not (?:been )?dropped|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
 )
 
 # --- P12, P13 -------------------------------------------------------------------------------------
@@ -255,11 +262,12 @@ COUPON = any_of(
     r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券|满\d+减\d+|[减抵]\d*的?券", r"coupon|voucher|promo code"
 )
 TRADE_IN = any_of(
-    r"以旧换新|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换", r"trade[- ]?in|traded in|old[- ]for[- ]new|(?:hand(?:ing|ed)?|gave|giving) (?:over|in) (?:our|my|the) (?:old|ancient|previous|former)"
+    r"以旧换新|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换",
+    r"trade[- ]?in|traded in|old[- ]for[- ]new|(?:hand(?:ing|ed)?|gave|giving) (?:over|in) (?:our|my|the) (?:old|ancient|previous|former)",
 )
 NO_FLAG = any_of(
     r"没用券|没有用券|没用优惠券|不是秒杀|原价|正常价",
-    r"no coupon|didn'?t use (?:a|any) coupon|not (?:a|in a) flash|full price|regular price",
+    r"no coupon|didn'?t use (?:a|any) coupon|not (?:a|in a) flash|(?:paid|bought (?:it )?(?:at|for)|at) (?:the )?(?:full|regular) price",
 )
 PROTECTION_USED = any_of(
     r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|(?:退|补|返|赔)(?:过|了)(?:一次|一回)?差价",
@@ -276,8 +284,8 @@ NOT_TITLE_CHANGED = any_of(
     r"(?:haven'?t|have not|never|hasn'?t) (?:\w+ )?changed|first time (?:changing|i'?m changing)",
 )
 TITLE_CHANGED = any_of(
-    r"改过(?:一次)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次",
-    r"already changed|already had (?:the |my )?(?:invoice )?(?:title|name|header) changed|had (?:the |my )?(?:invoice )?(?:title|name|header) changed once|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
+    r"改过(?:一次)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次|(?:已经|之前|上次)[^，。,？?]{0,12}(?:改成|改为|改了|换成)",
+    r"already changed|already had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped)|had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped) once|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
 )
 
 # --- answers to a yes/no question -----------------------------------------------------------------
@@ -302,7 +310,7 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
-    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|入手|拍的|订的|抢到|抢的", r"bought|order(?! (?:page|details?|history|list|screen|status))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
+    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|付的|入手|拍的|订的|抢到|抢的", r"bought|snagged|grabbed|order(?! (?:page|details?|history|list|screen|status))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
     (Anchor.DELIVERY, any_of(r"收到|签收|收的货|收货|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine|these|those|em|'em)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
