@@ -51,7 +51,7 @@ INSTALLATION = any_of(
 )
 EXCHANGE = any_of(
     r"换货|换一?\s*(?:[台个副只件]|tai|ge)|(?<!以旧)换新|调换|更换(?!电池|滤)|换吗|能换|可以换|想换(?!电池|滤)|要换(?!电池|滤)|换成|[弄搞换][台个副只]?(?:新的|好的)",
-    r"ex?c?hange|excange|replac(?:e|ement|ment)\b(?! (?:filters?|parts?|brush\w*|batter\w*|ear ?tips?))|swap|(?:get|have|send me|like|want|need) a new (?:one|pair|unit)|(?:a|new) working (?:one|pair|unit)|change (?:it |a |to a )?(?:for )?(?:a )?new one",
+    r"ex?c?hange|excange|replac(?:e|ement|ment)\b(?! (?:filters?|parts?|brush\w*|batter\w*|ear ?tips?))|swap(?!ped (?:in|out) (?:a |the )?(?:new |fresh |spare )?(?:filters?|brush\w*|batter\w*|ear ?tips?|dust ?bags?))|(?:get|have|send me|like|want|need) a new (?:one|pair|unit)|(?:a|new) working (?:one|pair|unit)|change (?:it |a |to a )?(?:for )?(?:a )?new one",
 )
 RETURN = any_of(
     r"退(?!出|休|役|烧|步)|无理由",
@@ -151,12 +151,12 @@ WHOLE_UNIT = any_of(
     r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?",
 )
 FAULT = any_of(
-    r"异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
+    r"出(?:了)?(?:点|些)?问题|出毛病|异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
     r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机|不转|热风|一直显示|声音都没了|一点声音都没|哑了|[响叫]个不停|[滴嘀]{2}(?:叫|响|声)|黑屏|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
-    r"smell|stink|went (?:blank|dark|black|dead|silent|quiet)|tast(?:es|ing|e) (?:a bit |kind of |slightly |really )?(?:metallic|funny|weird|odd|strange|bad|off)|nois|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
+    r"smell|stink|went (?:blank|dark|black|dead|silent|quiet)|tast(?:es|ing|e) (?:a bit |kind of |slightly |really )?(?:metallic|funny|weird|odd|strange|bad|off)|nois(?!e[- ]?cancel)|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
     r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|restarts?|randomly|"
     r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinks?|blinking|flashing|noise like|no response|"
@@ -167,7 +167,7 @@ FAULT = any_of(
 )
 # A fault said without what the product does ("有毛病", "it's faulty"): it may be in any part.
 GENERIC_FAULT = any_of(
-    r"质量问题|瑕疵|次品|有问题|毛病|故障|坏了|不好使|不正常|不对劲",
+    r"质量问题|瑕疵|次品|有问题|出(?:了)?(?:点|些)?问题|毛病|故障|坏了|不好使|不正常|不对劲",
     r"quality (?:problem|issue)|defect\w*|faulty|broken?|malfunction\w*|acting up|glitch\w*|problems?|issues?|wrong with",
 )
 NOT_FAULTY = any_of(
@@ -178,7 +178,7 @@ NOT_FAULTY = any_of(
 CHANGE_OF_MIND = any_of(
     r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)[^，。,]{0,6}(?:不夹|不配|不匹配|对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
     r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
-    r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
+    r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:exact )?same (?:purifier|vacuum|speaker|earbuds|unit|model)\b|(?:now )?(?:we'?ve|i'?ve|we have|i have) got two|won'?t fit|will not fit|doesn'?t fit|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|won'?t (?:really )?need|will not need|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|(?:isn'?t|is not|aren'?t|are not) (?:really )?for (?:me|us)|"
     r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t) (?:sit|fit) (?:well|right|properly)|too (?:tall|wide|big|large|long|bulky|deep|high) to (?:fit|go|slide)|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
@@ -188,7 +188,7 @@ CHANGE_OF_MIND = any_of(
 
 UNOPENED = any_of(
     r"没拆封|未拆封|没开封|未开封|全新未拆|没拆过|原封|没拆|没打开|没动过|没撕",
-    r"unopened|still sealed|still boxed|never opened|not opened|still (?:in (?:the|its) box|shrink[- ]?wrapped|in (?:the )?(?:plastic|wrapping))|sitting in (?:the|its) box|(?:even|never|not) open(?:e)?d|haven'?t (?:even )?open(?:e)?d|(?:has|have)n'?t been opened|brand new in (?:the )?box|unused|(?:haven'?t|have not|never|didn'?t|did not) (?:even )?(?:taken|took|take|gotten|got) (?:it|them) out of (?:the|its|their) (?:box|packaging)",
+    r"unopened|still sealed|still boxed|still (?:taped|sealed) up|box is still (?:taped|sealed)|still in (?:the |its )?(?:shrink[- ]?wrap|cellophane|plastic wrap)|never opened|not opened|still (?:in (?:the|its) box|shrink[- ]?wrapped|in (?:the )?(?:plastic|wrapping))|sitting in (?:the|its) box|(?:even|never|not) open(?:e)?d|haven'?t (?:even )?open(?:e)?d|(?:has|have)n'?t been opened|brand new in (?:the )?box|unused|(?:haven'?t|have not|never|didn'?t|did not) (?:even )?(?:taken|took|take|gotten|got) (?:it|them) out of (?:the|its|their) (?:box|packaging)",
 )
 _CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套|尘袋|集尘袋)"
 # A consumable said to be replaced already is not the part at fault ("滤芯都换了新的还是这样").
@@ -197,7 +197,8 @@ _CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套|尘袋|集尘袋)"
 PART_AS_MEANS = any_of(
     r"(?:用|在)(?:原装的?|自带的?|原配的?)?(?:充电座|底座|基站)(?:上)?充|(?:滤芯|滤网|边刷|尘袋)[^，。,]{0,4}(?:也|都)?(?:一直)?用的?(?:是)?(?:原装|官方)",
     r"(?:charged|charging|charges|charge) (?:it )?(?:on|with|from|in) (?:the|its|my|our) (?:original |own )?(?:charging )?(?:dock|base|station)(?: it came with)?|"
-    r"(?:only|always) (?:ever )?(?:used|use) (?:genuine|original|official) (?:filters?|brush\w*|ear ?tips?|dust ?bags?)",
+    r"(?:only|always) (?:ever )?(?:used|use) (?:genuine|original|official) (?:filters?|brush\w*|ear ?tips?|dust ?bags?)|"
+    r"(?:charge|charged|charging)\w* (?:them |it )?(?:with|in|on|from) (?:the|its|their|my|our) (?:original |own )?(?:charging )?(?:case|cable|dock)\b(?: and (?:the )?(?:case|cable|adapter))?",
 )
 REPLACED_CONSUMABLE = any_of(
     rf"{_CONSUMABLE}[^，。,]{{0,4}}(?:都|也|已经)?换(?:了|过)(?:新的?)?|换(?:了|过)(?:新的?)?{_CONSUMABLE}",
@@ -220,7 +221,7 @@ OPENED_CONSUMABLE = any_of(
 )
 NOT_USED = any_of(
     r"没用过|没用|未使用|没激活|未激活|没开机|没开过",
-    r"never used|haven'?t used|not used|didn'?t use|never turned it on|not activated|never switched it on",
+    r"never used|haven'?t used|not used|didn'?t use|never turned it on|not activated|never switched it on|never installed|(?:haven'?t|not) (?:been )?installed(?: it)? yet",
 )
 USED = any_of(
     r"用了|用过|使用了|激活|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
@@ -248,7 +249,7 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
     (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?:got|was|were) knocked (?:off|over|down)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
     (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver|solder|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board|filter)")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|狗|猫)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|压坏|压裂|压碎|压扁|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插)|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|压坏|压裂|压碎|压扁|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插)|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
@@ -257,26 +258,26 @@ NO_CAUSE = any_of(
 
 # --- P12, P13 -------------------------------------------------------------------------------------
 
-FLASH_SALE = any_of(r"秒杀|限量抢购|零点抢", r"flash[- ]?(?:sale|deal)|lightning deal")
+FLASH_SALE = any_of(r"秒杀|限量抢购|限时抢购|抢购价|零点[^，。,]{0,8}抢", r"flash[- ]?(?:sale|deal)|lightning deal")
 COUPON = any_of(
     r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券|满\d+减\d+|[减抵]\d*的?券", r"coupon|voucher|promo code"
 )
 TRADE_IN = any_of(
     r"以旧换新|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换",
-    r"trade[- ]?in|traded in|old[- ]for[- ]new|(?:hand(?:ing|ed)?|gave|giving) (?:over|in) (?:our|my|the) (?:old|ancient|previous|former)",
+    r"trade[- ]?in|traded in|old[- ]for[- ]new|(?:took|hauled|carted|collected|picked up) (?:away )?(?:my|our|the) old (?:one|unit|\w+)(?: away)?[^.]{0,40}(?:money off|discount|credit|off the price)|(?:hand(?:ing|ed)?|gave|giving) (?:over|in) (?:our|my|the) (?:old|ancient|previous|former)",
 )
 NO_FLAG = any_of(
     r"没用券|没有用券|没用优惠券|不是秒杀|原价|正常价",
     r"no coupon|didn'?t use (?:a|any) coupon|not (?:a|in a) flash|(?:paid|bought (?:it )?(?:at|for)|at) (?:the )?(?:full|regular) price",
 )
 PROTECTION_USED = any_of(
-    r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|(?:退|补|返|赔)(?:过|了)(?:一次|一回)?差价",
+    r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|(?:退|补|返|赔)(?:过|了)(?:一次|一回)?差价|(?:申请|用|办|领)过(?:一次|一回)?(?:退|补)?(?:差价|价保)",
     r"already (?:claimed|got|used|applied for|had) (?:the |a |my )?price|price protection (?:once )?already|"
     r"already (?:been )?(?:refunded|paid|given|got|received|had)[^.?!]{0,20}(?:difference|price adjustment)",
 )
 COMPANY = any_of(r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id")
 PERSON = any_of(
-    r"(?<![\d一二两三四五六七八九十几多])个人|自己用|私人|不是公司",
+    r"(?<![\d一二两三四五六七八九十几多])个人|自己用|自己家里?用|家里用|家用|私人|不是公司",
     r"personal|myself|individual|private|not a (?:company|business)|for me",
 )
 NOT_TITLE_CHANGED = any_of(
@@ -284,7 +285,7 @@ NOT_TITLE_CHANGED = any_of(
     r"(?:haven'?t|have not|never|hasn'?t) (?:\w+ )?changed|first time (?:changing|i'?m changing)",
 )
 TITLE_CHANGED = any_of(
-    r"改过(?:一次)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次|(?:已经|之前|上次)[^，。,？?]{0,12}(?:改成|改为|改了|换成)",
+    r"改过(?:一次|一回)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次|(?:已经|之前|上次)[^，。,？?]{0,12}(?:改成|改为|改了|换成)",
     r"already changed|already had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped)|had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped) once|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
 )
 
@@ -310,7 +311,7 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
-    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|付的|入手|拍的|订的|抢到|抢的", r"bought|snagged|grabbed|order(?! (?:page|details?|history|list|screen|status))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
+    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|付的|入手|拍的|订的|抢到|抢的", r"bought|snagged|grabbed|\b(?:i|we) picked (?:(?:them|it|these|those) )?up|order(?! (?:page|details?|history|list|screen|status))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
     (Anchor.DELIVERY, any_of(r"收到|签收|收的货|收货|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine|these|those|em|'em)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").

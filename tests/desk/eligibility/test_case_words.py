@@ -482,3 +482,24 @@ def test_round_13_readings() -> None:
     assert grinding.part is not Part.CONSUMABLE
     mind = read_words("They're fine, I just prefer my old speaker. Can I send it back?", TODAY, "en")
     assert mind.quality_problem is False
+
+
+def test_round_14_readings() -> None:
+    """The fifteenth held-out set's misses, said in other words."""
+    zh = "zh"
+    assert read_words("音箱老是出问题，还在保修吗", TODAY, zh).symptom is None
+    (said,) = read_words("扫地机买了一年多一点，开不了机了", TODAY, zh).dates
+    assert (said.earliest, said.latest) == (date(2024, 12, 9), date(2025, 12, 9))
+    assert read_words("家里的柯基把耳机啃坏了，能换吗", TODAY, zh).damage_causes == {DamageCause.USER_DAMAGE}
+    assert read_words("限时抢购买的净化器，现在又降了", TODAY, zh).flash_sale is True
+    assert read_words("上个月已经申请过一回补差价了，又降了还能申请吗", TODAY, zh).price_protection_used is True
+    assert read_words("自己家里用的，能开专票吗", TODAY, zh).is_company is False
+    assert read_words("Bought the noise-cancelling earbuds, can I return them?", TODAY, "en").quality_problem is None
+    assert read_words("never installed it, it won't fit in our cupboard, return?", TODAY, "en").quality_problem is False
+    battery = read_words("the battery drains fast, I always charge it in its case with the cable", TODAY, "en")
+    assert battery.part is Part.BATTERY
+    assert read_words("I swapped in a new filter and it still leaks, repair?", TODAY, "en").flow is Flow.REPAIR
+    (picked,) = read_words("the vacuum I picked up 14 months ago won't charge", TODAY, "en").dates
+    assert picked.anchor is Anchor.PAYMENT
+    hauled = read_words("the courier took our old unit away and we got money off for it, now it's cheaper", TODAY, "en")
+    assert hauled.trade_in is True
