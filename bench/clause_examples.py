@@ -103,10 +103,11 @@ def _show(meaning: Meaning, estimates: tuple[tuple[str, list[tuple[Example, dict
                 print(f"      {sign} {name} {meaning.value}@{threshold} {p[meaning]:.2f}: {example.clause}")
 
 
-# Dev sets whose clauses are not labelled by the vocabulary's reading: cases_dev_8.yml was written to
-# stress the reading of what refuses a remedy, and the learned reading reads some of its refusals that
-# the vocabulary has no word for; labelled by the vocabulary, those clauses would teach it to miss them.
-NOT_LABELLED_BY_THE_VOCABULARY = frozenset({"cases_dev_8.yml"})
+# Dev sets whose clauses are not labelled by the vocabulary's reading: cases_dev_8.yml and
+# cases_dev_9.yml were written to stress the reading of what refuses a remedy, and the learned reading
+# reads some of their refusals that the vocabulary has no word for; labelled by the vocabulary, those
+# clauses would teach it to miss them.
+NOT_LABELLED_BY_THE_VOCABULARY = frozenset({"cases_dev_8.yml", "cases_dev_9.yml"})
 
 
 def default_sets() -> list[Path]:

@@ -58,12 +58,16 @@ RETURN = any_of(
     r"(?<![a-z])ret(?:urn|run|un|rn)|(?:send|go|take|ship|bring)\w* (?:\w+ ){0,3}back|ref(?:u)?n?d|money back",
 )
 REPAIR = any_of(
-    r"维修|修理|寄修|返修|报修|售后|(?<![保装])修|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
+    r"维修|修理|寄修|返修|报修|售后|(?<![保装])修(?!手机|电脑)|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
     r"repair(?! shop)|\bfix|get it fixed|send it in|look at it|take a look|come (?:and |to )?(?:take a )?look|send (?:a |an )?(?:technician|engineer|someone)(?! (?:over |round |around |out |here )?to (?:install|set|mount|fit|put))",
 )
 WARRANTY = any_of(
     r"保修|质保|在保|过保|保固|保养期|有没有?保养|还保|保吗|保不保|能保|保[一两二三几\d]年|保多久|保秀|包修",
     r"war+[ae]n?t|g[ua]+rant[e]+|cover(?:e)?d|cover (?:it|them|this)|(?:is|for|be) (?:\d+|one|two|three) (?:years?|yrs?)\b",
+)
+# A change of mind told without the remedy named ("Changed my mind on these earbuds…"): a return.
+CHANGED_MIND = any_of(
+    r"不想要了|不要了|反悔了", r"changed? (?:my|our) minds?|(?:don'?t|do not) want (?:it|them) (?:any ?more|after all)"
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
 INVOICE = any_of(r"发票|抬头|专票", r"invoice|fapiao|(?:billing|company) name|name on (?:my|the) (?:receipt|bill)")
@@ -102,7 +106,7 @@ REQUESTING = any_of(
 # them?"): the knowledge base answers it, unless the customer asks for something.
 HYPOTHETICAL = any_of(
     r"如果|(?<!主)(?<!只)(?<!还)要是|万一|假如|假设|比如说|一般(?=来说|情况|都|是|会|要|可以|能|多|怎么)|通常",
-    r"(?<!check )(?<!see )(?<!know )(?<!wondering )(?<!me )(?<!ask )\bif\b(?! (?:i|we) (?:have|need|must) to\b| (?:needed|necessary|required|need be)\b)|suppose|in case|in general|generally|usually|typically",
+    r"(?<!check )(?<!see )(?<!know )(?<!wondering )(?<!me )(?<!ask )\bif\b(?! (?:i|we) (?:have|need|must) to\b| (?:needed|necessary|required|need be)\b| (?:that|it) (?:matters|helps)\b)|suppose|in case|in general|generally|usually|typically",
 )
 # The customer's own item, said ("我的净化器…", "my vacuum…"): a case even before a fact is read.
 # ("my" alone is not: "Can the refund go to my bank account?" asks how the policy works.)
@@ -176,12 +180,12 @@ NOT_FAULTY = any_of(
     r"(?:they'?re|they are|it'?s|it is) (?:working )?(?:perfectly )?fine\b(?! (?:until|till|but|except|for a|at first|in the))",
 )
 CHANGE_OF_MIND = any_of(
-    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)[^，。,]{0,6}(?:不夹|不配|不匹配|对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
+    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)[^，。,]{0,6}(?:不夹|不配|不匹配|对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不(?:太|怎么)?适合|不啱|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
     r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
     r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:exact )?same (?:purifier|vacuum|speaker|earbuds|unit|model)\b|(?:now )?(?:we'?ve|i'?ve|we have|i have) got two|won'?t fit|will not fit|doesn'?t fit|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|won'?t (?:really )?need|will not need|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|(?:isn'?t|is not|aren'?t|are not) (?:really )?for (?:me|us)|"
-    r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t) (?:sit|fit) (?:well|right|properly)|too (?:tall|wide|big|large|long|bulky|deep|high) to (?:fit|go|slide)|wanted the \w+ one|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
+    r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t|dont|doesnt) (?:sit|fit) (?:well|right|rite|properly)|too (?:tall|wide|big|large|long|bulky|deep|high) to (?:fit|go|slide)|wanted the \w+ one|(?:wants?|wanted|prefers?|preferred) the (?:bigger|smaller|larger|other|cheaper|newer|older) (?:model|one|version)|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
 )
 
 # --- P6's conditions ------------------------------------------------------------------------------
@@ -198,22 +202,23 @@ PART_AS_MEANS = any_of(
     r"(?:用|在)(?:原装的?|自带的?|原配的?)?(?:充电座|底座|基站)(?:上)?充|(?:滤芯|滤网|边刷|尘袋)[^，。,]{0,4}(?:也|都)?(?:一直)?用的?(?:是)?(?:原装|官方)",
     r"(?:charged|charging|charges|charge) (?:it )?(?:on|with|from|in) (?:the|its|my|our) (?:original |own )?(?:charging )?(?:dock|base|station)(?: it came with)?|"
     r"(?:only|always) (?:ever )?(?:used|use) (?:genuine|original|official) (?:filters?|brush\w*|ear ?tips?|dust ?bags?)|"
-    r"(?:charge|charged|charging)\w* (?:them |it )?(?:with|in|on|from) (?:the|its|their|my|our) (?:original |own )?(?:charging )?(?:case|cable|dock)\b(?: and (?:the )?(?:case|cable|adapter))?",
+    r"(?:charge|charged|charging)\w* (?:them |it )?(?:with|in|on|from) (?:the|its|their|my|our) (?:original |own )?(?:charging )?(?:case|cable|dock)\b(?: and (?:the )?(?:case|cable|adapter))?|"
+    r"(?:dock|charger|cable|case)\b[^.]{0,20}\bis the (?:one|original)(?: it came with)?",
 )
 REPLACED_CONSUMABLE = any_of(
     rf"{_CONSUMABLE}[^，。,]{{0,4}}(?:都|也|已经)?换(?:了|过)(?:新的?)?|换(?:了|过)(?:新的?)?{_CONSUMABLE}",
     r"(?:(?:brand[- ]?new|new|fresh) |(?:replaced|changed) (?:the )?)(?:filters?|brush(?:es)?)",
 )
 OPENED_CONSUMABLE = any_of(
-    rf"(?:拆|打开|开封|用|撕)[了过]?(?:的)?{_CONSUMABLE}|{_CONSUMABLE}[^，。,]{{0,12}}(?:拆|开封|打开|撕开|撕了|用)[了过开]?",
+    rf"(?<![没未])(?:拆|打开|开封|用|撕)[了过]?(?:的)?{_CONSUMABLE}|{_CONSUMABLE}[^，。,]{{0,12}}(?<![没未])(?:拆|开封|打开|撕开|撕了|用)[了过开]?",
     rf"{_CONSUMABLE}[^。？?]{{0,16}}(?:密封袋|包装袋?|塑封|封膜|袋子)[^，。,]{{0,4}}(?:撕|拆|打开|剪)",
     rf"{_CONSUMABLE}[^。？?]{{0,10}}拆(?:了|开)?(?:一[个片包支盒只])?(?:的|外)?(?:包装袋?|塑封|封膜|袋子|盒子)?[^，。,]{{0,2}}装(?:上|进|好|到)",
     rf"{_CONSUMABLE}[^。？?]{{0,16}}(?:拆|撕|剪|打开)(?:了|开)?(?:的)?(?:包装袋?|塑封|封膜|袋子|密封袋|盒子)|{_CONSUMABLE}[^。？?]{{0,16}}拆(?:了|开)[^，。,]{{0,6}}(?:抽|拿|取)出",
-    r"(?:filter|brush|ear ?tips?|dust ?bags?)[^.;]{0,40}(?:tore|ripped|opened|unsealed|unwrapped) (?:open |the |it|them)|"
-    r"(?:filter|brush|ear ?tips?|dust ?bags?)[^?!]{0,120}\b(?:tore|torn|ripped|peeled|pulled|took) (?:the )?(?:shrink[- ]?wrap|plastic|wrap\w*|seal\w*|film|packaging) off|"
-    r"(?:filter|brush|ear ?tips?|dust ?bags?)[^?!]{0,120}\b(?:ripped|tore|torn|cut|slit) (?:the |a )?(?:packet|pack|pouch|bag|box|wrap\w*|seal\w*|plastic) open|"
+    r"(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|dust ?bags?|cartridge)[^.;]{0,40}(?:tore|ripped|opened|unsealed|unwrapped) (?:open |the |it|them)|"
+    r"(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|dust ?bags?|cartridge)[^?!]{0,120}\b(?:tore|torn|ripped|peeled|pulled|took) (?:the )?(?:shrink[- ]?wrap|plastic|wrap\w*|seal\w*|film|packaging) off|"
+    r"(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|dust ?bags?|cartridge)[^?!]{0,120}\b(?:ripped|tore|torn|cut|slit) (?:the |a )?(?:packet|pack|pouch|bag|box|wrap\w*|seal\w*|plastic) open|"
     r"(?:filter|brush|ear ?tips?)[^?!]{0,80}\b(?:opened|unwrapped|unsealed) one\b|"
-    r"(?:tear|tore|torn|rip|ripped|cut|slit) open (?:the |a |that )?(?:bag|pack|packet|pouch|wrap\w*|seal\w*)[^.,;]{0,30}(?:filter|brush|ear ?tips?)|"
+    r"(?:tear|tore|torn|rip|ripped|cut|slit) open (?:the |a |that )?(?:\w+ ){0,2}(?:bag|pack|packet|pouch|wrap\w*|seal\w*)[^.,;]{0,30}(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|cartridge)|"
     r"(?:filter|brush|ear ?tips?)[^?!]{0,160}\b(?:ripped|tore|torn|took|taken|pulled|got(?:ten)?) (?:one|it|them) out of (?:its|their|the) (?:plastic|wrap\w*|seal\w*|bag|pouch|film)|"
     r"(?:opened|used|unsealed|unwrapped|installed|tried|(?:took|tore|ripped|peeled|pulled) (?:the )?(?:plastic|wrap\w*|seal\w*|film|packaging)[^.,;]{0,20}off)\b[^.,;]{0,30}"
     r"(?:filter|brush|ear ?tips?)|(?:filter|brush|ear ?tips?)\w* (?:is |are |was |were |has been |have been )?"
@@ -224,8 +229,9 @@ NOT_USED = any_of(
     r"never used|haven'?t used|not used|didn'?t use|never turned it on|not activated|never switched it on|never installed|(?:haven'?t|not) (?:been )?installed(?: it)? yet",
 )
 USED = any_of(
-    r"用了|用过|使用了|激活|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
+    r"用了|用过|使用了|激活|(?:日日|天天|每天|每晚)[^，。,]{0,8}(?:播|放|用|开(?!不)|听|扫|跑|吹|戴)|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
     r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|run it|wore them|worn|set (?:it|them|the \w+) up|set up the \w+|linked (?:it|them) to (?:my|our|the) (?:account|phone|app)|"
+    r"(?:took|take|taken|brought) (?:them|it|the \w+) (?:along )?(?:on|to|for) (?:a |the |my |our )?(?:\w+ )?(?:trip|holiday|vacation|flight|gym|commute|camping)|"
     r"(?:ran|run|running|used|using|wore|worn|wearing) (?:it|them|the \w+) (?:every|each) (?:day|night)|for (?:like |about )?\d+ days (?:straight|strait|in a row)",
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
@@ -233,27 +239,27 @@ INCOMPLETE = any_of(
     rf"{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
     r"(?:threw|thrown|tossed|binned|chucked) (?:away |out )?(?:the |its |their )?(?:original )?(?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|(?:box|packaging)[^.]{0,40}(?:garbage|rubbish|trash|chute|dumpster|landfill)|"
     r"(?:dock|remote|cable|charger|manual|accessor\w*|gift)[^.]{0,50}(?:can'?t|cannot|couldn'?t) find (?:it|them)|(?:hidden|hid|misplaced) (?:the |its |my )?(?:charging )?(?:dock|remote|cable|charger|manual)|"
-    r"(?:free|bonus) (?:gift|\w+(?: bag)?)\b[^.]{0,40}(?:went to|gave|given (?:away|to)|handed (?:over|to))|(?:gave|given) (?:away )?the (?:free |bonus )?gift|"
+    r"(?:free|bonus) (?:gift|(?:\w+ ){0,3}\w+)\b[^.]{0,60}(?:went to|gave|given (?:away|to)|handed (?:over|to)|passed (?:it |them )?on)|(?:gave|given) (?:away )?the (?:free |bonus )?gift|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
     r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
     r"(?:lost|misplaced|can'?t find) (?:the |my |its )?[\w ]{0,20}(?:cable|charger|remote|manual|box|packaging|accessor\w*|gift|parts?)\b",
 )
-CUSTOMISED = any_of(r"定制|刻字|刻了", r"custom|engrav|personali[sz]ed|etch(?:ed|ing)|monogram")
+CUSTOMISED = any_of(r"定制|刻字|刻了", r"custom(?! firmware| rom)|engrav|personali[sz]ed|etch(?:ed|ing)|monogram")
 GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 
 # --- P8's causes ----------------------------------------------------------------------------------
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
-    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal|travel)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,25}phone (?:cable|charger)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
-    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
+    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"万能充|别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal|travel)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,25}phone (?:cable|charger)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|水汽|水蒸气|凝了?水|水珠|受潮|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
     (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?:got|was|were) knocked (?:off|over|down)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver|solder|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board|filter)")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|压坏|压裂|压碎|压扁|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插)|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|拧开|(?:背板|后盖|底盖|外壳|面板)[^，。,]{0,3}拆(?:下来|开|了)|(?:换|装)了?个?[^，。,]{0,6}(?:淘宝|网上|拼多多|闲鱼)[^，。,]{0,4}买的|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver|solder|3d[- ]printed|(?:fitted|fixed|repaired|replaced) (?:it|them|one) myself|(?:flashed|installed|loaded) (?:some |a |the )?(?:custom|third[- ]party|modded|unofficial|hacked) firmware|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board|filter)")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|压坏|压裂|压碎|压扁|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插)|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
-    r"never (?:been )?dropped|not (?:been )?dropped|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
+    r"never (?:been )?dropped|not (?:been )?dropped|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
 )
 
 # --- P12, P13 -------------------------------------------------------------------------------------
@@ -275,7 +281,7 @@ PROTECTION_USED = any_of(
     r"already (?:claimed|got|used|applied for|had) (?:the |a |my )?price|price protection (?:once )?already|"
     r"already (?:been )?(?:refunded|paid|given|got|received|had)[^.?!]{0,20}(?:difference|price adjustment)",
 )
-COMPANY = any_of(r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id")
+COMPANY = any_of(r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id|\b(?:our|the) office\b")
 PERSON = any_of(
     r"(?<![\d一二两三四五六七八九十几多])个人|自己用|自己家里?用|家里用|家用|私人|不是公司",
     r"personal|myself|individual|private|not a (?:company|business)|for me",
@@ -286,7 +292,7 @@ NOT_TITLE_CHANGED = any_of(
 )
 TITLE_CHANGED = any_of(
     r"改过(?:一次|一回)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次|(?:已经|之前|上次)[^，。,？?]{0,12}(?:改成|改为|改了|换成)",
-    r"already changed|already had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped)|had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped) once|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
+    r"already changed|already had (?:it|the \w+|my \w+) (?:changed|switched|corrected|amended|updated|swapped)|(?:had|got) (?:customer service|you|your team|support|someone) (?:to )?change (?:the |my |it)[^.]{0,30}(?:once|already|before)|already had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped)|had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped) once|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
 )
 
 # --- answers to a yes/no question -----------------------------------------------------------------

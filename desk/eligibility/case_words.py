@@ -186,6 +186,7 @@ _STORY = (
     (Flow.REPAIR, words.SEND_SOMEONE),
     (Flow.PRICE_PROTECTION, words.PRICE_DROP),
     (Flow.INVOICE, words.INVOICE),
+    (Flow.RETURN, words.CHANGED_MIND),
 )
 # The date reader's time grows much faster than its text on runs of time words ("上周上周…").
 MAX_CLAUSE = 60  # a clause of about a sentence: read whole
