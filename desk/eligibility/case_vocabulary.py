@@ -281,7 +281,9 @@ PROTECTION_USED = any_of(
     r"already (?:claimed|got|used|applied for|had) (?:the |a |my )?price|price protection (?:once )?already|"
     r"already (?:been )?(?:refunded|paid|given|got|received|had)[^.?!]{0,20}(?:difference|price adjustment)",
 )
-COMPANY = any_of(r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id|\b(?:our|the) office\b")
+COMPANY = any_of(
+    r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id|\b(?:our|the) office\b"
+)
 PERSON = any_of(
     r"(?<![\d一二两三四五六七八九十几多])个人|自己用|自己家里?用|家里用|家用|私人|不是公司",
     r"personal|myself|individual|private|not a (?:company|business)|for me",

@@ -510,7 +510,9 @@ def test_look_alikes_of_refusals_refuse_nothing() -> None:
     en = "en"
     near_water = read_words("the right bud cuts out; never been near water and I haven't dropped it", TODAY, en)
     assert near_water.damage_causes == frozenset()
-    stall = read_words("my neighbour recommended a local repair stall but I'd rather use you, battery is dead", TODAY, en)
+    stall = read_words(
+        "my neighbour recommended a local repair stall but I'd rather use you, battery is dead", TODAY, en
+    )
     assert not stall.damage_causes
     assert read_words("我在楼下修手机的店问过，能保修吗", TODAY, "zh").flow is Flow.WARRANTY
     assert read_words("净化器就开箱看了看，滤芯还没拆，用不上了，能退吗", TODAY, "zh").opened_consumable is not True

@@ -146,7 +146,7 @@ def test_the_vocabulary_reports_the_conditions_it_reads(clause: str, meanings: s
             "en",
             Condition.OPENED_CONSUMABLE,
         ),
-        ("昨天收到的音箱，每天晚上都开着睡觉，不想要了可以退吗", "zh", Condition.USED_BEYOND_INSPECTION),
+        ("昨天收到的音箱，连着几个晚上都开着睡觉，不想要了可以退吗", "zh", Condition.USED_BEYOND_INSPECTION),
         (
             "The speaker came yesterday, we've had it on all week, I changed my mind, can I return it?",
             "en",
