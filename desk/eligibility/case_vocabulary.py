@@ -84,7 +84,7 @@ EN_DATE_PHRASE = re.compile(
     r"yesterday|the day before yesterday|(?:\d+|a|an|one|two|three|four|five|six|ten) (?:days?|weeks?|months?|years?) ago|"
     r"on (?:the )?\d{1,2}(?:st|nd|rd|th)?(?: of \w+)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{1,2}(?:,? \d{4})?|"
     r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*(?:,? \d{4})?|since \w+|"
-    r"(?:back )?in (?:early |late )?(?:january|february|march|april|june|july|august|september|october|november|december))\b",
+    r"(?:back )?in (?:early |late )?(?:january|february|march|april|june|july|august|september|october|november|december)|in (?:early|late|mid[- ]) ?may)\b",
     re.IGNORECASE,
 )
 # A remedy the customer says they do not want ("不想修也不想换，我要退", "I don't want a repair"):
@@ -123,7 +123,7 @@ POLICY_QUESTION = any_of(
 
 CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
     (Category.WATER_PURIFIER, any_of(r"净水器|净水机", r"water (?:purifier|filter system)")),
-    (Category.AIR_PURIFIER, any_of(r"空气净化器|净化器", r"air pur+if?i?er|pur+if?i?er")),
+    (Category.AIR_PURIFIER, any_of(r"空气净化器|净化器", r"air pur+if?i?er|pur+if?i?er|pm ?2\.?5")),
     (Category.ROBOT_VACUUM, any_of(r"扫地机|扫拖|扫地", r"robot vac|vac+u+m|robovac|hoover")),
     (Category.AIR_CONDITIONER, any_of(r"空调|冷气", r"air ?con|air conditioner|\bac\b|a/c")),
     (Category.SMART_SPEAKER, any_of(r"音箱|音响", r"speaker")),
@@ -155,15 +155,15 @@ WHOLE_UNIT = any_of(
     r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?",
 )
 FAULT = any_of(
-    r"出(?:了)?(?:点|些)?问题|出毛病|异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
+    r"出(?:了)?(?:点|些)?问题|出毛病|歪了|走不了直线|跑偏|掉出来|异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
     r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机|不转|热风|一直显示|声音都没了|一点声音都没|哑了|[响叫]个不停|[滴嘀]{2}(?:叫|响|声)|黑屏|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
-    r"smell|stink|went (?:blank|dark|black|dead|silent|quiet)|tast(?:es|ing|e) (?:a bit |kind of |slightly |really )?(?:metallic|funny|weird|odd|strange|bad|off)|nois(?!e[- ]?cancel)|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick|"
+    r"smell|stink|went (?:blank|dark|black|dead|silent|quiet)|tast(?:es|ing|e) (?:a bit |kind of |slightly |really )?(?:metallic|funny|weird|odd|strange|bad|off)|nois(?!e[- ]?cancel)|loud|rattl|leak|drip|defect|quality (?:problem|issue)|faulty|crack|glitch|squeak|stick(?! with| to)|"
     r"keeps? (?!(?:listening|using|asking|telling|saying|playing music|wanting|looking)\b)\w+ing|reboot|"
     r"suction|weak|barely|lukewarm|trickle|does nothing|do nothing|sounds? like|\bdies\b|dying|restarts?|randomly|"
-    r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinks?|blinking|flashing|noise like|no response|"
+    r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinks?|blinking|flashing|noise like|no response|stuck (?:at|on) (?:\d|zero|full|max|the same)|"
     r"drops? (?:off|out)|cuts? out|cutting out|turning (?:itself )?off|shutting (?:itself )?(?:off|down)|stuck on|runs? flat out|"
     r"squeal|whin(?:e|ing)|stops after|won'?t stay (?:shut|closed|on|in|connected)|falls? out|trips? (?:off|out)|flash(?:es|ed)?(?![- ]?(?:sale|deal|sell))|light'?s? (?:is |was |goes |went )?off|(?:don'?t|doesn'?t) do anything|grind|buzz|hum\b|hiss|(?:has|have|had|'s) failed|is failing|already (?:split|torn|cracked|broken)|split (?:down|along|open)|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
     r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|con+ect|suck|clean|charge)|"
@@ -180,12 +180,12 @@ NOT_FAULTY = any_of(
     r"(?:they'?re|they are|it'?s|it is) (?:working )?(?:perfectly )?fine\b(?! (?:until|till|but|except|for a|at first|in the))",
 )
 CHANGE_OF_MIND = any_of(
-    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)[^，。,]{0,6}(?:不夹|不配|不匹配|对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不(?:太|怎么)?适合|不啱|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
+    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)[^，。,]{0,6}(?:不夹|不配|不匹配|对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不(?:太|怎么)?适合|不啱|用处不大|没什么用处|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
     r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
-    r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:exact )?same (?:purifier|vacuum|speaker|earbuds|unit|model)\b|(?:now )?(?:we'?ve|i'?ve|we have|i have) got two|won'?t fit|will not fit|doesn'?t fit|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
+    r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|(?:rather|prefer to) (?:stick|stay) with (?:her|his|my|our|the|their) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:exact )?same (?:purifier|vacuum|speaker|earbuds|unit|model)\b|(?:now )?(?:we'?ve|i'?ve|we have|i have) got two|won'?t fit|will not fit|doesn'?t fit|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|won'?t (?:really )?need|will not need|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|(?:isn'?t|is not|aren'?t|are not) (?:really )?for (?:me|us)|"
-    r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t|dont|doesnt) (?:sit|fit) (?:well|right|rite|properly)|too (?:tall|wide|big|large|long|bulky|deep|high) to (?:fit|go|slide)|wanted the \w+ one|(?:wants?|wanted|prefers?|preferred) the (?:bigger|smaller|larger|other|cheaper|newer|older) (?:model|one|version)|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
+    r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t|dont|doesnt) (?:sit|fit) (?:well|right|rite|properly)|too (?:tall|wide|big|large|long|bulky|deep|high) to (?:fit|go|slide)|wanted the \w+ one|(?:wants?|wanted|prefers?|preferred) the (?:bigger|smaller|larger|other|cheaper|newer|older) (?:model|one|version|brand)|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
 )
 
 # --- P6's conditions ------------------------------------------------------------------------------
@@ -220,6 +220,7 @@ OPENED_CONSUMABLE = any_of(
     r"(?:filter|brush|ear ?tips?)[^?!]{0,80}\b(?:opened|unwrapped|unsealed) one\b|"
     r"(?:tear|tore|torn|rip|ripped|cut|slit) open (?:the |a |that )?(?:\w+ ){0,2}(?:bag|pack|packet|pouch|wrap\w*|seal\w*)[^.,;]{0,30}(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|cartridge)|"
     r"(?:filter|brush|ear ?tips?)[^?!]{0,160}\b(?:ripped|tore|torn|took|taken|pulled|got(?:ten)?) (?:one|it|them) out of (?:its|their|the) (?:plastic|wrap\w*|seal\w*|bag|pouch|film)|"
+    r"(?:clipped|popped|snapped|attached|stuck|fitted|put) (?:one of )?(?:the |a )?(?:spare |new |extra )?(?:side )?(?:brush\w*|filters?|ear ?tips?|(?:silicone|foam|rubber) tips)\b[^.]{0,40}\b(?:on|onto|in|into)\b|"
     r"(?:opened|used|unsealed|unwrapped|installed|tried|(?:took|tore|ripped|peeled|pulled) (?:the )?(?:plastic|wrap\w*|seal\w*|film|packaging)[^.,;]{0,20}off)\b[^.,;]{0,30}"
     r"(?:filter|brush|ear ?tips?)|(?:filter|brush|ear ?tips?)\w* (?:is |are |was |were |has been |have been )?"
     r"(?:opened|used|unsealed|installed|unwrapped)",
@@ -231,6 +232,7 @@ NOT_USED = any_of(
 USED = any_of(
     r"用了|用过|使用了|激活|(?:日日|天天|每天|每晚)[^，。,]{0,8}(?:播|放|用|开(?!不)|听|扫|跑|吹|戴)|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
     r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|run it|wore them|worn|set (?:it|them|the \w+) up|set up the \w+|linked (?:it|them) to (?:my|our|the) (?:account|phone|app)|"
+    r"(?:twice|three times|once) a day|(?:ever|every day) since|"
     r"(?:took|take|taken|brought) (?:them|it|the \w+) (?:along )?(?:on|to|for) (?:a |the |my |our )?(?:\w+ )?(?:trip|holiday|vacation|flight|gym|commute|camping)|"
     r"(?:ran|run|running|used|using|wore|worn|wearing) (?:it|them|the \w+) (?:every|each) (?:day|night)|for (?:like |about )?\d+ days (?:straight|strait|in a row)",
 )
@@ -253,13 +255,13 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"万能充|别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal|travel)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,25}phone (?:cable|charger)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
     (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|水汽|水蒸气|凝了?水|水珠|受潮|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
-    (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?:got|was|were) knocked (?:off|over|down)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
+    (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|栽(?:到|下|了)|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?:got|was|were) knocked (?:off|over|down)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
     (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|拧开|(?:背板|后盖|底盖|外壳|面板)[^，。,]{0,3}拆(?:下来|开|了)|(?:换|装)了?个?[^，。,]{0,6}(?:淘宝|网上|拼多多|闲鱼)[^，。,]{0,4}买的|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver|solder|3d[- ]printed|(?:fitted|fixed|repaired|replaced) (?:it|them|one) myself|(?:flashed|installed|loaded) (?:some |a |the )?(?:custom|third[- ]party|modded|unofficial|hacked) firmware|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board|filter)")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|压坏|压裂|压碎|压扁|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插)|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|侄子|侄女|外甥|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|踩着|当[^，。,]{0,4}(?:滑板|玩具|凳子|马)|压坏|(?:^|[，。,])(?![^，。,]*(?:盒|箱|包装))[^，。,]*压(?:裂|碎|扁)|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插)|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|(?:posted|stuffed|shoved|jammed|crammed|fed) (?:a |an |the |some )?(?:whole )?(?:handful of |bunch of |pile of )?(?:\w+ ){0,2}(?:lego|coins?|toys?|crayons?|sand|rice|beads?|marbles?|bricks?)\b[^.]{0,30}\b(?:in|into)\b|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
-    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
-    r"never (?:been )?dropped|not (?:been )?dropped|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
+    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
+    r"never (?:been )?dropped|not (?:been )?dropped|(?:courier|driver|postman|delivery \w+)[^.]{0,20}dropped (?:it|them) off|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
 )
 
 # --- P12, P13 -------------------------------------------------------------------------------------
@@ -269,7 +271,7 @@ COUPON = any_of(
     r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券|满\d+减\d+|[减抵]\d*的?券", r"coupon|voucher|promo code"
 )
 TRADE_IN = any_of(
-    r"以旧换新|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换",
+    r"以旧换新|(?:老|旧)[^，。,]{0,10}(?:折价|抵掉|抵扣|抵了)|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换",
     r"trade[- ]?in|traded in|old[- ]for[- ]new|(?:took|hauled|carted|collected|picked up) (?:away )?(?:my|our|the) old (?:one|unit|\w+)(?: away)?[^.]{0,40}(?:money off|discount|credit|off the price)|(?:hand(?:ing|ed)?|gave|giving) (?:over|in) (?:our|my|the) (?:old|ancient|previous|former)",
 )
 NO_FLAG = any_of(
@@ -320,7 +322,7 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
     (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|付的|入手|拍的|订的|抢到|抢的", r"bought|snagged|grabbed|\b(?:i|we) picked (?:(?:them|it|these|those) )?up|order(?! (?:page|details?|history|list|screen|status))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
-    (Anchor.DELIVERY, any_of(r"收到|签收|收的货|收货|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine|these|those|em|'em)\b|\b(?:we|i|just) got\b|came|showed up|turned up")),
+    (Anchor.DELIVERY, any_of(r"收到|签收|收的货|收货|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine|these|those|em|'em)\b|\b(?:we|i|just) got\b|came|showed up|turned up|got here")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").
 # A length the customer asks about ("is it covered for 2 years?", "保两年吗") rather than their date.
@@ -328,7 +330,7 @@ WARRANTY_LENGTH = re.compile(r"(?:cover\w*|warrant\w*|guarantee\w*|保修?期?�
 # What a real date phrase has: a digit or a word of time (a date reader may take "we" for a day).
 DATE_WORDS = re.compile(
     r"\d|[天周月年号日昨今前上去礼拜星期]|元旦|清明|五一|劳动节|国庆|双十|圣诞|平安夜|黑五|christmas|xmas|black friday|"
-    r"day|week|month|year|ago|yesterday|today|tonight|morning|last|since|"
+    r"day|week|month|year|ago|yesterday|today|tonight|morning|afternoon|last|since|"
     r"mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|fortnight|tomorrow",
     re.IGNORECASE,
 )

@@ -105,6 +105,8 @@ def normalise(text: str, language: str) -> str:
         text = _ZH_YEARS_HALF.sub(lambda m: f"{12 * int(m.group(1)) + 6}个月", text)
         return _ZH_YEARS_MONTHS.sub(lambda m: f"{12 * int(m.group(1)) + int(m.group(2))}个月", text)
     text = re.sub(r"\ba couple of\b", "2", text, flags=re.IGNORECASE)
+    # "in early May": May is read as a month only after "in" (else it is the verb); early stays said.
+    text = re.sub(r"\b(early|late|mid)[- ](may)\b", r"\1 in \2", text, flags=re.IGNORECASE)
     text = _EN_NUMBER.sub(lambda m: f"{_EN_NUMBERS[m.group(1).lower()]} ", text)
     text = _EN_HALF.sub(lambda m: f"{12 * int(m.group(1) or m.group(2)) + 6} months", text)
     return re.sub(r"\b1 year and a half\b", "18 months", text, flags=re.IGNORECASE)
@@ -115,7 +117,7 @@ def normalise(text: str, language: str) -> str:
 _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14}
 _ZH_UNITS = {"天": ("days", 1), "日": ("days", 1), "周": ("days", 7), "个月": ("months", 1), "年": ("months", 12)}
 _ZH_DURATION = re.compile(
-    r"(?:(?:买|用|有|收到|到手|到)了?(快|将近|差不多|近)?)?(\d+(?:\.\d+)?)(?:(天|日|周|个月|年)(多(?:一)?[点些]?)?|个(多)(月))"
+    r"(?:(?:买|用|有|收到|到手|到货|签收|到)了?(快|将近|差不多|近)?)?(\d+(?:\.\d+)?)(?:(天|日|周|个月|年)(多(?:一)?[点些]?)?|个(多)(月))"
     r"(前|以前|之前|了|就|才|左右|的|$|[，,。！!？?\s])"
 )
 # "空调两年半了", "耳机都8个月了": the product's age, with no verb before it.
@@ -123,7 +125,7 @@ _ZH_PRODUCT_AGE = re.compile(r"(?:机|器|调|箱|它)(?:都|已经|快)?$")
 _ZH_BETTER_PART_OF_A_YEAR = re.compile(r"(?:买|用|有|收到|到手|到)了?大(?:半年|6个月)")
 _EN_DURATION = re.compile(
     r"(?:\b(for|after|had (?:it|them|the \w+|my \w+)|owned (?:it|them)|it'?s been|been)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?)?\b(\d+(?:\.\d+)?)\s*"
-    r"(days?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b(\s+(?:ago|old))?",
+    r"(days?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b(\s+(?:ago|old|back))?",
     re.IGNORECASE,
 )
 

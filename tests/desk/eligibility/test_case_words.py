@@ -518,3 +518,28 @@ def test_look_alikes_of_refusals_refuse_nothing() -> None:
     assert read_words("净化器就开箱看了看，滤芯还没拆，用不上了，能退吗", TODAY, "zh").opened_consumable is not True
     assert read_words("Changed my mind on the speaker", TODAY, en).flow is Flow.RETURN
     assert read_words("my phone charger works fine with my phone, the buds don't charge", TODAY, en).quality_problem
+
+
+def test_round_15_readings() -> None:
+    """The sixteenth held-out set's misses, said in other words."""
+    zh, en = "zh", "en"
+    boxed = read_words("送的小礼品给朋友了，纸箱也压扁扔了，用处不大，能退吗", TODAY, zh)
+    assert boxed.damage_causes is None and boxed.quality_problem is False
+    assert not read_words("耳机一放口袋里就从盒子里掉出来，还保修吗", TODAY, zh).damage_causes
+    assert read_words("扫地机从柜子顶上一头栽下来，不转了", TODAY, zh).damage_causes == {DamageCause.DROP}
+    assert read_words("外甥把扫地机当滑板踩着玩，轮子歪了", TODAY, zh).damage_causes == {DamageCause.USER_DAMAGE}
+    (ten,) = read_words("净水器到货十天了，一直嗡嗡响", TODAY, zh).dates
+    assert ten.earliest == date(2026, 11, 29)
+    assert read_words("买空调时把老空调折价抵了300，现在降价了", TODAY, zh).trade_in is True
+    (back,) = read_words("Got the purifier ten days back and it rattles", TODAY, en).dates
+    assert back.earliest == date(2026, 11, 29)
+    assert read_words("he'd rather stick with his old broom, can we send it back?", TODAY, en).quality_problem is False
+    brush = read_words("I popped one of the spare brushes onto the vacuum, but we want the other brand", TODAY, en)
+    assert brush.opened_consumable is True and brush.quality_problem is False
+    assert not read_words(
+        "the courier dropped it off yesterday and the screen is stuck at 999", TODAY, en
+    ).damage_causes
+    (may,) = read_words("bought them in early May, acting up", TODAY, en).dates
+    assert (may.earliest, may.latest) == (date(2026, 5, 1), date(2026, 5, 10))
+    lego = read_words("my son posted a handful of Lego into the vacuum and it beeps", TODAY, en)
+    assert lego.damage_causes == {DamageCause.USER_DAMAGE}

@@ -142,7 +142,7 @@ def test_the_vocabulary_reports_the_conditions_it_reads(clause: str, meanings: s
     [
         ("前天到的净化器，新滤芯已经装进机器里了，不想要了能退吗", "zh", Condition.OPENED_CONSUMABLE),
         (
-            "Got the vacuum yesterday, I popped the new filter in straight away, don't want it now, can I return it?",
+            "Got the vacuum yesterday, I slotted the new filter in straight away, don't want it now, can I return it?",
             "en",
             Condition.OPENED_CONSUMABLE,
         ),
