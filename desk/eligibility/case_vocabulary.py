@@ -123,11 +123,13 @@ POLICY_QUESTION = any_of(
 
 CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
     (Category.WATER_PURIFIER, any_of(r"净水器|净水机", r"water (?:purifier|filter system)")),
-    (Category.AIR_PURIFIER, any_of(r"空气净化器|净化器", r"air pur+if?i?er|pur+if?i?er|pm ?2\.?5")),
+    (Category.AIR_PURIFIER, any_of(r"空气净化器|净化器", r"air pur+if?i?er|pur+if?i?er")),
     (Category.ROBOT_VACUUM, any_of(r"扫地机|扫拖|扫地", r"robot vac|vac+u+m|robovac|hoover")),
     (Category.AIR_CONDITIONER, any_of(r"空调|冷气", r"air ?con|air conditioner|\bac\b|a/c")),
     (Category.SMART_SPEAKER, any_of(r"音箱|音响", r"speaker")),
     (Category.EARBUDS, any_of(r"耳机|耳塞(?!套)", r"ear ?buds?|earphones?|headphones?")),
+    # Last: a PM2.5 reading is the purifier's only where no product is named.
+    (Category.AIR_PURIFIER, any_of(r"pm ?2\.?5", r"pm ?2\.?5")),
 )
 BATTERY_FAULT = any_of(
     r"[充冲]不[进上]?去?电|[充冲]不[满进上]|不充电|只能[用听撑扫][^，。,]{0,6}(?:分钟|一会)|充不了电|掉电|不蓄电|充电充不|没电很快|就没电|续航(?:变|很)?短",
@@ -177,12 +179,12 @@ GENERIC_FAULT = any_of(
 NOT_FAULTY = any_of(
     r"没有?质量问题|不是质量问题|没(?:什么|啥)?毛病|没坏|功能正常|用着挺好|一切正常",
     r"nothing wrong|not (?:a )?(?:quality|defect)|(?<!charger )(?<!cable )(?<!phone )(?<!adapter )works? (?:fine|perfectly|well)|not faulty|no (?:fault|defect|problem with it)|"
-    r"(?:they'?re|they are|it'?s|it is) (?:working )?(?:perfectly )?fine\b(?! (?:until|till|but|except|for a|at first|in the))",
+    r"(?:they'?re|they are|it'?s|it is) (?:working )?(?:perfectly )?fine(?:\s*[.!]?\s*$|\s*[,.;!]?\s*(?:(?:i|we)(?:'d| would| just| simply| only| really| don'?t| no longer| prefer| changed)|just|nothing)\b)",
 )
 CHANGE_OF_MIND = any_of(
-    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)[^，。,]{0,6}(?:不夹|不配|不匹配|对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不(?:太|怎么)?适合|不啱|用处不大|没什么用处|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
+    r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)(?![^，。,]{0,6}(?:订单|描述|页面|图片|宣传|详情|下单|手机|蓝牙|app|路由))[^，。,]{0,6}(?:不夹|不配|不匹配|(?<!配)对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不(?:太|怎么)?适合|不啱|用处不大|没什么用处|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
     r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
-    r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|(?:rather|prefer to) (?:stick|stay) with (?:her|his|my|our|the|their) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:exact )?same (?:purifier|vacuum|speaker|earbuds|unit|model)\b|(?:now )?(?:we'?ve|i'?ve|we have|i have) got two|won'?t fit|will not fit|doesn'?t fit|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
+    r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|(?:rather|prefer to) (?:stick|stay) with (?:her|his|my|our|the|their) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:exact )?same (?:purifier|vacuum|speaker|earbuds|unit|model)\b|(?:now )?(?:we'?ve|i'?ve|we have|i have) got two(?: of (?:them|these|those|the same \w+))?(?=\s*(?:[.,!;]|$|now\b|and\b|so\b))|(?<!filter )(?<!filters )(?<!part )(?:won'?t|will not|doesn'?t) fit|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|won'?t (?:really )?need|will not need|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|(?:isn'?t|is not|aren'?t|are not) (?:really )?for (?:me|us)|"
     r"won'?t let (?:us|me)|landlord|(?:bigger|smaller|larger|taller|wider|bulkier|heavier) than (?:i|we)(?: had)? (?:expected|thought|imagined)|(?:(?:they'?re|it'?s|they are|it is|they were|it was) (?:only |made |meant )?for|fits?|only fits?) (?:the|an?|my) (?:older|old|previous|different|other) (?:model|version|generation)|(?:don'?t|doesn'?t|dont|doesnt) (?:sit|fit) (?:well|right|rite|properly)|too (?:tall|wide|big|large|long|bulky|deep|high) to (?:fit|go|slide)|wanted the \w+ one|(?:wants?|wanted|prefers?|preferred) the (?:bigger|smaller|larger|other|cheaper|newer|older) (?:model|one|version|brand)|\b(?:grey|gray|white|black|pink|silver|gold|beige)\b (?:one|version|colou?r)",
@@ -213,7 +215,7 @@ OPENED_CONSUMABLE = any_of(
     rf"(?<![没未])(?:拆|打开|开封|用|撕)[了过]?(?:的)?{_CONSUMABLE}|{_CONSUMABLE}[^，。,]{{0,12}}(?<![没未])(?:拆|开封|打开|撕开|撕了|用)[了过开]?",
     rf"{_CONSUMABLE}[^。？?]{{0,16}}(?:密封袋|包装袋?|塑封|封膜|袋子)[^，。,]{{0,4}}(?:撕|拆|打开|剪)",
     rf"{_CONSUMABLE}[^。？?]{{0,10}}拆(?:了|开)?(?:一[个片包支盒只])?(?:的|外)?(?:包装袋?|塑封|封膜|袋子|盒子)?[^，。,]{{0,2}}装(?:上|进|好|到)",
-    rf"{_CONSUMABLE}[^。？?]{{0,16}}(?:拆|撕|剪|打开)(?:了|开)?(?:的)?(?:包装袋?|塑封|封膜|袋子|密封袋|盒子)|{_CONSUMABLE}[^。？?]{{0,16}}拆(?:了|开)[^，。,]{{0,6}}(?:抽|拿|取)出",
+    rf"{_CONSUMABLE}[^。？?]{{0,16}}(?<![没未])(?<!没有)(?:拆|撕|剪|打开)(?:了|开)?(?:的)?(?:包装袋?|塑封|封膜|袋子|密封袋|盒子)|{_CONSUMABLE}[^。？?]{{0,16}}拆(?:了|开)[^，。,]{{0,6}}(?:抽|拿|取)出",
     r"(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|dust ?bags?|cartridge)[^.;]{0,40}(?:tore|ripped|opened|unsealed|unwrapped) (?:open |the |it|them)|"
     r"(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|dust ?bags?|cartridge)[^?!]{0,120}\b(?:tore|torn|ripped|peeled|pulled|took) (?:the )?(?:shrink[- ]?wrap|plastic|wrap\w*|seal\w*|film|packaging) off|"
     r"(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|dust ?bags?|cartridge)[^?!]{0,120}\b(?:ripped|tore|torn|cut|slit) (?:the |a )?(?:packet|pack|pouch|bag|box|wrap\w*|seal\w*|plastic) open|"
@@ -232,32 +234,35 @@ NOT_USED = any_of(
 USED = any_of(
     r"用了|用过|使用了|激活|(?:日日|天天|每天|每晚)[^，。,]{0,8}(?:播|放|用|开(?!不)|听|扫|跑|吹|戴)|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
     r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|run it|wore them|worn|set (?:it|them|the \w+) up|set up the \w+|linked (?:it|them) to (?:my|our|the) (?:account|phone|app)|"
-    r"(?:twice|three times|once) a day|(?:ever|every day) since|"
+    r"(?:(?:been|i|we|i'?ve|we'?ve|it'?s|it has) (?:\w+ )?(?:running|using|used|ran|run|wear|wore|wearing|vacuuming|done)\b[^.?]{0,25})(?:twice|three times|once) a day|(?:ever|every day) since|"
     r"(?:took|take|taken|brought) (?:them|it|the \w+) (?:along )?(?:on|to|for) (?:a |the |my |our )?(?:\w+ )?(?:trip|holiday|vacation|flight|gym|commute|camping)|"
     r"(?:ran|run|running|used|using|wore|worn|wearing) (?:it|them|the \w+) (?:every|each) (?:day|night)|for (?:like |about )?\d+ days (?:straight|strait|in a row)",
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱)"
 INCOMPLETE = any_of(
     rf"{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
-    r"(?:threw|thrown|tossed|binned|chucked) (?:away |out )?(?:the |its |their )?(?:original )?(?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|(?:box|packaging)[^.]{0,40}(?:garbage|rubbish|trash|chute|dumpster|landfill)|"
-    r"(?:dock|remote|cable|charger|manual|accessor\w*|gift)[^.]{0,50}(?:can'?t|cannot|couldn'?t) find (?:it|them)|(?:hidden|hid|misplaced) (?:the |its |my )?(?:charging )?(?:dock|remote|cable|charger|manual)|"
-    r"(?:free|bonus) (?:gift|(?:\w+ ){0,3}\w+)\b[^.]{0,60}(?:went to|gave|given (?:away|to)|handed (?:over|to)|passed (?:it |them )?on)|(?:gave|given) (?:away )?the (?:free |bonus )?gift|"
+    r"(?:threw|thrown|tossed|binned|chucked) (?:away |out )?(?:the |its |their )?(?:original )?(?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|(?:box|packaging)[^.]{0,30}\b(?:went|gone|thrown|tossed|dumped|put|chucked|binned|threw|stuffed)\b[^.]{0,30}(?:garbage|rubbish|trash|chute|dumpster|landfill)|"
+    r"(?:dock|remote|cable|charger|manual|accessor\w*|gift)[^.]{0,50}\b(?:i|we)(?: just| still)? (?:can'?t|cannot|couldn'?t) find (?:it|them)|(?:hidden|hid|misplaced) (?:the |its |my )?(?:charging )?(?:dock|remote|cable|charger|manual)|"
+    r"(?:free|bonus) (?:gift|(?:\w+ ){0,3}\w+)\b[^.]{0,60}(?:went to|gave|given (?:away|to)|handed (?:over|to)|passed (?:it |them )?on)|(?:gave|given) away the (?:free |bonus )?gift|(?:gave|given) (?:away )?the (?:free|bonus) gift|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
     r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
     r"(?:lost|misplaced|can'?t find) (?:the |my |its )?[\w ]{0,20}(?:cable|charger|remote|manual|box|packaging|accessor\w*|gift|parts?)\b",
 )
-CUSTOMISED = any_of(r"定制|刻字|刻了", r"custom(?! firmware| rom)|engrav|personali[sz]ed|etch(?:ed|ing)|monogram")
+CUSTOMISED = any_of(
+    r"定制|刻字|刻了[^，。,]{0,5}(?:字|名|图案|logo|标志|图|日期)",
+    r"custom(?!er| firmware| rom)|engrav|personali[sz]ed|etch(?:ed|ing)|monogram",
+)
 GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 
 # --- P8's causes ----------------------------------------------------------------------------------
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
-    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"万能充|别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal|travel)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,25}phone (?:cable|charger)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
-    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|水汽|水蒸气|凝了?水|水珠|受潮|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
+    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"万能充|别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,25}phone (?:cable|charger)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|(?:进了?|渗进|里面有?|里有|内部有?)[^，。,]{0,2}(?:水汽|水蒸气|水珠)|浴室[^，。,]{0,6}(?:水汽|水蒸气)|(?:水汽|潮气|湿气)(?:太|很|特别)(?:重|大)|里面[^，。,]{0,6}凝[^，。,]{0,3}水|受潮|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
-    (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|栽(?:到|下|了)|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?:got|was|were) knocked (?:off|over|down)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|拧开|(?:背板|后盖|底盖|外壳|面板)[^，。,]{0,3}拆(?:下来|开|了)|(?:换|装)了?个?[^，。,]{0,6}(?:淘宝|网上|拼多多|闲鱼)[^，。,]{0,4}买的|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver|solder|3d[- ]printed|(?:fitted|fixed|repaired|replaced) (?:it|them|one) myself|(?:flashed|installed|loaded) (?:some |a |the )?(?:custom|third[- ]party|modded|unofficial|hacked) firmware|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board|filter)")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|侄子|侄女|外甥|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|踩着|当[^，。,]{0,4}(?:滑板|玩具|凳子|马)|压坏|(?:^|[，。,])(?![^，。,]*(?:盒|箱|包装))[^，。,]*压(?:裂|碎|扁)|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插)|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|(?:posted|stuffed|shoved|jammed|crammed|fed) (?:a |an |the |some )?(?:whole )?(?:handful of |bunch of |pile of )?(?:\w+ ){0,2}(?:lego|coins?|toys?|crayons?|sand|rice|beads?|marbles?|bricks?)\b[^.]{0,30}\b(?:in|into)\b|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
+    (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|栽(?:到|下|了(?:下|一跤|个跟头))|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?<!price )(?:got|was|were) knocked (?:off|over|down)(?! by \d)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|拧开[^，。,]{0,3}(?:螺丝|外壳|后盖|底盖|机身)|(?:螺丝|后盖|底盖)[^，。,]{0,3}拧(?:开|下来)|(?:背板|后盖|底盖|外壳|面板)[^，。,]{0,3}拆(?:下来|开|了)(?![^，。,]{0,8}(?:洗|清|擦|滤网|滤芯))|(?:换|装)了?个?[^，。,]{0,6}(?:淘宝|网上|拼多多|闲鱼)[^，。,]{0,4}买的|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver|solder|3d[- ]printed|(?:^|[.!?])(?![^.!?]*(?:filter|brush|ear ?tips?|dust ?bags?))[^.!?]*\b(?:fitted|fixed|repaired|replaced) (?:it|them|one) myself|(?:flashed|installed|loaded) (?:some |a |the )?(?:custom|third[- ]party|modded|unofficial|hacked) firmware|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board)")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|侄子|侄女|外甥|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|踩着(?:玩|它|走|跳|上去|满屋)|当(?:成|作)?小?(?:滑板|玩具|凳子|马骑)|压坏|(?:^|[，。,])(?![^，。,]*(?:盒|箱|包装|快递|物流|运输|收到|到货|送来|送到))[^，。,]*压(?:裂|碎|扁)|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插(?![^，。,]{0,3}(?:线|充电|插头|电源|数据)))|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|(?:posted|stuffed|shoved|jammed|crammed|fed) (?:a |an |the |some )?(?:whole )?(?:handful of |bunch of |pile of )?(?:\w+ ){0,2}(?:lego|coins?|toys?|crayons?|sand|rice|beads?|marbles?|bricks?)\b[^.]{0,30}\b(?:in|into)\b|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
@@ -271,7 +276,7 @@ COUPON = any_of(
     r"(?:用了?|使用了?|领了?)(?:优惠)?券|优惠券|满减券|满\d+减\d+|[减抵]\d*的?券", r"coupon|voucher|promo code"
 )
 TRADE_IN = any_of(
-    r"以旧换新|(?:老|旧)[^，。,]{0,10}(?:折价|抵掉|抵扣|抵了)|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换",
+    r"以旧换新|(?:老|旧)(?!公|婆|客户|顾客|用户|会员|板|妈|爸)[^，。,]{0,10}(?:折价|抵掉|抵扣|抵了)|旧[^，。,]{0,6}抵|抵了\d|旧[^，。,]{0,10}折(?:了|价|成)?[^，。,]{0,8}换",
     r"trade[- ]?in|traded in|old[- ]for[- ]new|(?:took|hauled|carted|collected|picked up) (?:away )?(?:my|our|the) old (?:one|unit|\w+)(?: away)?[^.]{0,40}(?:money off|discount|credit|off the price)|(?:hand(?:ing|ed)?|gave|giving) (?:over|in) (?:our|my|the) (?:old|ancient|previous|former)",
 )
 NO_FLAG = any_of(
@@ -279,7 +284,7 @@ NO_FLAG = any_of(
     r"no coupon|didn'?t use (?:a|any) coupon|not (?:a|in a) flash|(?:paid|bought (?:it )?(?:at|for)|at) (?:the )?(?:full|regular) price",
 )
 PROTECTION_USED = any_of(
-    r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|(?:退|补|返|赔)(?:过|了)(?:一次|一回)?差价|(?:申请|用|办|领)过(?:一次|一回)?(?:退|补)?(?:差价|价保)",
+    r"(?:申请|用|办)过(?:一次)?价保|价保过|已经价保|已经申请了?价保|(?:退|返|赔|(?<!我)(?<!自己)补)(?:过|了)(?:一次|一回)?差价(?![^，。,]{0,4}(?:换|升级|买了?))|(?:申请|用|办|领)过(?:一次|一回)?(?:退|补)?(?:差价|价保)",
     r"already (?:claimed|got|used|applied for|had) (?:the |a |my )?price|price protection (?:once )?already|"
     r"already (?:been )?(?:refunded|paid|given|got|received|had)[^.?!]{0,20}(?:difference|price adjustment)",
 )
@@ -287,7 +292,7 @@ COMPANY = any_of(
     r"公司|企业|单位|税号|工作室", r"company|business|corporate|firm|enterprise|tax id|\b(?:our|the) office\b"
 )
 PERSON = any_of(
-    r"(?<![\d一二两三四五六七八九十几多])个人|自己用|自己家里?用|家里用|家用|私人|不是公司",
+    r"(?<![\d一二两三四五六七八九十几多])个人|自己用|自己家里?用|家里用|(?:是|买来|自己|拿来|给)家用|家用的(?=[，。,！!？?\s]|$)|私人|不是公司",
     r"personal|myself|individual|private|not a (?:company|business)|for me",
 )
 NOT_TITLE_CHANGED = any_of(
@@ -295,8 +300,8 @@ NOT_TITLE_CHANGED = any_of(
     r"(?:haven'?t|have not|never|hasn'?t) (?:\w+ )?changed|first time (?:changing|i'?m changing)",
 )
 TITLE_CHANGED = any_of(
-    r"改过(?:一次|一回)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次|(?:已经|之前|上次)[^，。,？?]{0,12}(?:改成|改为|改了|换成)",
-    r"already changed|already had (?:it|the \w+|my \w+) (?:changed|switched|corrected|amended|updated|swapped)|(?:had|got) (?:customer service|you|your team|support|someone) (?:to )?change (?:the |my |it)[^.]{0,30}(?:once|already|before)|already had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped)|had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped) once|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
+    r"改过(?:一次|一回)?(?:发票)?抬头|抬头(?:已经)?改过|已经改过|改过一次|(?:已经|之前|上次)(?![^，。,？?]{0,12}(?:地址|电话|手机|收货|型号|颜色|款|大号|小号|时间))[^，。,？?]{0,12}(?:改成|改为|改了|换成)",
+    r"already changed|already had (?:it|the (?:invoice|title|name|header|heading)|my (?:invoice|title|name|header)) (?:changed|switched|corrected|amended|updated|swapped)|(?:had|got) (?:customer service|you|your team|support|someone) (?:to )?change (?:the |my |it)[^.]{0,30}(?:once|already|before)|already had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped)|had (?:the |my )?(?:invoice )?(?:title|name|header) (?:changed|switched|corrected|amended|updated|swapped) once|changed (?:it|the title) (?:once )?(?:already|before)|changed it once",
 )
 
 # --- answers to a yes/no question -----------------------------------------------------------------
@@ -321,7 +326,7 @@ NO = any_of(r"^\s*(?:不是|没有|否|不|无|没)", r"^\s*(?:no|nope|not|nah|i
 
 ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
     (Anchor.INVOICE, any_of(r"开票|发票日期|发票是|发票上|发票", r"invoice")),
-    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|付的|入手|拍的|订的|抢到|抢的", r"bought|snagged|grabbed|\b(?:i|we) picked (?:(?:them|it|these|those) )?up|order(?! (?:page|details?|history|list|screen|status))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
+    (Anchor.PAYMENT, any_of(r"买|购买|下单|下的单|付款|付的款|付的|入手|拍的|订的|抢到|抢的", r"bought|snagged|grabbed|\b(?:i|we) picked (?:(?:them|it|these|those) )?up(?! (?:from|at) (?:the |my |our |a )?(?:parcel|locker|post|courier|depot|door|porch|front|station|collection|pickup|reception|lobby|concierge|neighbou?r))|order(?! (?:page|details?|history|list|screen|status))|purchas|paid|buy|'ve had|have had|had (?:it|them|the|my)")),
     (Anchor.DELIVERY, any_of(r"收到|签收|收的货|收货|到货|(?<![抢买])到的|送到|送达|送来|送过来|到手|拿到|到了|[就才刚已]到|用了(?=\s*(?:快|将近|差不多|大概|近)?[\d一二两三四五六七八九十几半大])", r"rec(?:ie|ei)v|deliver|arriv|\bgot (?:it|them|the|my|this|mine|these|those|em|'em)\b|\b(?:we|i|just) got\b|came|showed up|turned up|got here")),
 )  # fmt: skip
 # Words a date reader takes for a day which are no date of the case ("现在不想要了", "now on sale").

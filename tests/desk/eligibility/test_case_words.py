@@ -543,3 +543,37 @@ def test_round_15_readings() -> None:
     assert (may.earliest, may.latest) == (date(2026, 5, 1), date(2026, 5, 10))
     lego = read_words("my son posted a handful of Lego into the vacuum and it beeps", TODAY, en)
     assert lego.damage_causes == {DamageCause.USER_DAMAGE}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "fact", "not_read"),
+    [
+        ("这个滤芯还没拆包装，能退吗", "zh", "opened_consumable", True),
+        ("It's fine during the day but at night it rattles", "en", "quality_problem", False),
+        ("空调出风口有水珠往下滴", "zh", "damage_causes", {DamageCause.LIQUID_DAMAGE}),
+        ("拧开水龙头一点水都不出", "zh", "damage_causes", {DamageCause.UNAUTHORISED_REPAIR}),
+        ("按说明书把空调面板拆下来洗滤网，装回去就不制冷了", "zh", "damage_causes", {DamageCause.UNAUTHORISED_REPAIR}),
+        ("收到当天马上就不制冷", "zh", "damage_causes", {DamageCause.USER_DAMAGE}),
+        ("收到的时候外壳就被快递压裂了", "zh", "damage_causes", {DamageCause.USER_DAMAGE}),
+        ("往充电口插上线就没反应", "zh", "damage_causes", {DamageCause.USER_DAMAGE}),
+        ("耳机跟手机配对不上", "zh", "quality_problem", False),
+        (
+            "The filter light came on so I replaced it myself, now it leaks",
+            "en",
+            "damage_causes",
+            {DamageCause.UNAUTHORISED_REPAIR},
+        ),
+        ("The dock is in the hallway and the robot can't find it", "en", "incomplete", True),
+        ("我想立刻了解一下退货流程，音箱没拆封", "zh", "customised", True),
+        ("As a customer I'm disappointed, I want to return the unopened speaker", "en", "customised", True),
+        ("老公用京豆抵扣了20块，现在降价了", "zh", "trade_in", True),
+        ("I picked them up from the parcel locker on Monday, one bud is dead", "en", "dates_anchor", "payment"),
+    ],
+)
+def test_words_near_a_fact_that_do_not_say_it(text: str, language: str, fact: str, not_read: object) -> None:
+    """A review of the words added in rounds 13–15: ordinary sentences they must not misread."""
+    found = read_words(text, TODAY, language, learned=False)  # type: ignore[arg-type]
+    if fact == "dates_anchor":
+        assert all(said.anchor.value != not_read for said in found.dates)
+    else:
+        assert getattr(found, fact) != not_read
