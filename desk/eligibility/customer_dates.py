@@ -130,6 +130,9 @@ _EN_DURATION = re.compile(
 )
 
 
+_EN_A_FEW = re.compile(r"\b(?:a few|several) (days|weeks|months|years) ago\b", re.IGNORECASE)
+
+
 def _ago(number: float, unit_months: bool, scale: int) -> Ago:
     if unit_months:
         months = number * scale
@@ -160,6 +163,11 @@ def _duration(text: str, today: date, language: str) -> CustomerDate | None:
                 return CustomerDate(minus(today, ago), minus(today, shortest), None, match.group(0), "ours: duration")
             return one_day(minus(today, ago), match.group(0).rstrip(), "ours: duration", ago)
         return None
+    if found := _EN_A_FEW.search(text):  # "a few months ago": two to four of them
+        unit = found.group(1).lower().rstrip("s")
+        months, scale = unit in ("month", "year"), {"day": 1, "week": 7, "month": 1, "year": 12}[unit]
+        earliest, latest = minus(today, _ago(4, months, scale)), minus(today, _ago(2, months, scale))
+        return CustomerDate(earliest, latest, None, found.group(0), "ours: duration")
     for match in _EN_DURATION.finditer(text):
         if not (match.group(1) or match.group(4)):
             continue  # "1 year" alone: a warranty's length, not the customer's date

@@ -152,7 +152,7 @@ def test_the_vocabulary_reports_the_conditions_it_reads(clause: str, meanings: s
             "en",
             Condition.USED_BEYOND_INSPECTION,
         ),
-        ("昨天到的扫地机，不想要了，泡沫和袋子都丢垃圾桶了，能退吗", "zh", Condition.INCOMPLETE),
+        ("昨天到的扫地机，不想要了，袋子和隔板都丢垃圾桶了，能退吗", "zh", Condition.INCOMPLETE),
         (
             "The purifier arrived yesterday, I changed my mind, I don't have the packaging anymore, can I return it?",
             "en",
