@@ -37,11 +37,11 @@ CANTONESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 # return ("降了50块，我干脆退了重新买") and counts only when no other remedy is named.
 PRICE_PROTECTION = any_of(
     r"价保|保价|价格保护|差价|补差",
-    r"price[- ]?(?:protection|match|adjust)|the dif+e?r[ea]nce|price[- ]dif+e?r[ea]nce (?:refund|claim|compensation)|partial refund|refund[^.?!]{0,20}price (?:drop|difference)",
+    r"price[- ]?(?:protection|match|adjust)|the dif+e?r[ea]nce|(?:the )?gap (?:refunded|back)|refund (?:the )?gap|price[- ]dif+e?r[ea]nce (?:refund|claim|compensation)|partial refund|refund[^.?!]{0,20}price (?:drop|difference)",
 )
 PRICE_DROP = any_of(
     r"降价|便宜了|降了|打折了",
-    r"price[- ]?(?:drop|difference)|cheaper|for less|on sale|price (?:has |already )?(?:dropped|gone down|went down|fell)|"
+    r"price[- ]?(?:drop|difference)|cheaper|for less|on sale|price (?:has |already )?(?:dropped|gone down|went down|go(?:es)? down|fell)|"
     r"(?:lower|less) than (?:what )?(?:i|we) paid|(?:dropped|fell|went down|gone down) (?:another |a further |further |again |by )?(?:[¥￥$€£]\s?\d+(?:[,.]\d+)*|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))(?![\d,.])(?! on\b)",
 )
 INSTALLATION = any_of(
@@ -67,7 +67,8 @@ WARRANTY = any_of(
 )
 # A change of mind told without the remedy named ("Changed my mind on these earbuds…"): a return.
 CHANGED_MIND = any_of(
-    r"不想要了|不要了|反悔了", r"changed? (?:my|our) minds?|(?:don'?t|do not) want (?:it|them) (?:any ?more|after all)"
+    r"不想要了|不要了|反悔了",
+    r"changed? (?:my|our) minds?|(?:don'?t|do not) (?:want|need) (?:it|them) (?:any ?more|after all)",
 )
 SEND_SOMEONE = any_of(r"派人|派个?师傅|上门", r"send (?:someone|somebody|an engineer|a technician)|can an engineer")
 INVOICE = any_of(r"发票|抬头|专票", r"invoice|fapiao|(?:billing|company) name|name on (?:my|the) (?:receipt|bill)")
@@ -115,7 +116,7 @@ OWN_ITEM = any_of(
     r"\bi (?:just )?(?:bought|got|ordered)\b|\b(?:my|our|this|these) (?:new |\w+ )?(?:vacuum|robot|purifier|ac|air ?con\w*|speaker|earbuds|buds|unit|machine|order)\b",
 )
 POLICY_QUESTION = any_of(
-    r"多久|多长|(?<![没才这])几(?:年|个月|天)|怎么|如何|是什么|哪些|规定|政策|谁|哪里|哪儿",
+    r"(?<!不了)(?<!没)多久|多长|(?<![没才这])几(?:年|个月|天)|怎么|如何|是什么|哪些|规定|政策|谁|哪里|哪儿",
     r"how (?:long|many|much|do|does|to)|what (?:is|are|does)|\bwhich\b|\bwho\b|\bwhere\b|policy|in general",
 )
 
@@ -149,7 +150,7 @@ PART_UNSURE = any_of(
     r"不知道是[^，。,]{1,12}还是|不确定是[^，。,]{1,12}还是", r"not sure (?:if|whether) it'?s (?:the )?\w+ or"
 )
 WHOLE_UNIT = any_of(
-    r"整机|不开机|开不了机|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封])不动了?|"
+    r"整机|不开机|开不了机|打不开了?|启动不了|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封])不动了?|"
     r"不走|罢工|自动关机",
     r"whole (?:unit|device|machine)|fell silent|(?:hasn'?t|won'?t|doesn'?t) made? a sound|(?:won'?t|will not|doesn'?t|does not)(?: even)? (?:turn|switch|power) on|stopped working|"
     r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens|"
@@ -183,7 +184,7 @@ NOT_FAULTY = any_of(
 )
 CHANGE_OF_MIND = any_of(
     r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)(?![^，。,]{0,6}(?:订单|描述|页面|图片|宣传|详情|下单|手机|蓝牙|app|路由))[^，。,]{0,6}(?:不夹|不配|不匹配|(?<!配)对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不(?:太|怎么)?适合|不啱|用处不大|没什么用处|不搭|闲置|嫌|占地方|放不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
-    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
+    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不(?:想|打算)?装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
     r"changed? (?:my|our) minds?|no[- ]reason|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|(?:rather|prefer to) (?:stick|stay) with (?:her|his|my|our|the|their) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:exact )?same (?:purifier|vacuum|speaker|earbuds|unit|model)\b|(?:now )?(?:we'?ve|i'?ve|we have|i have) got two(?: of (?:them|these|those|the same \w+))?(?=\s*(?:[.,!;]|$|now\b|and\b|so\b))|(?<!filter )(?<!filters )(?<!part )(?:won'?t|will not|doesn'?t) fit|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have (?!(?:my |the |a )?(?:money|refund|cash|replacement|repair))|don'?t use it|already (?:have|has|had|bought|got|put|installed) (?:one|two)|already (?:have|own|has) (?:a|an) (?:\w+ ){0,3}(?:vac\w*|purifier|speaker|earbuds|unit|air ?con\w*|machine)\b|not feeling (?:them|it)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|won'?t (?:really )?need|will not need|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|(?:isn'?t|is not|aren'?t|are not) (?:really )?for (?:me|us)|"
@@ -234,7 +235,7 @@ NOT_USED = any_of(
 USED = any_of(
     r"用了|用过|使用了|激活|(?:日日|天天|每天|每晚)[^，。,]{0,8}(?:播|放|用|开(?!不)|听|扫|跑|吹|戴)|试用了|开机用|跑了|戴了|戴过|听了|装好|装上用|开过|用着|[扫跑拖吹听戴开][过了]\s*[\d一两二三四五六七八九十几好多]+\s*[回次遍趟]",
     r"\bused (?:it|them|the)|'ve used|been using|had (?:it|them|the \w+) running|(?:running|used) (?:it )?every (?:night|day)|every (?:night|day) since|\bactivated|used for|tried it|using it|ran it|run it|wore them|worn|set (?:it|them|the \w+) up|set up the \w+|linked (?:it|them) to (?:my|our|the) (?:account|phone|app)|"
-    r"(?:(?:been|i|we|i'?ve|we'?ve|it'?s|it has) (?:\w+ )?(?:running|using|used|ran|run|wear|wore|wearing|vacuuming|done)\b[^.?]{0,25})(?:twice|three times|once) a day|(?:ever|every day) since|"
+    r"(?:(?:been|i|we|i'?ve|we'?ve|it'?s|it has) (?:\w+ )?(?:running|using|used|ran|run|wear|wore|wearing|vacuuming|done)\b[^.?]{0,25})(?:twice|three times|once) a day|(?:ever|every day) since|\b(?:ran|run|running|had) (?:it|the \w+|them) (?:all|the whole) (?:night|day|weekend)|"
     r"(?:took|take|taken|brought) (?:them|it|the \w+) (?:along )?(?:on|to|for) (?:a |the |my |our )?(?:\w+ )?(?:trip|holiday|vacation|flight|gym|commute|camping)|"
     r"(?:ran|run|running|used|using|wore|worn|wearing) (?:it|them|the \w+) (?:every|each) (?:day|night)|for (?:like |about )?\d+ days (?:straight|strait|in a row)",
 )
@@ -258,14 +259,14 @@ GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"万能充|别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,25}phone (?:cable|charger)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
-    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|(?:进了?|渗进|里面有?|里有|内部有?)[^，。,]{0,2}(?:水汽|水蒸气|水珠)|浴室[^，。,]{0,6}(?:水汽|水蒸气)|(?:水汽|潮气|湿气)(?:太|很|特别)(?:重|大)|里面[^，。,]{0,6}凝[^，。,]{0,3}水|受潮|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
+    (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|(?:进了?|渗进|里面有?|里有|内部有?)[^，。,]{0,2}(?:水汽|水蒸气|水珠)|浴室[^，。,]{0,6}(?:水汽|水蒸气)|(?:水汽|潮气|湿气)(?:太|很|特别)(?:重|大)|里面[^，。,]{0,6}凝[^，。,]{0,3}水|受潮|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|淋了[^，。,]{0,6}雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
     (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|栽(?:到|下|了(?:下|一跤|个跟头))|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?<!price )(?:got|was|were) knocked (?:off|over|down)(?! by \d)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
     (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|拧开[^，。,]{0,3}(?:螺丝|外壳|后盖|底盖|机身)|(?:螺丝|后盖|底盖)[^，。,]{0,3}拧(?:开|下来)|(?:背板|后盖|底盖|外壳|面板)[^，。,]{0,3}拆(?:下来|开|了)(?![^，。,]{0,8}(?:洗|清|擦|滤网|滤芯))|(?:换|装)了?个?[^，。,]{0,6}(?:淘宝|网上|拼多多|闲鱼)[^，。,]{0,4}买的|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修(?:过|了)|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk|guy|man)|disassembl|self[- ]repair|with a screwdriver|solder|3d[- ]printed|(?:^|[.!?])(?![^.!?]*(?:filter|brush|ear ?tips?|dust ?bags?))[^.!?]*\b(?:fitted|fixed|repaired|replaced) (?:it|them|one) myself|(?:flashed|installed|loaded) (?:some |a |the )?(?:custom|third[- ]party|modded|unofficial|hacked) firmware|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board)")),
     (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|侄子|侄女|外甥|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|踩着(?:玩|它|走|跳|上去|满屋)|当(?:成|作)?小?(?:滑板|玩具|凳子|马骑)|压坏|(?:^|[，。,])(?![^，。,]*(?:盒|箱|包装|快递|物流|运输|收到|到货|送来|送到))[^，。,]*压(?:裂|碎|扁)|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插(?![^，。,]{0,3}(?:线|充电|插头|电源|数据)))|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|(?:kid|son|daughter|child|toddler|baby|nephew|niece|grandson|granddaughter)[^.]{0,40}\b(?:coins?|lego|toys?|crayons?|pens?|keys?)\b[^.]{0,30}\b(?:port|vent|slot|hole|grille|jack)\b|(?:posted|stuffed|shoved|jammed|crammed|fed) (?:a |an |the |some )?(?:whole )?(?:handful of |bunch of |pile of )?(?:\w+ ){0,2}(?:lego|coins?|toys?|crayons?|sand|rice|beads?|marbles?|bricks?)\b[^.]{0,30}\b(?:in|into)\b|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
-    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
+    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:包装盒?|盒子|箱子|配件)[^，。,]{0,4}(?:都)?还(?:留着|在)|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
     r"never (?:been )?dropped|not (?:been )?dropped|never been wet|(?:don'?t|do not|never) (?:even )?(?:wear|use|take) (?:them|it) (?:out )?in the (?:rain|shower|pool|sea)|(?:with|using) (?:its|their) own (?:cable|charger|adapter|plug)|(?:courier|driver|postman|delivery \w+)[^.]{0,20}dropped (?:it|them) off|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
 )
 
@@ -340,7 +341,7 @@ DATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 NOT_A_DATE = re.compile(
-    r"^(?:现在|目前|当前|如今|now(?: on)?|currently|right now|\d{3,4}|.*[¥￥$].*|.*\d\s*(?:元|块|rmb|yuan)\b.*|"
+    r"^(?:现在|目前|当前|如今|now(?: on)?(?: \d+)?|currently|right now|\d{3,4}|.*[¥￥$].*|.*\d\s*(?:元|块|rmb|yuan)\b.*|"
     r".*(?:分钟|小时|秒|\b(?:minutes?|mins?|hours?|hrs?|seconds?|secs?)\b).*)$",
     re.IGNORECASE,
 )

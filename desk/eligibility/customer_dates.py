@@ -244,7 +244,7 @@ def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
 # and day and how many days it lasts (五一 and 国庆 are holidays of 5 and 7 days). Black Friday is the
 # day after the fourth Thursday of November.
 _HOLIDAYS: tuple[tuple[str, int, int, int], ...] = (
-    (r"元旦|new year'?s day", 1, 1, 1),
+    (r"元旦|new year(?:'?s day)?(?!'?s eve)", 1, 1, 1),
     (r"清明", 4, 4, 3),
     (r"五一|劳动节|may day", 5, 1, 5),
     (r"(?<![\d¥￥$.])618(?![\d元块])|6\.18", 6, 18, 1),  # not a price or a model number

@@ -597,3 +597,23 @@ def test_round_16_readings() -> None:
     assert read_words("the kitchen is done, I'd like it installed, can you send someone?", TODAY, en).flow is (
         Flow.INSTALLATION
     )
+
+
+def test_round_17_readings() -> None:
+    """The eighteenth held-out set's misses, said in other words."""
+    zh, en = "zh", "en"
+    assert not read_words("试了下挺好，就是太占地方，包装盒还留着，能退吗", TODAY, zh).incomplete
+    assert read_words("空调现在不打算装了，想退掉", TODAY, zh).quality_problem is False
+    assert read_words("音箱电池撑不了多久了，还在保修期吗", TODAY, zh).policy_question is None
+    assert read_words("净化器打不开了，想报修", TODAY, zh).part is Part.WHOLE_UNIT
+    rain = read_words("音箱放阳台淋了一夜的雨，开不了机", TODAY, zh)
+    assert rain.damage_causes == {DamageCause.LIQUID_DAMAGE}
+    assert read_words("it came last week, we don't need it after all", TODAY, en).flow is Flow.RETURN
+    assert read_words("the price went down by 150, can I get the gap refunded?", TODAY, en).flow is (
+        Flow.PRICE_PROTECTION
+    )
+    assert read_words("the earbuds are now 30 yuan cheaper, can I get the difference?", TODAY, en).dates == ()
+    (new_year,) = read_words("got the vacuum just before New Year, the wheel squeaks", TODAY, en).dates
+    assert (new_year.earliest, new_year.latest) == (date(2025, 12, 25), date(2025, 12, 31))
+    night = read_words("arrived yesterday, I ran it all night to try it, but we don't like the look", TODAY, en)
+    assert night.used_beyond_inspection is True
