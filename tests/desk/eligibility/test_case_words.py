@@ -617,3 +617,21 @@ def test_round_17_readings() -> None:
     assert (new_year.earliest, new_year.latest) == (date(2025, 12, 25), date(2025, 12, 31))
     night = read_words("arrived yesterday, I ran it all night to try it, but we don't like the look", TODAY, en)
     assert night.used_beyond_inspection is True
+
+
+def test_round_18_readings() -> None:
+    """The nineteenth held-out set's misses, said in other words."""
+    en = "en"
+    cat = read_words("the cat clawed the touch panel and now two buttons are dead, return?", TODAY, en)
+    assert cat.damage_causes == {DamageCause.USER_DAMAGE}
+    carton = read_words("I sent the carton down the trash chute, and I don't want it now", TODAY, en)
+    assert carton.incomplete is True
+    sleeve = read_words("I slit open the sleeve on the spare filter; it's too bulky anyway, refund?", TODAY, en)
+    assert sleeve.opened_consumable is True and sleeve.quality_problem is False
+    kiosk = read_words("a repair kiosk opened the case and glued it; warranty?", TODAY, en)
+    assert kiosk.flow is Flow.WARRANTY and kiosk.damage_causes == {DamageCause.UNAUTHORISED_REPAIR}
+    assert read_words("the reading is frozen at 999, swap it please", TODAY, en).quality_problem is True
+    assert not read_words("the sensor stopped working; nobody dropped it, promise", TODAY, en).damage_causes
+    assert read_words(
+        "the invoice header was already corrected once, change it again?", TODAY, en
+    ).invoice_title_changed
