@@ -4,6 +4,7 @@ taken over once expired, given up by its holder only; replicas asking at once ge
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.database import make_engine, upgrade_schema
 from desk.leases import LeaseStore
 from tests.conftest import _postgres_reason, postgres_schema
+from tests.races import race
 
 MINUTE = timedelta(minutes=1)
 
@@ -92,24 +94,21 @@ def test_replicas_asking_at_once_get_it_once(lease_sessions: sessionmaker[Sessio
     for round_ in range(5):  # first an INSERT race, then (expired rows) UPDATE races
         clock = Clock()
         clock.now += timedelta(hours=round_)  # every earlier round's lease has expired
-        assert len(race(lease_sessions, clock, [f"r{round_}-{n}" for n in range(4)])) == 1
+        assert len(acquired_at_once(lease_sessions, clock, [f"r{round_}-{n}" for n in range(4)])) == 1
 
 
-def race(sessions: sessionmaker[Session], clock: Clock, holders: list[str]) -> list[str]:
+def acquired_at_once(sessions: sessionmaker[Session], clock: Clock, holders: list[str]) -> list[str]:
     """Replicas (threads with their own connections) asking for one lease at the same moment: who got it."""
-    barrier, won = threading.Barrier(len(holders), timeout=10), []
+    barrier = threading.Barrier(len(holders), timeout=10)
 
-    def replica(holder: str) -> None:
+    def replica(holder: str) -> bool:
         leases = LeaseStore(sessions, clock)
         barrier.wait()
-        if leases.acquire("job", holder, MINUTE):
-            won.append(holder)
+        return leases.acquire("job", holder, MINUTE)
 
-    threads = [threading.Thread(target=replica, args=(holder,)) for holder in holders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(*(functools.partial(replica, holder) for holder in holders))
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+    won = [holder for holder, got in zip(holders, outcomes, strict=True) if got is True]
     held = LeaseStore(sessions, clock).get("job")
     assert held is not None and [held.holder] == won
     return won
