@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import (
-    cluster_targets,
     read_results,
     refresh,
     render,
@@ -16,6 +15,7 @@ from bench.report import (
     retrieval_targets,
     turn_targets,
 )
+from bench.report_replicas import cluster_targets
 
 MACHINE = {"cpus": 2, "python": "3.11.2", "platform": "Linux-test"}
 
