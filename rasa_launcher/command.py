@@ -47,6 +47,9 @@ def main(options: Sequence[str] | None = None) -> int:
     # Rasa's entry point reads sys.argv, which Python never writes back to the process's cmdline.
     sys.argv = argv
     # Imported only now: Rasa loads TensorFlow on import (seconds), not worth it for a refusal.
+    from rasa_launcher.schema_checks import install
+
+    install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
