@@ -36,7 +36,7 @@ CANTONESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 # Named, price protection is what the customer is after; a price drop alone may be the story of a
 # return ("降了50块，我干脆退了重新买") and counts only when no other remedy is named.
 PRICE_PROTECTION = any_of(
-    r"价保|保价|价格保护|差价|补差",
+    r"价保|保价|价格保护|差价|补差|差的[^，。,]{0,8}补",
     r"price[- ]?(?:protection|match|adjust)|the dif+e?r[ea]nce|(?:the )?gap (?:refunded|back)|refund (?:the )?gap|price[- ]dif+e?r[ea]nce (?:refund|claim|compensation)|partial refund|refund[^.?!]{0,20}price (?:drop|difference)",
 )
 PRICE_DROP = any_of(
@@ -159,7 +159,7 @@ WHOLE_UNIT = any_of(
 )
 FAULT = any_of(
     r"出(?:了)?(?:点|些)?问题|出毛病|歪了|走不了直线|跑偏|掉出来|异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
-    r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动)|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
+    r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动|停)|[转跑扫吹](?:一会儿?|几分钟|没多久)就(?:自己)?停|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机|不转|热风|一直显示|声音都没了|一点声音都没|哑了|[响叫]个不停|[滴嘀]{2}(?:叫|响|声)|黑屏|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
@@ -195,18 +195,20 @@ CHANGE_OF_MIND = any_of(
 
 UNOPENED = any_of(
     r"没拆封|未拆封|没开封|未开封|全新未拆|没拆过|原封|没拆|没打开|没动过|没撕",
-    r"unopened|still sealed|still boxed|still (?:taped|sealed) up|box is still (?:taped|sealed)|still in (?:the |its )?(?:shrink[- ]?wrap|cellophane|plastic wrap)|never opened|not opened|still (?:in (?:the|its) box|shrink[- ]?wrapped|in (?:the )?(?:plastic|wrapping))|sitting in (?:the|its) box|(?:even|never|not) open(?:e)?d|haven'?t (?:even )?open(?:e)?d|(?:has|have)n'?t been opened|brand new in (?:the )?box|unused|(?:haven'?t|have not|never|didn'?t|did not) (?:even )?(?:taken|took|take|gotten|got) (?:it|them) out of (?:the|its|their) (?:box|packaging)",
+    r"unopened|still sealed|still boxed|still (?:taped|sealed) up|box is still (?:taped|sealed)|still in (?:the |its )?(?:shrink[- ]?wrap|cellophane|plastic wrap)|(?:plastic|film|wrap\w*) (?:is |are )?still on|never opened|not opened|still (?:in (?:the|its) box|shrink[- ]?wrapped|in (?:the )?(?:plastic|wrapping))|sitting in (?:the|its) box|(?:even|never|not) open(?:e)?d|haven'?t (?:even )?open(?:e)?d|(?:has|have)n'?t been opened|brand new in (?:the )?box|unused|(?:haven'?t|have not|never|didn'?t|did not) (?:even )?(?:taken|took|take|gotten|got) (?:it|them) out of (?:the|its|their) (?:box|packaging)",
 )
 _CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套|尘袋|集尘袋)"
 # A consumable said to be replaced already is not the part at fault ("滤芯都换了新的还是这样").
 # A part named as what the product is charged on or came with, not as the part at fault ("only ever
 # been charged on the dock it came with … the battery won't charge").
 PART_AS_MEANS = any_of(
-    r"(?:用|在)(?:原装的?|自带的?|原配的?)?(?:充电座|底座|基站)(?:上)?充|(?:滤芯|滤网|边刷|尘袋)[^，。,]{0,4}(?:也|都)?(?:一直)?用的?(?:是)?(?:原装|官方)",
+    r"(?:用|在)(?:原装的?|自带的?|原配的?)?(?:充电座|底座|基站)(?:上)?充|(?:滤芯|滤网|边刷|尘袋)[^，。,]{0,4}(?:也|都)?(?:一直)?用的?(?:是)?(?:原装|官方)|"
+    # A remote's cells ("换了两节新电池也一样"): what the customer tried, not the product's battery.
+    r"[一两二三四几]节[^，。,]{0,3}电池|干电池|[57]号电池",
     r"(?:charged|charging|charges|charge) (?:it )?(?:on|with|from|in) (?:the|its|my|our) (?:original |own )?(?:charging )?(?:dock|base|station)(?: it came with)?|"
     r"(?:only|always) (?:ever )?(?:used|use) (?:genuine|original|official) (?:filters?|brush\w*|ear ?tips?|dust ?bags?)|"
     r"(?:charge|charged|charging)\w* (?:them |it )?(?:with|in|on|from) (?:the|its|their|my|our) (?:original |own )?(?:charging )?(?:case|cable|dock)\b(?: and (?:the )?(?:case|cable|adapter))?|"
-    r"(?:dock|charger|cable|case)\b[^.]{0,20}\bis the (?:one|original)(?: it came with)?",
+    r"(?:dock|charger|cable|case)\b[^.]{0,20}\bis the (?:one|original)(?: it came with)?|\baa+ batter(?:y|ies)|batteries in (?:the|its|my) remote",
 )
 REPLACED_CONSUMABLE = any_of(
     rf"{_CONSUMABLE}[^，。,]{{0,4}}(?:都|也|已经)?换(?:了|过)(?:新的?)?|换(?:了|过)(?:新的?)?{_CONSUMABLE}",
@@ -267,8 +269,8 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|孩子|小孩|宝宝|娃|侄子|侄女|外甥|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|踩着(?:玩|它|走|跳|上去|满屋)|当(?:成|作)?小?(?:滑板|玩具|凳子|马骑)|压坏|(?:^|[，。,])(?![^，。,]*(?:盒|箱|包装|快递|物流|运输|收到|到货|送来|送到))[^，。,]*压(?:裂|碎|扁)|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插(?![^，。,]{0,3}(?:线|充电|插头|电源|数据)))|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|claw(?:ed|ing|s)? (?:at |the |it|them)|scratching post|(?:kid|son|daughter|child|toddler|baby|nephew|niece|grandson|granddaughter)[^.]{0,40}\b(?:coins?|lego|toys?|crayons?|pens?|keys?)\b[^.]{0,30}\b(?:port|vent|slot|hole|grille|jack)\b|(?:posted|stuffed|shoved|jammed|crammed|fed) (?:a |an |the |some )?(?:whole )?(?:handful of |bunch of |pile of )?(?:\w+ ){0,2}(?:lego|coins?|toys?|crayons?|sand|rice|beads?|marbles?|bricks?)\b[^.]{0,30}\b(?:in|into)\b|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
-    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:包装盒?|盒子|箱子|配件)[^，。,]{0,4}(?:都)?还(?:留着|在)|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
-    r"never (?:been )?dropped|not (?:been )?dropped|(?:nobody|no one|no-one) (?:has )?dropped|never been wet|(?:don'?t|do not|never) (?:even )?(?:wear|use|take) (?:them|it) (?:out )?in the (?:rain|shower|pool|sea)|(?:with|using) (?:its|their) own (?:cable|charger|adapter|plug)|(?:courier|driver|postman|delivery \w+)[^.]{0,20}dropped (?:it|them) off|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it",
+    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:包装盒?|盒子|箱子|纸箱|外箱|配件|泡沫)[^，。,]{0,4}(?:都|也)?(?:还(?:留着|在)|留着)|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过",
+    r"never (?:been )?dropped|not (?:been )?dropped|(?:nobody|no one|no-one) (?:has )?dropped|never been wet|(?:don'?t|do not|never) (?:even )?(?:wear|use|take) (?:them|it) (?:out )?in the (?:rain|shower|pool|sea)|(?:with|using) (?:its|their) own (?:cable|charger|adapter|plug)|(?:courier|driver|postman|delivery \w+)[^.]{0,20}dropped (?:it|them) off|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it|(?:box|packaging)(?: is| are|'s)? (?:right |still )?here|(?:still (?:have|got)|kept) (?:the |its |their )?(?:original )?(?:box|packaging)|every (?:bit|piece|part)(?: is)? (?:still )?in(?:side)?\b",
 )
 
 # --- P12, P13 -------------------------------------------------------------------------------------

@@ -635,3 +635,20 @@ def test_round_18_readings() -> None:
     assert read_words(
         "the invoice header was already corrected once, change it again?", TODAY, en
     ).invoice_title_changed
+
+
+def test_round_19_readings() -> None:
+    """The twentieth held-out set's misses, said in other words."""
+    zh, en = "zh", "en"
+    kept = read_words("屋里摆不下，不想要了，纸箱泡沫也留着，退吧", TODAY, zh)
+    assert kept.incomplete is not True and kept.quality_problem is False
+    here = read_words("We changed our minds, the packaging is still here and the film is still on. Refund?", TODAY, en)
+    assert here.incomplete is not True and here.quality_problem is False
+    stops = read_words("吹风机吹一会儿就自己停了，能换吗", TODAY, zh)
+    assert stops.quality_problem is True
+    remote = read_words("遥控器按了没反应，换了两节新电池还是不行，能修吗", TODAY, zh)
+    assert remote.part is Part.ACCESSORY
+    aa = read_words("the remote does nothing even with fresh AA batteries, repair?", TODAY, en)
+    assert aa.part is Part.ACCESSORY
+    gap = read_words("前天买的音箱今天便宜了30，差的那30能补给我吗", TODAY, zh)
+    assert gap.flow is Flow.PRICE_PROTECTION
