@@ -191,7 +191,7 @@ write_configs() {
     echo "  token: \${APP_ACTION_TOKEN}"
     echo "# Every replica reads and writes every conversation here (pool: SQL_POOL_SIZE + SQL_MAX_OVERFLOW)."
     echo "tracker_store:"
-    echo "  type: SQL"
+    echo "  type: rasa_launcher.tracker_store.KnownRowsSQLTrackerStore"
     echo "  dialect: postgresql"
     echo "  url: $pg_host"
     echo "  port: $pg_port"

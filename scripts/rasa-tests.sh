@@ -9,8 +9,10 @@ export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$PWD/var/rasa-cache}"
 model="$1"
 mkdir -p var/log
 echo "[rasa] launcher tests (rasa_launcher/tests)"
-.venv-rasa/bin/python -m unittest discover -s rasa_launcher/tests -t . >var/log/rasa-launcher-test.log 2>&1 ||
+.venv-rasa/bin/python -m unittest discover -v -s rasa_launcher/tests -t . >var/log/rasa-launcher-test.log 2>&1 ||
   { tail -30 var/log/rasa-launcher-test.log; exit 1; }
+# The PostgreSQL tracker store tests skip without a server: say so, with the reason.
+grep -E " \.\.\. skipped " var/log/rasa-launcher-test.log | sed 's/^/[rasa]   /' || true
 echo "[rasa] routing step tests (rasa_routing/tests)"
 .venv-rasa/bin/python -m unittest discover -s rasa_routing/tests -t . >var/log/rasa-routing-test.log 2>&1 ||
   { tail -30 var/log/rasa-routing-test.log; exit 1; }

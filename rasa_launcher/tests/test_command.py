@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from rasa_launcher.command import LaunchRefused, rasa_argv
+from rasa_launcher.command import LaunchRefused, check_tracker_store, endpoints_file, rasa_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "launcher-test-token-Zq81"
@@ -60,6 +60,45 @@ class CommandLineTest(unittest.TestCase):
         for given in (["-t", "x"], ["-tx"], ["--auth-token", "x"], ["--auth-token=x"], ["--auth", "x"]):
             with self.subTest(given=given), self.assertRaisesRegex(LaunchRefused, "not the command line"):
                 rasa_argv([*OPTIONS, *given], {"APP_RASA_TOKEN": TOKEN})
+
+
+class TrackerStoreCheckTest(unittest.TestCase):
+    """Rasa itself would warn and keep every conversation in memory."""
+
+    def endpoints(self, text: str) -> Path:
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        path = Path(directory.name) / "endpoints.yml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def test_a_tracker_store_that_does_not_import_is_refused(self) -> None:
+        for kind in ("rasa_launcher.no_such_module.Store", "rasa_launcher.tracker_store.NoSuchStore", "SQLL"):
+            path = self.endpoints(f"tracker_store:\n  type: {kind}\n  dialect: sqlite\n")
+            with self.subTest(kind=kind), self.assertRaisesRegex(LaunchRefused, "does not import"):
+                check_tracker_store(path)
+
+    def test_rasas_own_stores_and_the_projects_start(self) -> None:
+        for kind in ("SQL", "sql", "redis", "in_memory", "rasa_launcher.tracker_store.KnownRowsSQLTrackerStore"):
+            with self.subTest(kind=kind):
+                check_tracker_store(self.endpoints(f"tracker_store:\n  type: {kind}\n"))
+        check_tracker_store(self.endpoints("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n"))
+        check_tracker_store(ROOT / "endpoints.yml")
+        check_tracker_store(Path("no-such-endpoints.yml"))  # Rasa runs without one, in memory by design
+
+    def test_the_endpoints_file_is_the_one_rasa_reads(self) -> None:
+        self.assertEqual(endpoints_file(OPTIONS), Path("endpoints.yml"))
+        self.assertEqual(endpoints_file(["-p", "1", "--endpoints", "/x/e.yml"]), Path("/x/e.yml"))
+        self.assertEqual(endpoints_file(["--endpoints=/x/e.yml"]), Path("/x/e.yml"))
+        self.assertEqual(endpoints_file([]), Path("endpoints.yml"))
+
+    def test_the_launcher_stops_before_rasa_starts(self) -> None:
+        path = self.endpoints("tracker_store:\n  type: rasa_launcher.no_such_module.Store\n")
+        command = [sys.executable, "-m", "rasa_launcher", "-p", "5999", "--endpoints", str(path)]
+        environ = {**os.environ, "APP_RASA_TOKEN": TOKEN}
+        done = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("rasa_launcher.no_such_module.Store", done.stderr)
 
 
 class ServerTest(unittest.TestCase):
