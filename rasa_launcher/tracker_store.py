@@ -10,7 +10,8 @@ Redis in a cluster, so across replicas too).
 
 So this store keeps the number of rows on the tracker it hands out, and `save` writes the events
 after it, then moves it on. A tracker it did not read (a new conversation, `PUT /tracker/events`,
-a full-history read) carries no number and is saved as Rasa saves it, count and all.
+a full-history read) carries no number: its first save counts as Rasa's does, and keeps the number
+for the next one (a new conversation's turn saves twice: when Rasa creates it, and at the end).
 """
 
 from __future__ import annotations
@@ -45,12 +46,12 @@ class KnownRowsSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Any]:
         stored = getattr(tracker, STORED_ROWS, None)
         if stored is None:
-            return super()._additional_events(session, tracker)  # type: ignore[no-any-return]
+            # Rasa's count, for a tracker this store did not read; kept for its next save.
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            setattr(tracker, STORED_ROWS, stored)
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)
-        stored = getattr(tracker, STORED_ROWS, None)
-        if stored is not None:
-            # A second save of the same tracker (within the same lock) writes only what came after.
-            setattr(tracker, STORED_ROWS, max(stored, len(tracker.events)))
+        # A second save of the same tracker (within the same lock) writes only what came after.
+        setattr(tracker, STORED_ROWS, max(getattr(tracker, STORED_ROWS), len(tracker.events)))

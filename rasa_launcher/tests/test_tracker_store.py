@@ -113,6 +113,17 @@ class SameRowsAsRasa:
                 self.assertEqual(sum("count(" in sql for sql in statements.sent), counts)
                 self.assertTrue(any(sql.startswith("insert") for sql in statements.sent))
 
+    def test_a_new_conversation_is_counted_once(self: Any) -> None:
+        for store, counts in zip(self.stores(), (2, 1), strict=True):
+            statements = Statements(store)
+            sender = f"conversation-{uuid.uuid4().hex[:8]}"
+            tracker = asyncio.run(store.get_or_create_tracker(sender))  # Rasa creates and saves it
+            for event in [*session_start(), *turn("the first message")]:
+                tracker.update(event, DOMAIN)
+            asyncio.run(store.save(tracker))
+            with self.subTest(store=type(store).__name__):
+                self.assertEqual(sum("count(" in sql for sql in statements.sent), counts)
+
 
 class OnSQLite(SameRowsAsRasa, unittest.TestCase):
     def stores(self) -> tuple[SQLTrackerStore, SQLTrackerStore]:
