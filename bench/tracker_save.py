@@ -13,7 +13,8 @@ its own (its own engine and pool) in one database of the bench's own, created an
 - `batched`: the same rows, columns and order in one Core `insert(SQLEvent.__table__)` executemany
   (no ids asked back), after the same count query;
 - `batched_without_count`: that INSERT told how many events the tracker held when it was read instead
-  of counting them (what a store would have to remember between `retrieve` and `save`).
+  of counting them (what a store has to remember between `retrieve` and `save`; the project's store,
+  rasa_launcher/tracker_store.py, now does, with the stock ORM save).
 
 Each keeps conversations of `--turns` turns going, one FAQ turn as the product writes it (user,
 user_featurization, action_answer_faq, two bot messages, two slots, action_listen: 8 events, with the
