@@ -150,32 +150,38 @@ single process is `bench.system.System` (one app and one Rasa on SQLite, `make r
 in the same run; both stay up throughout, the idle one costing a little CPU. Each conversation keeps its own balancer cookie (`bench.turns.NoCookies`): with one cookie jar
 for all of them the first run of 2026-12-07 had every conversation on one app replica.
 
-Reading it (2026-12-07 11:37–11:49 UTC, the machine otherwise idle: load average 0.9–3.9, all of it
-this run):
+Reading it (2026-12-07 14:57–15:09 UTC, at `ee6fda3`; load average 2.4–5.1, all of it this run, but
+the machine's speed drifted between runs of the same afternoon, so only figures of one run compare):
 
-- **2×2 meets the stretch target**: 26.0 turns/s over the run, 25.0–26.6 in every round, against the
-  single process's 25.2 in the same run. Two cores over ~73 ms of CPU per turn allow ~27 turns/s;
-  the run used 1.9 of the two cores.
-- **1×1 and 2×1 are ~12–15 % slower than the single process side by side** (22.2 and 21.5 against
-  25.2): one Rasa replica is the bound there, and a cluster's Rasa does fewer turns per second. Its
-  one event loop also waits for PostgreSQL and Redis, whose clients are synchronous in Rasa 3.6: the
-  `SQLTrackerStore` reads the session's events, counts them, then writes the turn's ~8 new events
-  (one `INSERT … RETURNING` of all rows), and the `RedisLockStore` takes and frees the conversation's
-  ticket. `.venv-rasa/bin/python -m bench.tracker_save --rounds 400 --sqlite` measured a turn's save at
-  4.7–6.8 ms (p50) on PostgreSQL against 3.5 on SQLite, and the read at 5.1–6.1 against 3.6–4.8.
-  So Rasa was busy 0.85 of a core (0.92 in the single process) at 38.2 ms of CPU per turn (36.4).
-  2×1 adds nothing to 1×1: the app is not the bound. Against the figure the issue was written with
-  (16.4 turns/s for the single process on the shared machine), every configuration is faster.
-- **Where a turn's CPU goes**: Rasa 36–40 ms, the app 21–24 ms, PostgreSQL ~5–6 ms, Redis, HAProxy
-  ~1 ms each, the load generator ~2 ms; a cluster turn costs 68–73 ms against the single process's
-  61: the tracker and the desk's rows move from SQLite inside the two processes to PostgreSQL
-  backends, Redis and the balancer add theirs, and two Rasa replicas each pay their own per-turn
-  overhead.
-- **The next step for one Rasa replica**: less waiting on its loop per turn. Writing the rows with one
-  Core `INSERT` instead of the ORM's saves only ~0.7 ms (`bench.tracker_save`); skipping the count
-  query (the store remembering how many events it read) saves 2.6–3.1 ms, but is safe only while
-  nothing else writes to the conversation between the read and the save, which is not yet shown.
+- **Rasa spent half of its event loop checking a constant JSON schema.** A py-spy profile of the 1×1
+  Rasa replica under this load (`py-spy record --idle`) had 50 % of its loop in `jsonschema`: Rasa 3.6
+  validates every action server answer with `jsonschema.validate`, which checks Rasa's own schema
+  against the 2020-12 metaschema on every call (23.6 ms a call; 0.7 ms with the schema checked once,
+  `.venv-rasa/bin/python -m bench.schema_checks`). The launcher now checks each schema once
+  (`rasa_launcher/schema_checks.py`), for every Rasa the project starts, the single process's too.
+  Rasa's CPU per turn fell from 36–40 ms to 20–24 ms, and every configuration gained: in the run at
+  `56ec0df` (that fix alone, 14:19–14:31) single 36.6, 1×1 28.5, 2×1 29.2, 2×2 32.0 turns/s,
+  against 25.2, 22.2, 21.5 and 26.0 in the run at `94438a0` (11:37).
+- **Then the tracker store's count query**: 13 % of the same loop, a `SELECT count(*)` before every
+  save to find the new events. The project's store (`rasa_launcher/tracker_store.py`) keeps the number
+  of rows it read on the tracker instead: every writer holds the conversation's lock from read to
+  save (`bench.tracker_save`: 2.6–3.1 ms per save on PostgreSQL). A cluster's Rasa now costs what the
+  single process's does per turn (20.9 ms against 20.6).
+- **2×2 meets the stretch target**: 32.8 turns/s over the run (29.7–35.9 per phase).
+- **Every configuration is slower than the single process of the same commit side by side**: 1×1 at
+  0.78 of it, 2×1 at 0.85, 2×2 at 0.90. The single process gained most from the fixes (25.2 → 36.6),
+  and a cluster's state lives in other processes: its Rasa's one event loop waits for PostgreSQL (the
+  read and the write of each turn) and Redis (the lock store's tickets), both through synchronous
+  clients in Rasa 3.6, where the single process reads SQLite inside the process and keeps its locks
+  in memory. py-spy after both fixes: SQLAlchemy 27 % and Redis 9 % of the 1×1 Rasa's loop, idle 5 %.
+  Against the single process the issue was measured with (16.4 turns/s), and the one of this morning's
+  run (25.2), every configuration is faster.
+- **Where a turn's CPU goes**: Rasa ~21 ms, the app 21–25 ms, PostgreSQL 1.6–4.1 ms, Redis and HAProxy
+  ~1 ms each, the load generator ~2 ms: 44 ms for the single process, 49–54 ms in a cluster. Two
+  cores allow 37–41 of the cluster's turns a second; the 2×2 run used 1.8 of them.
+- **The next step for one Rasa replica**: its tracker store's database work in a worker thread (the
+  store's methods are coroutines; psycopg2 lets go of the GIL while it waits), so the loop serves other
+  conversations meanwhile, and the same for the lock store's Redis calls.
 - **On a shared machine** (an earlier run the same day, load 2.2–5.2, two other helpers' clusters
-  running): single 17.1, 1×1 16.5, 2×1 16.4, 2×2 18.1 turns/s; the machine's share, not the replica
-  count, set the rate, and phases of one configuration differed as much as configurations did.
+  running, before both fixes): single 17.1, 1×1 16.5, 2×1 16.4, 2×2 18.1 turns/s.
 """
