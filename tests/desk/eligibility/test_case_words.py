@@ -652,3 +652,29 @@ def test_round_19_readings() -> None:
     assert aa.part is Part.ACCESSORY
     gap = read_words("前天买的音箱今天便宜了30，差的那30能补给我吗", TODAY, zh)
     assert gap.flow is Flow.PRICE_PROTECTION
+
+
+def test_round_20_readings() -> None:
+    """The twenty-first held-out set's misses, said in other words."""
+    zh, en = "zh", "en"
+    assert read_words("书房太小了塞不下这台净化器，想退", TODAY, zh).quality_problem is False
+    music = read_words("到货后每天拿它当背景音乐放，现在不想要了，退货行吗", TODAY, zh)
+    assert music.used_beyond_inspection is True
+    spare = read_words("送的备用滤芯一直没拆，不喜欢这个颜色，能退吗", TODAY, zh)
+    assert spare.opened_consumable is not True
+    ridden = read_words("儿子把扫地机当车骑，轮子压坏了，能修吗", TODAY, zh)
+    assert ridden.damage_causes == {DamageCause.USER_DAMAGE}
+    nobody = read_words("音箱没声音了，没找别人修过，能保修吗", TODAY, zh)
+    assert not nobody.damage_causes
+    mornings = read_words("I ran it through the whole house every single evening; I don't like it, return?", TODAY, en)
+    assert mornings.used_beyond_inspection is True
+    assert (
+        read_words("Turns out my laptop does the job anyway, can I return the speaker?", TODAY, en).quality_problem
+        is False
+    )
+    phone = read_words("I charged the dock with my phone's quick charger and now it's dead. Warranty?", TODAY, en)
+    assert phone.damage_causes == {DamageCause.NON_ORIGINAL_CHARGER}
+    dock = read_words("I charge the vacuum on the dock it came with and the battery dies fast. Warranty?", TODAY, en)
+    assert dock.part is Part.BATTERY
+    assert read_words("my earbuds go from 100% to 0% in half an hour, fix please", TODAY, en).part is Part.BATTERY
+    assert read_words("the speaker came with a dent on top, exchange please", TODAY, en).quality_problem is True
