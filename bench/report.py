@@ -388,6 +388,9 @@ Profiles: py-spy (`record --raw`, wall and `--gil`) of the app and the Rasa serv
    by a test) while the actions read the language from the message metadata. Chinese conversations
    still pay it once; making the Chinese variations the default, or a custom `action_session_start`
    that sets the slot from the metadata, would remove it for them too (bot changes, not done here).
+   Later (issue 15): the same re-check ran on every action server answer, half of Rasa's event loop
+   under load; Rasa's launcher now checks each schema once (`rasa_launcher/schema_checks.py`), which
+   ends both costs.
 3. **Commits.** Three SQLite commits per turn, each waiting for fsync. Fix: a new message is stored
    already claimed (one commit less per turn). `synchronous=NORMAL` was measured too and left out:
    it would let a power cut lose messages already acknowledged.
