@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from typing import Any
 
 from bench.results import percentile, write
@@ -70,15 +71,13 @@ def per_call(validate: Callable[[Any, Any], None], instance: Any, schema: Any, c
 
 
 def run(rounds: int, calls: int) -> dict[str, Any]:
-    import jsonschema
-
     from rasa_launcher import schema_checks
 
     ways: dict[str, Callable[[Any, Any], None]] = {
         "stock": schema_checks.STOCK_VALIDATE,
         "checked_once": schema_checks.validate,
     }
-    figures: dict[str, Any] = {"jsonschema": getattr(jsonschema, "__version__", "?")}
+    figures: dict[str, Any] = {"jsonschema": metadata.version("jsonschema")}
     for name, (instance, schema) in cases().items():
         samples: dict[str, list[float]] = {way: [] for way in WAYS}
         for way in WAYS:

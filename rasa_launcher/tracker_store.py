@@ -17,7 +17,6 @@ for the next one (a new conversation's turn saves twice: when Rasa creates it, a
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,17 +29,11 @@ STORED_ROWS = "_stored_rows_since_session_start"
 
 
 class KnownRowsSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
-    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        # Rasa's `_retrieve`, keeping the number of rows (an event Rasa cannot read is still a row).
-        with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
-            if not (self.domain and rows):
-                return None
-            tracker = DialogueStateTracker.from_dict(
-                sender_id, [json.loads(row.data) for row in rows], self.domain.slots
-            )
-        if not fetch_events_from_all_sessions:
-            setattr(tracker, STORED_ROWS, len(rows))
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            # One event per row read: Rasa rebuilds the tracker from every row since the session start.
+            setattr(tracker, STORED_ROWS, len(tracker.events))
         return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Any]:
