@@ -237,7 +237,9 @@ def _decided(
 
     decided = over_ranges(words.part)
     described = words.symptom or words.damage_causes
-    if words.part is None and any(d.reason.missing is Fact.PART for d in decided.values()):
+    if words.part is None and any(
+        d.reason.missing is Fact.PART or (described and d.verdict is Verdict.NEEDS_FACT) for d in decided.values()
+    ):
         category = (order.category if order is not None else None) or words.category
         parts = _UNNAMED_PARTS[category] if described else _ANY_COVERED_PART
         by_part = [over_ranges(part) for part in parts]
@@ -247,10 +249,14 @@ def _decided(
             applicable = [found for found in candidates if found.verdict is not Verdict.NOT_APPLICABLE] or candidates
             same = len({_outcome(found) for found in applicable}) == 1
             # Without a fault described, the part is still asked first while the dates are missing too.
-            if (
-                decision.reason.missing is Fact.PART
-                and same
-                and (described or applicable[0].verdict is not Verdict.NEEDS_FACT)
+            if same and (
+                (
+                    decision.reason.missing is Fact.PART
+                    and (described or applicable[0].verdict is not Verdict.NEEDS_FACT)
+                )
+                # A date asked because one end of its range needs the part ("last month": P7's repair at
+                # one end, the warranty's at the other), where every part answers alike at both ends.
+                or (decision.verdict is Verdict.NEEDS_FACT and applicable[0].verdict is not Verdict.NEEDS_FACT)
             ):
                 decided[remedy] = applicable[0]
     return decided

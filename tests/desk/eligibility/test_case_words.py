@@ -678,3 +678,21 @@ def test_round_20_readings() -> None:
     assert dock.part is Part.BATTERY
     assert read_words("my earbuds go from 100% to 0% in half an hour, fix please", TODAY, en).part is Part.BATTERY
     assert read_words("the speaker came with a dent on top, exchange please", TODAY, en).quality_problem is True
+
+
+def test_round_21_readings() -> None:
+    """The twenty-second held-out set's misses, said in other words."""
+    zh, en = "zh", "en"
+    washed = read_words("耳机放在口袋里跟衣服一起洗了，现在一边没声音，能修吗", TODAY, zh)
+    assert washed.damage_causes == {DamageCause.LIQUID_DAMAGE}
+    laundry = read_words("My earbuds went through the wash in my jeans pocket, one side is dead. Repair?", TODAY, en)
+    assert laundry.damage_causes == {DamageCause.LIQUID_DAMAGE}
+    trade = read_words("My uncle fixes washing machines; he says it's the motor. Warranty?", TODAY, en)
+    assert not trade.damage_causes
+    told = read_words("The repair man said it's the fan motor", TODAY, en, asked=Fact.PART)
+    assert (told.part, told.damage_causes) == (Part.MOTOR, None)
+    drains = read_words("The speaker's battery drains overnight even when it's off. Repair please?", TODAY, en)
+    assert (drains.part, drains.damage_causes) == (Part.BATTERY, None)
+    weak = read_words("The AC isn't cooling well any more, can you repair it?", TODAY, en)
+    assert (weak.quality_problem, weak.part) == (True, None)
+    assert read_words("The AC isn't cooling at all, can you repair it?", TODAY, en).part is Part.WHOLE_UNIT

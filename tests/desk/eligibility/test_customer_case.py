@@ -111,6 +111,14 @@ def test_a_refusal_at_both_ends_gives_the_reason_that_holds_whatever_the_dates(p
         ),
         # A cause P8 excludes is not covered in any part.
         ("用了别的牌子的充电器，耳机充不进去电了，想修，2026年9月1日的发票", "P8.excluded_cause", "quoted"),
+        # ...nor within P7's 15 days: a delivery "last month" (P7 at one end, the warranty at the
+        # other) is not asked for.
+        ("扫地机从楼梯上摔下去了，现在转不动了，上个月到的，能修吗", "P8.excluded_cause", "quoted"),
+        (
+            "My son wedged a toy car in the vacuum's wheel and now it grinds. Got it last month. Repair?",
+            "P8.excluded_cause",
+            "quoted",
+        ),
     ],
 )
 def test_a_fault_whose_part_does_not_change_the_answer_is_not_asked_about(
@@ -127,6 +135,8 @@ def test_a_fault_whose_part_does_not_change_the_answer_is_not_asked_about(
     [
         "扫地机吸力变弱了，想修，2025年6月1日的发票",  # the whole unit ended, the motor not
         "空调有毛病，想报修，2026年3月2日的发票",  # "a problem" may be the remote (6 months)
+        # Cooling badly is described, not the unit failing: the unit ended, the compressor not.
+        "Our AC isn't cooling properly any more, can it be repaired? Invoice dated 2025-06-01.",
         "Is my air purifier still under warranty? Invoice dated 2026-03-02.",  # no fault said
     ],
 )
