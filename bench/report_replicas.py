@@ -179,9 +179,13 @@ the machine's speed drifted between runs of the same afternoon, so only figures 
 - **Where a turn's CPU goes**: Rasa ~21 ms, the app 21–25 ms, PostgreSQL 1.6–4.1 ms, Redis and HAProxy
   ~1 ms each, the load generator ~2 ms: 44 ms for the single process, 49–54 ms in a cluster. Two
   cores allow 37–41 of the cluster's turns a second; the 2×2 run used 1.8 of them.
-- **The next step for one Rasa replica**: its tracker store's database work in a worker thread (the
-  store's methods are coroutines; psycopg2 lets go of the GIL while it waits), so the loop serves other
-  conversations meanwhile, and the same for the lock store's Redis calls.
+- **Tried and not kept: the tracker store's database work in a worker thread** (its reads and saves
+  through `asyncio.to_thread` against PostgreSQL, so that the loop serves other conversations while
+  psycopg2 waits without the GIL). A run with it (`--rounds 4 --duration 30`, 17:23–17:36 the same
+  day, a faster hour of the machine) gave single 38.9, 1×1 26.6, 2×1 27.9, 2×2 29.2 turns/s: 0.68,
+  0.72 and 0.75 of the single process, no better than without it, and a cluster Rasa's CPU per turn
+  rose to 22.7–26.0 ms against the single process's 18.8 (the hand-offs between threads cost about
+  what the freed waits gave). The store keeps its database work on the loop.
 - **On a shared machine** (an earlier run the same day, load 2.2–5.2, two other helpers' clusters
   running, before both fixes): single 17.1, 1×1 16.5, 2×1 16.4, 2×2 18.1 turns/s.
 """
