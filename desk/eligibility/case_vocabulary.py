@@ -58,7 +58,7 @@ RETURN = any_of(
     r"(?<![a-z])ret(?:urn|run|un|rn)|(?:send|go|take|ship|bring)\w* (?:\w+ ){0,3}back|ref(?:u)?n?d|money back",
 )
 REPAIR = any_of(
-    r"维修|修理|寄修|返修|报修|售后|(?<![保装])修(?!手机|电脑)|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
+    r"(?:能|可以)?保修(?:维修|修理)|维修|修理|寄修|返修|报修|售后|(?<![保装])修(?!手机|电脑)|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
     r"repair(?! shop| kiosk| stall| booth| guy| man)|\bfix|get it fixed|send it in|look at it|take a look|come (?:and |to )?(?:take a )?look",
 )
 WARRANTY = any_of(
@@ -85,7 +85,7 @@ EN_DATE_PHRASE = re.compile(
     r"yesterday|the day before yesterday|(?:\d+|a|an|one|two|three|four|five|six|ten) (?:days?|weeks?|months?|years?) ago|"
     r"on (?:the )?\d{1,2}(?:st|nd|rd|th)?(?: of \w+)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{1,2}(?:,? \d{4})?|"
     r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*(?:,? \d{4})?|since \w+|"
-    r"(?:back )?in (?:early |late )?(?:january|february|march|april|june|july|august|september|october|november|december)|in (?:early|late|mid[- ]) ?may)\b",
+    r"(?:back )?in (?:early |late )?(?:january|february|march|april|june|july|august|september|october|november|december)(?: last year|,? \d{4})?|in (?:early|late|mid[- ]) ?may)\b",
     re.IGNORECASE,
 )
 # A remedy the customer says they do not want ("不想修也不想换，我要退", "I don't want a repair"):
@@ -150,7 +150,7 @@ PART_UNSURE = any_of(
     r"不知道是[^，。,]{1,12}还是|不确定是[^，。,]{1,12}还是", r"not sure (?:if|whether) it'?s (?:the )?\w+ or"
 )
 WHOLE_UNIT = any_of(
-    r"整机|不开机|开不了机|打不开了?|启动不了|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封])不动了?|"
+    r"整机|不开机|开不了机|打不开了?|启动不了|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封房])不动了?|"
     r"不走|罢工|自动关机",
     r"whole (?:unit|device|machine)|fell silent|(?:hasn'?t|won'?t|doesn'?t) made? a sound|(?:won'?t|will not|doesn'?t|does not)(?: even)? (?:turn|switch|power) on|stopped working|"
     r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens|"
@@ -159,7 +159,7 @@ WHOLE_UNIT = any_of(
 )
 FAULT = any_of(
     r"出(?:了)?(?:点|些)?问题|出毛病|歪了|走不了直线|跑偏|掉出来|异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
-    r"发热|裂|转圈|没声|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动|停)|[转跑扫吹](?:一会儿?|几分钟|没多久)就(?:自己)?停|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
+    r"发热|裂|转圈|没声|破音|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动|停)|[转跑扫吹](?:一会儿?|几分钟|没多久)就(?:自己)?停|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
     r"不够冷|拖拉机|不转|热风|一直显示|声音都没了|一点声音都没|哑了|[响叫]个不停|[滴嘀]{2}(?:叫|响|声)|黑屏|显示[^，。,]{0,6}(?:不对|不准|异常|乱)|数值?不[对准]|撞|避不开|不会避|声音?[太很好]大",
@@ -243,14 +243,14 @@ USED = any_of(
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱|彩盒|外盒|泡沫托?)"
 INCOMPLETE = any_of(
-    rf"{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,10}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
+    rf"{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:赠品|送的|附送)[^，。,]{{0,16}}(?:给|送)[^，。,]{{0,6}}(?:用了|用着|在用)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,16}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
     r"(?:threw|thrown|tossed|binned|chucked) (?:away |out )?(?:the |its |their )?(?:original )?(?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|(?:box|packaging|carton)[^.]{0,30}\b(?:went|gone|thrown|tossed|dumped|put|chucked|binned|threw|stuffed|sent)\b[^.]{0,30}(?:garbage|rubbish|trash|chute|dumpster|landfill)|"
     r"(?:threw|tossed|dumped|put|chucked|sent|stuffed) (?:the |our |my |its )?(?:box|packaging|carton)[^.]{0,30}(?:garbage|rubbish|trash|chute|dumpster|landfill|bin)\b|"
     r"(?:dock|remote|cable|charger|manual|accessor\w*|gift)[^.]{0,50}\b(?:i|we)(?: just| still)? (?:can'?t|cannot|couldn'?t) find (?:it|them)|(?:hidden|hid|misplaced) (?:the |its |my )?(?:charging )?(?:dock|remote|cable|charger|manual)|"
     r"(?:free|bonus) (?:gift|(?:\w+ ){0,3}\w+)\b[^.]{0,60}(?:went to|gave|given (?:away|to)|handed (?:over|to)|passed (?:it |them )?on)|(?:gave|given) away the (?:free |bonus )?gift|(?:gave|given) (?:away )?the (?:free|bonus) gift|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
     r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
-    r"(?:lost|misplaced|can'?t find) (?:the |my |its )?[\w ]{0,20}(?:cable|charger|remote|manual|box|packaging|accessor\w*|gift|parts?)\b",
+    r"(?:lost|misplaced|can'?t find) (?:the |my |its )?[\w ]{0,20}(?:cable|charger|dock|remote|manual|box|packaging|accessor\w*|gift|parts?)\b",
 )
 CUSTOMISED = any_of(
     r"定制|刻字|刻了[^，。,]{0,5}(?:字|名|图案|logo|标志|图|日期)",
@@ -266,10 +266,10 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
     (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|栽(?:到|下|了(?:下|一跤|个跟头))|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?<!price )(?:got|was|were) knocked (?:off|over|down)(?! by \d)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
     (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|拧开[^，。,]{0,3}(?:螺丝|外壳|后盖|底盖|机身)|(?:螺丝|后盖|底盖)[^，。,]{0,3}拧(?:开|下来)|(?:背板|后盖|底盖|外壳|面板)[^，。,]{0,3}拆(?:下来|开|了)(?![^，。,]{0,8}(?:洗|清|擦|滤网|滤芯))|(?:换|装)了?个?[^，。,]{0,6}(?:淘宝|网上|拼多多|闲鱼)[^，。,]{0,4}买的|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修(?:过|了)|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk)|repair (?:guy|man)(?! (?:said|says|told|thinks|reckons|confirmed|checked|looked))|disassembl|self[- ]repair|with a screwdriver|solder|3d[- ]printed|(?:^|[.!?])(?![^.!?]*(?:filter|brush|ear ?tips?|dust ?bags?))[^.!?]*\b(?:fitted|fixed|repaired|replaced) (?:it|them|one) myself|(?:flashed|installed|loaded) (?:some |a |the )?(?:custom|third[- ]party|modded|unofficial|hacked) firmware|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board)")),
-    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|闺女|孩子|小孩|宝宝|娃|侄子|侄女|外甥|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|当鼓敲|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|踩着(?:玩|它|走|跳|上去|满屋)|当(?:成|作)?小?(?:滑板|玩具|凳子|马骑)|当[^，。,]{0,4}(?:车|马)骑|压坏|(?:^|[，。,])(?![^，。,]*(?:盒|箱|包装|快递|物流|运输|收到|到货|送来|送到))[^，。,]*压(?:裂|碎|扁)|砸(?:坏|裂|碎|烂|破)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插(?![^，。,]{0,3}(?:线|充电|插头|电源|数据)))|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|claw(?:ed|ing|s)? (?:at |the |it|them)|scratching post|(?:kid|son|daughter|child|toddler|baby|nephew|niece|grandson|granddaughter)[^.]{0,40}\b(?:coins?|lego|toys?|crayons?|pens?|keys?)\b[^.]{0,30}\b(?:port|vent|slot|hole|grille|jack)\b|(?:posted|stuffed|shoved|jammed|wedged|crammed|fed) (?:a |an |the |some )?(?:whole )?(?:handful of |bunch of |pile of )?(?:\w+ ){0,2}(?:lego|coins?|toys?|crayons?|sand|rice|beads?|marbles?|bricks?)\b[^.]{0,30}\b(?:in|into)\b|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|wedged|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
+    (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|闺女|孩子|小孩|宝宝|娃|侄子|侄女|外甥|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|当鼓敲|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|踩着(?:玩|它|走|跳|上去|满屋)|当(?:成|作)?小?(?:滑板|玩具|凳子|马骑)|当[^，。,]{0,4}(?:车|马)骑|压坏|(?:^|[，。,])(?![^，。,]*(?:盒|箱|包装|快递|物流|运输|收到|到货|送来|送到))[^，。,]*压(?:裂|碎|扁)|砸(?:坏|裂|碎|烂|破)|戳(?:了|出)?[^，。,]{0,4}(?:洞|窟窿|破|坏|烂)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插(?![^，。,]{0,3}(?:线|充电|插头|电源|数据)))|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|claw(?:ed|ing|s)? (?:at |the |it|them)|scratching post|(?:kid|son|daughter|child|toddler|baby|nephew|niece|grandson|granddaughter)[^.]{0,40}\b(?:coins?|lego|toys?|crayons?|pens?|keys?)\b[^.]{0,30}\b(?:port|vent|slot|hole|grille|jack)\b|(?:posted|stuffed|shoved|jammed|wedged|crammed|fed) (?:a |an |the |some )?(?:whole )?(?:handful of |bunch of |pile of )?(?:\w+ ){0,2}(?:lego|coins?|toys?|crayons?|sand|rice|beads?|marbles?|bricks?)\b[^.]{0,30}\b(?:in|into)\b|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|wedged|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
-    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:包装盒?|盒子|箱子|纸箱|外箱|配件|泡沫)[^，。,]{0,4}(?:都|也)?(?:还(?:留着|在)|留着)|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过|没(?:有)?找[^，。,]{0,8}修过?",
+    r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:包装盒?|盒子|箱子|纸箱|外箱|配件|泡沫)[^，。,]{0,4}(?:都|也)?(?:还(?:留着|在)|留着)|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线|充电线|线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过|没(?:有)?找[^，。,]{0,8}修过?|没(?:有)?(?:拿|送)[去到]?[^，。,]{0,6}修过?",
     r"never (?:been )?dropped|not (?:been )?dropped|(?:nobody|no one|no-one) (?:has )?dropped|never been wet|(?:don'?t|do not|never) (?:even )?(?:wear|use|take) (?:them|it) (?:out )?in the (?:rain|shower|pool|sea)|(?:with|using) (?:its|their) own (?:cable|charger|adapter|plug)|(?:courier|driver|postman|delivery \w+)[^.]{0,20}dropped (?:it|them) off|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it|(?:box|packaging)(?: is| are|'s)? (?:right |still )?here|(?:still (?:have|got)|kept) (?:the |its |their )?(?:original )?(?:box|packaging)|every (?:bit|piece|part)(?: is)? (?:still )?in(?:side)?\b",
 )
 

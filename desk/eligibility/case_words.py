@@ -273,8 +273,9 @@ def _condition(said: object, unopened: bool, meaning: Meaning, learned: frozense
 
 def _condition_used(text: str, learned: frozenset[Meaning]) -> bool | None:
     """Used beyond inspection: said ("用了三天") or denied ("没用过"), else as the learned reading says
-    ("每天晚上都开着", "running every night since it came")."""
-    said = _said(words.USED, words.NOT_USED, text)
+    ("每天晚上都开着", "running every night since it came"). Words about a missing or given-away part
+    are not the product's use ("送的吸尘器拿去给我妈用了")."""
+    said = _said(words.USED, words.NOT_USED, words.INCOMPLETE.sub(" ", text))
     if said is None and Meaning.USED_BEYOND_INSPECTION in learned:
         return True
     return said

@@ -71,7 +71,7 @@ def _year_before(day: date) -> date:
     return day.replace(year=day.year - 1, day=min(day.day, 28) if (day.month, day.day) == (2, 29) else day.day)
 
 
-_NOT_A_DATE = re.compile(r"may|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", re.IGNORECASE)
+_NOT_A_DATE = re.compile(r"may|we|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", re.IGNORECASE)
 _EN_AGO_ONLY = re.compile(r"^\d+(?:\.\d+)?\s*(?:days?|weeks?|months?|years?)$", re.IGNORECASE)
 
 
@@ -82,7 +82,7 @@ def read_dateparser(text: str, today: date, language: str = "en") -> CustomerDat
     settings: Any = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": _noon(today)}
     for words, _moment in search_dates(text, languages=[language], settings=settings) or []:
         if _EN_AGO_ONLY.match(words) or _NOT_A_DATE.fullmatch(words):
-            continue  # "warranty 1 year", "May I…", "the 3rd time" (read as March): durations and days read before
+            continue  # "warranty 1 year", "May I…", "We" (Wednesday), "the 3rd time" (March): not dates, or read before
         data = DateDataParser(languages=[language], settings=settings).get_date_data(words)
         if data.date_obj is None:
             continue

@@ -696,3 +696,23 @@ def test_round_21_readings() -> None:
     weak = read_words("The AC isn't cooling well any more, can you repair it?", TODAY, en)
     assert (weak.quality_problem, weak.part) == (True, None)
     assert read_words("The AC isn't cooling at all, can you repair it?", TODAY, en).part is Part.WHOLE_UNIT
+
+
+def test_round_22_readings() -> None:
+    """The twenty-third held-out set's misses, said in other words."""
+    zh, en = "zh", "en"
+    kitchen = read_words("书房不动了，计划变了，这台空调用不上了，想退", TODAY, zh)
+    assert kitchen.quality_problem is False
+    gift = read_words("赠品小音箱我送给我爸在用了，扫地机想退掉", TODAY, zh)
+    assert (gift.incomplete, gift.used_beyond_inspection) == (True, None)
+    cable = read_words("充电盒充不进电了，我一直用原装线充的，保修吗", TODAY, zh)
+    assert not cable.damage_causes
+    poked = read_words("小孩拿筷子把扬声器的网罩戳破了，现在破音，能修吗", TODAY, zh)
+    assert (poked.damage_causes, poked.quality_problem) == ({DamageCause.USER_DAMAGE}, True)
+    denied = read_words("音箱有杂音，没拆过，也没送去别处修过，能保修维修吗", TODAY, zh)
+    assert (denied.flow, denied.damage_causes) == (Flow.REPAIR, frozenset())
+    dock = read_words("Don't want the vacuum any more, but I can't find the dock, return?", TODAY, en)
+    assert dock.incomplete is True
+    for text in ("We bought the AC in June last year. Warranty?", "We bought the AC in June 2025. Warranty?"):
+        (said,) = read_words(text, TODAY, en).dates
+        assert (said.earliest, said.latest) == (date(2025, 6, 1), date(2025, 6, 30)), text
