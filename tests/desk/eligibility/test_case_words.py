@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from desk.eligibility.case_vocabulary import UNOPENED
-from desk.eligibility.case_words import CaseWords, DateSaid, Flow, InvoiceChange, read_words
+from desk.eligibility.case_words import CaseWords, DateSaid, Flow, InvoiceChange, read_words, vocabulary_meanings
+from desk.eligibility.clause_meaning import Meaning
 from desk.eligibility.facts import DamageCause, Fact, Part
 from desk.eligibility.rules import Anchor
 from desk.orders.records import Category
@@ -716,3 +717,18 @@ def test_round_22_readings() -> None:
     for text in ("We bought the AC in June last year. Warranty?", "We bought the AC in June 2025. Warranty?"):
         (said,) = read_words(text, TODAY, en).dates
         assert (said.earliest, said.latest) == (date(2025, 6, 1), date(2025, 6, 30)), text
+
+
+def test_round_23_readings() -> None:
+    """The twenty-fourth held-out set's misses, said in other words."""
+    en = "en"
+    unboxed = read_words("Got the speaker Monday, opened it up and it's not really my style. Return?", TODAY, en)
+    assert (unboxed.damage_causes, unboxed.quality_problem) == (None, False)
+    looked = read_words("I opened it up to see what was rattling, now it's dead. Repair?", TODAY, en)
+    assert looked.damage_causes == {DamageCause.UNAUTHORISED_REPAIR}
+    running = read_words("We've had the air purifier running all week and I don't like it, can I return it?", TODAY, en)
+    assert running.used_beyond_inspection is True
+    assert Meaning.CHANGE_OF_MIND not in vocabulary_meanings("it beeps every few minutes for no reason")
+    assert Meaning.CHANGE_OF_MIND in vocabulary_meanings("can i get a no-reason return")
+    heating = read_words("The AC isn't heating the room properly any more, can you repair it?", TODAY, en)
+    assert (heating.quality_problem, heating.part) == (True, None)
