@@ -169,7 +169,7 @@ FAULT = any_of(
     r"(?:warm|hot) air|blowing (?:warm|hot)|stays (?:red|on)|blinks?|blinking|flashing|noise like|no response|(?:stuck|frozen) (?:at|on) (?:\d|zero|full|max|the same)|"
     r"drops? (?:off|out)|cuts? out|cutting out|turning (?:itself )?off|shutting (?:itself )?(?:off|down)|stuck on|runs? flat out|"
     r"squeal|whin(?:e|ing)|stops after|won'?t stay (?:shut|closed|on|in|connected)|falls? out|trips? (?:off|out)|flash(?:es|ed)?(?![- ]?(?:sale|deal|sell))|light'?s? (?:is |was |goes |went )?off|(?:don'?t|doesn'?t) do anything|grind|buzz|hum\b|hiss|(?:has|have|had|'s) failed|is failing|already (?:split|torn|cracked|broken)|\bdent(?:ed|s)?\b|split (?:down|along|open)|beep|error|disconnect|static|crackl|flicker|overheat|snapped|scratch|no sound|click|acting up|"
-    r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|con+ect|suck|clean|charge)|(?:isn'?t|is not|not|stopped) (?:cool|heat)ing|"
+    r"(?:won'?t|doesn'?t|does not|will not|can'?t) (?:work|start|turn|power|cool|heat|pair|con+ect|suck|clean|charge|spin|rotate)|(?:isn'?t|is not|not|stopped) (?:cool|heat)ing|"
     r"shuts? (?:itself )?(?:off|down)|turns? (?:itself )?off|stopped \w+ing|not responding|unresponsive|(?:quieter|louder|weaker) than the other|(?:can'?t|cannot|couldn'?t|barely) hear (?:me|my voice)",
 )
 # A fault said without what the product does ("有毛病", "it's faulty"): it may be in any part.
@@ -202,7 +202,7 @@ _CONSUMABLE = r"(?:滤芯|滤网|边刷|滚刷|耳塞套|尘袋|集尘袋)"
 # A part named as what the product is charged on or came with, not as the part at fault ("only ever
 # been charged on the dock it came with … the battery won't charge").
 PART_AS_MEANS = any_of(
-    r"(?:用|在)(?:原装的?|自带的?|原配的?)?(?:充电座|底座|基站)(?:上)?充|(?:滤芯|滤网|边刷|尘袋)[^，。,]{0,4}(?:也|都)?(?:一直)?用的?(?:是)?(?:原装|官方)|"
+    r"(?:用|在)(?:原装的?|自带的?|原配的?)?(?:充电座|底座|基站)(?:上)?充|(?:插|放)在(?:原装的?)?(?:充电座|底座|基站)上|(?:滤芯|滤网|边刷|尘袋)[^，。,]{0,4}(?:也|都)?(?:一直)?用的?(?:是)?(?:原装|官方)|"
     # A remote's cells ("换了两节新电池也一样"): what the customer tried, not the product's battery.
     r"[一两二三四几]节[^，。,]{0,3}电池|干电池|[57]号电池",
     r"(?:charged|charging|charges|charge) (?:it |them |the \w+ )?(?:on|with|from|in) (?:the|its|my|our) (?:original |own )?(?:charging )?(?:dock|base|station)(?: (?:and \w+ )?(?:it|they) came with)?|"
@@ -211,12 +211,12 @@ PART_AS_MEANS = any_of(
     r"(?:dock|charger|cable|case)\b[^.]{0,20}\bis the (?:one|original)(?: it came with)?|\baa+ batter(?:y|ies)|batteries in (?:the|its|my) remote",
 )
 REPLACED_CONSUMABLE = any_of(
-    rf"{_CONSUMABLE}[^，。,]{{0,4}}(?:都|也|已经)?换(?:了|过)(?:新的?)?|换(?:了|过)(?:新的?)?{_CONSUMABLE}",
+    rf"{_CONSUMABLE}[^，。,]{{0,4}}(?:都|也|已经)?换(?:了|过)(?:新的?)?|换(?:了|过)(?:新的?)?{_CONSUMABLE}|新的?{_CONSUMABLE}[^，。,]{{0,3}}(?:换|装)上",
     r"(?:(?:brand[- ]?new|new|fresh) |(?:replaced|changed) (?:the )?)(?:filters?|brush(?:es)?)",
 )
 OPENED_CONSUMABLE = any_of(
     rf"(?<![没未])(?:拆|打开|开封|(?<!备)用|撕)[了过]?(?:的)?{_CONSUMABLE}|{_CONSUMABLE}[^，。,]{{0,12}}(?<![没未])(?:拆|开封|打开|撕开|撕了|用)[了过开]?",
-    rf"{_CONSUMABLE}[^。？?]{{0,16}}(?:密封袋|包装袋?|塑封|封膜|袋子)[^，。,]{{0,4}}(?:撕|拆|打开|剪)",
+    rf"{_CONSUMABLE}[^。？?]{{0,16}}(?:密封袋|包装袋?|塑封|封膜|袋子)[^，。,]{{0,4}}(?<![没未])(?<!没有)(?:撕|拆|打开|剪)",
     rf"{_CONSUMABLE}[^。？?]{{0,10}}拆(?:了|开)?(?:一[个片包支盒只])?(?:的|外)?(?:包装袋?|塑封|封膜|袋子|盒子)?[^，。,]{{0,2}}装(?:上|进|好|到)",
     rf"{_CONSUMABLE}[^。？?]{{0,16}}(?<![没未])(?<!没有)(?:拆|撕|剪|打开)(?:了|开)?(?:的)?(?:包装袋?|塑封|封膜|袋子|密封袋|盒子)|{_CONSUMABLE}[^。？?]{{0,16}}拆(?:了|开)[^，。,]{{0,6}}(?:抽|拿|取)出",
     r"(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|dust ?bags?|cartridge)[^.;]{0,40}(?:tore|ripped|opened|unsealed|unwrapped) (?:open |the |it|them)|"
@@ -243,13 +243,13 @@ USED = any_of(
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱|彩盒|外盒|泡沫托?)"
 INCOMPLETE = any_of(
-    rf"{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:赠品|送的|附送)[^，。,]{{0,16}}(?:给|送)[^，。,]{{0,6}}(?:用了|用着|在用)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,16}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
+    rf"(?:赠品|送的|附送)[^。！？!?]{{0,20}}(?:转送|转手|送人了)|{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:赠品|送的|附送)[^，。,]{{0,16}}(?:给|送)[^，。,]{{0,6}}(?:用了|用着|在用)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,16}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
     r"(?:threw|thrown|tossed|binned|chucked) (?:away |out )?(?:the |its |their )?(?:original )?(?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|(?:box|packaging|carton)[^.]{0,30}\b(?:went|gone|thrown|tossed|dumped|put|chucked|binned|threw|stuffed|sent)\b[^.]{0,30}(?:garbage|rubbish|trash|chute|dumpster|landfill)|"
     r"(?:threw|tossed|dumped|put|chucked|sent|stuffed) (?:the |our |my |its )?(?:box|packaging|carton)[^.]{0,30}(?:garbage|rubbish|trash|chute|dumpster|landfill|bin)\b|"
     r"(?:dock|remote|cable|charger|manual|accessor\w*|gift)[^.]{0,50}\b(?:i|we)(?: just| still)? (?:can'?t|cannot|couldn'?t) find (?:it|them)|(?:hidden|hid|misplaced) (?:the |its |my )?(?:charging )?(?:dock|remote|cable|charger|manual)|"
     r"(?:free|bonus) (?:gift|(?:\w+ ){0,3}\w+)\b[^.]{0,60}(?:went to|gave|given (?:away|to)|handed (?:over|to)|passed (?:it |them )?on)|(?:gave|given) away the (?:free |bonus )?gift|(?:gave|given) (?:away )?the (?:free|bonus) gift|"
     r"(?:lost|missing|without) (?:the )?(?:box|packaging|accessor\w*|manual|parts?|gift)|"
-    r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|"
+    r"(?:manual|accessor\w*|ear ?tips?|gift)[^.;]{0,30}(?:missing|lost|gone)|(?:dock|remote|charger|cable)[^.;]{0,20}\b(?:went|gone|is|are) missing|"
     r"(?:lost|misplaced|can'?t find) (?:the |my |its )?[\w ]{0,20}(?:cable|charger|dock|remote|manual|box|packaging|accessor\w*|gift|parts?)\b",
 )
 CUSTOMISED = any_of(
@@ -261,7 +261,7 @@ GIFT_CARD = any_of(r"礼品卡", r"gift ?card")
 # --- P8's causes ----------------------------------------------------------------------------------
 
 CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
-    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"万能充|别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,40}phone(?:'s)? (?:fast |quick |usb[- ]?c )?(?:cable|charger|adapter|brick)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
+    (DamageCause.NON_ORIGINAL_CHARGER, any_of(r"万能充|别[的人][^，。,]{0,5}充电器|非原装|手机的?(?:快充头|充电头|充电器|数据线)|快充头|别的充电头|其他[^，。,]{0,5}充电器|第三方[^，。,]{0,3}充电器|杂牌", r"(?:third[- ]party|another|other|different|non[- ]?original|generic|cheap|universal|random)[^.,;]{0,15}(?:charger|adapter)|(?:charg\w*|using|used|use|plugged)\b[^.]{0,40}phone(?:'s)? (?:fast |quick |usb[- ]?c )?(?:cable|charger|adapter|brick)|(?:lost|without) the original charger|universal (?:one|charger|cable|adapter)|(?:charger|cable)[^.]{0,60}(?:using|used|use) (?:a |an )?(?:universal|generic|cheap|random) (?:one|charger)")),
     (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|(?:进了?|渗进|里面有?|里有|内部有?)[^，。,]{0,2}(?:水汽|水蒸气|水珠)|浴室[^，。,]{0,6}(?:水汽|水蒸气)|(?:水汽|潮气|湿气)(?:太|很|特别)(?:重|大)|里面[^，。,]{0,6}凝[^，。,]{0,3}水|受潮|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|淋了[^，。,]{0,6}雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|(?:口袋|裤兜|衣兜|兜)里?[^，。,]{0,6}(?:一起|一块)?洗了|(?:跟|和|连)着?衣服[^，。,]{0,4}(?:一起|一块)?洗了|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|(?:through|in|into) (?:the |a )?(?:washing machine|wash|laundry)\b|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
     (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|栽(?:到|下|了(?:下|一跤|个跟头))|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?<!price )(?:got|was|were) knocked (?:off|over|down)(?! by \d)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),

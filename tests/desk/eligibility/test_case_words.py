@@ -732,3 +732,26 @@ def test_round_23_readings() -> None:
     assert Meaning.CHANGE_OF_MIND in vocabulary_meanings("can i get a no-reason return")
     heating = read_words("The AC isn't heating the room properly any more, can you repair it?", TODAY, en)
     assert (heating.quality_problem, heating.part) == (True, None)
+
+
+def test_round_24_readings() -> None:
+    """The twenty-fifth held-out set's misses, said in other words."""
+    zh, en = "zh", "en"
+    wrap = read_words("不喜欢了想退，配件都在，备用滤芯的塑封都没撕", TODAY, zh)
+    assert wrap.opened_consumable is not True
+    passed_on = read_words("买净化器送了个加湿器当赠品，我转手送人了。净化器没拆封，想退", TODAY, zh)
+    assert passed_on.incomplete is True
+    fitted = read_words("出水有怪味，新的滤芯装上了还是一样，整机还保修吗", TODAY, zh)
+    assert fitted.part is Part.WHOLE_UNIT
+    docked = read_words("电池充不进电，放在充电座上一整晚还是没电，电池保修吗", TODAY, zh)
+    assert docked.part is Part.BATTERY
+    brush = read_words("We've used it daily and now the roller brush won't rotate. Return it?", TODAY, en)
+    assert brush.quality_problem is True
+    missing = read_words(
+        "Changed my mind about the speaker, but the remote went missing during the move. Return?", TODAY, en
+    )
+    assert missing.incomplete is True
+    random = read_words(
+        "I've been charging it with some random charger from a market stall and now it's dead. Warranty?", TODAY, en
+    )
+    assert random.damage_causes == {DamageCause.NON_ORIGINAL_CHARGER}
