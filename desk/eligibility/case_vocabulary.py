@@ -243,7 +243,7 @@ USED = any_of(
 )
 _PACKAGING = r"(?:包装|盒子|箱子|外箱|纸箱|彩盒|外盒|泡沫托?)"
 INCOMPLETE = any_of(
-    rf"(?:赠品|送的|附送)[^。！？!?]{{0,20}}(?:转送|转手|送人了)|{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:赠品|送的|附送)[^，。,]{{0,16}}(?:给|送)[^，。,]{{0,6}}(?:用了|用着|在用)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,16}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
+    rf"(?:赠品|送的|附送)[^。！？!?]{{0,20}}(?:转送|转手|送人了|给[^，。,]{{0,6}}(?:用了|用着|在用))|{_PACKAGING}[^，。,]{{0,12}}(?:扔|丢|没了|坏了|破了|撕|当垃圾|当废品|当废纸|卖了|卖掉|处理掉)|(?:配件|说明书|赠品|送的|附送|耳塞套)[^，。,]{{0,16}}(?:丢|没了|少了|不全|找不到|送人|送给|送朋友|转手|给了|给我|拆开|拆了|用了)",
     r"(?:threw|thrown|tossed|binned|chucked) (?:away |out )?(?:the |its |their )?(?:original )?(?:box|packaging)|(?:box|packaging)[^.,;]{0,25}(?:gone|damaged|torn|recycl|thrown|binned|trash)|(?:box|packaging|carton)[^.]{0,30}\b(?:went|gone|thrown|tossed|dumped|put|chucked|binned|threw|stuffed|sent)\b[^.]{0,30}(?:garbage|rubbish|trash|chute|dumpster|landfill)|"
     r"(?:threw|tossed|dumped|put|chucked|sent|stuffed) (?:the |our |my |its )?(?:box|packaging|carton)[^.]{0,30}(?:garbage|rubbish|trash|chute|dumpster|landfill|bin)\b|"
     r"(?:dock|remote|cable|charger|manual|accessor\w*|gift)[^.]{0,50}\b(?:i|we)(?: just| still)? (?:can'?t|cannot|couldn'?t) find (?:it|them)|(?:hidden|hid|misplaced) (?:the |its |my )?(?:charging )?(?:dock|remote|cable|charger|manual)|"
