@@ -305,34 +305,46 @@ def vocabulary_meanings(clause: str) -> frozenset[Meaning]:
     return frozenset(found)
 
 
-# What the vocabulary reads of a clause that leaves the learned reading nothing to add: a denial of a
-# fault, a cause or a condition ("没摔过", "works fine", "还没拆封", "never used").
-_READ_ELSEWHERE = (words.NO_CAUSE, words.NOT_FAULTY, words.UNOPENED, words.NOT_USED)
+# A denial the vocabulary reads (or a look-alike it knows: "dropped it off"), and the meanings it
+# denies: the learned reading is not asked about them in that clause, but about the rest ("外面的彩盒
+# 被阿姨当废品卖了 音箱好好的没毛病" denies a fault, not that the box is gone).
+_DENIALS: tuple[tuple[re.Pattern[str], frozenset[Meaning]], ...] = (
+    # NO_CAUSE also holds the packaging kept ("包装盒都还留着"), which denies that anything is missing.
+    (words.NO_CAUSE, frozenset(meaning for meaning in Meaning if meaning.cause is not None) | {Meaning.INCOMPLETE}),
+    (words.NOT_FAULTY, frozenset({Meaning.FAULT})),
+    (words.UNOPENED, frozenset(meaning for meaning in Meaning if meaning.condition is not None)),
+    (words.NOT_USED, frozenset({Meaning.USED_BEYOND_INSPECTION})),
+)
+_REFUSING = frozenset(meaning for meaning in Meaning if meaning.refuses)
+
+
+def _denied(clause: str) -> frozenset[Meaning]:
+    """The meanings the denials in the clause deny."""
+    return frozenset(meaning for pattern, meanings in _DENIALS if pattern.search(clause) for meaning in meanings)
 
 
 def _learned(text: str) -> frozenset[Meaning]:
     """What the clauses mean where the vocabulary has no word for it: the learned reading
     (`clause_meaning`). A clause in which the vocabulary reads nothing is asked about every meaning;
-    one in which it reads only a fault or a change of mind, about what would refuse a remedy (a cause
-    or a condition: "我儿子拿玩具车把面板砸裂了" names a fault and, in words the vocabulary lacks, its
-    cause). A denial leaves it nothing to add."""
-    asked: list[tuple[str, bool]] = []  # each clause, and whether only the refusing meanings are asked
+    one in which it reads a fact, about what would refuse a remedy (a cause or a condition: "我儿子拿
+    玩具车把面板砸裂了" names a fault and, in words the vocabulary lacks, its cause; "lost the original
+    cable … charging them with a random fast charger" names a missing part and a charger). What a
+    denial in the clause denies is not asked."""
+    asked: list[tuple[str, frozenset[Meaning]]] = []  # each clause, and the meanings it is asked about
     for clause in (clause.strip() for clause in words.CLAUSE.split(text)):
-        if not clause or any(pattern.search(clause) for pattern in _READ_ELSEWHERE):
+        if not clause:
             continue
-        read = vocabulary_meanings(clause)
-        if not read:
-            asked.append((clause, False))
-        elif not any(meaning.refuses for meaning in read):
-            asked.append((clause, True))
+        meanings = (frozenset(Meaning) if not vocabulary_meanings(clause) else _REFUSING) - _denied(clause)
+        if meanings:
+            asked.append((clause, meanings))
     if not asked:
         return frozenset()
     found = clause_reader().probabilities([clause for clause, _ in asked])
     return frozenset(
         meaning
-        for (_, refusing_only), probabilities in zip(asked, found, strict=True)
+        for (_, meanings), probabilities in zip(asked, found, strict=True)
         for meaning, p in probabilities.items()
-        if p >= THRESHOLDS[meaning] and (meaning.refuses or not refusing_only)
+        if p >= THRESHOLDS[meaning] and meaning in meanings
     )
 
 
