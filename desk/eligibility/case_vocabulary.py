@@ -58,7 +58,7 @@ RETURN = any_of(
     r"(?<![a-z])ret(?:urn|run|un|rn)|(?:send|go|take|ship|bring)\w* (?:\w+ ){0,3}back|ref(?:u)?n?d|money back",
 )
 REPAIR = any_of(
-    r"(?:能|可以)?保修(?:维修|修理)|维修|修理|寄修|返修|报修|售后|(?<![保装])修(?!手机|电脑)|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
+    r"(?:能|可以)?走?保修(?:维修|修理|[^，。,]{0,4}(?:给我|帮我|帮忙)修)|维修|修理|寄修|返修|报修|售后|(?<![保装])修(?!手机|电脑)|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
     r"repair(?! shop| kiosk| stall| booth| guy| man)|\bfix|get it fixed|send it in|look at it|take a look|come (?:and |to )?(?:take a )?look",
 )
 WARRANTY = any_of(
@@ -149,6 +149,8 @@ PARTS: tuple[tuple[Part, re.Pattern[str]], ...] = (
 PART_UNSURE = any_of(
     r"不知道是[^，。,]{1,12}还是|不确定是[^，。,]{1,12}还是", r"not sure (?:if|whether) it'?s (?:the )?\w+ or"
 )
+# The whole unit named as the part ("the whole unit is too tall for the cabinet"): no failure said.
+WHOLE_UNIT_NAMED = any_of(r"整机", r"whole (?:unit|device|machine)")
 WHOLE_UNIT = any_of(
     r"整机|不开机|开不了机|打不开了?|启动不了|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封房])不动了?|"
     r"不走|罢工|自动关机",
@@ -270,7 +272,8 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
 )  # fmt: skip
 NO_CAUSE = any_of(
     r"没摔|没进水|没有摔|没有进水|正常使用|没磕|(?:包装盒?|盒子|箱子|纸箱|外箱|配件|泡沫)[^，。,]{0,4}(?:都|也)?(?:还(?:留着|在)|留着)|(?:耳机|盒子里)[^，。,]{0,4}掉出来|没(?:有)?掉(?:到|在)?地上?过?|(?:用|拿)[^，。,]{0,6}(?:原装|原配|官方|自带)的?(?:充电器|充电头|数据线|充电线|线)|手机[^，。,]{0,8}充电器[^，。,]{0,4}(?:也|都)?正常|没(?:有)?(?:自己)?(?:拆|修)过|没(?:有)?找[^，。,]{0,8}修过?|没(?:有)?(?:拿|送)[去到]?[^，。,]{0,6}修过?",
-    r"never (?:been )?dropped|not (?:been )?dropped|(?:nobody|no one|no-one) (?:has )?dropped|never been wet|(?:don'?t|do not|never) (?:even )?(?:wear|use|take) (?:them|it) (?:out )?in the (?:rain|shower|pool|sea)|(?:with|using) (?:its|their) own (?:cable|charger|adapter|plug)|(?:courier|driver|postman|delivery \w+)[^.]{0,20}dropped (?:it|them) off|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it|(?:box|packaging)(?: is| are|'s)? (?:right |still )?here|(?:still (?:have|got)|kept) (?:the |its |their )?(?:original )?(?:box|packaging)|every (?:bit|piece|part)(?: is)? (?:still )?in(?:side)?\b",
+    # Two denials in one ("never been near water or dropped") before either alone.
+    r"never been (?:near (?:any )?water|wet|in water),? (?:or|nor) (?:been )?dropped|never (?:been )?dropped,? (?:or|nor) (?:got |gotten |been )?(?:wet|near (?:any )?water)|never (?:been )?dropped|not (?:been )?dropped|(?:nobody|no one|no-one) (?:has )?dropped|never been wet|(?:don'?t|do not|never) (?:even )?(?:wear|use|take) (?:them|it) (?:out )?in the (?:rain|shower|pool|sea)|(?:with|using) (?:its|their) own (?:cable|charger|adapter|plug)|(?:courier|driver|postman|delivery \w+)[^.]{0,20}dropped (?:it|them) off|(?:haven'?t|have not|hasn'?t|has not) (?:ever )?(?:been )?dropped|never been near (?:any )?water|recommended (?:a |the )?(?:local )?repair (?:stall|shop|guy)|(?:with|on|using) (?:the |its |their )?(?:original|genuine|official|supplied) (?:charger|cable|adapter|charging cable)|(?:cable|charger|adapter)s? (?:that|it|they) came (?:with|in)|never (?:\w+ )?(?:worn|taken|used|had) (?:them|it) (?:swimming|in the (?:shower|rain|pool|sea))|no water(?! (?:comes|coming|came|at all|out))|didn'?t drop|normal use|never opened it|(?:box|packaging)(?: is| are|'s)? (?:right |still )?here|(?:still (?:have|got)|kept) (?:the |its |their )?(?:original )?(?:box|packaging)|every (?:bit|piece|part)(?: is)? (?:still )?in(?:side)?\b",
 )
 
 # --- P12, P13 -------------------------------------------------------------------------------------

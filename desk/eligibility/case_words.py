@@ -282,7 +282,8 @@ def _condition_used(text: str, learned: frozenset[Meaning]) -> bool | None:
 
 
 def _faulty(text: str) -> bool:
-    return bool(words.FAULT.search(text) or words.WHOLE_UNIT.search(text) or words.BATTERY_FAULT.search(text))
+    failed = words.WHOLE_UNIT.search(words.WHOLE_UNIT_NAMED.sub(" ", text))
+    return bool(words.FAULT.search(text) or failed or words.BATTERY_FAULT.search(text))
 
 
 def vocabulary_meanings(clause: str) -> frozenset[Meaning]:

@@ -755,3 +755,15 @@ def test_round_24_readings() -> None:
         "I've been charging it with some random charger from a market stall and now it's dead. Warranty?", TODAY, en
     )
     assert random.damage_causes == {DamageCause.NON_ORIGINAL_CHARGER}
+
+
+def test_round_25_readings() -> None:
+    """The twenty-sixth held-out set's misses, said in other words."""
+    too_wide = read_words(
+        "Honestly the whole unit is too wide for the shelf, I don't want it anymore. Can I return it?", TODAY, "en"
+    )
+    assert too_wide.quality_problem is False
+    denied = read_words("The purifier stopped working. It has never been dropped or got wet. Warranty?", TODAY, "en")
+    assert denied.damage_causes == frozenset()
+    repair = read_words("扫地机买了三个月，滚刷不转了，能走保修帮我修一下吗", TODAY, "zh")
+    assert repair.flow is Flow.REPAIR

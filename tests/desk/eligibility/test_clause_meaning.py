@@ -208,3 +208,22 @@ def test_a_cause_in_new_words_is_read_and_a_denial_or_look_alike_is_not(
     text: str, language: Language, causes: set[DamageCause] | None
 ) -> None:
     assert read_words(text, TODAY, language).damage_causes == causes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The carton went out with the recycling though the speaker works fine. Don't want it anymore, return?",
+        "My son tossed the outer carton in the paper recycling though the unit works perfectly. Can I send it back?",
+    ],
+)
+def test_a_denial_in_a_clause_takes_out_only_what_it_denies(text: str) -> None:
+    """ "Works fine" denies a fault; the learned reading still reads the box gone in the same clause."""
+    assert read_words(text, TODAY, "en", learned=False).incomplete is None
+    assert read_words(text, TODAY, "en").incomplete is True
+
+
+def test_a_clause_with_a_refusing_word_is_still_asked_about_the_others() -> None:
+    """The vocabulary reads the case gone missing; the learned reading, the charger in other words."""
+    text = "The charging case went missing, so I've been using some no-name charger off a market stall, now the buds won't charge. Warranty?"
+    assert read_words(text, TODAY, "en").damage_causes == {DamageCause.NON_ORIGINAL_CHARGER}
