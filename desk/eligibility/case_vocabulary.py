@@ -151,10 +151,11 @@ PART_UNSURE = any_of(
 )
 # The whole unit named as the part ("the whole unit is too tall for the cabinet"): no failure said.
 WHOLE_UNIT_NAMED = any_of(r"整机", r"whole (?:unit|device|machine)")
-WHOLE_UNIT = any_of(
-    r"整机|不开机|开不了机|打不开了?|启动不了|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封房])不动了?|"
+# A failure of the whole product, no part named ("不开机", "won't turn on").
+WHOLE_UNIT_FAILURE = any_of(
+    r"不开机|开不了机|打不开了?|启动不了|开不开机|坏了|不工作|不能用了|不制冷|不制热|不出水|没反应|反应都没有|死机|故障|不亮|没声音|连不上|(?<![劝没封房])不动了?|"
     r"不走|罢工|自动关机",
-    r"whole (?:unit|device|machine)|fell silent|(?:hasn'?t|won'?t|doesn'?t) made? a sound|(?:won'?t|will not|doesn'?t|does not)(?: even)? (?:turn|switch|power) on|stopped working|"
+    r"fell silent|(?:hasn'?t|won'?t|doesn'?t) made? a sound|(?:won'?t|will not|doesn'?t|does not)(?: even)? (?:turn|switch|power) on|stopped working|"
     r"not working|doesn'?t work|broke|broken|dead|died|faulty|malfunction|no lights?|no power|nothing happens|"
     r"no water (?:comes|coming|came) out|water (?:won'?t|doesn'?t|does not) come out|stopped (?:producing|dispensing|giving) (?:any )?water|"
     r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?\b(?! (?:(?:the |our |my )?(?:room|house|flat|place|air) )?(?:well|properly|enough|much|as|like|below|above))",

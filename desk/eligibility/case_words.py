@@ -282,8 +282,7 @@ def _condition_used(text: str, learned: frozenset[Meaning]) -> bool | None:
 
 
 def _faulty(text: str) -> bool:
-    failed = words.WHOLE_UNIT.search(words.WHOLE_UNIT_NAMED.sub(" ", text))
-    return bool(words.FAULT.search(text) or failed or words.BATTERY_FAULT.search(text))
+    return bool(words.FAULT.search(text) or words.WHOLE_UNIT_FAILURE.search(text) or words.BATTERY_FAULT.search(text))
 
 
 def vocabulary_meanings(clause: str) -> frozenset[Meaning]:
@@ -497,7 +496,8 @@ def read_words(
         if words.PART_UNSURE.search(text)
         else _first(words.PARTS, words.PART_AS_MEANS.sub(" ", words.REPLACED_CONSUMABLE.sub(" ", text)))
     )
-    if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and words.WHOLE_UNIT.search(text):
+    whole_unit = words.WHOLE_UNIT_NAMED.search(text) or words.WHOLE_UNIT_FAILURE.search(text)
+    if part is None and (asked is Fact.PART or flow in (Flow.WARRANTY, Flow.REPAIR)) and whole_unit:
         part = Part.WHOLE_UNIT
     unopened = bool(words.UNOPENED.search(text))
     undenied = words.NO_CAUSE.sub(" ", text)  # "I never dropped it" names no drop
