@@ -45,7 +45,7 @@ PRICE_DROP = any_of(
     r"(?:lower|less) than (?:what )?(?:i|we) paid|(?:dropped|fell|went down|gone down) (?:another |a further |further |again |by )?(?:[¥￥$€£]\s?\d+(?:[,.]\d+)*|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))(?![\d,.])(?! on\b)",
 )
 INSTALLATION = any_of(
-    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|装到|装在|帮[^，。]{0,3}装|装吗|免费装|能装|约[^，。]{0,6}装|"
+    r"安装|装机|来装|上门装|装一下|师傅装|装上墙|挂墙|挂(?:到|在)墙上|帮[^，。]{0,10}装(?:好|上)|装到|装在|帮[^，。]{0,3}装|装吗|免费装|能装|约[^，。]{0,6}装|"
     r"[没未][^，。]{0,4}装(?!修)|联系[^，。]{0,4}装|约[^，。]{0,4}师傅",
     r"\binstal+|(?:send|come)[^.?!]{0,25}\b(?:set (?:it |them )?up|mount|fit)\b|mount(?:ing)? (?:it|the)",
 )
@@ -161,7 +161,7 @@ WHOLE_UNIT_FAILURE = any_of(
     r"(?:not|stopped|isn'?t|doesn'?t|won'?t) (?:cool|heat)(?:ing)?\b(?! (?:(?:the |our |my )?(?:room|house|flat|place|air) )?(?:well|properly|enough|much|as|like|below|above))",
 )
 FAULT = any_of(
-    r"出(?:了)?(?:点|些)?问题|出毛病|歪了|走不了直线|跑偏|掉出来|异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
+    r"(?:制冷|制热|吸力|音质|效果|信号|续航)[^，。,]{0,4}(?:不行|不好|很差|太差)|出(?:了)?(?:点|些)?问题|出毛病|歪了|走不了直线|跑偏|掉出来|异味|臭味|怪味|塑料味|胶味|焦味|电留声|嗞嗞|吱吱|化学味|刺鼻|[一有]股[^，。,]{0,6}味|铁锈味|回不去|回不了|找不到(?:充电座|基站|家)|噪音|噪声|响声|异响|杂音|电流声|滋滋|嗡嗡|咔咔|吵|漏水|滴水|质量问题|瑕疵|次品|有问题|毛病|失灵|不灵|卡顿|卡住|"
     r"发热|裂|转圈|没声|破音|不热|不够热|乱跳|乱响|乱跑|自己(?:启动|开机|关机|响|动|停)|[转跑扫吹](?:一会儿?|几分钟|没多久)就(?:自己)?停|时有时无|时好时坏|断断续续|时不时[^，。,]{0,4}(?:断|卡|停|没声|关机|重启|响)|(?<![判诊中间推])断一下|(?<![刷打])卡一下|(?:对方|通话|耳机|那边)[^，。,]{0,8}听不[清见到]|不对劲|松了|合不上|"
     r"(?:特别|越来越|非常)(?:慢|小|弱|差|烫|响|吵)|[很太](?:慢|弱|差|烫|响|吵)|要等半天|没反应|不响|不出|声音?特别大|好大声|"
     r"越来越(?:小|慢|弱|差|短|少)|断连|断开|不出|报错|故障码|掉毛|划痕|闪|关机|重启|声音[^，。,]{0,4}(?:没有|越来越|忽大忽小)|吸力|吸不|不凉|温的|"
@@ -187,7 +187,7 @@ NOT_FAULTY = any_of(
 )
 CHANGE_OF_MIND = any_of(
     r"不(?:太|怎么|是很)?(?:想要|喜欢|需要)|不(?:打算|准备)要|无理由|(?:跟|同|和)(?![^，。,]{0,6}(?:订单|描述|页面|图片|宣传|详情|下单|手机|蓝牙|app|路由))[^，。,]{0,6}(?:不夹|不配|不匹配|(?<!配)对不上)|没(?:什么|啥)?必要(?:买|要|用)?|买错|买多|买重|重复|买大了|买小了|用不上|用不着|不合适|不(?:太|怎么)?适合|不啱|用处不大|没什么用处|不搭|闲置|嫌|占地方|[放摆塞]不下|不用了|(?<!声音)(?<!声)(?<!噪音)(?:太大|太小)|颜色|[黑白灰红蓝粉金银]色|尺寸|"
-    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定不[装要用]|不(?:想|打算)?装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
+    r"已经有一?台|家里有了|用不惯|跟我想的不一样|不是我想要的|决定(?:先|还是|暂时|就)?不[装要用换买]|不(?:想|打算)?装了|一模一样的|同款|没地方[放摆]|型号对不上|对不上型号|不适合我|(?:体积|个头|尺寸|实物|机器|东西)比[^，。,声噪响]{0,6}(?:想象|预想|预期|以为|想的)[^，。,声噪响]{0,4}(?:大|小)|(?<!来的)(?<!发的)(?<!寄的)(?<!不)(?:是|适用于|适配)(?:老|旧|别的|其他)(?:款|型号)",
     r"changed? (?:my|our) minds?|(?<!for )no[- ]reason|(?:not|isn'?t|aren'?t) (?:really |quite )?(?:my|our) (?:style|taste|thing|cup of tea)|(?:return|send|refund)[^.?!]{0,25}without (?:a |giving a |giving any )?reason|no questions asked|(?:rather|prefer to) keep (?:using )?(?:my|our|the) (?:old|current)|(?:rather|prefer to) (?:stick|stay) with (?:her|his|my|our|the|their) (?:old|current)|prefer (?:my|our) (?:old|other|previous|former)|never use|won (?:one|a \w+)|(?:exact )?same one|(?:exact )?same (?:purifier|vacuum|speaker|earbuds|unit|model)\b|(?:now )?(?:we'?ve|i'?ve|we have|i have) got two(?: of (?:them|these|those|the same \w+))?(?=\s*(?:[.,!;]|$|now\b|and\b|so\b))|(?<!filter )(?<!filters )(?<!part )(?:won'?t|will not|doesn'?t) fit|(?:had )?already (?:ordered|bought|got) (?:one|me one|her one|him one)|rather have (?!(?:my |the |a )?(?:money|refund|cash|replacement|repair))|don'?t use it|does the job (?:anyway|already|just fine)|(?:my|our|the) old one (?:did|does|was|worked|works) (?:a )?(?:better|fine)|already (?:have|has|had|bought|got|put|installed) (?:one|two)|already (?:have|own|has) (?:a|an) (?:\w+ ){0,3}(?:vac\w*|purifier|speaker|earbuds|unit|air ?con\w*|machine)\b|not feeling (?:them|it)|(?:prefer|rather have) (?:the |a )?(?:\w+ )?(?:one|colou?r|model)|to match|"
     r"don'?t (?:really )?(?:want|need|like)|no longer (?:need|want)|won'?t (?:really )?need|will not need|wrong (?:one|model|colou?r|size)|(?:different|another|other) colou?r|"
     r"ordered (?:the )?wrong|by mistake|too (?:big|small|large|bulky)|not (?:really |quite |exactly )?what (?:i|we) (?:wanted|expected)|(?:just )?not for (?:me|us)|(?:isn'?t|is not|aren'?t|are not) (?:really )?for (?:me|us)|"
@@ -228,13 +228,14 @@ OPENED_CONSUMABLE = any_of(
     r"(?:filter|brush|ear ?tips?)[^?!]{0,80}\b(?:opened|unwrapped|unsealed) one\b|"
     r"(?:tear|tore|torn|rip|ripped|cut|slit) open (?:the |a |that )?(?:\w+ ){0,2}(?:bag|pack|packet|pouch|wrap\w*|seal\w*|sleeve|film)[^.,;]{0,30}(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|cartridge)|"
     r"(?:filter|brush|ear ?tips?)[^?!]{0,160}\b(?:ripped|tore|torn|took|taken|pulled|got(?:ten)?) (?:one|it|them) out of (?:its|their|the) (?:plastic|wrap\w*|seal\w*|bag|pouch|film)|"
-    r"(?:clipped|popped|snapped|attached|stuck|fitted|put) (?:one of )?(?:the |a )?(?:spare |new |extra )?(?:side )?(?:brush\w*|filters?|ear ?tips?|(?:silicone|foam|rubber) tips)\b[^.]{0,40}\b(?:on|onto|in|into)\b|"
+    r"(?:clipped|popped|snapped|attached|stuck|fitted|put) (?:one of |both of )?(?:the |a |both |my )?(?:two |three |four |\d |both )?(?:spare |new |extra )?(?:side )?(?:brush\w*|filters?|ear ?tips?|(?:silicone|foam|rubber) tips)\b[^.]{0,40}\b(?:on|onto|in|into)\b|"
     r"(?:opened|used|unsealed|unwrapped|installed|tried|(?:took|tore|ripped|peeled|pulled) (?:the )?(?:plastic|wrap\w*|seal\w*|film|packaging)[^.,;]{0,20}off)\b[^.,;]{0,30}"
     r"(?:filter|brush|ear ?tips?)|(?:filter|brush|ear ?tips?)\w* (?:is |are |was |were |has been |have been )?"
     r"(?:opened|used|unsealed|installed|unwrapped)",
 )
+# "重启也没用" is "did not help", not "not used"; a fault at the first start is found in inspection.
 NOT_USED = any_of(
-    r"没用过|没用|未使用|没激活|未激活|没开机|没开过",
+    r"没用过|(?<![也都])没用(?![的处])|未使用|没激活|未激活|没开机|没开过|(?:第一次|首次|头一次)(?:开机|启动|打开|通电|用)就",
     r"never used|haven'?t used|not used|didn'?t use|never turned it on|not activated|never switched it on|never installed|(?:haven'?t|not) (?:been )?installed(?: it)? yet",
 )
 USED = any_of(
@@ -268,7 +269,7 @@ CAUSES: tuple[tuple[DamageCause, re.Pattern[str]], ...] = (
     (DamageCause.LIQUID_DAMAGE, any_of(r"进水|泡水|(?:进了?|渗进|里面有?|里有|内部有?)[^，。,]{0,2}(?:水汽|水蒸气|水珠)|浴室[^，。,]{0,6}(?:水汽|水蒸气)|(?:水汽|潮气|湿气)(?:太|很|特别)(?:重|大)|里面[^，。,]{0,6}凝[^，。,]{0,3}水|受潮|洒了?水|水洒|洒在|飘进|进去[^，。,]{0,4}水|暴雨|雨水|洒到|洒了|泼|浸水|淋雨|淋了[^，。,]{0,6}雨|掉水里|进了水|弄湿|打湿|碰翻[^，。]{0,6}水|打翻|洗衣机|洗了一遍|(?:口袋|裤兜|衣兜|兜)里?[^，。,]{0,6}(?:一起|一块)?洗了|(?:跟|和|连)着?衣服[^，。,]{0,4}(?:一起|一块)?洗了|一摊水|水里|水上开|吸进[^，。,]{0,4}水|水盆", r"water (?:got|went|spilled|spilt)|puddle|(?:through|in|into) (?:the |a )?(?:washing machine|wash|laundry)\b|water (?:ran|poured|leaked|dripped) (?:\w+ )?(?:into|in|onto|over)|poured (?:\w+ )?(?:juice|water|tea|coffee|milk|drink|soda|wine|beer) (?:into|in|onto|over|on)|(?:drink|juice|tea|coffee|milk|wine|beer|soda)\b[^.,;]{0,15}(?:all )?over the|spill|(?:juice|tea|milk|coffee|wine|soda|drink|beer|water) over|knocked (?:his|her|my|a|the|their) (?:\w+ )?(?:juice|drink|water|tea|coffee|milk)|spilt|(?<!never )(?<!not )got wet|liquid|into (?:the )?water|soaked|\brain(?:ed)?\b|coffee|"
      r"(?:glass|cup|bottle|mug) of (?:water|tea|juice|milk)|water over|swimming|swam|in the (?:pool|shower|rain|sea)|drench\w*|waterlogged|submerged|dunked")),
     (DamageCause.DROP, any_of(r"摔|掉地|推下|滚下|滚落|碌了?落|栽(?:到|下|了(?:下|一跤|个跟头))|[从由][^，。,]{0,6}[上顶][^，。,]{0,4}(?:掉|推|碰|扫)下|掉在地|跌落|掉下|磕|碰掉|碰倒|(?:碰|推|扫|弄|撞|拍)(?:到|在|掉到)了?地|到地上", r"tumbled|fell (?:down|off|over)|landed on (?:the |a )?(?:floor|ground|tiles?|concrete|stairs)|(?<!price )(?:got|was|were) knocked (?:off|over|down)(?! by \d)|hit the (?:floor|ground|tiles)|(?:slipped|slid|flew) (?:out of|off|from)\b|onto the (?:floor|ground|pavement|sidewalk|concrete|tiles?|street|road|stairs)|(?<!price )(?<!price has )(?<!price already )\bdropped\b(?! (?:by|to|in price|out|off|connection|(?:another |a further |further |again )?(?:[¥￥$€£]\s?\d|\d+ ?(?:yuan|rmb|kuai|bucks|dollars))))|(?<!price )(?<!price has )\bfell\b(?! in love| by| silent| quiet| asleep)|knocked (?:it|them|the \w+(?: \w+)?) (?:off|over)\b(?! \w* ?(?:water|coffee|drink))")),
-    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|拧开[^，。,]{0,3}(?:螺丝|外壳|后盖|底盖|机身)|(?:螺丝|后盖|底盖)[^，。,]{0,3}拧(?:开|下来)|(?:背板|后盖|底盖|外壳|面板)[^，。,]{0,3}拆(?:下来|开|了)(?![^，。,]{0,8}(?:洗|清|擦|滤网|滤芯))|(?:换|装)了?个?[^，。,]{0,6}(?:淘宝|网上|拼多多|闲鱼)[^，。,]{0,4}买的|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店)[^，。,]{0,6}修|私自|找人修(?:过|了)|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up(?! and (?:honestly|they'?re|it'?s|they|it|i|we)\b)|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk)|repair (?:guy|man)(?! (?:said|says|told|thinks|reckons|confirmed|checked|looked))|disassembl|self[- ]repair|with a screwdriver|solder|3d[- ]printed|(?:^|[.!?])(?![^.!?]*(?:filter|brush|ear ?tips?|dust ?bags?))[^.!?]*\b(?:fitted|fixed|repaired|replaced) (?:it|them|one) myself|(?:flashed|installed|loaded) (?:some |a |the )?(?:custom|third[- ]party|modded|unofficial|hacked) firmware|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board)")),
+    (DamageCause.UNAUTHORISED_REPAIR, any_of(r"自己拆(?!.{0,2}滤)|拆开过|撬开|拧开[^，。,]{0,3}(?:螺丝|外壳|后盖|底盖|机身)|(?:螺丝|后盖|底盖)[^，。,]{0,3}拧(?:开|下来)|(?:背板|后盖|底盖|外壳|机壳|面板)[^，。,]{0,3}拆(?:下来|开|了)(?![^，。,]{0,8}(?:洗|清|擦|滤网|滤芯))|(?:换|装)了?个?[^，。,]{0,6}(?:淘宝|网上|拼多多|闲鱼)[^，。,]{0,4}买的|自己焊|焊上去|找人焊|改装|(?:网上|淘宝|拼多多)[^，。,]{0,6}买了?[^，。,]{0,4}(?:电池|零件|配件|风扇|马达|电机)[^，。,]{0,6}(?:换|装)|(?:^|[，。,])(?![^，。,]*(?:包装|袋|塑封|膜|箱|盒))[^，。,]*拆开看|帮[^，。,]{0,4}拆|拆开[^，。,]{0,3}[弄修搞]|拆过(?!.{0,3}(?:滤|包装))|拆机|外面[^，。,]{0,6}修|(?:小店|店里|楼下|路边|街边|修理店|小区|门口|街上|附近)[^，。,]{0,6}修|私自|找人修(?:过|了)|别人修|维修店|修手机的店|第三方维修|路边店", r"open(?:ed)? (?:it|them) up(?! and (?:honestly|they'?re|it'?s|they|it|i|we)\b)|took (?:the |its )?(?:\w+ )?(?:panel|cover|casing|case) off|open(?:ed)? up (?:the|my) |took (?:it|the \w+(?: \w+)?) apart|repaired (?:it )?elsewhere|third[- ]party repair|(?:local|repair|phone) shop|repair (?:stall|booth|kiosk)|repair (?:guy|man)(?! (?:said|says|told|thinks|reckons|confirmed|checked|looked))|disassembl|self[- ]repair|with a screwdriver|solder|3d[- ]printed|(?:^|[.!?])(?![^.!?]*(?:filter|brush|ear ?tips?|dust ?bags?))[^.!?]*\b(?:fitted|fixed|repaired|replaced) (?:it|them|one) myself|(?:flashed|installed|loaded) (?:some |a |the )?(?:custom|third[- ]party|modded|unofficial|hacked) firmware|swapped (?:it |in |out )?(?:the \w+ )?(?:for|with) (?:a |an )?(?:replacement|third[- ]party|cheap|aftermarket|generic) (?:part|fan|battery|motor|board)")),
     (DamageCause.USER_DAMAGE, any_of(r"我弄坏|弄坏了|掰断|掰坏|扯断|拽断|孩子[^，。]{0,6}弄|(?:儿子|女儿|闺女|孩子|小孩|宝宝|娃|侄子|侄女|外甥|狗|猫|二哈|哈士奇|柯基|泰迪|主子)[^，。]{0,12}(?:扔|砸|踩|咬|啃)|啃(?:坏|烂|破|得|了)|往[^，。]{0,4}墙上?(?:扔|砸|摔)|当鼓敲|踩坏|踩(?:上去|了一脚|裂|碎|扁)|一脚踩|踩着(?:玩|它|走|跳|上去|满屋)|当(?:成|作)?小?(?:滑板|玩具|凳子|马骑)|当[^，。,]{0,4}(?:车|马)骑|压坏|(?:^|[，。,])(?![^，。,]*(?:盒|箱|包装|快递|物流|运输|收到|到货|送来|送到))[^，。,]*压(?:裂|碎|扁)|砸(?:坏|裂|碎|烂|破)|戳(?:了|出)?[^，。,]{0,4}(?:洞|窟窿|破|坏|烂)|人为|玩坏|坐坏|坐[在到]|坐了?上去|往[^，。,]{0,10}(?:充电口|接口|插口|耳机孔|出风口|进风口|孔|缝|槽)里?[^，。,]{0,4}(?:塞|捅|戳|插(?![^，。,]{0,3}(?:线|充电|插头|电源|数据)))|咬|(?<![耳堵])(?:塞|捅|戳)[^，。,]{0,3}(?:进|到|在)[^，。,]{0,6}(?:充电口|接口|插口|耳机孔|出风口|进风口|吸口|(?<!门)孔|(?<!门)缝|槽)", r"i broke|sat on|claw(?:ed|ing|s)? (?:at |the |it|them)|scratching post|(?:kid|son|daughter|child|toddler|baby|nephew|niece|grandson|granddaughter)[^.]{0,40}\b(?:coins?|lego|toys?|crayons?|pens?|keys?)\b[^.]{0,30}\b(?:port|vent|slot|hole|grille|jack)\b|(?:posted|stuffed|shoved|jammed|wedged|crammed|fed) (?:a |an |the |some )?(?:whole )?(?:handful of |bunch of |pile of )?(?:\w+ ){0,2}(?:lego|coins?|toys?|crayons?|sand|rice|beads?|marbles?|bricks?)\b[^.]{0,30}\b(?:in|into)\b|stood on|standing on|crushed|chew\w*|(?:kid|son|daughter|child|toddler|baby|dog|puppy|cat)[^.,;]{0,10}(?:broke|chewed|damaged|threw|snapped|cracked|sat|stepped|dropped)|stepped on|my fault|damaged it myself|(?:shoved|stuck|jammed|wedged|poked|forced|pushed|inserted|rammed) (?:a |an |the |some |his |her |my |their )?(?:\w+ )?(?:coin|pen|pencil|crayon|key|pin|paper ?clip|fork|toy|lego|stick|screwdriver|knife|needle|hairpin|something|food|candy|sweets?)s?[^.,;]{0,15}\b(?:in|into|down) (?:the |its |a )?(?:[\w']+'s )?(?:charging |usb |headphone |aux )?(?:port|socket|slot|jack|vent|grille|hole|opening)")),
 )  # fmt: skip
 NO_CAUSE = any_of(
@@ -342,7 +343,7 @@ ANCHOR_WORDS: tuple[tuple[Anchor, re.Pattern[str]], ...] = (
 WARRANTY_LENGTH = re.compile(r"(?:cover\w*|warrant\w*|guarantee\w*|保修?期?是?)\s*$", re.IGNORECASE)
 # What a real date phrase has: a digit or a word of time (a date reader may take "we" for a day).
 DATE_WORDS = re.compile(
-    r"\d|[天周月年号日昨今前上去礼拜星期]|元旦|清明|五一|劳动节|国庆|双十|圣诞|平安夜|黑五|christmas|xmas|black friday|"
+    r"\d|[天周月年号日昨今前上去礼拜星期]|元旦|春节|元宵|清明|五一|劳动节|端午|七夕|中秋|国庆|双十|圣诞|平安夜|黑五|christmas|xmas|black friday|dragon boat|mid-?autumn|"
     r"day|week|month|year|ago|yesterday|today|tonight|morning|afternoon|last|since|"
     r"mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|fortnight|tomorrow",
     re.IGNORECASE,
@@ -355,6 +356,6 @@ NOT_A_DATE = re.compile(
 # Days of the customer's story rather than of the case, when no verb of the case stands beside them.
 STORY_DAY = re.compile(
     r"^(?:今天|今早|今晚|昨晚|晚上|早上|中午|today|tonight|this morning|this evening|yesterday|"
-    r"(?:去年|今年)?(?:元旦|清明|五一|劳动节|国庆|双十一|双十二|618|圣诞|平安夜|christmas|black friday))$",  # a sale's day, too
+    r"(?:去年|今年)?(?:元旦|春节|元宵|清明|五一|劳动节|端午|七夕|中秋|国庆|双十一|双十二|618|圣诞|平安夜|christmas|black friday))$",  # a sale's day, too
     re.IGNORECASE,
 )

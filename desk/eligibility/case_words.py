@@ -180,6 +180,11 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
 # drop, an invoice date).
 _NAMED = ((Flow.EXCHANGE, words.EXCHANGE), (Flow.RETURN, words.RETURN), (Flow.REPAIR, words.REPAIR))
 _WARRANTY = (Flow.WARRANTY, words.WARRANTY)
+# A product damaged by a drop, liquid or its user is not "complete, packaging intact" (P6,
+# docs/eligibility.md). A repair elsewhere is left out: its words ("拆开看了一眼") also say the unboxing
+# an inspection allows; a non-original charger says nothing of the product's state.
+_DAMAGING = frozenset({DamageCause.DROP, DamageCause.LIQUID_DAMAGE, DamageCause.USER_DAMAGE})
+
 _STORY = (
     _WARRANTY,
     (Flow.INSTALLATION, words.INSTALLATION),
@@ -504,6 +509,9 @@ def read_words(
     causes = frozenset(cause for cause, pattern in words.CAUSES if pattern.search(undenied))
     if not causes:
         causes = frozenset(cause for meaning in meant if (cause := meaning.cause) is not None)
+    incomplete = _condition(words.INCOMPLETE.search(text), unopened, Meaning.INCOMPLETE, meant)
+    if incomplete is None and causes & _DAMAGING:
+        incomplete = True
     found = CaseWords(
         flow=flow,
         invoice_change=invoice_change,
@@ -516,7 +524,7 @@ def read_words(
         symptom=_symptom(text, meant),
         opened_consumable=_condition(words.OPENED_CONSUMABLE.search(text), unopened, Meaning.OPENED_CONSUMABLE, meant),
         used_beyond_inspection=False if unopened else _condition_used(text, meant),
-        incomplete=_condition(words.INCOMPLETE.search(text), unopened, Meaning.INCOMPLETE, meant),
+        incomplete=incomplete,
         customised=_said(words.CUSTOMISED, None, text),
         gift_card=_said(words.GIFT_CARD, None, text),
         damage_causes=causes or (frozenset() if words.NO_CAUSE.search(text) else None),

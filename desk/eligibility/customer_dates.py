@@ -30,6 +30,8 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from lunardate import LunarDate
+
 from desk.eligibility.date_libraries import read_dateparser, read_jionlp
 from desk.eligibility.date_ranges import (
     LAST_YEAR,
@@ -107,6 +109,13 @@ def normalise(text: str, language: str) -> str:
     text = re.sub(r"\ba couple of\b", "2", text, flags=re.IGNORECASE)
     # "in early May": May is read as a month only after "in" (else it is the verb); early stays said.
     text = re.sub(r"\b(early|late|mid)[- ](may)\b", r"\1 in \2", text, flags=re.IGNORECASE)
+    # "mid-April": dateparser reads the month only apart from the word before it.
+    text = re.sub(
+        r"\b(early|late|mid)-(?=(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
+        r"\1 ",
+        text,
+        flags=re.IGNORECASE,
+    )
     text = _EN_NUMBER.sub(lambda m: f"{_EN_NUMBERS[m.group(1).lower()]} ", text)
     text = _EN_HALF.sub(lambda m: f"{12 * int(m.group(1) or m.group(2)) + 6} months", text)
     return re.sub(r"\b1 year and a half\b", "18 months", text, flags=re.IGNORECASE)
@@ -241,31 +250,40 @@ def _day_of_month(text: str, today: date, language: str) -> CustomerDate | None:
 
 
 # The days customers date a purchase by (the date readers know none of them): the first day's month
-# and day and how many days it lasts (五一 and 国庆 are holidays of 5 and 7 days). Black Friday is the
-# day after the fourth Thursday of November.
-_HOLIDAYS: tuple[tuple[str, int, int, int], ...] = (
-    (r"元旦|new year(?:'?s day)?(?!'?s eve)", 1, 1, 1),
-    (r"清明", 4, 4, 3),
-    (r"五一|劳动节|may day", 5, 1, 5),
-    (r"(?<![\d¥￥$.])618(?![\d元块])|6\.18", 6, 18, 1),  # not a price or a model number
-    (r"国庆|national day", 10, 1, 7),
-    (r"双十一|双11|11\.11|singles'? day|double eleven", 11, 11, 1),
-    (r"black friday|黑五", 11, 0, 1),
-    (r"双十二|双12|12\.12|double twelve", 12, 12, 1),
-    (r"平安夜|christmas eve", 12, 24, 1),
-    (r"圣诞|christmas|xmas", 12, 25, 1),
+# and day, how many days it lasts (五一 and 国庆 are holidays of 5 and 7 days) and whether the month
+# and day are of the lunar calendar (端午, 中秋, 春节 fall on another solar day each year). Black
+# Friday is the day after the fourth Thursday of November.
+_HOLIDAYS: tuple[tuple[str, int, int, int, bool], ...] = (
+    (r"元旦|new year(?:'?s day)?(?!'?s eve)", 1, 1, 1, False),
+    (r"春节|大年初一|chinese new year|spring festival|lunar new year", 1, 1, 7, True),
+    (r"元宵|lantern festival", 1, 15, 1, True),
+    (r"清明", 4, 4, 3, False),
+    (r"五一|劳动节|may day", 5, 1, 5, False),
+    (r"端午|dragon boat", 5, 5, 1, True),
+    (r"(?<![\d¥￥$.])618(?![\d元块])|6\.18", 6, 18, 1, False),  # not a price or a model number
+    (r"七夕|qixi", 7, 7, 1, True),
+    (r"中秋|mid-?autumn", 8, 15, 1, True),
+    (r"国庆|national day", 10, 1, 7, False),
+    (r"双十一|双11|11\.11|singles'? day|double eleven", 11, 11, 1, False),
+    (r"black friday|黑五", 11, 0, 1, False),
+    (r"双十二|双12|12\.12|double twelve", 12, 12, 1, False),
+    (r"平安夜|christmas eve", 12, 24, 1, False),
+    (r"圣诞|christmas|xmas", 12, 25, 1, False),
 )
 _HOLIDAY = re.compile(
-    r"(?:(去年|前年|今年|last year'?s|this year'?s)\s*)?(?:(right |just |a few days |shortly )?(before|after) (?:the )?)?"
-    rf"({'|'.join(pattern for pattern, *_ in _HOLIDAYS)})(?:\s*(last year|this year))?"
+    r"(?:(去年|前年|今年|last year'?s|this year'?s)\s*)?(?:(right |just |a few days |shortly |the day )?(before|after) (?:the )?)?"
+    rf"({'|'.join(pattern for pattern, *_ in _HOLIDAYS)})(?:节|假期|小长假|\s+(?:festival|holiday))?(?:\s*(last year|this year))?"
     r"(前[1一]天|前几天|之前|以前|前|之后|以后|后[1一]天|后|那天|当天)?",
     re.IGNORECASE,
 )
 
 
 def _holiday_start(name: str, year: int) -> tuple[date, int]:
-    for pattern, month, day, days in _HOLIDAYS:
+    for pattern, month, day, days, lunar in _HOLIDAYS:
         if re.fullmatch(pattern, name, re.IGNORECASE):
+            if lunar:
+                solar: date = LunarDate(year, month, day).to_solar_date()
+                return solar, days
             if day == 0:  # Black Friday
                 november = date(year, 11, 1)
                 day = 1 + (3 - november.weekday()) % 7 + 21 + 1
@@ -286,6 +304,8 @@ def _holiday(text: str, today: date) -> CustomerDate | None:
         start, days = _holiday_start(found.group(4), year - 1)
     end = start + timedelta(days=days - 1)
     relation = (found.group(3) or "").lower() or found.group(6) or ""
+    if (found.group(2) or "").lower() == "the day ":
+        relation = {"before": "前一天", "after": "后一天"}[relation]
     if relation in ("那天", "当天"):
         earliest = latest = start
     elif relation in ("前一天", "前1天"):

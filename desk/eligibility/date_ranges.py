@@ -75,10 +75,12 @@ def whole_month(first: date, today: date, words: str, reader: str) -> CustomerDa
 
 _BEGINNING = re.compile(r"月初|上旬|\bbeginning of\b|\bstart of\b|\bearly\b", re.IGNORECASE)
 _END = re.compile(r"月底|月末|下旬|\bend of\b|\blate\b", re.IGNORECASE)
+_MIDDLE = re.compile(r"中旬|\bmid(?:dle of)?\b", re.IGNORECASE)
 
 
 def part_of_month(found: CustomerDate, text: str, today: date) -> CustomerDate:
-    """A month's beginning is days 1–10 and its end days 21 to the last (the libraries differ)."""
+    """A month's beginning is days 1–10, its middle days 11–20 and its end days 21 to the last (the
+    libraries differ)."""
     first = found.earliest.replace(day=1)
     last = first.replace(day=month_days(first.year, first.month))
     if found.latest > last:
@@ -87,4 +89,6 @@ def part_of_month(found: CustomerDate, text: str, today: date) -> CustomerDate:
         return CustomerDate(first, min(first.replace(day=10), today), None, found.words, found.reader)
     if _END.search(text):
         return CustomerDate(first.replace(day=21), min(last, today), None, found.words, found.reader)
+    if _MIDDLE.search(text) and first.replace(day=11) <= today:
+        return CustomerDate(first.replace(day=11), min(first.replace(day=20), today), None, found.words, found.reader)
     return found

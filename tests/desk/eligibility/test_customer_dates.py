@@ -155,11 +155,21 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("双十二买的", "zh", date(2026, 12, 1), date(2025, 12, 12)),  # not yet this year: last year's
     ("it was delivered right before Christmas", "en", SUNDAY, (date(2025, 12, 18), date(2025, 12, 24))),
     ("I bought it on Black Friday", "en", SUNDAY, date(2026, 11, 27)),  # after the 4th Thursday
+    # lunar festivals fall on another solar day each year (lunardate)
+    ("端午节前一天到的空调", "zh", date(2028, 5, 30), date(2028, 5, 27)),  # 端午 2028: 28 May
+    ("端午那天买的", "zh", date(2026, 12, 6), date(2026, 6, 19)),  # 端午 2026: 19 June
+    ("中秋后收到的净水器", "zh", date(2028, 5, 30), (date(2027, 9, 16), date(2027, 9, 22))),  # 2027: 15 Sept
+    ("春节前买的耳机", "zh", date(2028, 3, 1), (date(2028, 1, 19), date(2028, 1, 25))),  # 2028: 26 Jan
+    ("it arrived the day before the Dragon Boat Festival", "en", date(2028, 5, 30), date(2028, 5, 27)),
+    ("delivered the day after Christmas", "en", SUNDAY, date(2025, 12, 26)),
     # numeric days: month.day in Chinese; either way round in English (a range)
     ("3.12到的扫地机", "zh", SUNDAY, date(2026, 3, 12)),
     ("bought the speaker 12/3 last year", "en", SUNDAY, (date(2025, 3, 12), date(2025, 12, 3))),
     # parts of a month, a weekend, a month named with "last"
     ("Bought the earbuds at the start of the month", "en", SUNDAY, (date(2026, 12, 1), date(2026, 12, 6))),
+    ("The AC arrived mid-April", "en", date(2028, 5, 24), (date(2028, 4, 11), date(2028, 4, 20))),
+    ("4月中旬收到的", "zh", date(2028, 5, 24), (date(2028, 4, 11), date(2028, 4, 20))),
+    ("got it in the middle of this month", "en", date(2028, 5, 15), (date(2028, 5, 11), date(2028, 5, 15))),
     ("got it delivered this past weekend", "en", date(2026, 12, 9), (date(2026, 12, 5), date(2026, 12, 6))),
     ("Got them sometime last September", "en", date(2026, 9, 3), (date(2025, 9, 1), date(2025, 9, 30))),
     # seasons: the last one over ("last summer" said in July is last year's), this year's
