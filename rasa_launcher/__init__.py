@@ -4,4 +4,5 @@
 from the environment (`APP_RASA_TOKEN`) instead of the command line, where `ps` shows it to every
 user of the machine (`command`). Two parts of Rasa's hot path are the project's own: JSON schemas
 checked once rather than on every action call (`schema_checks`), and the SQL tracker store without
-its count query on every save (`tracker_store`, named in the endpoints files)."""
+its count query on every save, which in a cluster awaits PostgreSQL on asyncpg (`tracker_store`, named
+in the endpoints files)."""

@@ -64,12 +64,13 @@ supervisor_running() { [ -s "$supervisor_pid" ] && alive "$(cat "$supervisor_pid
 
 # Connection pools (docs/cluster.md has the arithmetic against PostgreSQL's max_connections): per app
 # replica DESK_DATABASE_POOL_SIZE + DESK_DATABASE_MAX_OVERFLOW, per Rasa replica SQL_POOL_SIZE +
-# SQL_MAX_OVERFLOW (Rasa's own default, 50 + 100 per process, is far more than one process can use).
+# SQL_MAX_OVERFLOW for its turns (Rasa's own default, 50 + 100 per process, is far more than one
+# process can use) and one for the rest (a conversation's whole history, read now and then).
 app_pool="${DESK_DATABASE_POOL_SIZE:-5}"
 app_overflow="${DESK_DATABASE_MAX_OVERFLOW:-10}"
 rasa_pool="${SQL_POOL_SIZE:-2}"
 rasa_overflow="${SQL_MAX_OVERFLOW:-3}"
-connections=$((apps * (app_pool + app_overflow) + rasas * (rasa_pool + rasa_overflow)))
+connections=$((apps * (app_pool + app_overflow) + rasas * (rasa_pool + rasa_overflow + 1)))
 
 # What write_configs reads from the two URLs (global: `up` prints some).
 pg_host="" pg_port="" pg_user="" pg_password_yaml="" pg_database="" desk_url="" desk_url_shown="" tracker_url=""
@@ -191,7 +192,7 @@ write_configs() {
     echo "  token: \${APP_ACTION_TOKEN}"
     echo "# Every replica reads and writes every conversation here (pool: SQL_POOL_SIZE + SQL_MAX_OVERFLOW)."
     echo "tracker_store:"
-    echo "  type: rasa_launcher.tracker_store.KnownRowsSQLTrackerStore"
+    echo "  type: rasa_launcher.tracker_store.AsyncPostgresTrackerStore"
     echo "  dialect: postgresql"
     echo "  url: $pg_host"
     echo "  port: $pg_port"

@@ -85,7 +85,7 @@ def test_rasa_shares_a_postgresql_tracker_store_and_redis_locks_and_calls_action
     endpoints: dict[str, Any] = yaml.safe_load(text)
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:9400/webhook"
     assert endpoints["tracker_store"] == {
-        "type": "rasa_launcher.tracker_store.KnownRowsSQLTrackerStore",
+        "type": "rasa_launcher.tracker_store.AsyncPostgresTrackerStore",
         "dialect": "postgresql",
         "url": "db.internal",
         "port": 6543,

@@ -19,9 +19,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
-from rasa_launcher.tracker_store import KnownRowsSQLTrackerStore
+from rasa_launcher.tracker_store import AsyncPostgresTrackerStore, KnownRowsSQLTrackerStore
 
 STORE_TYPE = "rasa_launcher.tracker_store.KnownRowsSQLTrackerStore"
+ASYNC_STORE_TYPE = "rasa_launcher.tracker_store.AsyncPostgresTrackerStore"
 POSTGRES_HOST = os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1")
 DOMAIN = Domain.from_dict(
     {
@@ -75,6 +76,16 @@ def rows(store: SQLTrackerStore, sender: str) -> list[tuple[str, dict[str, Any]]
         return [(row.type_name, {k: v for k, v in json.loads(row.data).items() if k != "timestamp"}) for row in found]
 
 
+def assert_same_rows(test: Any, stock: SQLTrackerStore, other: SQLTrackerStore) -> None:
+    """One conversation, as Rasa has it, through each store: the same rows in both databases."""
+    sender = f"conversation-{uuid.uuid4().hex[:8]}"
+    asyncio.run(conversation(stock, sender))
+    asyncio.run(conversation(other, sender))
+    expected = rows(stock, sender)
+    test.assertGreater(len(expected), 25)
+    test.assertEqual(rows(other, sender), expected)
+
+
 class Statements:
     """The SQL an engine sends while the block runs."""
 
@@ -93,12 +104,7 @@ class SameRowsAsRasa:
     def test_the_same_rows_as_rasas_store(self: Any) -> None:
         stock, known = self.stores()
         self.assertIsInstance(known, KnownRowsSQLTrackerStore)
-        sender = f"conversation-{uuid.uuid4().hex[:8]}"
-        asyncio.run(conversation(stock, sender))
-        asyncio.run(conversation(known, sender))
-        expected = rows(stock, sender)
-        self.assertGreater(len(expected), 25)
-        self.assertEqual(rows(known, sender), expected)
+        assert_same_rows(self, stock, known)
 
     def test_a_tracker_it_read_is_saved_without_counting(self: Any) -> None:
         for store, counts in zip(self.stores(), (1, 0), strict=True):
@@ -135,25 +141,53 @@ class OnSQLite(SameRowsAsRasa, unittest.TestCase):
         )
 
 
+def postgresql_stores(test: unittest.TestCase, *classes: type[SQLTrackerStore]) -> list[SQLTrackerStore]:
+    """A store of each class in a database of its own, created by Rasa's store (as in a cluster) and
+    dropped afterwards; the test skips, saying why, without a PostgreSQL."""
+    try:
+        import psycopg2
+
+        psycopg2.connect(host=POSTGRES_HOST, user="postgres", dbname="postgres", connect_timeout=3).close()
+    except Exception as error:  # psycopg2 missing or no server: the reason is the skip's message
+        test.skipTest(f"no PostgreSQL at {POSTGRES_HOST}:5432 ({type(error).__name__}: {error})")
+    made = []
+    for cls in classes:
+        name = f"lumio_launcher_test_{uuid.uuid4().hex[:8]}"
+        store = cls(DOMAIN, dialect="postgresql", host=POSTGRES_HOST, db=name, username="postgres", login_db="postgres")
+        test.addCleanup(drop_database, name, store)
+        made.append(store)
+    return made
+
+
 class OnPostgreSQL(SameRowsAsRasa, unittest.TestCase):
-    """Two databases of their own, created by Rasa's store (as in a cluster) and dropped afterwards."""
-
     def stores(self) -> tuple[SQLTrackerStore, SQLTrackerStore]:
-        try:
-            import psycopg2
+        stock, known = postgresql_stores(self, SQLTrackerStore, KnownRowsSQLTrackerStore)
+        return stock, known
 
-            psycopg2.connect(host=POSTGRES_HOST, user="postgres", dbname="postgres", connect_timeout=3).close()
-        except Exception as error:  # psycopg2 missing or no server: the reason is the skip's message
-            self.skipTest(f"no PostgreSQL at {POSTGRES_HOST}:5432 ({type(error).__name__}: {error})")
-        made = []
-        for cls in (SQLTrackerStore, KnownRowsSQLTrackerStore):
-            name = f"lumio_launcher_test_{uuid.uuid4().hex[:8]}"
-            store = cls(
-                DOMAIN, dialect="postgresql", host=POSTGRES_HOST, db=name, username="postgres", login_db="postgres"
-            )
-            self.addCleanup(drop_database, name, store)
-            made.append(store)
-        return made[0], made[1]
+
+class AsyncOnPostgreSQL(unittest.TestCase):
+    """The asyncpg store: Rasa's rows, and Rasa's trackers read back from them."""
+
+    def test_the_same_rows_as_rasas_store(self) -> None:
+        assert_same_rows(self, *postgresql_stores(self, SQLTrackerStore, AsyncPostgresTrackerStore))
+
+    def test_it_reads_the_latest_session_as_rasas_store_does(self) -> None:
+        (on_asyncpg,) = postgresql_stores(self, AsyncPostgresTrackerStore)
+        stock = SQLTrackerStore(
+            DOMAIN, dialect="postgresql", host=POSTGRES_HOST, db=on_asyncpg.engine.url.database, username="postgres"
+        )
+        self.addCleanup(stock.engine.dispose)
+        sender = f"conversation-{uuid.uuid4().hex[:8]}"
+        asyncio.run(conversation(stock, sender))  # written by Rasa's store, two sessions
+        mine, rasas = asyncio.run(on_asyncpg.retrieve(sender)), asyncio.run(stock.retrieve(sender))
+        self.assertIsNotNone(mine)
+        self.assertEqual(mine.current_state(), rasas.current_state())
+        self.assertEqual([event.as_dict() for event in mine.events], [event.as_dict() for event in rasas.events])
+        self.assertIsNone(asyncio.run(on_asyncpg.retrieve("nobody")))
+
+    def test_it_refuses_a_database_that_is_not_postgresql(self) -> None:
+        with tempfile.TemporaryDirectory() as directory, self.assertRaises(ValueError):
+            AsyncPostgresTrackerStore(DOMAIN, dialect="sqlite", db=str(Path(directory) / "tracker.db"))
 
 
 def drop_database(name: str, store: SQLTrackerStore) -> None:
