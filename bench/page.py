@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 Record = Mapping[str, Any]
 
+# The page every section is written to; its plots are in docs/benchmarks/.
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 # The throughput target (issue 5), which the replicas' stretch target (issue 15) repeats.
 THROUGHPUT_TARGET = 25.0
 THROUGHPUT_AT = 16

@@ -6,16 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.report import (
-    read_results,
-    refresh,
-    render,
-    retrieval_p50,
-    retrieval_p50s,
-    retrieval_targets,
-    turn_targets,
-)
+from bench.report import read_results, refresh, render
 from bench.report_replicas import cluster_targets
+from bench.report_single import retrieval_p50, retrieval_p50s, retrieval_targets, turn_targets
 
 MACHINE = {"cpus": 2, "python": "3.11.2", "platform": "Linux-test"}
 
