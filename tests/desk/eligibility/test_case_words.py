@@ -235,15 +235,15 @@ def test_a_day_to_come_is_no_date_of_the_case() -> None:
 
 
 def test_a_long_run_of_time_words_is_read_in_a_bounded_number_of_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    from desk.eligibility import case_words
+    from desk.eligibility import case_dates
 
     calls: list[str] = []
-    monkeypatch.setattr(case_words, "when", lambda text, today, language: calls.append(text))
+    monkeypatch.setattr(case_dates, "when", lambda text, today, language: calls.append(text))
     read_words("上周" * 1000, TODAY, "zh")
     read_words("dec 1, " * 285, TODAY, "en")
     # Per message: the pieces, and in English up to MAX_PHRASES date phrases within each.
-    assert len(calls) <= case_words.MAX_DATE_PIECES * (1 + 1 + case_words.MAX_PHRASES)
-    assert all(len(text) <= case_words.MAX_DATE_TEXT for text in calls)
+    assert len(calls) <= case_dates.MAX_DATE_PIECES * (1 + 1 + case_dates.MAX_PHRASES)
+    assert all(len(text) <= case_dates.MAX_DATE_TEXT for text in calls)
 
 
 @pytest.mark.parametrize(
