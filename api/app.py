@@ -44,6 +44,7 @@ from channels.base import ChannelAdapter
 from channels.registry import configured_channels
 from desk.database import upgrade_schema
 from desk.eligibility.clause_meaning import clause_reader
+from desk.eligibility.date_libraries import warm_up as warm_up_date_readers
 from desk.models import Role
 from desk.services import DeskServices
 from desk.settings import DeskSettings
@@ -147,8 +148,10 @@ def create_app(
         await run_in_threadpool(publisher.prepare)
         if settings.warm_up_retriever:
             await run_in_threadpool(live.warm_up)
-            # The case reader's learned part too: fitted here, not in a customer's first case turn.
+            # The case reader's learned part and its Chinese date reader too: made here, not in a
+            # customer's first case turn.
             await run_in_threadpool(clause_reader)
+            await run_in_threadpool(warm_up_date_readers)
             await run_in_threadpool(warm_up_customer_words)
         client = httpx.AsyncClient(base_url=settings.rasa_url, timeout=settings.rasa_timeout)
         await run_in_threadpool(ensure_admin, services, settings)

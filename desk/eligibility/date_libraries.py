@@ -8,6 +8,7 @@ import contextlib
 import io
 import logging
 import re
+import threading
 import time
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,6 +21,9 @@ def _noon(today: date) -> datetime:
 
 
 _jionlp_module: Any = None
+# One importer at a time: `redirect_stdout` swaps the process's sys.stdout, and two threads nesting it
+# leave it swapped for good (every later print, structlog's lines among them, then went to a buffer).
+_jionlp_import = threading.Lock()
 
 
 class _WithoutJionlp(logging.Filter):
@@ -31,15 +35,22 @@ class _WithoutJionlp(logging.Filter):
 
 
 def _jionlp_library() -> Any:
-    """jionlp, imported on first use (this module is the one that imports it)."""
+    """jionlp, imported on first use (this module is the one that imports it). While it imports, the
+    process's prints go nowhere: the app imports it at start (`warm_up`), before it serves anyone."""
     global _jionlp_module
-    if _jionlp_module is None:
-        with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
-            import jionlp
+    with _jionlp_import:
+        if _jionlp_module is None:
+            with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
+                import jionlp
 
-        logging.getLogger().addFilter(_WithoutJionlp())
-        _jionlp_module = jionlp
+            logging.getLogger().addFilter(_WithoutJionlp())
+            _jionlp_module = jionlp
     return _jionlp_module
+
+
+def warm_up() -> None:
+    """Import the Chinese date reader (seconds, and a banner on stdout) now, not in a case turn."""
+    _jionlp_library()
 
 
 def read_jionlp(text: str, today: date) -> CustomerDate | None:
