@@ -95,48 +95,18 @@ Earlier runs on 2026-12-07: the first (09:29, commit `f6e7416`, before the fixes
 sent, 0 lost (60.4 s to recover); rasa1 killed 363, 0 lost (33.8 s); Redis restarted 304 sent, **35
 lost** (16.8 s); a run at `2affc26` (with the first fix only): Redis restarted 0 lost but one agent reply
 never reached its customer's socket; app1 killed 1 lost; a run at `180383d` (the first two fixes): app1
-killed 380 sent, **1 lost**, rasa1 killed 341, Redis restarted 321, 0 lost.
+killed 380 sent, **1 lost**, rasa1 killed 341, Redis restarted 321, 0 lost; a run at `0bd1b08` (16:05):
+app1 411, rasa1 337, Redis 368, 0 lost, recovered in 21.5, 12.1 and 16.2 s.
 
-Findings, and what was done:
-
-- **Redis restarted: 35 of 304 messages silently unanswered in the first run (fixed).** While Redis
-  was away, Rasa's lock store (`RedisLockStore`) could not take the conversation's lock (`LockError`),
-  and Rasa's REST channel answers such a failure with 200 and an empty list (rasa/core/channels/rest.py,
-  lines 175–180 in Rasa 3.6.21). The app stored that as a fallback turn with no bot message. Now a turn
-  Rasa answers with nothing and whose message is not in its tracker is a failure (`engine/turns.py`:
-  `RasaUnavailable`): the message is marked failed and the retry loop answers it. The last run: 0 lost.
-- **An agent's reply stored by one replica while Redis was away did not reach a web-chat socket held
-  by the other (fixed).** Its event was lost with Redis; the socket learned nothing until the next
-  event. A replica that hears the others again now gives its subscribers a `resync` event
-  (`engine/redis_events.py`), and the web chat's sockets fetch what they missed. Since then every
-  agent reply has reached its customer's socket exactly once (64 in the run above).
-- **App replica killed: 1 message of 380 answered with nothing in the run at `180383d` (fixed).** The
-  turn was on the other replica, but Rasa's call of the FAQ action went through the balancer to app1 as
-  it died (a 502, `SHNN` in the balancer's log, 0.25 s after the kill). Rasa logs the failed action and
-  carries on: its tracker has the customer's message and no bot message, and it answers `[]`; the app
-  stored that as answered. Every turn of the bot says something (at least its turn record), so a turn
-  without a bot event lost an action: the app now sends the message again, at most 3 runs in all
-  (`engine/turns.py`, `TURN_RUNS`), and takes the latest run in the tracker as its answer.
-  `tests/e2e/test_answer_retries.py` plays it with a real Rasa whose action call gets a 502. The
-  balancer's `retry-on` was not used: it retries only a request that fits its buffer (`tune.bufsize`,
-  16 kB by default), and Rasa sends the whole tracker with each action call.
-- **App replica killed**: the requests inside it lose their connection; the client resends with the
-  same id and, while the dead replica's claim holds (`STALE_PROCESSING`, a minute), gets 409
-  `message_in_progress` with `Retry-After: 1` until the other replica takes the message over and
-  answers it once. The new process answered `/readyz` 19–60 s after the kill (84 s in one run): it
-  loads the index and the embedding model on 2 busy cores.
-- **Rasa replica killed**: the balancer sends turns to the other one; a turn caught in the killed one
-  is answered `assistant_unavailable` (stored, retryable) and answered later. 19–54 s until the new
-  Rasa process answered `/`.
-- **Redis**: PING 5 s after `SHUTDOWN NOSAVE` (it is started again after 5 s); the app replicas' event
-  buses were back within 16 s (the publisher's backoff had reached 8 s). The answers customers saw
-  meanwhile were the app's 503 with `Retry-After`, never a bare 5xx.
-- **The balancer's own 502, 503 and 504** had no `Retry-After`; `scripts/cluster.sh` now adds
-  `Retry-After: 2` (`http-after-response`).
-- **Order**: 0 out of order. Customers wait for each answer before their next message, as the widget
-  and API clients do, so this suite does not send one conversation's messages to two replicas at once;
-  `tests/api/test_replicas_shared_work.py` does (24 conversations, two messages each posted to both
-  replicas at once, reaching Rasa in the order stored).
+A run at `a8b6be8` (2026-12-08 00:28, Rasa's tracker store on asyncpg): app1 407, rasa1 329, Redis
+2,710 messages, 0 lost, duplicated or out of order, but its Redis phase "not recovered": app2's
+structured log had stopped a minute into the run while it went on serving, so the suite, which reads
+`event_bus_redis_lost`/`_connected` there, waited out its 240 s. The cause was in the app: jionlp's
+import swaps `sys.stdout` for a buffer (`redirect_stdout`, to keep its banner out), and two threads
+reading their first Chinese dates at once nested the swap and left the buffer in place, so every
+later structlog line of that process went into memory. jionlp is now imported under a lock and at
+the app's start (`desk/eligibility/date_libraries.py`, `tests/desk/eligibility/test_date_libraries.py`);
+the run above, at `d0c50bc`, times both replicas' event buses again.
 """
 
 
@@ -150,42 +120,35 @@ single process is `bench.system.System` (one app and one Rasa on SQLite, `make r
 in the same run; both stay up throughout, the idle one costing a little CPU. Each conversation keeps its own balancer cookie (`bench.turns.NoCookies`): with one cookie jar
 for all of them the first run of 2026-12-07 had every conversation on one app replica.
 
-Reading it (2026-12-07 14:57–15:09 UTC, at `ee6fda3`; load average 2.4–5.1, all of it this run, but
-the machine's speed drifted between runs of the same afternoon, so only figures of one run compare):
+Reading it (2026-12-08 00:14–00:27 UTC, at `a8b6be8`; load average 2.8–6.5, all of it this run, but
+the machine's speed drifts between runs, so only figures of one run compare):
 
-- **Rasa spent half of its event loop checking a constant JSON schema.** A py-spy profile of the 1×1
-  Rasa replica under this load (`py-spy record --idle`) had 50 % of its loop in `jsonschema`: Rasa 3.6
-  validates every action server answer with `jsonschema.validate`, which checks Rasa's own schema
-  against the 2020-12 metaschema on every call (23.6 ms a call; 0.7 ms with the schema checked once,
-  `.venv-rasa/bin/python -m bench.schema_checks`). The launcher now checks each schema once
-  (`rasa_launcher/schema_checks.py`), for every Rasa the project starts, the single process's too.
-  Rasa's CPU per turn fell from 36–40 ms to 20–24 ms, and every configuration gained: in the run at
-  `56ec0df` (that fix alone, 14:19–14:31) single 36.6, 1×1 28.5, 2×1 29.2, 2×2 32.0 turns/s,
-  against 25.2, 22.2, 21.5 and 26.0 in the run at `94438a0` (11:37).
-- **Then the tracker store's count query**: 13 % of the same loop, a `SELECT count(*)` before every
-  save to find the new events. The project's store (`rasa_launcher/tracker_store.py`) keeps the number
-  of rows it read on the tracker instead: every writer holds the conversation's lock from read to
-  save (`bench.tracker_save`: 2.6–3.1 ms per save on PostgreSQL). A cluster's Rasa now costs what the
-  single process's does per turn (20.9 ms against 20.6).
-- **2×2 meets the stretch target**: 32.8 turns/s over the run (29.7–35.9 per phase).
-- **Every configuration is slower than the single process of the same commit side by side**: 1×1 at
-  0.78 of it, 2×1 at 0.85, 2×2 at 0.90. The single process gained most from the fixes (25.2 → 36.6),
-  and a cluster's state lives in other processes: its Rasa's one event loop waits for PostgreSQL (the
-  read and the write of each turn) and Redis (the lock store's tickets), both through synchronous
-  clients in Rasa 3.6, where the single process reads SQLite inside the process and keeps its locks
-  in memory. py-spy after both fixes: SQLAlchemy 27 % and Redis 9 % of the 1×1 Rasa's loop, idle 5 %.
-  Against the single process the issue was measured with (16.4 turns/s), and the one of this morning's
-  run (25.2), every configuration is faster.
-- **Where a turn's CPU goes**: Rasa ~21 ms, the app 21–25 ms, PostgreSQL 1.6–4.1 ms, Redis and HAProxy
-  ~1 ms each, the load generator ~2 ms: 44 ms for the single process, 49–54 ms in a cluster. Two
-  cores allow 37–41 of the cluster's turns a second; the 2×2 run used 1.8 of them.
-- **Tried and not kept: the tracker store's database work in a worker thread** (its reads and saves
-  through `asyncio.to_thread` against PostgreSQL, so that the loop serves other conversations while
-  psycopg2 waits without the GIL). A run with it (`--rounds 4 --duration 30`, 17:23–17:36 the same
-  day, a faster hour of the machine) gave single 38.9, 1×1 26.6, 2×1 27.9, 2×2 29.2 turns/s: 0.68,
-  0.72 and 0.75 of the single process, no better than without it, and a cluster Rasa's CPU per turn
-  rose to 22.7–26.0 ms against the single process's 18.8 (the hand-offs between threads cost about
-  what the freed waits gave). The store keeps its database work on the loop.
-- **On a shared machine** (an earlier run the same day, load 2.2–5.2, two other helpers' clusters
-  running, before both fixes): single 17.1, 1×1 16.5, 2×1 16.4, 2×2 18.1 turns/s.
+- **The tracker store no longer blocks a Rasa replica's loop.** Rasa's `SQLTrackerStore` waited for
+  PostgreSQL inside its one event loop (psycopg2 under a synchronous SQLAlchemy session: 27 % of the
+  1×1 Rasa's loop by py-spy), so a replica served nobody else while the database answered. Its reads
+  and saves are now awaited on asyncpg (`AsyncPostgresTrackerStore`, `rasa_launcher/tracker_store.py`;
+  same table, same rows). Side by side with the single process, 1×1 went from 0.78 to **0.87** of its
+  turns, 2×1 from 0.85 to **0.92**, 2×2 from 0.90 to **0.95**; a cluster Rasa's CPU per turn fell
+  below the single process's (15.2–16.9 ms against 17.8: asyncpg does less than the ORM).
+- **Still, every configuration is slower than the single process of the same commit side by side**
+  (single 42.1 turns/s; 1×1 36.6, 2×1 38.6, 2×2 39.8). What a cluster does that the single process
+  does not: its Rasa takes each conversation's lock in Redis through Rasa 3.6's synchronous
+  `RedisLockStore` (ticket, check, release: round trips on the loop), the app keeps its state in
+  PostgreSQL and publishes its events through Redis, and every request crosses HAProxy: 39–43 ms of
+  CPU a turn against 38. The cluster's phases also slowed through the run (1×1 39.4, 39.5, then 35.0,
+  32.5) where the single process's did not (44.4, 40.5, 41.2, 42.3); not explained. Against the single
+  process the issue was measured with (16.4 turns/s) every configuration is more than twice as fast.
+- **2×2 meets the stretch target**: 39.8 turns/s over the run (38.4–43.3 per phase).
+- **Where a turn's CPU goes**: Rasa 15–17 ms, the app 19.6–21.2 ms, PostgreSQL 1.3–2.4 ms, Redis and
+  HAProxy under 1 ms each, the load generator ~2 ms. The 2×2 run kept 1.72 of the 2 cores busy.
+- **Before this run** (2026-12-07): Rasa spent half of its loop checking a constant JSON schema against
+  the metaschema on every action call (the launcher now checks each schema once,
+  `rasa_launcher/schema_checks.py`), then 13 % counting the conversation's rows before every save
+  (the store keeps the number it read; `bench.tracker_save`). With both fixed, the run at `ee6fda3`
+  (15:09) gave single 36.6, 1×1 28.4, 2×1 31.1, 2×2 32.8 turns/s, and the morning's run before them
+  25.2, 22.2, 21.5 and 26.0.
+- **Tried and not kept: the tracker store's database work in a worker thread** (`asyncio.to_thread`
+  around psycopg2, 2026-12-07 17:23): 0.68, 0.72 and 0.75 of the single process, no better than
+  without it; a cluster Rasa's CPU per turn rose to 22.7–26.0 ms (the hand-offs between threads cost
+  about what the freed waits gave). asyncpg awaits on the loop itself, with no thread to hand off to.
 """
