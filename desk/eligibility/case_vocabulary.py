@@ -58,7 +58,7 @@ RETURN = any_of(
     r"(?<![a-z])ret(?:urn|run|un|rn)|(?:send|go|take|ship|bring)\w* (?:\w+ ){0,3}back|ref(?:u)?n?d|money back",
 )
 REPAIR = any_of(
-    r"(?:能|可以)?走?保修(?:维修|修理|[^，。,]{0,4}(?:给我|帮我|帮忙)修)|维修|修理|寄修|返修|报修|售后|(?<![保装])修(?!手机|电脑)|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
+    r"(?:能|可以)?走?保修(?:维修|修理|[^，。,]{0,4}(?:给我|帮我|帮忙)修)|维修|修理|寄修|返修|报修|售后|(?<![保装])修(?!手机|电脑|[^，。,]{0,3}的(?:师傅|人|店|小哥))|[找派]人来?看|来看一?下|(?:给我|帮我|帮忙)[弄搞整]好|[弄搞整]好吗",
     r"repair(?! shop| kiosk| stall| booth| guy| man)|\bfix|get it fixed|send it in|look at it|take a look|come (?:and |to )?(?:take a )?look",
 )
 WARRANTY = any_of(
@@ -228,14 +228,21 @@ OPENED_CONSUMABLE = any_of(
     r"(?:filter|brush|ear ?tips?)[^?!]{0,80}\b(?:opened|unwrapped|unsealed) one\b|"
     r"(?:tear|tore|torn|rip|ripped|cut|slit) open (?:the |a |that )?(?:\w+ ){0,2}(?:bag|pack|packet|pouch|wrap\w*|seal\w*|sleeve|film)[^.,;]{0,30}(?:filter|brush|ear ?tips?|(?:silicone|foam|rubber) tips|cartridge)|"
     r"(?:filter|brush|ear ?tips?)[^?!]{0,160}\b(?:ripped|tore|torn|took|taken|pulled|got(?:ten)?) (?:one|it|them) out of (?:its|their|the) (?:plastic|wrap\w*|seal\w*|bag|pouch|film)|"
-    r"(?:clipped|popped|snapped|attached|stuck|fitted|put) (?:one of |both of )?(?:the |a |both |my )?(?:two |three |four |\d |both )?(?:spare |new |extra )?(?:side )?(?:brush\w*|filters?|ear ?tips?|(?:silicone|foam|rubber) tips)\b[^.]{0,40}\b(?:on|onto|in|into)\b|"
+    r"(?:popped|took|pulled|got|ripped|tore) (?:one of |both of )?(?:the |a |both |my )?(?:\w+ ){0,2}(?:filters?|brush\w*|ear ?tips?|(?:silicone|foam|rubber) tips)\b[^.]{0,10}\bout of (?:its|their|the|a) (?:\w+ )?(?:plastic|wrap\w*|seal\w*|bag|pouch|film|packet|pack|box)|"
+    r"(?:clipped|popped|snapped|attached|stuck|fitted|put) (?:one of |both of )?(?:the |a |both |my )?(?:two |three |four |\d |both )?(?:spare |new |extra |small |little |smaller |bigger |larger )?(?:side )?(?:brush\w*|filters?|ear ?tips?|(?:silicone|foam|rubber) tips)\b[^.]{0,40}\b(?:on|onto|in|into)\b|"
     r"(?:opened|used|unsealed|unwrapped|installed|tried|(?:took|tore|ripped|peeled|pulled) (?:the )?(?:plastic|wrap\w*|seal\w*|film|packaging)[^.,;]{0,20}off)\b[^.,;]{0,30}"
     r"(?:filter|brush|ear ?tips?)|(?:filter|brush|ear ?tips?)\w* (?:is |are |was |were |has been |have been )?"
     r"(?:opened|used|unsealed|installed|unwrapped)",
 )
-# "重启也没用" is "did not help", not "not used"; a fault at the first start is found in inspection.
+# A consumable said to be still sealed ("the spare filter is still in its wrapper", "备用滤芯没拆封").
+CONSUMABLE_SEALED = any_of(
+    rf"{_CONSUMABLE}[^，。,]{{0,6}}(?:没拆|没开封|未拆|未开封|原封|还封着|没撕)",
+    r"(?:filter|brush\w*|ear ?tips?|(?:silicone|foam|rubber) tips|dust ?bags?|cartridge)\w*[^.,;]{0,20}\b(?:still|all) (?:in (?:its|their|the) (?:wrapper|wrapping|packaging|bag|packet|pouch|plastic|box)|sealed|unopened|wrapped)",
+)
+# "重启也没用" is "did not help", not "not used"; a fault at the first start, or a try ("试听了一下"), is
+# found in inspection.
 NOT_USED = any_of(
-    r"没用过|(?<![也都])没用(?![的处])|未使用|没激活|未激活|没开机|没开过|(?:第一次|首次|头一次)(?:开机|启动|打开|通电|用)就",
+    r"没用过|(?<![也都])没用(?![的处])|未使用|没激活|未激活|没开机|没开过|(?:第一次|首次|头一次)(?:开机|启动|打开|通电|用)就|试(?:听|戴|用|开|机)了?一下",
     r"never used|haven'?t used|not used|didn'?t use|never turned it on|not activated|never switched it on|never installed|(?:haven'?t|not) (?:been )?installed(?: it)? yet",
 )
 USED = any_of(

@@ -294,6 +294,7 @@ _DENIALS: tuple[tuple[re.Pattern[str], frozenset[Meaning]], ...] = (
     (words.NOT_FAULTY, frozenset({Meaning.FAULT})),
     (words.UNOPENED, frozenset(meaning for meaning in Meaning if meaning.condition is not None)),
     (words.NOT_USED, frozenset({Meaning.USED_BEYOND_INSPECTION})),
+    (words.CONSUMABLE_SEALED, frozenset({Meaning.OPENED_CONSUMABLE})),
 )
 _REFUSING = frozenset(meaning for meaning in Meaning if meaning.refuses)
 

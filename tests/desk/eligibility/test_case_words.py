@@ -797,3 +797,20 @@ def test_round_26_readings() -> None:
     assert casing.damage_causes == frozenset({DamageCause.UNAUTHORISED_REPAIR})
     mount = read_words("音箱能不能派人上门帮我挂在墙上装好？", TODAY, "zh")
     assert mount.flow is Flow.INSTALLATION
+
+
+def test_round_27_readings() -> None:
+    """The twenty-eighth held-out set's misses, said in other words."""
+    tried = read_words("音箱拆开试听了一下，低音就破了，能退吗", TODAY, "zh")
+    assert tried.used_beyond_inspection is False  # a try is the inspection P6 allows
+    warranty = read_words("净水器不出水了。之前楼下修电器的人帮我看过一回，现在还在保修期吗", TODAY, "zh")
+    assert warranty.flow is Flow.WARRANTY  # "修电器的人" is the repairman, not a repair asked for
+    sealed = read_words(
+        "I only turned it on to see that it works, then packed it back up; the spare filter is still in its "
+        "wrapper. I don't need it any more, can I return it?",
+        TODAY,
+        "en",
+    )
+    assert sealed.opened_consumable is not True
+    tips = "I took the foam tips out of their pouch and tried them, but I don't like how they feel. Can I return the earbuds?"
+    assert read_words(tips, TODAY, "en").opened_consumable is True
