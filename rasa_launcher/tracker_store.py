@@ -105,7 +105,7 @@ class AsyncPostgresTrackerStore(KnownRowsSQLTrackerStore):
             "password": url.password,
             "database": url.database,
             "server_settings": {"search_path": schema} if schema else {},
-            # Rasa's settings of its SQL pool size this one: the turns a replica reads and saves at once.
+            # Rasa's own pool settings size this pool: the turns whose read or save waits at once.
             "max_size": int(os.environ.get(POSTGRESQL_POOL_SIZE, POSTGRESQL_DEFAULT_POOL_SIZE))
             + int(os.environ.get(POSTGRESQL_MAX_OVERFLOW, POSTGRESQL_DEFAULT_MAX_OVERFLOW)),
         }

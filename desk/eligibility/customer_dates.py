@@ -299,9 +299,12 @@ def _holiday(text: str, today: date) -> CustomerDate | None:
         return None
     year_word = (found.group(1) or found.group(5) or "").lower()
     year = today.year - _YEARS_BACK.get(year_word, 0)
-    start, days = _holiday_start(found.group(4), year)
-    if not year_word and start > today:
-        start, days = _holiday_start(found.group(4), year - 1)
+    try:
+        start, days = _holiday_start(found.group(4), year)
+        if not year_word and start > today:
+            start, days = _holiday_start(found.group(4), year - 1)
+    except ValueError:  # a lunar festival in a year lunardate does not know (before 1900, after 2099)
+        return None
     end = start + timedelta(days=days - 1)
     relation = (found.group(3) or "").lower() or found.group(6) or ""
     if (found.group(2) or "").lower() == "the day ":

@@ -162,6 +162,7 @@ CASES: list[tuple[str, str, date, Expected]] = [
     ("春节前买的耳机", "zh", date(2028, 3, 1), (date(2028, 1, 19), date(2028, 1, 25))),  # 2028: 26 Jan
     ("it arrived the day before the Dragon Boat Festival", "en", date(2028, 5, 30), date(2028, 5, 27)),
     ("delivered the day after Christmas", "en", SUNDAY, date(2025, 12, 26)),
+    ("端午前买的", "zh", date(2100, 7, 1), None),  # a year the lunar calendar library does not know
     # numeric days: month.day in Chinese; either way round in English (a range)
     ("3.12到的扫地机", "zh", SUNDAY, date(2026, 3, 12)),
     ("bought the speaker 12/3 last year", "en", SUNDAY, (date(2025, 3, 12), date(2025, 12, 3))),
