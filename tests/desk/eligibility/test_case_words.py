@@ -814,3 +814,21 @@ def test_round_27_readings() -> None:
     assert sealed.opened_consumable is not True
     tips = "I took the foam tips out of their pouch and tried them, but I don't like how they feel. Can I return the earbuds?"
     assert read_words(tips, TODAY, "en").opened_consumable is True
+
+
+def test_round_28_readings() -> None:
+    """The twenty-ninth held-out set's misses, said in other words (the vocabulary's)."""
+
+    def vocabulary(text: str, language: Language) -> CaseWords:
+        return read_words(text, TODAY, language, learned=False)
+
+    assert vocabulary("净化器的风扇一直在原地打转似的呼呼响，想报修", "zh").quality_problem is True
+    assert vocabulary("It keeps ramming into the table legs, can I get it repaired?", "en").quality_problem is True
+    sale = vocabulary("618抢的净化器，能保价吗", "zh")
+    assert [(said.earliest, said.latest) for said in sale.dates] == [(date(2026, 6, 18), date(2026, 6, 18))]
+    spilt = vocabulary("A cup of tea got knocked over onto the speaker and now it crackles. Return?", "en")
+    assert spilt.damage_causes == frozenset({DamageCause.LIQUID_DAMAGE})
+    fitted = "I twisted the new cartridge in to test the water, but we don't need the purifier. Return?"
+    assert vocabulary(fitted, "en").opened_consumable is True
+    checked = vocabulary("I only switched it on to check it works and never set it up. Don't need it, return?", "en")
+    assert checked.used_beyond_inspection is False
